@@ -1,0 +1,5 @@
+"""portal: the GraphQL backend of a customer portal."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

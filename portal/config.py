@@ -1,0 +1,258 @@
+"""Settings from the environment (``PORTAL_*`` and ``DATABASE_URL``) and an optional ``.env``.
+
+Every setting has a default that works for the embedded development setup. Production
+(``PORTAL_ENV=production``) refuses to start with settings that are unsafe there; see
+:func:`Settings.check_production`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from portal.clock import Clock, system_clock
+
+Environment = Literal["development", "production", "test"]
+
+# OWASP password storage cheat sheet: argon2id with at least 19 MiB and 2 iterations.
+ARGON2_MIN_MEMORY_KIB = 19 * 1024
+ARGON2_MIN_TIME_COST = 2
+
+
+class Secret:
+    """A string that never shows itself in ``repr`` or ``str`` (logs, tracebacks, CLI output)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class ConfigurationError(Exception):
+    """Settings that must not be used; the message says which and why."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, ``#`` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigurationError(f"{name} must be a boolean (true/false), got {value!r}")
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a portal instance. Build with :meth:`from_env`."""
+
+    env: Environment = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    allow_sqlite_in_production: bool = False
+    secret_keys: tuple[Secret, ...] = ()
+    portal_name: str = "Customer Portal"
+    public_url: str = "http://localhost:8000"
+    default_language: str = "de"
+    # argon2id parameters; tests use the cheapest, production refuses less than OWASP's minimum.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 1
+    password_hash_threads: int = 4
+    staff_session_hours: int = 12
+    staff_session_idle_minutes: int = 60
+    sql_echo: bool = False
+    clock: Clock = field(default=system_clock, compare=False, repr=False)
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        env_file: Path | None = Path(".env"),
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) over an optional ``.env``."""
+        values: dict[str, str] = {}
+        if env_file is not None:
+            values.update(read_env_file(env_file))
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str, default: str = "") -> str:
+            return values.get(name, default)
+
+        env = get("PORTAL_ENV", "development")
+        if env not in ("development", "production", "test"):
+            raise ConfigurationError(
+                f"PORTAL_ENV must be development, production or test, got {env!r}"
+            )
+        data_dir = Path(get("PORTAL_DATA_DIR", "var"))
+        database_url = get("DATABASE_URL") or get("PORTAL_DATABASE_URL")
+        if not database_url:
+            database_url = f"sqlite+aiosqlite:///{data_dir / 'portal.db'}"
+        raw_keys = get("PORTAL_SECRET_KEY")
+        keys = tuple(Secret(k.strip()) for k in raw_keys.split(",") if k.strip())
+        defaults = cls()
+        settings = cls(
+            env=env,  # type: ignore[arg-type]  # checked above
+            data_dir=data_dir,
+            database_url=database_url,
+            allow_sqlite_in_production=_bool(
+                get("PORTAL_ALLOW_SQLITE_IN_PRODUCTION", "false"),
+                "PORTAL_ALLOW_SQLITE_IN_PRODUCTION",
+            ),
+            secret_keys=keys,
+            portal_name=get("PORTAL_NAME", defaults.portal_name),
+            public_url=get("PORTAL_PUBLIC_URL", defaults.public_url).rstrip("/"),
+            default_language=get("PORTAL_DEFAULT_LANGUAGE", defaults.default_language),
+            argon2_time_cost=_int(
+                get("PORTAL_ARGON2_TIME_COST", str(defaults.argon2_time_cost)),
+                "PORTAL_ARGON2_TIME_COST",
+            ),
+            argon2_memory_kib=_int(
+                get("PORTAL_ARGON2_MEMORY_KIB", str(defaults.argon2_memory_kib)),
+                "PORTAL_ARGON2_MEMORY_KIB",
+            ),
+            argon2_parallelism=_int(
+                get("PORTAL_ARGON2_PARALLELISM", str(defaults.argon2_parallelism)),
+                "PORTAL_ARGON2_PARALLELISM",
+            ),
+            password_hash_threads=_int(
+                get("PORTAL_PASSWORD_HASH_THREADS", str(defaults.password_hash_threads)),
+                "PORTAL_PASSWORD_HASH_THREADS",
+            ),
+            staff_session_hours=_int(
+                get("PORTAL_STAFF_SESSION_HOURS", str(defaults.staff_session_hours)),
+                "PORTAL_STAFF_SESSION_HOURS",
+            ),
+            staff_session_idle_minutes=_int(
+                get("PORTAL_STAFF_SESSION_IDLE_MINUTES", str(defaults.staff_session_idle_minutes)),
+                "PORTAL_STAFF_SESSION_IDLE_MINUTES",
+            ),
+            sql_echo=_bool(get("PORTAL_SQL_ECHO", "false"), "PORTAL_SQL_ECHO"),
+        )
+        if settings.default_language not in ("de", "en"):
+            raise ConfigurationError("PORTAL_DEFAULT_LANGUAGE must be 'de' or 'en'")
+        return settings
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some settings replaced (tests and the CLI use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    # -- derived --------------------------------------------------------------------------
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.env == "development"
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def problems_for_production(self) -> list[str]:
+        """What makes these settings unsafe for production; empty when they are fine."""
+        problems: list[str] = []
+        if not self.secret_keys:
+            problems.append("PORTAL_SECRET_KEY is not set (generate one: portal secret generate)")
+        elif any(len(key.reveal()) < 32 for key in self.secret_keys):
+            problems.append("PORTAL_SECRET_KEY must be at least 32 characters")
+        if self.is_sqlite and not self.allow_sqlite_in_production:
+            problems.append(
+                "DATABASE_URL points to SQLite; use PostgreSQL or set "
+                "PORTAL_ALLOW_SQLITE_IN_PRODUCTION=true"
+            )
+        if self.argon2_memory_kib < ARGON2_MIN_MEMORY_KIB:
+            problems.append(
+                f"PORTAL_ARGON2_MEMORY_KIB={self.argon2_memory_kib} is below the OWASP minimum "
+                f"of {ARGON2_MIN_MEMORY_KIB} KiB"
+            )
+        if self.argon2_time_cost < ARGON2_MIN_TIME_COST:
+            problems.append(
+                f"PORTAL_ARGON2_TIME_COST={self.argon2_time_cost} is below the OWASP minimum "
+                f"of {ARGON2_MIN_TIME_COST}"
+            )
+        if self.sql_echo:
+            problems.append("PORTAL_SQL_ECHO must be off in production (it logs personal data)")
+        if not self.public_url.startswith("https://"):
+            problems.append("PORTAL_PUBLIC_URL must be an https:// URL in production")
+        return problems
+
+    def check_production(self) -> None:
+        """Raise :class:`ConfigurationError` when production settings are unsafe."""
+        if not self.is_production:
+            return
+        problems = self.problems_for_production()
+        if problems:
+            raise ConfigurationError(
+                "refusing to start in production:\n" + "\n".join(f"  - {p}" for p in problems)
+            )
+
+    def with_development_secret(self) -> Settings:
+        """Outside production, fill a missing secret key from ``<data_dir>/secret_key``.
+
+        The key is generated once and kept, so tokens and sessions survive restarts.
+        """
+        if self.secret_keys or self.is_production:
+            return self
+        path = self.data_dir / "secret_key"
+        if path.is_file():
+            key = path.read_text(encoding="utf-8").strip()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(key + "\n")
+        return replace(self, secret_keys=(Secret(key),))

@@ -1,0 +1,138 @@
+"""Async engine and session factory.
+
+SQLite is the embedded default (WAL journal, foreign keys on, ``BEGIN IMMEDIATE`` so that concurrent
+writers queue on the busy timeout instead of failing); PostgreSQL is used in production and CI.
+A request is a unit of work: :meth:`Database.session` hands out one session, the HTTP boundary
+commits or rolls it back, and services only ``flush()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from portal.clock import Clock, system_clock
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin (savepoints need it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front: two transactions that both read and then write
+        # would otherwise deadlock, and SQLite answers that with an immediate "database is locked".
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for ``database_url``; creates the folder of a SQLite file if needed."""
+    url = make_url(database_url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_async_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+class SerializedAsyncSession(AsyncSession):
+    """An ``AsyncSession`` whose operations take turns.
+
+    GraphQL resolves sibling fields concurrently, but a session (one connection) can run one
+    statement at a time. Queueing here keeps resolvers simple and DataLoader batching intact.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+
+def _take_turns(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def serialized(self: SerializedAsyncSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._turn:
+            return await method(self, *args, **kwargs)
+
+    return serialized
+
+
+# Every AsyncSession method that reaches the connection itself (``scalars`` and
+# ``stream_scalars`` go through ``execute`` and ``stream``, so they are covered).
+for _name in (
+    "execute", "scalar", "get", "get_one", "stream", "refresh", "run_sync", "delete",
+    "delete_all", "merge", "merge_all", "flush", "connection", "commit", "rollback", "close",
+    "reset", "invalidate",
+):  # fmt: skip
+    setattr(SerializedAsyncSession, _name, _take_turns(getattr(AsyncSession, _name)))
+
+
+def is_postgresql(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+class Database:
+    """The engine and the session factory of one application instance."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._sessions = async_sessionmaker(
+            engine, class_=SerializedAsyncSession, expire_on_commit=False, autoflush=True
+        )
+
+    @classmethod
+    def from_url(
+        cls, database_url: str, *, clock: Clock = system_clock, echo: bool = False
+    ) -> Database:
+        return cls(create_engine(database_url, echo=echo), clock)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def new_session(self) -> AsyncSession:
+        """A session whose timestamps come from this database's clock; the caller closes it."""
+        return self._sessions(info={"clock": self.clock})
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session committed on success and rolled back on error (CLI, workers, tests)."""
+        async with self.new_session() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

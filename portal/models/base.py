@@ -1,0 +1,88 @@
+"""Declarative base: naming convention for constraints, UUID keys, UTC timestamps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, Uuid, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from portal.clock import system_clock
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps.
+
+    SQLite has no time zones; PostgreSQL stores ``timestamptz``. Naive values are refused so a
+    local time can never slip in unnoticed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Timestamps:
+    """``created_at`` / ``updated_at``, stamped at flush time from the session's clock."""
+
+    created_at: Mapped[datetime] = mapped_column(nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(nullable=False)
+
+
+def session_now(session: Session | AsyncSession) -> datetime:
+    """The current time of the clock the session was opened with."""
+    clock = session.info.get("clock", system_clock)
+    now: datetime = clock()
+    return now
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_timestamps(session: Session, _context: Any, _instances: Any) -> None:
+    now = session_now(session)
+    for obj in session.new:
+        if isinstance(obj, Timestamps):
+            if getattr(obj, "created_at", None) is None:
+                obj.created_at = now
+            if getattr(obj, "updated_at", None) is None:
+                obj.updated_at = now
+    for obj in session.dirty:
+        if isinstance(obj, Timestamps) and session.is_modified(obj, include_collections=False):
+            obj.updated_at = now

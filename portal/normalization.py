@@ -1,0 +1,34 @@
+"""Normalised forms of the values portal compares: the matching keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_EMAIL_LENGTH = 254
+# Deliberately permissive (RFC 5321 allows far more than forms should accept, but rejecting real
+# addresses is worse than accepting odd ones): one @, a non-empty local part, a dotted domain.
+_EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+
+
+def normalize_email(value: str) -> str:
+    """The comparison form of an email address: NFC, stripped, lower-cased (local part too:
+    no mail provider we meet treats case as significant, and users type it either way)."""
+    return unicodedata.normalize("NFC", value).strip().lower()
+
+
+def is_valid_email(value: str) -> bool:
+    """Whether ``value`` (already stripped) is shaped like a deliverable address."""
+    if len(value) > MAX_EMAIL_LENGTH:
+        return False
+    if not _EMAIL_PATTERN.match(value):
+        return False
+    domain = value.rsplit("@", 1)[1]
+    return ".." not in domain and not domain.startswith(".") and not domain.startswith("-")
+
+
+def fold_for_search(value: str) -> str:
+    """Case- and accent-insensitive search form: "Müller" and "MULLER" both become "muller"."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return without_marks.replace("ß", "ss").casefold().strip()

@@ -1,0 +1,83 @@
+"""Keyset pagination shared by every list: stable under inserts, no OFFSET scans.
+
+A cursor is the sort key of the last row seen, JSON-encoded and base64url'd so clients treat it
+as opaque. Pages are fetched with one extra row to learn whether another page follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from portal.errors import InvalidInput
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+CursorKey = tuple[str | int | float | bool | None, ...]
+
+
+def encode_cursor(key: CursorKey) -> str:
+    raw = json.dumps(list(key), separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> CursorKey:
+    """Parse a cursor made by :func:`encode_cursor`; a tampered or foreign one is bad input."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidInput.single("INVALID_CURSOR", "after", "The cursor is not valid.") from None
+    if not isinstance(value, list) or len(value) != arity:
+        raise InvalidInput.single("INVALID_CURSOR", "after", "The cursor is not valid.")
+    if not all(isinstance(v, str | int | float | bool) or v is None for v in value):
+        raise InvalidInput.single("INVALID_CURSOR", "after", "The cursor is not valid.")
+    return tuple(value)
+
+
+def check_page_size(first: int | None) -> int:
+    """The page size to use; more than :data:`MAX_PAGE_SIZE` or less than 0 is bad input."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise InvalidInput.single(
+            "INVALID_PAGE_SIZE", "first", f"first must be between 0 and {MAX_PAGE_SIZE}."
+        )
+    return first
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list, with a cursor per item and a lazily computed total."""
+
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count_total: Callable[[], Awaitable[int]] = field(repr=False)
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Sequence[T],
+        limit: int,
+        key: Callable[[T], CursorKey],
+        *,
+        after_given: bool,
+        count_total: Callable[[], Awaitable[int]],
+    ) -> Page[T]:
+        items = list(rows[:limit])
+        return cls(
+            items=items,
+            cursors=[encode_cursor(key(item)) for item in items],
+            has_next_page=len(rows) > limit,
+            has_previous_page=after_given,
+            count_total=count_total,
+        )

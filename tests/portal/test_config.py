@@ -1,0 +1,128 @@
+"""Settings from the environment, secrets kept out of output, production refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.config import ConfigurationError, Secret, Settings
+
+STRONG_KEY = "k" * 48
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    env = {
+        "PORTAL_ENV": "production",
+        "PORTAL_SECRET_KEY": STRONG_KEY,
+        "DATABASE_URL": "postgresql+asyncpg://portal@db/portal",
+        "PORTAL_PUBLIC_URL": "https://portal.example.com",
+    }
+    env.update(overrides)
+    return env
+
+
+def test_defaults_are_the_embedded_development_setup(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, env_file=None)
+    assert settings.env == "development"
+    assert settings.database_url == "sqlite+aiosqlite:///var/portal.db"
+    assert settings.graphiql_enabled
+    assert not settings.secure_cookies
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# comment\nPORTAL_NAME='Stadtwerke Portal'\nexport PORTAL_DEFAULT_LANGUAGE=en\n"
+        "PORTAL_PUBLIC_URL=https://from-file.example\n"
+    )
+    settings = Settings.from_env({"PORTAL_PUBLIC_URL": "https://from-env.example/"}, env_file)
+    assert settings.portal_name == "Stadtwerke Portal"
+    assert settings.default_language == "en"
+    assert settings.public_url == "https://from-env.example"
+
+
+def test_secrets_never_show_in_repr() -> None:
+    settings = Settings.from_env({"PORTAL_SECRET_KEY": "super-secret-value"}, env_file=None)
+    assert "super-secret-value" not in repr(settings)
+    assert "super-secret-value" not in str(settings.secret_keys)
+    assert settings.secret_keys[0].reveal() == "super-secret-value"
+
+
+def test_several_secret_keys_for_rotation() -> None:
+    settings = Settings.from_env({"PORTAL_SECRET_KEY": "new-key, old-key"}, env_file=None)
+    assert [k.reveal() for k in settings.secret_keys] == ["new-key", "old-key"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORTAL_ENV": "staging"}, "PORTAL_ENV"),
+        ({"PORTAL_ARGON2_TIME_COST": "three"}, "PORTAL_ARGON2_TIME_COST must be an integer"),
+        ({"PORTAL_SQL_ECHO": "maybe"}, "PORTAL_SQL_ECHO must be a boolean"),
+        ({"PORTAL_DEFAULT_LANGUAGE": "fr"}, "PORTAL_DEFAULT_LANGUAGE"),
+    ],
+)
+def test_malformed_values_are_refused_with_the_variable_named(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env(env, env_file=None)
+
+
+def test_good_production_settings_start() -> None:
+    Settings.from_env(production_env(), env_file=None).check_production()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"PORTAL_SECRET_KEY": ""}, "PORTAL_SECRET_KEY is not set"),
+        ({"PORTAL_SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"DATABASE_URL": "sqlite+aiosqlite:///var/portal.db"}, "points to SQLite"),
+        ({"PORTAL_ARGON2_MEMORY_KIB": "8192"}, "PORTAL_ARGON2_MEMORY_KIB=8192 is below"),
+        ({"PORTAL_ARGON2_TIME_COST": "1"}, "PORTAL_ARGON2_TIME_COST=1 is below"),
+        ({"PORTAL_SQL_ECHO": "true"}, "PORTAL_SQL_ECHO"),
+        ({"PORTAL_PUBLIC_URL": "http://portal.example.com"}, "https://"),
+    ],
+)
+def test_production_refuses_unsafe_settings(overrides: dict[str, str], problem: str) -> None:
+    settings = Settings.from_env(production_env(**overrides), env_file=None)
+    with pytest.raises(ConfigurationError, match="refusing to start in production") as info:
+        settings.check_production()
+    assert problem in str(info.value)
+    assert STRONG_KEY not in str(info.value)
+
+
+def test_sqlite_in_production_needs_explicit_opt_in() -> None:
+    settings = Settings.from_env(
+        production_env(
+            DATABASE_URL="sqlite+aiosqlite:///var/portal.db",
+            PORTAL_ALLOW_SQLITE_IN_PRODUCTION="true",
+        ),
+        env_file=None,
+    )
+    settings.check_production()
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    settings = Settings.from_env({"PORTAL_DATA_DIR": str(tmp_path)}, env_file=None)
+    first = settings.with_development_secret()
+    second = settings.with_development_secret()
+    assert first.secret_keys and first.secret_keys == second.secret_keys
+    assert len(first.secret_keys[0].reveal()) >= 48
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_never_generates_a_secret(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        production_env(PORTAL_SECRET_KEY="", PORTAL_DATA_DIR=str(tmp_path)), env_file=None
+    )
+    assert settings.with_development_secret().secret_keys == ()
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_secret_compares_by_value_without_revealing() -> None:
+    assert Secret("a") == Secret("a")
+    assert Secret("a") != Secret("b")
+    assert str(Secret("a")) == "Secret('**********')"

@@ -1,0 +1,81 @@
+"""Database behaviour the rest relies on: pragmas, UTC timestamps from the clock, sessions that
+tolerate concurrent resolvers, optimistic versioning."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.clock import FrozenClock
+from portal.models import Contact
+from portal.runtime import Runtime
+from portal.services.contacts import ContactDraft, create_contact
+
+
+async def test_sqlite_runs_with_wal_and_foreign_keys(runtime: Runtime, is_postgres: bool) -> None:
+    if is_postgres:
+        pytest.skip("SQLite pragmas")
+    async with runtime.database.transaction() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+
+
+async def test_timestamps_come_from_the_injected_clock_in_utc(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    start = clock()
+    async with runtime.database.transaction() as session:
+        contact = await create_contact(session, ContactDraft(last_name="Zeit"))
+    assert contact.created_at == contact.updated_at == start
+    clock.advance(timedelta(hours=3))
+    async with runtime.database.transaction() as session:
+        row = await session.get(Contact, contact.id)
+        assert row is not None
+        row.first_name = "Uhr"
+    async with runtime.database.transaction() as session:
+        row = await session.get(Contact, contact.id)
+        assert row is not None
+        assert row.created_at == start
+        assert row.updated_at == start + timedelta(hours=3)
+        assert row.updated_at.tzinfo is UTC
+
+
+async def test_naive_datetimes_are_refused(runtime: Runtime) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with runtime.database.transaction() as session:
+            contact = await create_contact(session, ContactDraft(last_name="Naiv"))
+            contact.created_at = datetime(2026, 1, 1)
+            await session.flush()
+
+
+async def test_one_session_serves_concurrent_resolvers(runtime: Runtime) -> None:
+    async with runtime.database.transaction() as session:
+        await create_contact(session, ContactDraft(last_name="A"))
+        results = await asyncio.gather(
+            *(session.scalar(select(Contact.last_name)) for _ in range(10))
+        )
+    assert results == ["A"] * 10
+
+
+async def test_concurrent_updates_of_one_version_conflict(runtime: Runtime) -> None:
+    async with runtime.database.transaction() as session:
+        contact = await create_contact(session, ContactDraft(last_name="Versioned"))
+    slow = runtime.database.new_session()
+    try:
+        stale = await slow.get(Contact, contact.id)
+        assert stale is not None and stale.version == 1
+        await slow.commit()  # the row stays loaded at version 1
+        async with runtime.database.transaction() as fast:
+            row = await fast.get(Contact, contact.id)
+            assert row is not None
+            row.first_name = "One"
+        # The slower writer still holds version 1 and must not overwrite silently.
+        stale.first_name = "Two"
+        with pytest.raises(StaleDataError):
+            await slow.commit()
+    finally:
+        await slow.close()
