@@ -1,0 +1,81 @@
+"""Argon2id password hashing, run in a bounded thread pool so it never blocks the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2 import Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# Checked before hashing: argon2 would happily hash a megabyte, which is a denial-of-service lever.
+MAX_PASSWORD_LENGTH = 1024
+
+
+class PasswordHasher:
+    """Hashes and verifies passwords with argon2id off the event loop.
+
+    One instance per application; its thread pool bounds how many hashes run at once, so a burst
+    of logins cannot take every core away from the requests being served.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_cost: int,
+        memory_kib: int,
+        parallelism: int = 1,
+        max_threads: int = 4,
+    ) -> None:
+        self._argon2 = Argon2Hasher(
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+            type=Type.ID,
+        )
+        self._executor = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="argon2")
+        # Verified against for unknown accounts, so "no such user" costs what a wrong password does.
+        self._dummy_hash = self._argon2.hash("portal dummy password for timing equality")
+
+    @property
+    def parameters(self) -> tuple[int, int, int]:
+        """(time cost, memory in KiB, parallelism) of new hashes."""
+        p = self._argon2
+        return (p.time_cost, p.memory_cost, p.parallelism)
+
+    async def hash(self, password: str) -> str:
+        """An argon2id hash of ``password`` (encoded string with its parameters and salt)."""
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise ValueError("password too long to hash")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._argon2.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches ``password_hash``; malformed hashes never match."""
+        if len(password) > MAX_PASSWORD_LENGTH:
+            return False
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, self._verify_sync, password_hash, password
+        )
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of one verification for an account that does not exist."""
+        await self.verify(self._dummy_hash, password[:MAX_PASSWORD_LENGTH])
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether a stored hash was made with other parameters than the current ones."""
+        try:
+            return self._argon2.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+    def _verify_sync(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,49 @@
+"""Staff permissions and the roles that grant them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class StaffRole(StrEnum):
+    ADMIN = "admin"
+    SUPPORT = "support"
+
+
+class StaffPermission(StrEnum):
+    CONTACTS_READ = "contacts:read"
+    CONTACTS_WRITE = "contacts:write"
+    CONTACTS_DELETE = "contacts:delete"
+    CONTACTS_IMPORT = "contacts:import"
+    PORTAL_USERS_READ = "portal_users:read"
+    PORTAL_USERS_WRITE = "portal_users:write"
+    OUTBOX_READ = "outbox:read"
+    OUTBOX_WRITE = "outbox:write"
+    SETTINGS_WRITE = "settings:write"
+    STAFF_MANAGE = "staff:manage"
+    AUDIT_READ = "audit:read"
+    SUPPORT_IMPERSONATE = "support:impersonate"
+    SUPPORT_IMPERSONATE_FULL = "support:impersonate_full"
+
+
+ROLE_PERMISSIONS: dict[StaffRole, frozenset[StaffPermission]] = {
+    StaffRole.ADMIN: frozenset(StaffPermission),
+    StaffRole.SUPPORT: frozenset(
+        {
+            StaffPermission.CONTACTS_READ,
+            StaffPermission.CONTACTS_WRITE,
+            StaffPermission.PORTAL_USERS_READ,
+            StaffPermission.PORTAL_USERS_WRITE,
+            StaffPermission.OUTBOX_READ,
+            StaffPermission.SUPPORT_IMPERSONATE,
+        }
+    ),
+}
+
+
+def permissions_for_role(role: str) -> frozenset[StaffPermission]:
+    """The permissions of ``role``; an unknown role has none."""
+    try:
+        return ROLE_PERMISSIONS[StaffRole(role)]
+    except ValueError:
+        return frozenset()
