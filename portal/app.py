@@ -1,0 +1,45 @@
+"""``create_app``: assembles settings, database, identity and the two GraphQL APIs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from portal.config import Settings
+from portal.runtime import Runtime
+from portal.web import UnitOfWorkGraphQL, health_routes
+from schema.admin.schema import admin_schema
+from schema.portal.schema import portal_schema
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
+    """The ASGI application: ``/graphql`` (customers), ``/admin/graphql`` (staff),
+    ``/healthz`` and ``/readyz``. Refuses unsafe production settings."""
+    if runtime is None:
+        settings = settings or Settings.from_env()
+        settings.check_production()
+        runtime = Runtime.build(settings.with_development_secret())
+    graphiql = runtime.settings.graphiql_enabled
+    customer_api = UnitOfWorkGraphQL(portal_schema, runtime, graphiql=graphiql)
+    staff_api = UnitOfWorkGraphQL(admin_schema, runtime, graphiql=graphiql)
+    healthz, readyz = health_routes(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await runtime.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", customer_api, methods=["GET", "POST"]),
+            Route("/admin/graphql", staff_api, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

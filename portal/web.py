@@ -1,0 +1,113 @@
+"""HTTP glue: the GraphQL view that makes each request one unit of work, and health routes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket
+from strawberry import Schema
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
+
+from portal.runtime import Runtime
+from schema.common.context import RequestContext
+
+logger = logging.getLogger("portal.web")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An error caused by a bug or an outage rather than by the request (those are GraphQLErrors
+    raised on purpose: permissions, bad arguments, syntax)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI view with one database session per request.
+
+    The session is committed after execution unless a resolver failed unexpectedly, in which case
+    everything the request did is rolled back. Mutations that return typed errors have already
+    rolled back their own savepoint (see ``schema.common.errors.Atomic``).
+    """
+
+    def __init__(self, schema: Schema, runtime: Runtime, *, graphiql: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=True,
+        )
+        self.runtime = runtime
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
+        assert isinstance(request, Request)
+        assert isinstance(response, Response)
+        session = self.runtime.database.new_session()
+        request.state.db_session = session
+        request.state.failed = False
+        return RequestContext(
+            request=request, response=response, session=session, runtime=self.runtime
+        )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        for error in result.errors or ():
+            if is_unexpected(error):
+                request.state.failed = True
+                logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+        return await super().process_result(request, result)
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request,
+        context: RequestContext | UnsetType = UNSET,
+        root_value: Any = UNSET,
+    ) -> Response:
+        try:
+            response = await super().run(request, context, root_value)  # type: ignore[arg-type]
+        except BaseException:
+            await _finish(request, commit=False)
+            raise
+        await _finish(request, commit=not getattr(request.state, "failed", True))
+        return response
+
+
+async def _finish(request: Request, *, commit: bool) -> None:
+    session: AsyncSession | None = getattr(request.state, "db_session", None)
+    if session is None:
+        return
+    try:
+        if commit:
+            await session.commit()
+        else:
+            await session.rollback()
+    finally:
+        await session.close()
+
+
+def health_routes(runtime: Runtime) -> tuple[Any, Any]:
+    async def healthz(_request: Request) -> Response:
+        """The process is up (liveness)."""
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        """The database answers (readiness)."""
+        try:
+            async with runtime.database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not ready"
+            logger.warning("readiness check failed: %s", type(exc).__name__)
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "up"})
+
+    return healthz, readyz

@@ -1,0 +1,89 @@
+"""Staff login and logout."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity.errors import StaffAuthErrorCode
+from identity.permissions import permissions_for_role
+from identity.sessions import revoke_staff_session, start_staff_session
+from identity.staff import authenticate_staff
+from portal.errors import InvalidInput
+from portal.normalization import MAX_EMAIL_LENGTH
+from schema.admin.staff.types import StaffAuthError, StaffUserNode
+from schema.common.context import STAFF_COOKIE, RequestContext
+from schema.common.errors import Atomic
+from schema.common.permissions import IsStaff
+
+
+@strawberry.type(description="Result of staffLogIn.")
+class StaffLogInPayload:
+    staff_user: StaffUserNode | None = strawberry.field(
+        default=None, description="The logged-in staff user."
+    )
+    token: str | None = strawberry.field(
+        default=None,
+        description="Bearer token for non-browser clients (`Authorization: Bearer <token>`); "
+        "browsers use the HttpOnly cookie set with the response.",
+    )
+    errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of staffLogOut.")
+class StaffLogOutPayload:
+    ok: bool = False
+    errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StaffMutation:
+    @strawberry.mutation(
+        description="Log in with email and password. Sets the session cookie and returns a "
+        "bearer token. Wrong password, unknown email and deactivated accounts give the same "
+        "INVALID_CREDENTIALS error.",
+        extensions=[Atomic()],
+    )
+    async def staff_log_in(
+        self, info: Info[RequestContext, None], email: str, password: str
+    ) -> StaffLogInPayload:
+        ctx = info.context
+        if len(email.strip()) > MAX_EMAIL_LENGTH:
+            raise InvalidInput.single(
+                StaffAuthErrorCode.INVALID_EMAIL,
+                "email",
+                f"An email address has at most {MAX_EMAIL_LENGTH} characters.",
+            )
+        staff = await authenticate_staff(ctx.session, ctx.runtime.password_hasher, email, password)
+        if staff is None:
+            raise InvalidInput.single(
+                StaffAuthErrorCode.INVALID_CREDENTIALS, None, "Email or password is wrong."
+            )
+        policy = ctx.runtime.staff_session_policy
+        started = await start_staff_session(
+            ctx.session, staff, policy, ip_address=ctx.client_ip, user_agent=ctx.user_agent
+        )
+        ctx.response.set_cookie(
+            STAFF_COOKIE,
+            started.token,
+            max_age=int(policy.lifetime.total_seconds()),
+            path="/admin",
+            httponly=True,
+            secure=ctx.settings.secure_cookies,
+            samesite="lax",
+        )
+        return StaffLogInPayload(
+            staff_user=StaffUserNode.from_row(staff, permissions_for_role(staff.role)),
+            token=started.token,
+        )
+
+    @strawberry.mutation(
+        description="End the current staff session (server-side) and clear the cookie.",
+        permission_classes=[IsStaff],
+        extensions=[Atomic()],
+    )
+    async def staff_log_out(self, info: Info[RequestContext, None]) -> StaffLogOutPayload:
+        principal = await info.context.require_staff()
+        await revoke_staff_session(info.context.session, principal.session)
+        info.context.response.delete_cookie(STAFF_COOKIE, path="/admin")
+        return StaffLogOutPayload(ok=True)

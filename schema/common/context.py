@@ -1,0 +1,100 @@
+"""The per-request context: one database session, the caller's identity, the DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from identity.permissions import StaffPermission, permissions_for_role
+from identity.sessions import resolve_staff_session
+from portal.config import Settings
+from portal.models import StaffSession, StaffUser
+from portal.runtime import Runtime
+
+if TYPE_CHECKING:
+    from schema.common.loaders import Loaders
+
+STAFF_COOKIE = "portal_staff_session"
+CUSTOMER_COOKIE = "portal_session"
+
+
+@dataclass(frozen=True)
+class StaffPrincipal:
+    """The authenticated staff user of a request."""
+
+    user: StaffUser
+    session: StaffSession
+    permissions: frozenset[StaffPermission]
+
+    def can(self, permission: StaffPermission) -> bool:
+        return permission in self.permissions
+
+
+def bearer_token(request: Request, cookie_name: str) -> str | None:
+    """The session token from ``Authorization: Bearer`` or, for browsers, the session cookie."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(cookie_name) or None
+
+
+@dataclass
+class RequestContext:
+    request: Request
+    response: Response
+    session: AsyncSession
+    runtime: Runtime
+    _resolved: dict[str, Any] = field(default_factory=dict)
+    _resolving: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from schema.common.loaders import Loaders
+
+        return Loaders(self.session)
+
+    @property
+    def client_ip(self) -> str | None:
+        return self.request.client.host if self.request.client else None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.request.headers.get("user-agent")
+
+    async def staff(self) -> StaffPrincipal | None:
+        """The staff user behind this request's token, resolved once per request."""
+        async with self._resolving:
+            return await self._resolve_staff()
+
+    async def _resolve_staff(self) -> StaffPrincipal | None:
+        if "staff" not in self._resolved:
+            principal = None
+            token = bearer_token(self.request, STAFF_COOKIE)
+            if token:
+                found = await resolve_staff_session(
+                    self.session, token, self.runtime.staff_session_policy
+                )
+                if found is not None:
+                    record, user = found
+                    principal = StaffPrincipal(user, record, permissions_for_role(user.role))
+            self._resolved["staff"] = principal
+        result: StaffPrincipal | None = self._resolved["staff"]
+        return result
+
+    async def require_staff(self) -> StaffPrincipal:
+        """The staff principal; permission classes have already guaranteed there is one."""
+        principal = await self.staff()
+        if principal is None:  # pragma: no cover - guarded by IsStaff / HasPermission
+            raise RuntimeError("resolver reached without an authenticated staff user")
+        return principal

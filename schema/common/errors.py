@@ -1,0 +1,87 @@
+"""Typed payload errors and the mutation wrapper that makes every mutation all-or-nothing.
+
+Every mutation payload has ``errors: [<Domain>Error!]!``; each error has ``code`` (an enum per
+domain), ``field`` (input path or null) and ``message``. :class:`Atomic` runs a mutation in a
+SAVEPOINT, turns :class:`portal.errors.InvalidInput` into the payload's errors, and rolls the
+savepoint back whenever the payload carries errors, so a refused mutation never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any, ClassVar, Protocol
+
+from graphql import GraphQLError
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
+
+from portal.errors import FieldError, InvalidInput
+
+
+class PayloadError(Protocol):
+    codes: ClassVar[type[Enum]]
+
+    def __init__(self, *, code: Any, field: str | None, message: str) -> None: ...
+
+
+class ErrorFields:
+    """Mixin for error types: builds one from a domain :class:`FieldError`."""
+
+    codes: ClassVar[type[Enum]]
+
+    @classmethod
+    def from_field_error(cls, error: FieldError) -> Any:
+        return cls(code=cls.codes(error.code), field=error.field, message=error.message)  # type: ignore[call-arg]
+
+
+def _payload_error_class(payload_cls: type) -> type[ErrorFields]:
+    definition = payload_cls.__strawberry_definition__  # type: ignore[attr-defined]
+    for f in definition.fields:
+        if f.python_name == "errors":
+            error_cls = f.type.of_type  # StrawberryList -> element type
+            if isinstance(error_cls, type) and issubclass(error_cls, ErrorFields):
+                return error_cls
+    raise TypeError(f"{payload_cls.__name__} has no 'errors: list[<ErrorFields>]' field")
+
+
+class Atomic(FieldExtension):
+    """Run the mutation inside a savepoint; typed errors roll it back and fill the payload."""
+
+    def apply(self, field: StrawberryField) -> None:
+        self.payload_type: type = field.type  # type: ignore[assignment]
+        self.error_type = _payload_error_class(self.payload_type)
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: Info[Any, Any],
+        **kwargs: Any,
+    ) -> Any:
+        session = info.context.session
+        savepoint = await session.begin_nested()
+        try:
+            result = await next_(source, info, **kwargs)
+        except InvalidInput as exc:
+            await savepoint.rollback()
+            errors = [self.error_type.from_field_error(e) for e in exc.errors]
+            return self.payload_type(errors=errors)
+        except BaseException:
+            await savepoint.rollback()
+            raise
+        if getattr(result, "errors", None):
+            await savepoint.rollback()
+        else:
+            await savepoint.commit()
+        return result
+
+
+def bad_user_input(exc: InvalidInput) -> GraphQLError:
+    """A query argument problem (bad cursor, page size) as a top-level error."""
+    first = exc.errors[0]
+    return GraphQLError(
+        first.message,
+        extensions={"code": "BAD_USER_INPUT", "reason": first.code, "field": first.field},
+    )

@@ -1,0 +1,59 @@
+"""Relay cursor connections over :class:`portal.pagination.Page`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+
+from portal.pagination import Page
+
+Node = TypeVar("Node")
+Row = TypeVar("Row")
+
+
+@strawberry.type(description="Where a page stands in the whole list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a page and the cursor to continue after it.")
+class Edge(Generic[Node]):
+    node: Node
+    cursor: str
+
+
+@strawberry.type(description="A page of a list; continue with `after: pageInfo.endCursor`.")
+class Connection(Generic[Node]):
+    edges: list[Edge[Node]]
+    page_info: PageInfo
+    _count_total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The items of this page, without cursors.")
+    def nodes(self) -> list[Node]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many items the whole list has (with the same filters).")
+    async def total_count(self) -> int:
+        return await self._count_total()
+
+    @classmethod
+    def from_page(cls, page: Page[Row], wrap: Callable[[Row], Node]) -> Connection[Node]:
+        edges = [
+            Edge(node=wrap(item), cursor=cursor)
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            _count_total=page.count_total,
+        )

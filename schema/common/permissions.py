@@ -1,0 +1,61 @@
+"""Permission classes: the only place access is decided. A failure is a top-level GraphQL error
+with ``extensions.code`` ``UNAUTHENTICATED`` or ``FORBIDDEN``."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from schema.common.context import RequestContext
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+
+
+def unauthenticated() -> GraphQLError:
+    return GraphQLError("Authentication required.", extensions={"code": UNAUTHENTICATED})
+
+
+class IsStaff(BasePermission):
+    """Any authenticated, active staff user."""
+
+    message = "Authentication required."
+    error_extensions = {"code": UNAUTHENTICATED}
+
+    async def has_permission(
+        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
+    ) -> bool:
+        return await info.context.staff() is not None
+
+
+class _HasStaffPermission(BasePermission):
+    permission: StaffPermission
+    message = "You do not have permission to do this."
+    error_extensions = {"code": FORBIDDEN}
+
+    async def has_permission(
+        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
+    ) -> bool:
+        principal = await info.context.staff()
+        if principal is None:
+            raise unauthenticated()
+        return principal.can(self.permission)
+
+
+def HasPermission(permission: StaffPermission | str) -> type[BasePermission]:
+    """The permission class for one staff permission, e.g. ``HasPermission("contacts:write")``."""
+    return _permission_class(StaffPermission(permission))
+
+
+@cache
+def _permission_class(perm: StaffPermission) -> type[BasePermission]:
+    return type(
+        f"HasPermission_{perm.name}",
+        (_HasStaffPermission,),
+        {"permission": perm, "__doc__": f"Requires the staff permission {perm.value}."},
+    )

@@ -1,0 +1,32 @@
+"""The customer API (``/graphql``): public registration and login, then self-service."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from schema.common.context import RequestContext
+
+
+@strawberry.type(description="Public facts about this portal, for the frontend's shell.")
+class PortalInfo:
+    name: str = strawberry.field(description="Display name of the portal.")
+    default_language: str = strawberry.field(description="Language used when none is known.")
+    supported_languages: list[str] = strawberry.field(description="Languages emails come in.")
+    public_url: str = strawberry.field(description="Base URL of the portal frontend.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Public facts about this portal; needs no login.")
+    def portal_info(self, info: Info[RequestContext, None]) -> PortalInfo:
+        settings = info.context.settings
+        return PortalInfo(
+            name=settings.portal_name,
+            default_language=settings.default_language,
+            supported_languages=["de", "en"],
+            public_url=settings.public_url,
+        )
+
+
+portal_schema = strawberry.Schema(query=Query)

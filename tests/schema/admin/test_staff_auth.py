@@ -1,0 +1,131 @@
+"""staffLogIn / staffLogOut / me through HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from portal.clock import FrozenClock
+from portal.models import StaffUser
+from portal.runtime import Runtime
+from tests.conftest import GraphQLClient
+from tests.factories import STAFF_LOG_IN, STAFF_PASSWORD, log_in_staff, make_staff
+
+ME = "query { me { email role permissions lastLoginAt } }"
+LOG_OUT = "mutation { staffLogOut { ok errors { code } } }"
+
+
+async def test_log_in_returns_token_and_sets_http_only_cookie(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await make_staff(runtime)
+    response = await admin_api.post(
+        STAFF_LOG_IN, {"email": "  ADMIN@Example.com ", "password": STAFF_PASSWORD}
+    )
+    payload = response.json()["data"]["staffLogIn"]
+    assert payload["errors"] == []
+    assert payload["staffUser"] == {"email": "admin@example.com", "role": "admin"}
+    assert payload["token"].startswith("pst_")
+    cookie = response.headers["set-cookie"]
+    assert f"portal_staff_session={payload['token']}" in cookie
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Path=/admin" in cookie
+
+
+async def test_me_with_bearer_token_and_with_cookie(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    me = (await admin_api.data(ME))["me"]
+    assert me["email"] == "admin@example.com"
+    assert "contacts:write" in me["permissions"]
+    assert me["lastLoginAt"] is not None
+
+    # A browser sends only the cookie the login response set.
+    token = admin_api.token
+    admin_api.token = None
+    admin_api.http.cookies.set("portal_staff_session", token or "", path="/admin")
+    assert (await admin_api.data(ME))["me"]["email"] == "admin@example.com"
+
+
+async def test_wrong_password_and_unknown_email_answer_identically(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await make_staff(runtime)
+    wrong = await admin_api.post(STAFF_LOG_IN, {"email": "admin@example.com", "password": "x" * 12})
+    unknown = await admin_api.post(
+        STAFF_LOG_IN, {"email": "nobody@example.com", "password": "x" * 12}
+    )
+    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.content == unknown.content
+    assert wrong.json()["data"]["staffLogIn"]["errors"] == [
+        {"code": "INVALID_CREDENTIALS", "field": None, "message": "Email or password is wrong."}
+    ]
+    assert "set-cookie" not in wrong.headers
+
+
+async def test_deactivated_staff_cannot_log_in_and_loses_sessions(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    async with runtime.database.transaction() as session:
+        await session.execute(update(StaffUser).values(is_active=False))
+    body = await admin_api(ME)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    again = await admin_api.data(
+        STAFF_LOG_IN, {"email": "admin@example.com", "password": STAFF_PASSWORD}
+    )
+    assert again["staffLogIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_too_long_email_is_a_field_error(admin_api: GraphQLClient) -> None:
+    data = await admin_api.data(
+        STAFF_LOG_IN, {"email": "a" * 300 + "@example.com", "password": "whatever-password"}
+    )
+    assert data["staffLogIn"]["errors"][0]["code"] == "INVALID_EMAIL"
+    assert data["staffLogIn"]["errors"][0]["field"] == "email"
+
+
+async def test_me_requires_authentication(admin_api: GraphQLClient) -> None:
+    body = await admin_api(ME)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
+    admin_api.token = "pst_forged"
+    body = await admin_api(ME)
+    assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
+
+
+async def test_log_out_revokes_the_session_server_side(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    response = await admin_api.post(LOG_OUT)
+    assert response.json()["data"]["staffLogOut"] == {"ok": True, "errors": []}
+    assert 'portal_staff_session=""' in response.headers["set-cookie"]
+    # The token itself is dead, not just the cookie.
+    body = await admin_api(ME)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_session_expires_when_idle_and_at_its_absolute_lifetime(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    settings = runtime.settings
+    await log_in_staff(admin_api, runtime)
+    clock.advance(timedelta(minutes=settings.staff_session_idle_minutes - 1))
+    assert (await admin_api.data(ME))["me"]
+    clock.advance(timedelta(minutes=settings.staff_session_idle_minutes + 1))
+    assert (await admin_api(ME))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    await admin_api.data(STAFF_LOG_IN, {"email": "admin@example.com", "password": STAFF_PASSWORD})
+    data = await admin_api.data(
+        STAFF_LOG_IN, {"email": "admin@example.com", "password": STAFF_PASSWORD}
+    )
+    admin_api.token = data["staffLogIn"]["token"]
+    # Staying active does not extend the absolute lifetime.
+    for _ in range(settings.staff_session_hours * 2):
+        clock.advance(timedelta(minutes=30))
+        body = await admin_api(ME)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
