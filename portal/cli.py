@@ -1,0 +1,237 @@
+"""The ``portal`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from portal.config import ConfigurationError, Settings
+from portal.errors import InvalidInput
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings.from_env()
+        settings.check_production()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings.with_development_secret()
+
+
+def _run(factory: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(factory())  # type: ignore[arg-type]
+
+
+async def _with_runtime(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    from portal.runtime import Runtime
+
+    runtime = Runtime.build(settings)
+    try:
+        return await work(runtime)
+    finally:
+        await runtime.close()
+
+
+@click.group()
+@click.version_option(package_name="portal")
+def main() -> None:
+    """portal: GraphQL backend for customer portals."""
+
+
+# -- serve -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@click.option("--demo", is_flag=True, help="Load demo data into an empty database first.")
+@click.option(
+    "--migrate/--no-migrate",
+    default=None,
+    help="Migrate the database first (default: on for the embedded SQLite database).",
+)
+def serve(
+    host: str, port: int, workers: int, reload: bool, demo: bool, migrate: bool | None
+) -> None:
+    """Serve both GraphQL APIs with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    if migrate if migrate is not None else settings.is_sqlite:
+        from portal.migrate import upgrade_database
+
+        upgrade_database(settings.database_url)
+    if demo:
+        _load_demo(settings)
+    base = f"http://{host}:{port}"
+    click.echo(
+        f"portal {settings.env}: customer API {base}/graphql, staff API {base}/admin/graphql"
+    )
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+# -- db ------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION."""
+    from portal.migrate import upgrade_database
+
+    settings = _settings()
+    upgrade_database(settings.database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from portal.migrate import current_revision, head_revision
+
+    settings = _settings()
+    current = asyncio.run(current_revision(settings.database_url))
+    click.echo(f"current: {current or '(empty)'}  head: {head_revision()}")
+
+
+# -- staff ---------------------------------------------------------------------------------
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts."""
+
+
+@staff.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "support"]), required=True)
+@click.option("--name", "display_name", default="", help="Display name (default: from email).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def staff_create(email: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create a staff account (the password is prompted for)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+
+    async def work(runtime: object) -> str:
+        from identity.staff import create_staff_user
+        from portal.runtime import Runtime
+
+        assert isinstance(runtime, Runtime)
+        async with runtime.database.transaction() as session:
+            user = await create_staff_user(
+                session,
+                runtime.password_hasher,
+                email=email,
+                password=password,
+                role=role,
+                display_name=display_name,
+            )
+            return user.email
+
+    try:
+        created = asyncio.run(_with_runtime(settings, work))
+    except InvalidInput as exc:
+        raise click.ClickException("; ".join(e.message for e in exc.errors)) from None
+    click.echo(f"created {role} {created}")
+
+
+# -- demo ----------------------------------------------------------------------------------
+
+
+def _load_demo(settings: Settings) -> None:
+    from portal.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, load_demo
+
+    try:
+        result = asyncio.run(_with_runtime(settings, load_demo))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"demo data: {result.contacts_created} contacts created"
+        + (", admin created" if result.admin_created else "")
+    )
+    click.echo(f"staff login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo data set (refused in production)."""
+    settings = _settings()
+    if settings.is_sqlite:
+        from portal.migrate import upgrade_database
+
+        upgrade_database(settings.database_url)
+    _load_demo(settings)
+
+
+# -- schema --------------------------------------------------------------------------------
+
+
+@main.group("schema")
+def schema_group() -> None:
+    """The committed GraphQL SDL files."""
+
+
+@schema_group.command("export")
+@click.option(
+    "--dir", "directory", default="schema", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option("--check", is_flag=True, help="Fail instead of writing when the files are stale.")
+def schema_export(directory: Path, check: bool) -> None:
+    """Write schema/portal.graphql and schema/admin.graphql from the code."""
+    from schema.sdl import render_sdl_files
+
+    stale = []
+    for name, text in render_sdl_files().items():
+        path = directory / name
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(name)
+        if not check:
+            path.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {path}")
+    if check and stale:
+        raise click.ClickException(f"stale SDL: {', '.join(stale)} (run: portal schema export)")
+    if not stale:
+        click.echo("SDL files are up to date")
+
+
+# -- secret --------------------------------------------------------------------------------
+
+
+@main.group()
+def secret() -> None:
+    """Secret keys."""
+
+
+@secret.command("generate")
+def secret_generate() -> None:
+    """Print a new random secret key for PORTAL_SECRET_KEY."""
+    click.echo(secrets.token_urlsafe(48))
