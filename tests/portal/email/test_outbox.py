@@ -1,0 +1,45 @@
+"""The outbox row shares the fate of the transaction that wrote it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.email.outbox import enqueue_email
+from portal.models import OutboxMessage
+from portal.runtime import Runtime
+
+
+async def _messages(runtime: Runtime) -> list[OutboxMessage]:
+    async with runtime.database.transaction() as session:
+        return list(await session.scalars(select(OutboxMessage)))
+
+
+async def test_committed_change_leaves_a_pending_message(runtime: Runtime) -> None:
+    async with runtime.database.transaction() as session:
+        await enqueue_email(
+            session,
+            template="account_activation",
+            to="kunde@example.de",
+            language="de",
+            formality="informal",
+            context={"activation_url": "https://portal.example.test/activate?token=t"},
+        )
+    (message,) = await _messages(runtime)
+    assert (message.status, message.attempts, message.to_address) == (
+        "pending",
+        0,
+        "kunde@example.de",
+    )
+    assert message.context["activation_url"].endswith("token=t")
+    assert message.next_attempt_at == runtime.settings.clock()
+
+
+async def test_rolled_back_change_sends_nothing(runtime: Runtime) -> None:
+    with pytest.raises(RuntimeError):
+        async with runtime.database.transaction() as session:
+            await enqueue_email(
+                session, template="account_activation", to="kunde@example.de", language="de"
+            )
+            raise RuntimeError("registration failed after the email was queued")
+    assert await _messages(runtime) == []
