@@ -103,6 +103,11 @@ class Settings:
     password_hash_threads: int = 4
     staff_session_hours: int = 12
     staff_session_idle_minutes: int = 60
+    customer_session_hours: int = 24 * 7
+    customer_session_idle_minutes: int = 24 * 60
+    # Defaults of the portal settings staff can change at run time (portalSettings).
+    registration_policy: str = "ALLOW_PENDING"
+    second_identifiers: tuple[str, ...] = ("CUSTOMER_NUMBER", "POSTAL_CODE")
     sql_echo: bool = False
     clock: Clock = field(default=system_clock, compare=False, repr=False)
 
@@ -170,6 +175,25 @@ class Settings:
             staff_session_idle_minutes=_int(
                 get("PORTAL_STAFF_SESSION_IDLE_MINUTES", str(defaults.staff_session_idle_minutes)),
                 "PORTAL_STAFF_SESSION_IDLE_MINUTES",
+            ),
+            customer_session_hours=_int(
+                get("PORTAL_CUSTOMER_SESSION_HOURS", str(defaults.customer_session_hours)),
+                "PORTAL_CUSTOMER_SESSION_HOURS",
+            ),
+            customer_session_idle_minutes=_int(
+                get(
+                    "PORTAL_CUSTOMER_SESSION_IDLE_MINUTES",
+                    str(defaults.customer_session_idle_minutes),
+                ),
+                "PORTAL_CUSTOMER_SESSION_IDLE_MINUTES",
+            ),
+            registration_policy=get("PORTAL_REGISTRATION_POLICY", defaults.registration_policy),
+            second_identifiers=tuple(
+                part.strip().upper()
+                for part in get(
+                    "PORTAL_SECOND_IDENTIFIERS", ",".join(defaults.second_identifiers)
+                ).split(",")
+                if part.strip()
             ),
             sql_echo=_bool(get("PORTAL_SQL_ECHO", "false"), "PORTAL_SQL_ECHO"),
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from identity.passwords import PasswordHasher
 from identity.sessions import SessionPolicy
+from identity.signed_tokens import SignedTokens
 from portal.config import Settings
 from portal.db import Database
 
@@ -16,6 +17,7 @@ class Runtime:
     settings: Settings
     database: Database
     password_hasher: PasswordHasher
+    tokens: SignedTokens
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> Runtime:
@@ -31,6 +33,7 @@ class Runtime:
                 parallelism=settings.argon2_parallelism,
                 max_threads=settings.password_hash_threads,
             ),
+            tokens=SignedTokens([key.reveal() for key in settings.secret_keys], settings.clock),
         )
 
     @property
@@ -38,6 +41,13 @@ class Runtime:
         return SessionPolicy(
             lifetime=timedelta(hours=self.settings.staff_session_hours),
             idle_timeout=timedelta(minutes=self.settings.staff_session_idle_minutes),
+        )
+
+    @property
+    def customer_session_policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            lifetime=timedelta(hours=self.settings.customer_session_hours),
+            idle_timeout=timedelta(minutes=self.settings.customer_session_idle_minutes),
         )
 
     async def close(self) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from identity.staff import create_staff_user
+from portal.models import Contact, PortalUser
+from portal.normalization import normalize_email
 from portal.runtime import Runtime
+from portal.services.contacts import ContactDraft, create_contact
 from tests.conftest import GraphQLClient
 
 STAFF_PASSWORD = "correct horse battery staple"
@@ -47,3 +50,62 @@ async def log_in_staff(
     api.token = data["staffLogIn"]["token"]
     assert api.token
     return account
+
+
+CUSTOMER_PASSWORD = "Sonnenblume-2026"
+
+
+async def make_customer(
+    runtime: Runtime,
+    email: str = "kunde@example.de",
+    *,
+    password: str = CUSTOMER_PASSWORD,
+    linked: bool = True,
+    activated: bool = True,
+    contact_email: str | None = None,
+) -> tuple[PortalUser, Contact | None]:
+    """A portal user as registration + activation + matching would leave it."""
+    async with runtime.database.transaction() as session:
+        contact = None
+        if linked:
+            contact = await create_contact(
+                session,
+                ContactDraft(first_name="Anna", last_name="Kunde", email=contact_email or email),
+            )
+        now = runtime.settings.clock()
+        user = PortalUser(
+            email=email,
+            email_normalized=normalize_email(email),
+            password_hash=await runtime.password_hasher.hash(password),
+            registration_status="REGISTERED" if activated else "ACTIVATION_EMAIL_SENT",
+            mapping_status="ASSIGNED" if linked else "PENDING",
+            pending_reason=None if linked else "NO_MATCH",
+            contact_id=contact.id if contact else None,
+            first_name="Anna",
+            last_name="Kunde",
+            language="de",
+            activated_at=now if activated else None,
+            assigned_at=now if linked else None,
+        )
+        session.add(user)
+    return user, contact
+
+
+CUSTOMER_LOG_IN = """
+mutation LogIn($email: String!, $password: String!) {
+  logIn(email: $email, password: $password) {
+    token flowToken viewer { email mappingStatus registrationStatus lastLoginAt }
+    errors { code field message }
+  }
+}
+"""
+
+
+async def log_in_customer(
+    api: GraphQLClient, email: str = "kunde@example.de", password: str = CUSTOMER_PASSWORD
+) -> str:
+    data = await api.data(CUSTOMER_LOG_IN, {"email": email, "password": password})
+    token = data["logIn"]["token"]
+    assert token, data
+    api.token = token
+    return str(token)

@@ -5,16 +5,28 @@ from __future__ import annotations
 from portal.models.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
 from portal.models.contact import Contact, IdCounter
 from portal.models.outbox import OutboxMessage
+from portal.models.portal_user import (
+    MatchingFlow,
+    PortalSession,
+    PortalSetting,
+    PortalUser,
+    UsedToken,
+)
 from portal.models.staff import StaffSession, StaffUser
 
 __all__ = [
     "Base",
     "Contact",
     "IdCounter",
+    "MatchingFlow",
     "OutboxMessage",
+    "PortalSession",
+    "PortalSetting",
+    "PortalUser",
     "StaffSession",
     "StaffUser",
     "Timestamps",
     "UTCDateTime",
     "UUIDPrimaryKey",
+    "UsedToken",
 ]

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from identity.customer_auth import can_log_in
 from identity.permissions import StaffPermission, permissions_for_role
-from identity.sessions import resolve_staff_session
+from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
 from portal.config import Settings
-from portal.models import StaffSession, StaffUser
+from portal.models import PortalSession, PortalUser, StaffSession, StaffUser
 from portal.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -43,6 +44,14 @@ def bearer_token(request: Request, cookie_name: str) -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.cookies.get(cookie_name) or None
+
+
+@dataclass(frozen=True)
+class CustomerPrincipal:
+    """The logged-in customer of a request: a portal user with an assigned contact."""
+
+    user: PortalUser
+    session: PortalSession
 
 
 @dataclass
@@ -91,6 +100,40 @@ class RequestContext:
             self._resolved["staff"] = principal
         result: StaffPrincipal | None = self._resolved["staff"]
         return result
+
+    async def customer(self) -> CustomerPrincipal | None:
+        """The logged-in customer behind this request's token, resolved once per request."""
+        async with self._resolving:
+            if "customer" not in self._resolved:
+                self._resolved["customer"] = await self._resolve_customer()
+        principal: CustomerPrincipal | None = self._resolved["customer"]
+        return principal
+
+    async def _resolve_customer(self) -> CustomerPrincipal | None:
+        token = bearer_token(self.request, CUSTOMER_COOKIE)
+        if not token:
+            return None
+        found = await find_live_session(
+            self.session, CUSTOMER_SESSIONS, token, self.runtime.customer_session_policy
+        )
+        if found is None:
+            return None
+        record, user = found
+        # Suspension, deletion of the contact link or a lost activation end access at once.
+        if not can_log_in(user) or user.contact_id is None:
+            return None
+        return CustomerPrincipal(user, record)
+
+    def forget_customer(self) -> None:
+        """Drop the cached principal after the session changed (login, logout, rotation)."""
+        self._resolved.pop("customer", None)
+
+    async def require_customer(self) -> CustomerPrincipal:
+        """The customer principal; ``IsCustomer`` has already guaranteed there is one."""
+        principal = await self.customer()
+        if principal is None:  # pragma: no cover - guarded by IsCustomer
+            raise RuntimeError("resolver reached without an authenticated customer")
+        return principal
 
     async def require_staff(self) -> StaffPrincipal:
         """The staff principal; permission classes have already guaranteed there is one."""

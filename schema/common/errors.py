@@ -71,7 +71,9 @@ class Atomic(FieldExtension):
         except BaseException:
             await savepoint.rollback()
             raise
-        if getattr(result, "errors", None):
+        # A payload may keep its writes despite errors when the error is an outcome that itself
+        # changed state (e.g. a login that opened a second-identifier flow).
+        if getattr(result, "errors", None) and not getattr(result, "keep_writes", False):
             await savepoint.rollback()
         else:
             await savepoint.commit()

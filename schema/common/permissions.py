@@ -33,6 +33,18 @@ class IsStaff(BasePermission):
         return await info.context.staff() is not None
 
 
+class IsCustomer(BasePermission):
+    """A logged-in customer (activated, linked to a contact, not suspended)."""
+
+    message = "Authentication required."
+    error_extensions = {"code": UNAUTHENTICATED}
+
+    async def has_permission(
+        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
+    ) -> bool:
+        return await info.context.customer() is not None
+
+
 class _HasStaffPermission(BasePermission):
     permission: StaffPermission
     message = "You do not have permission to do this."

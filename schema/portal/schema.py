@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema.common.context import RequestContext
+from schema.portal.auth import AuthMutation
+from schema.portal.registration import RegistrationMutation
+from schema.portal.viewer import ViewerQuery
 
 
 @strawberry.type(description="Public facts about this portal, for the frontend's shell.")
@@ -17,7 +21,7 @@ class PortalInfo:
 
 
 @strawberry.type
-class Query:
+class PortalInfoQuery:
     @strawberry.field(description="Public facts about this portal; needs no login.")
     def portal_info(self, info: Info[RequestContext, None]) -> PortalInfo:
         settings = info.context.settings
@@ -29,4 +33,7 @@ class Query:
         )
 
 
-portal_schema = strawberry.Schema(query=Query)
+Query = merge_types("Query", (PortalInfoQuery, ViewerQuery))
+Mutation = merge_types("Mutation", (RegistrationMutation, AuthMutation))
+
+portal_schema = strawberry.Schema(query=Query, mutation=Mutation)

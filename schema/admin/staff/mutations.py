@@ -7,12 +7,13 @@ from strawberry.types import Info
 
 from identity.errors import StaffAuthErrorCode
 from identity.permissions import permissions_for_role
-from identity.sessions import revoke_staff_session, start_staff_session
+from identity.sessions import revoke_session, start_staff_session
 from identity.staff import authenticate_staff
 from portal.errors import InvalidInput
 from portal.normalization import MAX_EMAIL_LENGTH
 from schema.admin.staff.types import StaffAuthError, StaffUserNode
 from schema.common.context import STAFF_COOKIE, RequestContext
+from schema.common.cookies import clear_session_cookie, set_session_cookie
 from schema.common.errors import Atomic
 from schema.common.permissions import IsStaff
 
@@ -63,15 +64,7 @@ class StaffMutation:
         started = await start_staff_session(
             ctx.session, staff, policy, ip_address=ctx.client_ip, user_agent=ctx.user_agent
         )
-        ctx.response.set_cookie(
-            STAFF_COOKIE,
-            started.token,
-            max_age=int(policy.lifetime.total_seconds()),
-            path="/admin",
-            httponly=True,
-            secure=ctx.settings.secure_cookies,
-            samesite="lax",
-        )
+        set_session_cookie(ctx, STAFF_COOKIE, started.token, policy.lifetime, "/admin")
         return StaffLogInPayload(
             staff_user=StaffUserNode.from_row(staff, permissions_for_role(staff.role)),
             token=started.token,
@@ -84,6 +77,6 @@ class StaffMutation:
     )
     async def staff_log_out(self, info: Info[RequestContext, None]) -> StaffLogOutPayload:
         principal = await info.context.require_staff()
-        await revoke_staff_session(info.context.session, principal.session)
-        info.context.response.delete_cookie(STAFF_COOKIE, path="/admin")
+        await revoke_session(info.context.session, principal.session)
+        clear_session_cookie(info.context, STAFF_COOKIE, "/admin")
         return StaffLogOutPayload(ok=True)

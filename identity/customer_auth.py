@@ -1,0 +1,197 @@
+"""Customer login, logout, password reset and change, account deletion.
+
+Only an activated, linked, not suspended user gets a session. Wrong password, unknown email,
+suspended and not activated all give one generic error after one argon2 verification, so
+neither the answer nor its timing tells them apart. A user who proves the password but still
+waits for a contact learns that (and may get a flow token to answer a second identifier).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.errors import PortalAuthErrorCode as Code
+from identity.password_policy import check_new_password
+from identity.passwords import MAX_PASSWORD_LENGTH
+from identity.registration import (
+    get_portal_user_by_email,
+    issue_password_reset,
+    read_token,
+    spend_token,
+)
+from identity.sessions import (
+    CUSTOMER_SESSIONS,
+    StartedSession,
+    revoke_all_sessions,
+    start_session,
+)
+from identity.signed_tokens import TokenPurpose
+from portal.email.outbox import enqueue_email
+from portal.errors import FieldError, InvalidInput
+from portal.models import PortalSession, PortalUser
+from portal.models.base import session_now
+from portal.normalization import MAX_EMAIL_LENGTH
+from portal.runtime import Runtime
+from portal.services.portal_settings import PortalSettings
+
+INVALID_CREDENTIALS = FieldError(Code.INVALID_CREDENTIALS, None, "Email or password is wrong.")
+
+
+class PendingContactAssignment(Exception):
+    """The password is right, but no contact is assigned yet."""
+
+    def __init__(self, user: PortalUser) -> None:
+        super().__init__("pending contact assignment")
+        self.user = user
+
+
+def can_log_in(user: PortalUser) -> bool:
+    """Whether a user may hold a session at all (checked at login and on every request)."""
+    return (
+        user.activated_at is not None
+        and user.suspended_at is None
+        and user.password_hash is not None
+    )
+
+
+async def verify_customer_password(
+    session: AsyncSession, runtime: Runtime, email: str, password: str
+) -> PortalUser | None:
+    """The user whose password this is, if the account may log in; else None (same cost)."""
+    hasher = runtime.password_hasher
+    user = None
+    if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
+        user = await get_portal_user_by_email(session, email)
+    if user is None or user.password_hash is None:
+        await hasher.verify_dummy(password)
+        return None
+    if not await hasher.verify(user.password_hash, password) or not can_log_in(user):
+        return None
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = await hasher.hash(password)
+    return user
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    user: PortalUser
+    started: StartedSession[PortalSession]
+
+
+async def log_in(
+    session: AsyncSession,
+    runtime: Runtime,
+    email: str,
+    password: str,
+    *,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> LoggedIn:
+    """Open a customer session; raises :class:`InvalidInput` (generic) or
+    :class:`PendingContactAssignment`."""
+    user = await verify_customer_password(session, runtime, email, password)
+    if user is None:
+        raise InvalidInput([INVALID_CREDENTIALS])
+    if user.contact_id is None:
+        raise PendingContactAssignment(user)
+    started = await start_session(
+        session,
+        CUSTOMER_SESSIONS,
+        user.id,
+        runtime.customer_session_policy,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    user.last_login_at = session_now(session)
+    await session.flush()
+    return LoggedIn(user, started)
+
+
+async def request_password_reset(session: AsyncSession, runtime: Runtime, email: str) -> None:
+    """Email a reset link if the address has an account that could use one; otherwise nothing,
+    with the same answer."""
+    if len(email) > MAX_EMAIL_LENGTH:
+        return
+    user = await get_portal_user_by_email(session, email)
+    if user is not None and user.suspended_at is None:
+        await issue_password_reset(session, runtime, user, "password_reset")
+
+
+async def _set_password(
+    session: AsyncSession, runtime: Runtime, user: PortalUser, password: str, field: str
+) -> None:
+    errors = check_new_password(password, field, email=user.email)
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = await runtime.password_hasher.hash(password)
+    user.password_changed_at = session_now(session)
+    # A password change voids every outstanding reset link.
+    user.password_reset_jti = None
+    await enqueue_email(
+        session,
+        template="password_changed",
+        to=user.email,
+        language=user.language,
+        context={"first_name": user.first_name, "last_name": user.last_name},
+        contact_id=user.contact_id,
+    )
+
+
+async def reset_password(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    token: str,
+    new_password: str,
+) -> PortalUser:
+    """Set a new password with a reset token; ends every session and does not log in."""
+    claims = read_token(
+        runtime,
+        token,
+        TokenPurpose.PASSWORD_RESET,
+        timedelta(minutes=portal_settings.password_reset_minutes),
+    )
+    user = await session.get(PortalUser, claims.subject, with_for_update=True)
+    if user is None or user.password_reset_jti != claims.jti or user.suspended_at is not None:
+        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
+    password_errors = check_new_password(new_password, "newPassword", email=user.email)
+    if password_errors:
+        raise InvalidInput(password_errors)
+    await spend_token(session, claims)
+    await _set_password(session, runtime, user, new_password, "newPassword")
+    await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
+    await session.flush()
+    return user
+
+
+async def change_password(
+    session: AsyncSession,
+    runtime: Runtime,
+    user: PortalUser,
+    current_password: str,
+    new_password: str,
+    *,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> StartedSession[PortalSession]:
+    """Change the password of a logged-in user. Every session ends, the current one included;
+    the caller continues in the fresh session returned (the session id rotates)."""
+    if user.password_hash is None or not await runtime.password_hasher.verify(
+        user.password_hash, current_password
+    ):
+        raise InvalidInput.single(
+            Code.WRONG_PASSWORD, "currentPassword", "The current password is wrong."
+        )
+    await _set_password(session, runtime, user, new_password, "newPassword")
+    await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
+    return await start_session(
+        session,
+        CUSTOMER_SESSIONS,
+        user.id,
+        runtime.customer_session_policy,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )

@@ -1,0 +1,239 @@
+"""Registration and activation of portal users (customer API).
+
+The answer to ``registerCustomer`` never tells whether the address was known: a new address gets
+an activation email, a known one an "already registered" email with a password-reset link, and
+both paths cost the same (one argon2 hash, one lookup, one queued email).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.errors import PortalAuthErrorCode as Code
+from identity.links import ACTIVATION_PATH, PASSWORD_RESET_PATH, frontend_link
+from identity.password_policy import check_new_password
+from identity.signed_tokens import (
+    TokenAlreadyUsed,
+    TokenClaims,
+    TokenExpired,
+    TokenInvalid,
+    TokenPurpose,
+    redeem_once,
+)
+from portal.email.outbox import enqueue_email
+from portal.errors import FieldError, InvalidInput
+from portal.models import PortalUser
+from portal.models.base import session_now
+from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
+from portal.runtime import Runtime
+from portal.services.portal_settings import PortalSettings
+
+SUPPORTED_LANGUAGES = ("de", "en")
+
+
+class RegistrationStatus:
+    REGISTRATION_PENDING = "REGISTRATION_PENDING"
+    ACTIVATION_EMAIL_SENT = "ACTIVATION_EMAIL_SENT"
+    REGISTERED = "REGISTERED"
+    EMAIL_UPDATE_IN_PROGRESS = "EMAIL_UPDATE_IN_PROGRESS"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a customer submits to register (identifier values as typed)."""
+
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    existing_customer: bool
+    accept_terms: bool
+    language: str = "de"
+    customer_number: str | None = None
+    phone: str | None = None
+    postal_code: str | None = None
+    date_of_birth: str | None = None
+
+
+def validate_registration(form: Registration) -> list[FieldError]:
+    """Format checks only: nothing here depends on what is stored (no enumeration)."""
+    errors: list[FieldError] = []
+    email = form.email.strip()
+    if len(email) > MAX_EMAIL_LENGTH or not is_valid_email(email):
+        errors.append(FieldError(Code.INVALID_EMAIL, "email", "Not a valid email address."))
+    errors.extend(check_new_password(form.password, email=email))
+    for name, value in (("firstName", form.first_name), ("lastName", form.last_name)):
+        if len(value) > 100:
+            errors.append(FieldError(Code.TOO_LONG, name, "At most 100 characters."))
+        elif not value.strip():
+            errors.append(FieldError(Code.REQUIRED, name, "Required."))
+    if form.language not in SUPPORTED_LANGUAGES:
+        errors.append(FieldError(Code.INVALID_LANGUAGE, "language", "Use de or en."))
+    if not form.accept_terms:
+        errors.append(
+            FieldError(Code.TERMS_NOT_ACCEPTED, "acceptTerms", "The terms must be accepted.")
+        )
+    for name, raw in (
+        ("customerNumber", form.customer_number),
+        ("phone", form.phone),
+        ("postalCode", form.postal_code),
+        ("dateOfBirth", form.date_of_birth),
+    ):
+        if raw is not None and len(raw) > 64:
+            errors.append(FieldError(Code.TOO_LONG, name, "At most 64 characters."))
+    return errors
+
+
+async def get_portal_user_by_email(session: AsyncSession, email: str) -> PortalUser | None:
+    return await session.scalar(
+        select(PortalUser).where(PortalUser.email_normalized == normalize_email(email))
+    )
+
+
+def recipient_context(user: PortalUser) -> dict[str, str]:
+    """The recipient fields every customer email may use for its greeting."""
+    return {"first_name": user.first_name, "last_name": user.last_name}
+
+
+async def send_activation_email(session: AsyncSession, runtime: Runtime, user: PortalUser) -> None:
+    token, _ = runtime.tokens.issue(TokenPurpose.ACTIVATION, user.id)
+    await enqueue_email(
+        session,
+        template="account_activation",
+        to=user.email,
+        language=user.language,
+        context={
+            **recipient_context(user),
+            "activation_url": frontend_link(runtime.settings, ACTIVATION_PATH, token=token),
+        },
+        contact_id=user.contact_id,
+    )
+
+
+# The context key under which each template expects the reset link.
+_RESET_LINK_KEY = {"password_reset": "reset_url", "already_registered": "password_reset_url"}
+
+
+async def issue_password_reset(
+    session: AsyncSession, runtime: Runtime, user: PortalUser, template: str
+) -> None:
+    """Queue ``template`` with a fresh reset link; any older reset link stops working."""
+    token, jti = runtime.tokens.issue(TokenPurpose.PASSWORD_RESET, user.id)
+    user.password_reset_jti = jti
+    await enqueue_email(
+        session,
+        template=template,
+        to=user.email,
+        language=user.language,
+        context={
+            **recipient_context(user),
+            _RESET_LINK_KEY[template]: frontend_link(
+                runtime.settings, PASSWORD_RESET_PATH, token=token
+            ),
+        },
+        contact_id=user.contact_id,
+    )
+    await session.flush()
+
+
+def registration_identifiers(form: Registration) -> dict[str, str]:
+    """The second identifiers given at registration, as typed (normalised when matching)."""
+    given = {
+        "CUSTOMER_NUMBER": form.customer_number,
+        "PHONE": form.phone,
+        "POSTAL_CODE": form.postal_code,
+        "DATE_OF_BIRTH": form.date_of_birth,
+    }
+    return {k: v.strip() for k, v in given.items() if v and v.strip()}
+
+
+async def register_customer(session: AsyncSession, runtime: Runtime, form: Registration) -> None:
+    """Register ``form``; raises :class:`InvalidInput` only for malformed input."""
+    errors = validate_registration(form)
+    if errors:
+        raise InvalidInput(errors)
+    # Hash first, whatever happens next, so both outcomes cost the same.
+    password_hash = await runtime.password_hasher.hash(form.password)
+    existing = await get_portal_user_by_email(session, form.email)
+    if existing is None:
+        user = PortalUser(
+            email=form.email.strip(),
+            email_normalized=normalize_email(form.email),
+            password_hash=password_hash,
+            password_changed_at=session_now(session),
+            registration_status=RegistrationStatus.ACTIVATION_EMAIL_SENT,
+            mapping_status="PENDING",
+            first_name=form.first_name.strip(),
+            last_name=form.last_name.strip(),
+            language=form.language,
+            existing_customer=form.existing_customer,
+            registration_identifiers=registration_identifiers(form),
+            terms_accepted_at=session_now(session),
+        )
+        try:
+            async with session.begin_nested():
+                session.add(user)
+        except IntegrityError:
+            # A concurrent registration of the same address won the insert.
+            existing = await get_portal_user_by_email(session, form.email)
+        else:
+            await send_activation_email(session, runtime, user)
+            return
+    if existing is not None:
+        await issue_password_reset(session, runtime, existing, "already_registered")
+
+
+def read_token(
+    runtime: Runtime, token: str, purpose: TokenPurpose, max_age: timedelta, field: str = "token"
+) -> TokenClaims:
+    """The claims of ``token`` or the typed error a customer sees."""
+    try:
+        return runtime.tokens.read(token, purpose, max_age)
+    except TokenExpired:
+        raise InvalidInput.single(Code.TOKEN_EXPIRED, field, "The link has expired.") from None
+    except TokenInvalid:
+        raise InvalidInput.single(Code.INVALID_TOKEN, field, "The link is not valid.") from None
+
+
+async def spend_token(session: AsyncSession, claims: TokenClaims, field: str = "token") -> None:
+    try:
+        await redeem_once(session, claims)
+    except TokenAlreadyUsed:
+        raise InvalidInput.single(Code.TOKEN_USED, field, "The link was already used.") from None
+
+
+async def redeem_activation(
+    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, token: str
+) -> PortalUser:
+    """Spend an activation token and mark its user activated (matching runs next)."""
+    claims = read_token(
+        runtime,
+        token,
+        TokenPurpose.ACTIVATION,
+        timedelta(hours=portal_settings.activation_token_hours),
+    )
+    user = await session.get(PortalUser, claims.subject, with_for_update=True)
+    if user is None:
+        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
+    await spend_token(session, claims)
+    if user.activated_at is not None:
+        raise InvalidInput.single(Code.TOKEN_USED, "token", "The link was already used.")
+    user.activated_at = session_now(session)
+    user.registration_status = RegistrationStatus.REGISTERED
+    await session.flush()
+    return user
+
+
+async def resend_activation(session: AsyncSession, runtime: Runtime, email: str) -> None:
+    """Send a new activation link if ``email`` belongs to a user that is not activated yet;
+    otherwise do nothing, with the same answer."""
+    if len(email) > MAX_EMAIL_LENGTH:
+        return
+    user = await get_portal_user_by_email(session, email)
+    if user is not None and user.activated_at is None and user.suspended_at is None:
+        await send_activation_email(session, runtime, user)

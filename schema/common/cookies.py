@@ -1,0 +1,27 @@
+"""Session cookies: HttpOnly, SameSite=Lax, Secure in production."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from schema.common.context import RequestContext
+
+
+def set_session_cookie(
+    ctx: RequestContext, name: str, token: str, lifetime: timedelta, path: str
+) -> None:
+    ctx.response.set_cookie(
+        name,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        path=path,
+        httponly=True,
+        secure=ctx.settings.secure_cookies,
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(ctx: RequestContext, name: str, path: str) -> None:
+    ctx.response.delete_cookie(
+        name, path=path, httponly=True, secure=ctx.settings.secure_cookies, samesite="lax"
+    )

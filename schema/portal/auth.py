@@ -1,0 +1,174 @@
+"""Customer login, logout and passwords."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity import customer_auth
+from identity.errors import PortalAuthErrorCode
+from identity.flows import flow_token_for_pending
+from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions, revoke_session
+from portal.services.portal_settings import load_portal_settings
+from schema.common.context import CUSTOMER_COOKIE, RequestContext
+from schema.common.cookies import clear_session_cookie, set_session_cookie
+from schema.common.errors import Atomic
+from schema.common.permissions import IsCustomer
+from schema.portal.types import AcceptedPayload, PortalAuthError, Viewer
+
+
+@strawberry.type(description="Result of logIn.")
+class LogInPayload:
+    viewer: Viewer | None = None
+    token: str | None = strawberry.field(
+        default=None,
+        description="Bearer token for non-browser clients; browsers use the HttpOnly cookie.",
+    )
+    flow_token: str | None = strawberry.field(
+        default=None,
+        description="With PENDING_CONTACT_ASSIGNMENT: a token for provideSecondIdentifier "
+        "when a second identifier could still find the contact.",
+    )
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
+
+
+@strawberry.type(description="Result of logOut, logOutEverywhere.")
+class LogOutPayload:
+    ok: bool = False
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of changePassword and resetPassword.")
+class PasswordPayload:
+    ok: bool = False
+    token: str | None = strawberry.field(
+        default=None, description="changePassword: the new session's bearer token."
+    )
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+
+
+def _start_cookie(ctx: RequestContext, token: str) -> None:
+    set_session_cookie(
+        ctx, CUSTOMER_COOKIE, token, ctx.runtime.customer_session_policy.lifetime, "/"
+    )
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation(
+        description="Log in. Wrong password, unknown email, suspended or not activated accounts "
+        "all give INVALID_CREDENTIALS. A right password without an assigned contact gives "
+        "PENDING_CONTACT_ASSIGNMENT.",
+        extensions=[Atomic()],
+    )
+    async def log_in(
+        self, info: Info[RequestContext, None], email: str, password: str
+    ) -> LogInPayload:
+        ctx = info.context
+        try:
+            logged_in = await customer_auth.log_in(
+                ctx.session,
+                ctx.runtime,
+                email,
+                password,
+                ip_address=ctx.client_ip,
+                user_agent=ctx.user_agent,
+            )
+        except customer_auth.PendingContactAssignment as pending:
+            flow_token = await flow_token_for_pending(
+                ctx.session,
+                ctx.runtime,
+                await load_portal_settings(ctx.session, ctx.settings),
+                pending.user,
+            )
+            return LogInPayload(
+                flow_token=flow_token,
+                errors=[
+                    PortalAuthError(
+                        code=PortalAuthErrorCode.PENDING_CONTACT_ASSIGNMENT,
+                        field=None,
+                        message="Your account waits for a contact assignment.",
+                    )
+                ],
+                keep_writes=True,
+            )
+        _start_cookie(ctx, logged_in.started.token)
+        ctx.forget_customer()
+        return LogInPayload(viewer=Viewer.from_row(logged_in.user), token=logged_in.started.token)
+
+    @strawberry.mutation(
+        description="End this session (server-side) and clear the cookie.",
+        permission_classes=[IsCustomer],
+        extensions=[Atomic()],
+    )
+    async def log_out(self, info: Info[RequestContext, None]) -> LogOutPayload:
+        principal = await info.context.require_customer()
+        await revoke_session(info.context.session, principal.session)
+        clear_session_cookie(info.context, CUSTOMER_COOKIE, "/")
+        info.context.forget_customer()
+        return LogOutPayload(ok=True)
+
+    @strawberry.mutation(
+        description="End every session of this account, on every device.",
+        permission_classes=[IsCustomer],
+        extensions=[Atomic()],
+    )
+    async def log_out_everywhere(self, info: Info[RequestContext, None]) -> LogOutPayload:
+        principal = await info.context.require_customer()
+        await revoke_all_sessions(info.context.session, CUSTOMER_SESSIONS, principal.user.id)
+        clear_session_cookie(info.context, CUSTOMER_COOKIE, "/")
+        info.context.forget_customer()
+        return LogOutPayload(ok=True)
+
+    @strawberry.mutation(
+        description="Email a password-reset link (valid 1 hour by default). The answer is the "
+        "same whether or not the address has an account.",
+        extensions=[Atomic()],
+    )
+    async def request_password_reset(
+        self, info: Info[RequestContext, None], email: str
+    ) -> AcceptedPayload:
+        await customer_auth.request_password_reset(
+            info.context.session, info.context.runtime, email
+        )
+        return AcceptedPayload(accepted=True)
+
+    @strawberry.mutation(
+        description="Set a new password with the emailed token. Ends every session; log in "
+        "afterwards.",
+        extensions=[Atomic()],
+    )
+    async def reset_password(
+        self, info: Info[RequestContext, None], token: str, new_password: str
+    ) -> PasswordPayload:
+        ctx = info.context
+        portal_settings = await load_portal_settings(ctx.session, ctx.settings)
+        await customer_auth.reset_password(
+            ctx.session, ctx.runtime, portal_settings, token, new_password
+        )
+        return PasswordPayload(ok=True)
+
+    @strawberry.mutation(
+        description="Change the password. Every other session ends and this one is replaced "
+        "by a new one (new cookie and token).",
+        permission_classes=[IsCustomer],
+        extensions=[Atomic()],
+    )
+    async def change_password(
+        self, info: Info[RequestContext, None], current_password: str, new_password: str
+    ) -> PasswordPayload:
+        ctx = info.context
+        principal = await ctx.require_customer()
+        started = await customer_auth.change_password(
+            ctx.session,
+            ctx.runtime,
+            principal.user,
+            current_password,
+            new_password,
+            ip_address=ctx.client_ip,
+            user_agent=ctx.user_agent,
+        )
+        _start_cookie(ctx, started.token)
+        ctx.forget_customer()
+        return PasswordPayload(ok=True, token=started.token)

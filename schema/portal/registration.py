@@ -1,0 +1,71 @@
+"""Registration and activation (customer API)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity.registration import Registration, register_customer, resend_activation
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic
+from schema.portal.types import AcceptedPayload
+
+
+@strawberry.input(description="What a customer enters to register.")
+class RegisterCustomerInput:
+    email: str
+    password: str = strawberry.field(description="At least 10 characters, not a common one.")
+    first_name: str
+    last_name: str
+    existing_customer: bool = strawberry.field(
+        description="Whether the customer says they are already a customer of the business."
+    )
+    accept_terms: bool
+    language: str = "de"
+    customer_number: str | None = strawberry.field(
+        default=None, description="Optional second identifier, used when several contacts match."
+    )
+    phone: str | None = None
+    postal_code: str | None = None
+    date_of_birth: str | None = strawberry.field(default=None, description="ISO date.")
+
+    def to_form(self) -> Registration:
+        return Registration(
+            email=self.email,
+            password=self.password,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            existing_customer=self.existing_customer,
+            accept_terms=self.accept_terms,
+            language=self.language,
+            customer_number=self.customer_number,
+            phone=self.phone,
+            postal_code=self.postal_code,
+            date_of_birth=self.date_of_birth,
+        )
+
+
+@strawberry.type
+class RegistrationMutation:
+    @strawberry.mutation(
+        description="Register. The answer is the same whether or not the address is known: a "
+        "new address gets an activation email, a known one an 'already registered' email. "
+        "Errors only report malformed input.",
+        extensions=[Atomic()],
+    )
+    async def register_customer(
+        self, info: Info[RequestContext, None], input: RegisterCustomerInput
+    ) -> AcceptedPayload:
+        await register_customer(info.context.session, info.context.runtime, input.to_form())
+        return AcceptedPayload(accepted=True)
+
+    @strawberry.mutation(
+        description="Send a new activation link to an address that registered but is not "
+        "activated. Same answer for unknown addresses.",
+        extensions=[Atomic()],
+    )
+    async def resend_activation(
+        self, info: Info[RequestContext, None], email: str
+    ) -> AcceptedPayload:
+        await resend_activation(info.context.session, info.context.runtime, email)
+        return AcceptedPayload(accepted=True)

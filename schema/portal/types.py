@@ -1,0 +1,70 @@
+"""Types of the customer API's identity part."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import ClassVar
+
+import strawberry
+
+from identity.errors import PortalAuthErrorCode
+from portal.models import PortalUser
+from schema.common.errors import ErrorFields
+
+PortalAuthErrorCodeEnum = strawberry.enum(
+    PortalAuthErrorCode,
+    name="PortalAuthErrorCode",
+    description="Why an identity mutation of the customer API was refused.",
+)
+
+
+@strawberry.type(description="A problem with a customer identity mutation.")
+class PortalAuthError(ErrorFields):
+    codes: ClassVar = PortalAuthErrorCode
+    code: PortalAuthErrorCode
+    field: str | None = strawberry.field(description="Input field (camelCase) or null.")
+    message: str
+
+
+@strawberry.enum(description="Where a portal user stands in registration.")
+class RegistrationStatus(Enum):
+    REGISTRATION_PENDING = "REGISTRATION_PENDING"
+    ACTIVATION_EMAIL_SENT = "ACTIVATION_EMAIL_SENT"
+    REGISTERED = "REGISTERED"
+    EMAIL_UPDATE_IN_PROGRESS = "EMAIL_UPDATE_IN_PROGRESS"
+
+
+@strawberry.enum(description="Whether a portal user is linked to a contact.")
+class MappingStatus(Enum):
+    PENDING = "PENDING"
+    ASSIGNED = "ASSIGNED"
+
+
+@strawberry.type(description="The logged-in customer.")
+class Viewer:
+    email: str = strawberry.field(description="Login email.")
+    registration_status: RegistrationStatus
+    mapping_status: MappingStatus
+    last_login_at: datetime | None = strawberry.field(description="Time of this or the last login.")
+    language: str
+
+    @classmethod
+    def from_row(cls, user: PortalUser) -> Viewer:
+        return cls(
+            email=user.email,
+            registration_status=RegistrationStatus(user.registration_status),
+            mapping_status=MappingStatus(user.mapping_status),
+            last_login_at=user.last_login_at,
+            language=user.language,
+        )
+
+
+@strawberry.type(description="Result of a request whose answer must not reveal stored data.")
+class AcceptedPayload:
+    accepted: bool = strawberry.field(
+        default=False,
+        description="True when the request was well-formed. Says nothing about whether an "
+        "account exists.",
+    )
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
