@@ -14,13 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.errors import PortalAuthErrorCode as Code
 from identity.registration import read_token
 from identity.signed_tokens import TokenPurpose
+from identity.states import PendingReason
 from portal.errors import InvalidInput
 from portal.models import MatchingFlow, PortalUser
 from portal.models.base import session_now
 from portal.runtime import Runtime
 from portal.services.portal_settings import PortalSettings
-
-AMBIGUOUS = "AMBIGUOUS"
 
 
 def flow_lifetime(portal_settings: PortalSettings) -> timedelta:
@@ -52,7 +51,7 @@ async def flow_token_for_pending(
 ) -> str | None:
     """A flow token for a pending user whose contact a second identifier could still decide
     (several candidates, flow not failed); None when only staff can help."""
-    if user.pending_reason != AMBIGUOUS or user.contact_id is not None:
+    if user.pending_reason != PendingReason.AMBIGUOUS or user.contact_id is not None:
         return None
     return await open_flow(session, runtime, portal_settings, user)
 

@@ -25,6 +25,7 @@ from identity.signed_tokens import (
     TokenPurpose,
     redeem_once,
 )
+from identity.states import MappingStatus, RegistrationStatus
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import PortalUser
@@ -34,13 +35,6 @@ from portal.runtime import Runtime
 from portal.services.portal_settings import PortalSettings
 
 SUPPORTED_LANGUAGES = ("de", "en")
-
-
-class RegistrationStatus:
-    REGISTRATION_PENDING = "REGISTRATION_PENDING"
-    ACTIVATION_EMAIL_SENT = "ACTIVATION_EMAIL_SENT"
-    REGISTERED = "REGISTERED"
-    EMAIL_UPDATE_IN_PROGRESS = "EMAIL_UPDATE_IN_PROGRESS"
 
 
 @dataclass(frozen=True)
@@ -167,7 +161,7 @@ async def register_customer(session: AsyncSession, runtime: Runtime, form: Regis
             password_hash=password_hash,
             password_changed_at=session_now(session),
             registration_status=RegistrationStatus.ACTIVATION_EMAIL_SENT,
-            mapping_status="PENDING",
+            mapping_status=MappingStatus.PENDING,
             first_name=form.first_name.strip(),
             last_name=form.last_name.strip(),
             language=form.language,

@@ -7,11 +7,16 @@ from strawberry.tools import merge_types
 
 from schema.admin.contacts.mutations import ContactMutation
 from schema.admin.contacts.queries import ContactQuery
+from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
+from schema.admin.portal_users.mutations import PortalUserMutation
+from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.node import Node
 
-Query = merge_types("Query", (StaffQuery, ContactQuery))
-Mutation = merge_types("Mutation", (StaffMutation, ContactMutation))
+Query = merge_types("Query", (StaffQuery, ContactQuery, PortalUserQuery, PortalSettingsQuery))
+Mutation = merge_types(
+    "Mutation", (StaffMutation, ContactMutation, PortalUserMutation, PortalSettingsMutation)
+)
 
 admin_schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Node])

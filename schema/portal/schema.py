@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema.common.context import RequestContext
+from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
 from schema.portal.registration import RegistrationMutation
 from schema.portal.viewer import ViewerQuery
@@ -34,6 +35,6 @@ class PortalInfoQuery:
 
 
 Query = merge_types("Query", (PortalInfoQuery, ViewerQuery))
-Mutation = merge_types("Mutation", (RegistrationMutation, AuthMutation))
+Mutation = merge_types("Mutation", (RegistrationMutation, ActivationMutation, AuthMutation))
 
 portal_schema = strawberry.Schema(query=Query, mutation=Mutation)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import ClassVar
 
 import strawberry
 
 from identity.errors import PortalAuthErrorCode
+from identity.states import MappingStatus, RegistrationStatus
 from portal.models import PortalUser
 from schema.common.errors import ErrorFields
 
@@ -27,18 +27,14 @@ class PortalAuthError(ErrorFields):
     message: str
 
 
-@strawberry.enum(description="Where a portal user stands in registration.")
-class RegistrationStatus(Enum):
-    REGISTRATION_PENDING = "REGISTRATION_PENDING"
-    ACTIVATION_EMAIL_SENT = "ACTIVATION_EMAIL_SENT"
-    REGISTERED = "REGISTERED"
-    EMAIL_UPDATE_IN_PROGRESS = "EMAIL_UPDATE_IN_PROGRESS"
-
-
-@strawberry.enum(description="Whether a portal user is linked to a contact.")
-class MappingStatus(Enum):
-    PENDING = "PENDING"
-    ASSIGNED = "ASSIGNED"
+RegistrationStatusEnum = strawberry.enum(
+    RegistrationStatus,
+    name="RegistrationStatus",
+    description="Where a portal user stands in registration.",
+)
+MappingStatusEnum = strawberry.enum(
+    MappingStatus, name="MappingStatus", description="Whether a portal user is linked to a contact."
+)
 
 
 @strawberry.type(description="The logged-in customer.")

@@ -1,0 +1,238 @@
+"""Linking a portal user to a contact once the email is proven: loads candidates, applies the
+pure rules of :mod:`identity.matching`, the registration policy and second-identifier flows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.errors import PortalAuthErrorCode as Code
+from identity.flows import load_open_flow, open_flow
+from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
+from identity.portal_users import link_contact
+from identity.states import MappingStatus, PendingReason
+from portal.email.outbox import enqueue_email
+from portal.errors import FieldError, InvalidInput
+from portal.models import Contact, PortalUser
+from portal.models.base import session_now
+from portal.runtime import Runtime
+from portal.services.contacts import ContactDraft, create_contact
+from portal.services.portal_settings import PortalSettings, RegistrationPolicy
+
+
+class LinkOutcome(StrEnum):
+    LINKED = "LINKED"
+    NEEDS_SECOND_IDENTIFIER = "NEEDS_SECOND_IDENTIFIER"
+    PENDING_REVIEW = "PENDING_REVIEW"
+
+
+class RegistrationClosed(Exception):
+    """DENY_NEW and no contact: the account was removed and the customer emailed."""
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    outcome: LinkOutcome
+    flow_token: str | None = None
+    attempts_left: int | None = None
+
+
+def normalize_identifiers(raw: Mapping[str, str | None]) -> dict[SecondIdentifier, str]:
+    """Comparison forms of typed identifier values; unparseable values simply match nothing."""
+    normalized: dict[SecondIdentifier, str] = {}
+    for key, value in raw.items():
+        if not value or not value.strip() or key not in SecondIdentifier.__members__:
+            continue
+        kind = SecondIdentifier(key)
+        text = value.strip()
+        if kind is SecondIdentifier.CUSTOMER_NUMBER:
+            normalized[kind] = text
+        elif kind is SecondIdentifier.DATE_OF_BIRTH:
+            try:
+                normalized[kind] = date.fromisoformat(text).isoformat()
+            except ValueError:
+                continue
+        else:
+            normalized[kind] = text
+    return normalized
+
+
+def candidate_from_contact(contact: Contact) -> Candidate:
+    return Candidate(contact_id=contact.id, customer_number=str(contact.customer_number))
+
+
+def _unlinked_contact() -> object:
+    return ~exists().where(PortalUser.contact_id == Contact.id)
+
+
+async def load_candidates(session: AsyncSession, email_normalized: str) -> list[Contact]:
+    """Active contacts with this primary email that have no portal user yet (a contact is never
+    linked twice). Uses the index on ``contacts.email_normalized``."""
+    rows = await session.scalars(
+        select(Contact)
+        .where(
+            Contact.email_normalized == email_normalized,
+            Contact.is_active.is_(True),
+            _unlinked_contact(),  # type: ignore[arg-type]
+        )
+        .order_by(Contact.customer_number)
+        .limit(50)
+    )
+    return list(rows)
+
+
+async def matching_candidates(session: AsyncSession, user: PortalUser) -> list[Contact]:
+    """For staff: contacts with the user's email (any state), then near matches by name."""
+    same_email = list(
+        await session.scalars(
+            select(Contact)
+            .where(Contact.email_normalized == user.email_normalized)
+            .order_by(Contact.customer_number)
+            .limit(50)
+        )
+    )
+    near: list[Contact] = []
+    if user.last_name.strip():
+        near = list(
+            await session.scalars(
+                select(Contact)
+                .where(
+                    func.lower(Contact.last_name) == user.last_name.strip().lower(),
+                    or_(
+                        func.lower(Contact.first_name) == user.first_name.strip().lower(),
+                        Contact.first_name == "",
+                    ),
+                    or_(
+                        Contact.email_normalized.is_(None),
+                        Contact.email_normalized != user.email_normalized,
+                    ),
+                )
+                .order_by(Contact.customer_number)
+                .limit(20)
+            )
+        )
+    return same_email + near
+
+
+async def _pending(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    user: PortalUser,
+    reason: PendingReason,
+) -> LinkResult:
+    user.mapping_status = MappingStatus.PENDING
+    user.pending_reason = reason
+    for address in portal_settings.pending_review_notify:
+        await enqueue_email(
+            session,
+            template="staff_pending_review",
+            to=address,
+            language=runtime.settings.default_language,
+            context={"portal_user_email": user.email, "reason": reason.value},
+        )
+    await session.flush()
+    return LinkResult(LinkOutcome.PENDING_REVIEW)
+
+
+async def _create_contact_for(session: AsyncSession, user: PortalUser) -> Contact:
+    draft = ContactDraft(
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        language=user.language,
+    )
+    return await create_contact(session, draft)
+
+
+async def run_matching(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    user: PortalUser,
+    later: Mapping[SecondIdentifier, str] | None = None,
+) -> LinkResult:
+    """Decide the user's contact after activation (or after a second identifier)."""
+    contacts = await load_candidates(session, user.email_normalized)
+    by_id = {c.id: c for c in contacts}
+    order = [SecondIdentifier(i) for i in portal_settings.second_identifiers]
+    provided = [normalize_identifiers(user.registration_identifiers or {})]
+    if later:
+        provided.append(dict(later))
+    result = match_contact([candidate_from_contact(c) for c in contacts], order, provided)
+    if result.kind is MatchKind.LINK and result.contact_id is not None:
+        await link_contact(session, runtime, user, by_id[result.contact_id], notify=False)
+        return LinkResult(LinkOutcome.LINKED)
+    if result.kind is MatchKind.NEEDS_SECOND_IDENTIFIER:
+        user.mapping_status = MappingStatus.PENDING
+        user.pending_reason = PendingReason.AMBIGUOUS
+        if later is not None:
+            return LinkResult(LinkOutcome.NEEDS_SECOND_IDENTIFIER)
+        token = await open_flow(session, runtime, portal_settings, user)
+        return LinkResult(
+            LinkOutcome.NEEDS_SECOND_IDENTIFIER,
+            flow_token=token,
+            attempts_left=portal_settings.max_second_identifier_attempts,
+        )
+    # No candidate. Someone who says they are already a customer but matches nobody is a case
+    # for staff (creating a second contact would make a duplicate), whatever the policy.
+    if user.existing_customer:
+        return await _pending(session, runtime, portal_settings, user, PendingReason.NO_MATCH)
+    policy = portal_settings.registration_policy
+    if policy is RegistrationPolicy.ALLOW_WITH_CONTACT_CREATION:
+        contact = await _create_contact_for(session, user)
+        await link_contact(session, runtime, user, contact, notify=False)
+        return LinkResult(LinkOutcome.LINKED)
+    if policy is RegistrationPolicy.ALLOW_PENDING:
+        return await _pending(session, runtime, portal_settings, user, PendingReason.NO_MATCH)
+    await enqueue_email(
+        session,
+        template="registration_denied",
+        to=user.email,
+        language=user.language,
+        context={"first_name": user.first_name, "last_name": user.last_name},
+    )
+    await session.delete(user)
+    await session.flush()
+    raise RegistrationClosed()
+
+
+async def provide_second_identifier(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    flow_token: str,
+    raw: Mapping[str, str | None],
+) -> LinkResult:
+    """One attempt of a flow: link, ask again, or after the last attempt put the user into
+    pending review. The answer never says how many contacts matched."""
+    flow, user = await load_open_flow(session, runtime, portal_settings, flow_token)
+    given = normalize_identifiers(raw)
+    if not given:
+        raise InvalidInput([FieldError(Code.REQUIRED, "input", "Give at least one identifier.")])
+    flow.attempts += 1
+    result = await run_matching(session, runtime, portal_settings, user, later=given)
+    if result.outcome is LinkOutcome.LINKED:
+        flow.closed_at = session_now(session)
+        return result
+    left = portal_settings.max_second_identifier_attempts - flow.attempts
+    if left <= 0:
+        flow.closed_at = session_now(session)
+        return await _pending(
+            session, runtime, portal_settings, user, PendingReason.SECOND_IDENTIFIER_FAILED
+        )
+    await session.flush()
+    return LinkResult(
+        LinkOutcome.NEEDS_SECOND_IDENTIFIER, flow_token=flow_token, attempts_left=left
+    )
+
+
+async def contact_has_portal_user(session: AsyncSession, contact_id: uuid.UUID) -> bool:
+    found = await session.scalar(select(PortalUser.id).where(PortalUser.contact_id == contact_id))
+    return found is not None

@@ -1,0 +1,254 @@
+"""What staff do with portal users: list, assign a contact, suspend, activate, delete.
+
+Every operation validates first and raises :class:`InvalidInput` with a ``PortalUserErrorCode``;
+the caller's transaction commits it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.links import LOGIN_PATH, frontend_link
+from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
+from identity.states import MappingStatus, PendingReason, RegistrationStatus
+from portal.email.outbox import enqueue_email
+from portal.errors import InvalidInput
+from portal.models import Contact, MatchingFlow, PortalUser
+from portal.models.base import session_now
+from portal.normalization import normalize_email
+from portal.pagination import Page, check_page_size, decode_cursor
+from portal.runtime import Runtime
+
+
+class PortalUserErrorCode(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
+    ALREADY_ASSIGNED = "ALREADY_ASSIGNED"
+    NOT_ASSIGNED = "NOT_ASSIGNED"
+    CONTACT_HAS_PORTAL_USER = "CONTACT_HAS_PORTAL_USER"
+    CONTACT_INACTIVE = "CONTACT_INACTIVE"
+    ALREADY_ACTIVATED = "ALREADY_ACTIVATED"
+    ALREADY_SUSPENDED = "ALREADY_SUSPENDED"
+    NOT_SUSPENDED = "NOT_SUSPENDED"
+
+
+@dataclass(frozen=True)
+class PortalUserFilter:
+    registration_status: str | None = None
+    mapping_status: str | None = None
+    pending_reason: str | None = None
+    contact_id: uuid.UUID | None = None
+    email: str | None = None  # substring of the normalised email
+    suspended: bool | None = None
+
+
+def _conditions(f: PortalUserFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.registration_status:
+        conditions.append(PortalUser.registration_status == f.registration_status)
+    if f.mapping_status:
+        conditions.append(PortalUser.mapping_status == f.mapping_status)
+    if f.pending_reason:
+        conditions.append(PortalUser.pending_reason == f.pending_reason)
+    if f.contact_id:
+        conditions.append(PortalUser.contact_id == f.contact_id)
+    if f.email:
+        needle = (
+            normalize_email(f.email).replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        )
+        conditions.append(PortalUser.email_normalized.like(f"%{needle}%", escape="\\"))
+    if f.suspended is not None:
+        conditions.append(
+            PortalUser.suspended_at.is_not(None)
+            if f.suspended
+            else PortalUser.suspended_at.is_(None)
+        )
+    return conditions
+
+
+async def list_portal_users(
+    session: AsyncSession, f: PortalUserFilter, *, first: int | None, after: str | None
+) -> Page[PortalUser]:
+    """Newest first; keyset on (created_at, id)."""
+    limit = check_page_size(first)
+    conditions = _conditions(f)
+    query = select(PortalUser).where(*conditions)
+    if after is not None:
+        created_iso, last_id = decode_cursor(after, 2)
+        try:
+            created = datetime.fromisoformat(str(created_iso))
+            last_uuid = uuid.UUID(str(last_id))
+        except ValueError:
+            raise InvalidInput.single(
+                "INVALID_CURSOR", "after", "The cursor is not valid."
+            ) from None
+        query = query.where(
+            or_(
+                PortalUser.created_at < created,
+                and_(PortalUser.created_at == created, PortalUser.id < last_uuid),
+            )
+        )
+    rows = (
+        await session.scalars(
+            query.order_by(PortalUser.created_at.desc(), PortalUser.id.desc()).limit(limit + 1)
+        )
+    ).all()
+
+    async def count_total() -> int:
+        total = await session.scalar(
+            select(func.count()).select_from(PortalUser).where(*conditions)
+        )
+        return int(total or 0)
+
+    return Page.from_rows(
+        rows,
+        limit,
+        lambda u: (u.created_at.isoformat(), str(u.id)),
+        after_given=after is not None,
+        count_total=count_total,
+    )
+
+
+async def get_portal_user(session: AsyncSession, user_id: uuid.UUID | None) -> PortalUser:
+    """The portal user (row-locked for the change to come) or NOT_FOUND."""
+    user = await session.get(PortalUser, user_id, with_for_update=True) if user_id else None
+    if user is None:
+        raise InvalidInput.single(PortalUserErrorCode.NOT_FOUND, "portalUserId", "No such user.")
+    return user
+
+
+async def portal_users_by_contact_ids(
+    session: AsyncSession, contact_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, PortalUser]:
+    if not contact_ids:
+        return {}
+    rows = await session.scalars(select(PortalUser).where(PortalUser.contact_id.in_(contact_ids)))
+    return {row.contact_id: row for row in rows if row.contact_id is not None}
+
+
+async def link_contact(
+    session: AsyncSession, runtime: Runtime, user: PortalUser, contact: Contact, *, notify: bool
+) -> None:
+    """Link ``user`` to ``contact`` and close any open matching flow. With ``notify`` (staff
+    decisions) an activated user is emailed that the account is ready."""
+    now = session_now(session)
+    user.contact_id = contact.id
+    user.mapping_status = MappingStatus.ASSIGNED
+    user.pending_reason = None
+    user.assigned_at = now
+    await session.execute(
+        update(MatchingFlow)
+        .where(MatchingFlow.portal_user_id == user.id, MatchingFlow.closed_at.is_(None))
+        .values(closed_at=now, updated_at=now)
+    )
+    await session.flush()
+    if notify and user.activated_at is not None:
+        await enqueue_email(
+            session,
+            template="account_ready",
+            to=user.email,
+            language=user.language,
+            formality=getattr(contact, "formality", "formal"),
+            context={
+                "first_name": contact.first_name or user.first_name,
+                "last_name": contact.last_name or user.last_name,
+                "login_url": frontend_link(runtime.settings, LOGIN_PATH),
+            },
+            contact_id=contact.id,
+        )
+
+
+def require_unassigned(user: PortalUser) -> None:
+    if user.contact_id is not None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.ALREADY_ASSIGNED, "portalUserId", "The user already has a contact."
+        )
+
+
+async def assign_portal_user(
+    session: AsyncSession, runtime: Runtime, user: PortalUser, contact_id: uuid.UUID | None
+) -> Contact:
+    """Staff assign a contact to a user that has none (typed errors otherwise)."""
+    require_unassigned(user)
+    contact = await session.get(Contact, contact_id, with_for_update=True) if contact_id else None
+    if contact is None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.CONTACT_NOT_FOUND, "contactId", "No such contact."
+        )
+    if not contact.is_active:
+        raise InvalidInput.single(
+            PortalUserErrorCode.CONTACT_INACTIVE, "contactId", "The contact is inactive."
+        )
+    taken = await session.scalar(select(PortalUser.id).where(PortalUser.contact_id == contact.id))
+    if taken is not None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.CONTACT_HAS_PORTAL_USER,
+            "contactId",
+            "The contact already has a portal user.",
+        )
+    await link_contact(session, runtime, user, contact, notify=True)
+    return contact
+
+
+async def unassign_portal_user(session: AsyncSession, user: PortalUser) -> None:
+    """Remove the contact link; the user is pending again and every session ends."""
+    if user.contact_id is None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.NOT_ASSIGNED, "portalUserId", "The user has no contact."
+        )
+    user.contact_id = None
+    user.mapping_status = MappingStatus.PENDING
+    user.pending_reason = PendingReason.UNASSIGNED
+    user.assigned_at = None
+    await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
+    await session.flush()
+
+
+async def suspend_portal_user(session: AsyncSession, user: PortalUser) -> int:
+    """Block login and end every session at once; returns how many sessions ended."""
+    if user.suspended_at is not None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.ALREADY_SUSPENDED, "portalUserId", "The user is suspended."
+        )
+    user.suspended_at = session_now(session)
+    ended = await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
+    await session.flush()
+    return ended
+
+
+async def reactivate_portal_user(session: AsyncSession, user: PortalUser) -> None:
+    """Allow login again; sessions ended by the suspension stay ended."""
+    if user.suspended_at is None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.NOT_SUSPENDED, "portalUserId", "The user is not suspended."
+        )
+    user.suspended_at = None
+    await session.flush()
+
+
+def require_not_activated(user: PortalUser) -> None:
+    if user.activated_at is not None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.ALREADY_ACTIVATED, "portalUserId", "The user is activated."
+        )
+
+
+def mark_activated(session: AsyncSession, user: PortalUser) -> None:
+    user.activated_at = session_now(session)
+    if user.registration_status in (
+        RegistrationStatus.ACTIVATION_EMAIL_SENT,
+        RegistrationStatus.REGISTRATION_PENDING,
+    ):
+        user.registration_status = RegistrationStatus.REGISTERED
+
+
+async def delete_portal_user(session: AsyncSession, user: PortalUser) -> None:
+    """Remove the login; sessions and flows go with it, the contact stays."""
+    await session.delete(user)
+    await session.flush()

@@ -1,0 +1,171 @@
+"""Portal user mutations of the staff API."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity import portal_users as service
+from identity.linking import run_matching
+from identity.permissions import StaffPermission
+from identity.registration import send_activation_email
+from portal.models import PortalUser
+from portal.services.contacts import create_contact
+from portal.services.portal_settings import load_portal_settings
+from schema.admin.contacts.types import ContactNode, CreateContactInput
+from schema.admin.portal_users.types import PortalUserError, PortalUserNode
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic
+from schema.common.ids import from_global_id
+from schema.common.permissions import HasPermission
+
+WRITE = [HasPermission(StaffPermission.PORTAL_USERS_WRITE)]
+
+
+@strawberry.type(description="Result of a portal user mutation.")
+class PortalUserPayload:
+    portal_user: PortalUserNode | None = None
+    errors: list[PortalUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of createContactForPortalUser.")
+class CreateContactForPortalUserPayload:
+    portal_user: PortalUserNode | None = None
+    contact: ContactNode | None = None
+    errors: list[PortalUserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of deletePortalUser.")
+class DeletePortalUserPayload:
+    deleted_portal_user_id: strawberry.ID | None = None
+    errors: list[PortalUserError] = strawberry.field(default_factory=list)
+
+
+async def _user(info: Info[RequestContext, None], portal_user_id: strawberry.ID) -> PortalUser:
+    return await service.get_portal_user(
+        info.context.session, from_global_id("PortalUser", portal_user_id)
+    )
+
+
+def _payload(user: PortalUser) -> PortalUserPayload:
+    return PortalUserPayload(portal_user=PortalUserNode.from_row(user))
+
+
+@strawberry.type
+class PortalUserMutation:
+    @strawberry.mutation(
+        description="Link a pending portal user to a contact (only when none is assigned). "
+        "The customer is emailed that the account is ready.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def assign_portal_user(
+        self,
+        info: Info[RequestContext, None],
+        portal_user_id: strawberry.ID,
+        contact_id: strawberry.ID,
+    ) -> PortalUserPayload:
+        user = await _user(info, portal_user_id)
+        await service.assign_portal_user(
+            info.context.session, info.context.runtime, user, from_global_id("Contact", contact_id)
+        )
+        return _payload(user)
+
+    @strawberry.mutation(
+        description="Create a contact from the input and link the pending portal user to it.",
+        permission_classes=[*WRITE, HasPermission(StaffPermission.CONTACTS_WRITE)],
+        extensions=[Atomic()],
+    )
+    async def create_contact_for_portal_user(
+        self,
+        info: Info[RequestContext, None],
+        portal_user_id: strawberry.ID,
+        input: CreateContactInput,
+    ) -> CreateContactForPortalUserPayload:
+        ctx = info.context
+        user = await _user(info, portal_user_id)
+        service.require_unassigned(user)
+        contact = await create_contact(ctx.session, input.to_draft())
+        await service.assign_portal_user(ctx.session, ctx.runtime, user, contact.id)
+        return CreateContactForPortalUserPayload(
+            portal_user=PortalUserNode.from_row(user), contact=ContactNode.from_row(contact)
+        )
+
+    @strawberry.mutation(
+        description="Remove the contact link; the user is pending again and logged out.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def unassign_portal_user(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> PortalUserPayload:
+        user = await _user(info, portal_user_id)
+        await service.unassign_portal_user(info.context.session, user)
+        return _payload(user)
+
+    @strawberry.mutation(
+        description="Send a new activation email to a user who has not activated yet.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def resend_activation_email(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> PortalUserPayload:
+        user = await _user(info, portal_user_id)
+        service.require_not_activated(user)
+        await send_activation_email(info.context.session, info.context.runtime, user)
+        return _payload(user)
+
+    @strawberry.mutation(
+        description="Activate a user without the email link ('Freischalten'); matching to a "
+        "contact runs as after a normal activation.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def activate_portal_user_manually(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> PortalUserPayload:
+        ctx = info.context
+        user = await _user(info, portal_user_id)
+        service.require_not_activated(user)
+        service.mark_activated(ctx.session, user)
+        if user.contact_id is None:
+            settings = await load_portal_settings(ctx.session, ctx.settings)
+            await run_matching(ctx.session, ctx.runtime, settings, user)
+        return _payload(user)
+
+    @strawberry.mutation(
+        description="Block login and end every session of the user at once. Data is kept.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def suspend_portal_user(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> PortalUserPayload:
+        user = await _user(info, portal_user_id)
+        await service.suspend_portal_user(info.context.session, user)
+        return _payload(user)
+
+    @strawberry.mutation(
+        description="Allow a suspended user to log in again (old sessions stay ended).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def reactivate_portal_user(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> PortalUserPayload:
+        user = await _user(info, portal_user_id)
+        await service.reactivate_portal_user(info.context.session, user)
+        return _payload(user)
+
+    @strawberry.mutation(
+        description="Delete the portal user (the login). The contact stays.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def delete_portal_user(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> DeletePortalUserPayload:
+        user = await _user(info, portal_user_id)
+        await service.delete_portal_user(info.context.session, user)
+        return DeletePortalUserPayload(deleted_portal_user_id=portal_user_id)

@@ -1,0 +1,70 @@
+"""Portal user queries of the staff API."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity.linking import matching_candidates
+from identity.permissions import StaffPermission
+from identity.portal_users import list_portal_users
+from portal.errors import InvalidInput
+from portal.models import PortalUser
+from schema.admin.contacts.types import ContactNode
+from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNode
+from schema.common.context import RequestContext
+from schema.common.errors import bad_user_input
+from schema.common.ids import from_global_id
+from schema.common.pagination import Connection
+from schema.common.permissions import HasPermission
+
+
+@strawberry.type
+class PortalUserQuery:
+    @strawberry.field(
+        description="Portal users, newest first, filtered by status, reason, contact or email.",
+        permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
+    )
+    async def portal_users(
+        self,
+        info: Info[RequestContext, None],
+        filter: PortalUserFilterInput | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[PortalUserNode]:
+        criteria = (filter or PortalUserFilterInput()).to_filter()
+        try:
+            page = await list_portal_users(info.context.session, criteria, first=first, after=after)
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        return Connection.from_page(page, PortalUserNode.from_row)
+
+    @strawberry.field(
+        description="A portal user by global id; null when there is none.",
+        permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
+    )
+    async def portal_user(
+        self, info: Info[RequestContext, None], id: strawberry.ID
+    ) -> PortalUserNode | None:
+        user_id = from_global_id("PortalUser", id)
+        row = await info.context.session.get(PortalUser, user_id) if user_id else None
+        return PortalUserNode.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Contacts that could belong to a pending portal user: those with its "
+        "primary email first, then near matches (same name). For the staff decision.",
+        permission_classes=[
+            HasPermission(StaffPermission.PORTAL_USERS_READ),
+            HasPermission(StaffPermission.CONTACTS_READ),
+        ],
+    )
+    async def matching_candidates(
+        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+    ) -> list[ContactNode]:
+        user_id = from_global_id("PortalUser", portal_user_id)
+        user = await info.context.session.get(PortalUser, user_id) if user_id else None
+        if user is None:
+            return []
+        return [
+            ContactNode.from_row(c) for c in await matching_candidates(info.context.session, user)
+        ]
