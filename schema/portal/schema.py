@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema.common.context import RequestContext
+from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
 from schema.portal.registration import RegistrationMutation
@@ -35,6 +36,8 @@ class PortalInfoQuery:
 
 
 Query = merge_types("Query", (PortalInfoQuery, ViewerQuery))
-Mutation = merge_types("Mutation", (RegistrationMutation, ActivationMutation, AuthMutation))
+Mutation = merge_types(
+    "Mutation", (RegistrationMutation, ActivationMutation, AuthMutation, AccountMutation)
+)
 
 portal_schema = strawberry.Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,120 @@
+"""What a logged-in customer does with their own account: change the email address (proven by
+a link to the new address, with a notice to the old one) and delete the account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.errors import PortalAuthErrorCode as Code
+from identity.links import EMAIL_CHANGE_PATH, frontend_link
+from identity.registration import read_token, recipient_context, spend_token
+from identity.signed_tokens import TokenPurpose
+from identity.states import RegistrationStatus
+from portal.email.outbox import enqueue_email
+from portal.errors import InvalidInput
+from portal.models import Contact, PortalUser
+from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
+from portal.runtime import Runtime
+from portal.services.portal_settings import PortalSettings
+
+
+async def _require_password(runtime: Runtime, user: PortalUser, password: str) -> None:
+    if user.password_hash is None or not await runtime.password_hasher.verify(
+        user.password_hash, password
+    ):
+        raise InvalidInput.single(Code.WRONG_PASSWORD, "password", "The password is wrong.")
+
+
+async def request_email_change(
+    session: AsyncSession, runtime: Runtime, user: PortalUser, new_email: str, password: str
+) -> None:
+    """Send a confirmation link to ``new_email`` and a notice to the current address. Whether
+    the new address is taken is only checked on confirmation, so this answer reveals nothing."""
+    await _require_password(runtime, user, password)
+    new_email = new_email.strip()
+    if len(new_email) > MAX_EMAIL_LENGTH or not is_valid_email(new_email):
+        raise InvalidInput.single(Code.INVALID_EMAIL, "newEmail", "Not a valid email address.")
+    if normalize_email(new_email) == user.email_normalized:
+        raise InvalidInput.single(Code.SAME_EMAIL, "newEmail", "This is already your address.")
+    token, jti = runtime.tokens.issue(TokenPurpose.EMAIL_CHANGE, user.id)
+    user.pending_email = new_email
+    user.email_change_jti = jti
+    user.registration_status = RegistrationStatus.EMAIL_UPDATE_IN_PROGRESS
+    greeting = recipient_context(user)
+    await enqueue_email(
+        session,
+        template="email_change_confirmation",
+        to=new_email,
+        language=user.language,
+        context={
+            **greeting,
+            "confirm_url": frontend_link(runtime.settings, EMAIL_CHANGE_PATH, token=token),
+        },
+        contact_id=user.contact_id,
+    )
+    await enqueue_email(
+        session,
+        template="email_change_notice",
+        to=user.email,
+        language=user.language,
+        context={**greeting, "new_email": new_email},
+        contact_id=user.contact_id,
+    )
+    await session.flush()
+
+
+async def confirm_email_change(
+    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, token: str
+) -> PortalUser:
+    """Switch to the new address; the linked contact's primary email follows."""
+    claims = read_token(
+        runtime,
+        token,
+        TokenPurpose.EMAIL_CHANGE,
+        timedelta(hours=portal_settings.email_change_hours),
+    )
+    user = await session.get(PortalUser, claims.subject, with_for_update=True)
+    if user is None or user.email_change_jti != claims.jti or user.pending_email is None:
+        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
+    await spend_token(session, claims)
+    new_email = user.pending_email
+    taken = await session.scalar(
+        select(PortalUser.id).where(
+            PortalUser.email_normalized == normalize_email(new_email), PortalUser.id != user.id
+        )
+    )
+    if taken is not None:
+        raise InvalidInput.single(
+            Code.EMAIL_TAKEN, "token", "The new address belongs to another account."
+        )
+    user.email = new_email
+    user.email_normalized = normalize_email(new_email)
+    user.pending_email = None
+    user.email_change_jti = None
+    user.registration_status = RegistrationStatus.REGISTERED
+    if user.contact_id is not None:
+        contact = await session.get(Contact, user.contact_id)
+        if contact is not None:
+            contact.email = new_email
+            contact.email_normalized = user.email_normalized
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        raise InvalidInput.single(
+            Code.EMAIL_TAKEN, "token", "The new address belongs to another account."
+        ) from None
+    return user
+
+
+async def delete_my_account(
+    session: AsyncSession, runtime: Runtime, user: PortalUser, password: str
+) -> None:
+    """Remove the login (sessions and flows with it); the contact stays."""
+    await _require_password(runtime, user, password)
+    await session.delete(user)
+    await session.flush()

@@ -1,0 +1,79 @@
+"""Self-service on the customer's own account: email change, deletion."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity import self_service
+from portal.services.portal_settings import load_portal_settings
+from schema.common.context import CUSTOMER_COOKIE, RequestContext
+from schema.common.cookies import clear_session_cookie
+from schema.common.errors import Atomic
+from schema.common.permissions import IsCustomer
+from schema.portal.types import PortalAuthError, Viewer
+
+
+@strawberry.type(description="Result of confirmEmailChange.")
+class ConfirmEmailChangePayload:
+    email: str | None = strawberry.field(default=None, description="The new login email.")
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of deleteMyAccount.")
+class DeleteMyAccountPayload:
+    deleted: bool = False
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of requestEmailChange.")
+class RequestEmailChangePayload:
+    viewer: Viewer | None = None
+    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(
+        description="Start changing the login email: a confirmation link goes to the new "
+        "address, a notice to the current one. Needs the password.",
+        permission_classes=[IsCustomer],
+        extensions=[Atomic()],
+    )
+    async def request_email_change(
+        self, info: Info[RequestContext, None], new_email: str, password: str
+    ) -> RequestEmailChangePayload:
+        ctx = info.context
+        principal = await ctx.require_customer()
+        await self_service.request_email_change(
+            ctx.session, ctx.runtime, principal.user, new_email, password
+        )
+        return RequestEmailChangePayload(viewer=Viewer.from_row(principal.user))
+
+    @strawberry.mutation(
+        description="Confirm the new email with the emailed link (single use). The contact's "
+        "primary email follows.",
+        extensions=[Atomic()],
+    )
+    async def confirm_email_change(
+        self, info: Info[RequestContext, None], token: str
+    ) -> ConfirmEmailChangePayload:
+        ctx = info.context
+        settings = await load_portal_settings(ctx.session, ctx.settings)
+        user = await self_service.confirm_email_change(ctx.session, ctx.runtime, settings, token)
+        return ConfirmEmailChangePayload(email=user.email)
+
+    @strawberry.mutation(
+        description="Delete the portal account (the login). The business keeps the contact.",
+        permission_classes=[IsCustomer],
+        extensions=[Atomic()],
+    )
+    async def delete_my_account(
+        self, info: Info[RequestContext, None], password: str
+    ) -> DeleteMyAccountPayload:
+        ctx = info.context
+        principal = await ctx.require_customer()
+        await self_service.delete_my_account(ctx.session, ctx.runtime, principal.user, password)
+        clear_session_cookie(ctx, CUSTOMER_COOKIE, "/")
+        ctx.forget_customer()
+        return DeleteMyAccountPayload(deleted=True)
