@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.errors import PortalAuthErrorCode as Code
@@ -67,24 +67,27 @@ def candidate_from_contact(contact: Contact) -> Candidate:
     return Candidate(contact_id=contact.id, customer_number=str(contact.customer_number))
 
 
-def _unlinked_contact() -> object:
-    return ~exists().where(PortalUser.contact_id == Contact.id)
+MAX_CANDIDATES = 50
 
 
-async def load_candidates(session: AsyncSession, email_normalized: str) -> list[Contact]:
+def unlinked_candidates_query(email_normalized: str) -> Select[Contact]:
     """Active contacts with this primary email that have no portal user yet (a contact is never
-    linked twice). Uses the index on ``contacts.email_normalized``."""
-    rows = await session.scalars(
+    linked twice). An index hit on ``contacts.email_normalized``."""
+    return (
         select(Contact)
         .where(
             Contact.email_normalized == email_normalized,
             Contact.is_active.is_(True),
-            _unlinked_contact(),  # type: ignore[arg-type]
+            ~exists().where(PortalUser.contact_id == Contact.id),
         )
         .order_by(Contact.customer_number)
-        .limit(50)
+        .limit(MAX_CANDIDATES)
     )
-    return list(rows)
+
+
+async def load_candidates(session: AsyncSession, email_normalized: str) -> list[Contact]:
+    """The matching candidates for a proven email (see :func:`unlinked_candidates_query`)."""
+    return list(await session.scalars(unlinked_candidates_query(email_normalized)))
 
 
 async def matching_candidates(session: AsyncSession, user: PortalUser) -> list[Contact]:

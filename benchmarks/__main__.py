@@ -1,0 +1,24 @@
+"""Run every benchmark: ``python -m benchmarks [sqlite] [postgresql]``."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+BENCHMARKS = ["benchmarks.matching"]
+
+
+def main() -> None:
+    for name in BENCHMARKS:
+        module = importlib.import_module(name)
+        started = time.perf_counter()
+        print(f"== {name}")
+        from benchmarks.harness import run
+
+        run(module.main)
+        print(f"   ({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
