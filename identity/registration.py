@@ -32,7 +32,7 @@ from portal.models import PortalUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
 from portal.runtime import Runtime
-from portal.services.portal_settings import PortalSettings
+from portal.services.portal_settings import PortalSettings, load_portal_settings
 
 SUPPORTED_LANGUAGES = ("de", "en")
 
@@ -96,6 +96,7 @@ def recipient_context(user: PortalUser) -> dict[str, str]:
 
 async def send_activation_email(session: AsyncSession, runtime: Runtime, user: PortalUser) -> None:
     token, _ = runtime.tokens.issue(TokenPurpose.ACTIVATION, user.id)
+    portal_settings = await load_portal_settings(session, runtime.settings)
     await enqueue_email(
         session,
         template="account_activation",
@@ -104,6 +105,7 @@ async def send_activation_email(session: AsyncSession, runtime: Runtime, user: P
         context={
             **recipient_context(user),
             "activation_url": frontend_link(runtime.settings, ACTIVATION_PATH, token=token),
+            "activation_hours": portal_settings.activation_token_hours,
         },
         contact_id=user.contact_id,
     )

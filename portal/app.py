@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from portal.config import Settings
+from portal.email.delivery import run_worker
 from portal.runtime import Runtime
 from portal.web import UnitOfWorkGraphQL, health_routes
 from schema.admin.schema import admin_schema
@@ -29,8 +31,21 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        await runtime.close()
+        # The outbox worker runs beside the server; with several workers or machines each runs
+        # one, and row claiming keeps every message sent once.
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(run_worker(runtime, stop), name="mail-delivery")
+            if runtime.settings.mail_worker
+            else None
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await runtime.close()
 
     app = Starlette(
         routes=[

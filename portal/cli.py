@@ -223,6 +223,36 @@ def schema_export(directory: Path, check: bool) -> None:
         click.echo("SDL files are up to date")
 
 
+# -- mail ----------------------------------------------------------------------------------
+
+
+@main.group()
+def mail() -> None:
+    """The email outbox."""
+
+
+@mail.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep polling until interrupted.")
+def mail_deliver(loop: bool) -> None:
+    """Send due outbox messages once (or keep doing it with --loop)."""
+    from portal.email.delivery import deliver_due, run_worker
+    from portal.runtime import Runtime
+
+    settings = _settings()
+
+    async def work(runtime: Runtime) -> str:
+        if loop:
+            await run_worker(runtime, asyncio.Event())
+            return "stopped"
+        report = await deliver_due(runtime, limit=1000)
+        return f"sent {report.sent}, retrying {report.retried}, failed {report.failed}"
+
+    try:
+        click.echo(asyncio.run(_with_runtime(settings, work)))
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
 # -- secret --------------------------------------------------------------------------------
 
 

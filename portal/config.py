@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.clock import Clock, system_clock
 
@@ -96,6 +97,7 @@ class Settings:
     portal_name: str = "Customer Portal"
     public_url: str = "http://localhost:8000"
     default_language: str = "de"
+    time_zone: str = "Europe/Berlin"
     # argon2id parameters; tests use the cheapest, production refuses less than OWASP's minimum.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
@@ -108,6 +110,20 @@ class Settings:
     # Defaults of the portal settings staff can change at run time (portalSettings).
     registration_policy: str = "ALLOW_PENDING"
     second_identifiers: tuple[str, ...] = ("CUSTOMER_NUMBER", "POSTAL_CODE")
+    # Email: "file" (development), "smtp" (production), "memory" (tests).
+    mail_backend: str = "file"
+    mail_dir: Path = Path("var/mail")
+    mail_from: str = "portal@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls, tls or none
+    smtp_user: str = ""
+    smtp_password: Secret | None = None
+    smtp_timeout_seconds: int = 30
+    mail_max_attempts: int = 5
+    mail_retry_base_seconds: int = 60
+    mail_worker: bool = True
+    mail_poll_seconds: int = 5
     sql_echo: bool = False
     clock: Clock = field(default=system_clock, compare=False, repr=False)
 
@@ -152,6 +168,7 @@ class Settings:
             portal_name=get("PORTAL_NAME", defaults.portal_name),
             public_url=get("PORTAL_PUBLIC_URL", defaults.public_url).rstrip("/"),
             default_language=get("PORTAL_DEFAULT_LANGUAGE", defaults.default_language),
+            time_zone=get("PORTAL_TIME_ZONE", defaults.time_zone),
             argon2_time_cost=_int(
                 get("PORTAL_ARGON2_TIME_COST", str(defaults.argon2_time_cost)),
                 "PORTAL_ARGON2_TIME_COST",
@@ -195,10 +212,47 @@ class Settings:
                 ).split(",")
                 if part.strip()
             ),
+            mail_backend=get("PORTAL_MAIL_BACKEND", defaults.mail_backend),
+            mail_dir=Path(get("PORTAL_MAIL_DIR", str(data_dir / "mail"))),
+            mail_from=get("PORTAL_MAIL_FROM", defaults.mail_from),
+            smtp_host=get("PORTAL_SMTP_HOST", defaults.smtp_host),
+            smtp_port=_int(get("PORTAL_SMTP_PORT", str(defaults.smtp_port)), "PORTAL_SMTP_PORT"),
+            smtp_security=get("PORTAL_SMTP_SECURITY", defaults.smtp_security),
+            smtp_user=get("PORTAL_SMTP_USER"),
+            smtp_password=Secret(get("PORTAL_SMTP_PASSWORD"))
+            if get("PORTAL_SMTP_PASSWORD")
+            else None,
+            smtp_timeout_seconds=_int(
+                get("PORTAL_SMTP_TIMEOUT_SECONDS", str(defaults.smtp_timeout_seconds)),
+                "PORTAL_SMTP_TIMEOUT_SECONDS",
+            ),
+            mail_max_attempts=_int(
+                get("PORTAL_MAIL_MAX_ATTEMPTS", str(defaults.mail_max_attempts)),
+                "PORTAL_MAIL_MAX_ATTEMPTS",
+            ),
+            mail_retry_base_seconds=_int(
+                get("PORTAL_MAIL_RETRY_BASE_SECONDS", str(defaults.mail_retry_base_seconds)),
+                "PORTAL_MAIL_RETRY_BASE_SECONDS",
+            ),
+            mail_worker=_bool(get("PORTAL_MAIL_WORKER", "true"), "PORTAL_MAIL_WORKER"),
+            mail_poll_seconds=_int(
+                get("PORTAL_MAIL_POLL_SECONDS", str(defaults.mail_poll_seconds)),
+                "PORTAL_MAIL_POLL_SECONDS",
+            ),
             sql_echo=_bool(get("PORTAL_SQL_ECHO", "false"), "PORTAL_SQL_ECHO"),
         )
+        try:
+            ZoneInfo(settings.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(
+                f"PORTAL_TIME_ZONE is not a known time zone: {settings.time_zone!r}"
+            ) from None
         if settings.default_language not in ("de", "en"):
             raise ConfigurationError("PORTAL_DEFAULT_LANGUAGE must be 'de' or 'en'")
+        if settings.mail_backend not in ("file", "smtp", "memory"):
+            raise ConfigurationError("PORTAL_MAIL_BACKEND must be file, smtp or memory")
+        if settings.smtp_security not in ("starttls", "tls", "none"):
+            raise ConfigurationError("PORTAL_SMTP_SECURITY must be starttls, tls or none")
         return settings
 
     def with_changes(self, **changes: object) -> Settings:
@@ -249,6 +303,8 @@ class Settings:
             )
         if self.sql_echo:
             problems.append("PORTAL_SQL_ECHO must be off in production (it logs personal data)")
+        if self.mail_backend == "memory":
+            problems.append("PORTAL_MAIL_BACKEND=memory loses every email; use smtp (or file)")
         if not self.public_url.startswith("https://"):
             problems.append("PORTAL_PUBLIC_URL must be an https:// URL in production")
         return problems

@@ -10,6 +10,8 @@ from identity.sessions import SessionPolicy
 from identity.signed_tokens import SignedTokens
 from portal.config import Settings
 from portal.db import Database
+from portal.email.backends import MailBackend, backend_from_settings
+from portal.email.rendering import EmailRenderer
 
 
 @dataclass
@@ -18,6 +20,8 @@ class Runtime:
     database: Database
     password_hasher: PasswordHasher
     tokens: SignedTokens
+    mail_backend: MailBackend
+    email_renderer: EmailRenderer
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> Runtime:
@@ -34,6 +38,8 @@ class Runtime:
                 max_threads=settings.password_hash_threads,
             ),
             tokens=SignedTokens([key.reveal() for key in settings.secret_keys], settings.clock),
+            mail_backend=backend_from_settings(settings),
+            email_renderer=EmailRenderer(settings),
         )
 
     @property

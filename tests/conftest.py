@@ -122,6 +122,8 @@ def settings(database_url: str, clock: FrozenClock, tmp_path: Path) -> Settings:
         argon2_memory_kib=8,
         argon2_parallelism=1,
         password_hash_threads=2,
+        mail_backend="memory",
+        mail_worker=False,
         clock=clock,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal.models.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
 from portal.models.contact import Contact, IdCounter
+from portal.models.email_template import EmailTemplateOverride
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_user import (
     MatchingFlow,
@@ -17,6 +18,7 @@ from portal.models.staff import StaffSession, StaffUser
 __all__ = [
     "Base",
     "Contact",
+    "EmailTemplateOverride",
     "IdCounter",
     "MatchingFlow",
     "OutboxMessage",

@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 
 from schema.admin.contacts.mutations import ContactMutation
 from schema.admin.contacts.queries import ContactQuery
+from schema.admin.email import EmailMutation, EmailQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
 from schema.admin.portal_users.mutations import PortalUserMutation
 from schema.admin.portal_users.queries import PortalUserQuery
@@ -14,9 +15,12 @@ from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.node import Node
 
-Query = merge_types("Query", (StaffQuery, ContactQuery, PortalUserQuery, PortalSettingsQuery))
+Query = merge_types(
+    "Query", (StaffQuery, ContactQuery, PortalUserQuery, PortalSettingsQuery, EmailQuery)
+)
 Mutation = merge_types(
-    "Mutation", (StaffMutation, ContactMutation, PortalUserMutation, PortalSettingsMutation)
+    "Mutation",
+    (StaffMutation, ContactMutation, PortalUserMutation, PortalSettingsMutation, EmailMutation),
 )
 
 admin_schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Node])

@@ -131,3 +131,32 @@ def test_secret_generate_prints_a_strong_key(cli_env: Path) -> None:
     result = CliRunner().invoke(main, ["secret", "generate"])
     assert result.exit_code == 0
     assert len(result.output.strip()) >= 60
+
+
+def test_mail_deliver_once(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_MAIL_DIR", str(cli_env / "mail"))
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"])
+
+    async def queue() -> None:
+        from portal.email.outbox import enqueue_email
+
+        database = Database.from_url(Settings.from_env().database_url)
+        try:
+            async with database.transaction() as session:
+                await enqueue_email(
+                    session,
+                    template="password_changed",
+                    to="kunde@example.de",
+                    language="en",
+                    context={"first_name": "Kim"},
+                )
+        finally:
+            await database.dispose()
+
+    asyncio.run(queue())
+    result = runner.invoke(main, ["mail", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, retrying 0, failed 0" in result.output
+    assert "mail to kunde@example.de: Your password was changed" in result.output
+    assert len(list((cli_env / "mail").glob("*.eml"))) == 1

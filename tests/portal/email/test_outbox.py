@@ -9,6 +9,8 @@ from portal.email.outbox import enqueue_email
 from portal.models import OutboxMessage
 from portal.runtime import Runtime
 
+CONTEXT = {"activation_url": "https://portal.example.test/activate?token=t", "activation_hours": 48}
+
 
 async def _messages(runtime: Runtime) -> list[OutboxMessage]:
     async with runtime.database.transaction() as session:
@@ -23,7 +25,7 @@ async def test_committed_change_leaves_a_pending_message(runtime: Runtime) -> No
             to="kunde@example.de",
             language="de",
             formality="informal",
-            context={"activation_url": "https://portal.example.test/activate?token=t"},
+            context=CONTEXT,
         )
     (message,) = await _messages(runtime)
     assert (message.status, message.attempts, message.to_address) == (
@@ -39,7 +41,19 @@ async def test_rolled_back_change_sends_nothing(runtime: Runtime) -> None:
     with pytest.raises(RuntimeError):
         async with runtime.database.transaction() as session:
             await enqueue_email(
-                session, template="account_activation", to="kunde@example.de", language="de"
+                session,
+                template="account_activation",
+                to="kunde@example.de",
+                language="de",
+                context=CONTEXT,
             )
             raise RuntimeError("registration failed after the email was queued")
     assert await _messages(runtime) == []
+
+
+async def test_unknown_templates_and_missing_context_fail_loudly(runtime: Runtime) -> None:
+    async with runtime.database.transaction() as session:
+        with pytest.raises(ValueError, match="needs context"):
+            await enqueue_email(session, template="account_activation", to="a@b.de", language="de")
+        with pytest.raises(ValueError, match="needs context"):
+            await enqueue_email(session, template="no_such_mail", to="a@b.de", language="de")

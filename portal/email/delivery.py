@@ -1,0 +1,159 @@
+"""The delivery worker: claims due outbox rows, renders, sends, records the outcome.
+
+Claiming and sending are separate transactions, so no row lock is held while talking to an SMTP
+server. A claim marks rows ``sending`` with a lease (``next_attempt_at`` = now + lease); on
+PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent workers claim disjoint rows, so each row is
+sent once. A worker that dies after claiming leaves the lease to expire, and the row is claimed
+again (at-least-once in that crash window; never lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from portal.email.backends import MailBackend, build_message
+from portal.email.outbox import OutboxStatus
+from portal.email.overrides import load_override
+from portal.email.rendering import EmailRenderer
+from portal.models import OutboxMessage
+from portal.models.base import session_now
+from portal.runtime import Runtime
+
+logger = logging.getLogger("portal.email")
+
+LEASE = timedelta(minutes=5)
+MAX_ERROR_LENGTH = 2000
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def retry_delay(settings_base_seconds: int, attempts: int) -> timedelta:
+    """Exponential backoff: base, 2x base, 4x base, ... capped at six hours."""
+    return timedelta(seconds=min(settings_base_seconds * 2 ** (attempts - 1), 6 * 3600))
+
+
+async def claim_due(runtime: Runtime, limit: int) -> list[uuid.UUID]:
+    """Mark up to ``limit`` due rows as ``sending`` under a lease and return their ids."""
+    async with runtime.database.transaction() as session:
+        now = session_now(session)
+        query = (
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.status == OutboxStatus.SENDING,  # an expired lease
+                ),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(limit)
+        )
+        if runtime.database.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(await session.scalars(query))
+        for row in rows:
+            row.status = OutboxStatus.SENDING
+            row.next_attempt_at = now + LEASE
+        return [row.id for row in rows]
+
+
+async def _send_one(
+    runtime: Runtime, renderer: EmailRenderer, backend: MailBackend, message_id: uuid.UUID
+) -> str:
+    async with runtime.database.transaction() as session:
+        row = await session.get(OutboxMessage, message_id)
+        if row is None or row.status != OutboxStatus.SENDING:
+            return "skipped"
+        override = await load_override(session, row.template, renderer.language(row.language))
+        rendered = renderer.render(row.template, row.language, row.formality, row.context, override)
+        message = build_message(
+            runtime.settings, row.to_address, rendered, runtime.settings.clock, row.id.hex
+        )
+    error: str | None = None
+    try:
+        await backend.send(message)
+    except Exception as exc:  # any delivery failure is recorded and retried
+        error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    async with runtime.database.transaction() as session:
+        row = await session.get(OutboxMessage, message_id)
+        if row is None:
+            return "skipped"
+        now = session_now(session)
+        row.attempts += 1
+        if error is None:
+            row.status = OutboxStatus.SENT
+            row.sent_at = now
+            row.last_error = None
+            return "sent"
+        row.last_error = error
+        if row.attempts >= runtime.settings.mail_max_attempts:
+            row.status = OutboxStatus.FAILED
+            logger.error("giving up on email %s after %d attempts: %s", row.id, row.attempts, error)
+            return "failed"
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now + retry_delay(
+            runtime.settings.mail_retry_base_seconds, row.attempts
+        )
+        logger.warning("email %s failed (attempt %d), retrying: %s", row.id, row.attempts, error)
+        return "retried"
+
+
+async def deliver_due(
+    runtime: Runtime, backend: MailBackend | None = None, *, limit: int = 50
+) -> DeliveryReport:
+    """One pass: claim due messages and send them."""
+    backend = backend or runtime.mail_backend
+    renderer = runtime.email_renderer
+    report = DeliveryReport()
+    for message_id in await claim_due(runtime, limit):
+        try:
+            outcome = await _send_one(runtime, renderer, backend, message_id)
+        except Exception as exc:  # a template bug must not stop the other messages
+            logger.exception("rendering email %s failed", message_id)
+            outcome = await _fail_unrenderable(runtime, message_id, exc)
+        if outcome == "sent":
+            report.sent += 1
+            report.ids.append(message_id)
+        elif outcome == "retried":
+            report.retried += 1
+        elif outcome == "failed":
+            report.failed += 1
+    return report
+
+
+async def _fail_unrenderable(runtime: Runtime, message_id: uuid.UUID, exc: Exception) -> str:
+    async with runtime.database.transaction() as session:
+        row = await session.get(OutboxMessage, message_id)
+        if row is None:
+            return "skipped"
+        row.attempts += 1
+        row.status = OutboxStatus.FAILED
+        row.last_error = f"cannot render: {type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    return "failed"
+
+
+async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Deliver until ``stop`` is set, polling every ``mail_poll_seconds``."""
+    while not stop.is_set():
+        try:
+            report = await deliver_due(runtime)
+        except Exception:  # the database may be briefly away; keep the worker alive
+            logger.exception("mail delivery pass failed")
+            report = DeliveryReport()
+        if report.sent or report.retried or report.failed:
+            continue  # there may be more due right away
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=runtime.settings.mail_poll_seconds)

@@ -1,0 +1,242 @@
+"""The email outbox and template overrides in the staff API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import strawberry
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from portal.email.outbox import OutboxStatus, list_outbox, requeue
+from portal.email.overrides import EmailErrorCode, delete_override, load_override, save_override
+from portal.errors import InvalidInput
+from portal.models import Contact, OutboxMessage
+from portal.models.base import session_now
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic, ErrorFields, bad_user_input
+from schema.common.ids import from_global_id, to_global_id
+from schema.common.node import Node
+from schema.common.pagination import Connection
+from schema.common.permissions import HasPermission
+
+EmailErrorCodeEnum = strawberry.enum(EmailErrorCode, name="EmailErrorCode")
+OutboxStatusEnum = strawberry.enum(
+    OutboxStatus, name="OutboxStatus", description="Delivery state of an outbox message."
+)
+
+
+@strawberry.type(description="A problem with an email mutation.")
+class EmailError(ErrorFields):
+    codes: ClassVar = EmailErrorCode
+    code: EmailErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(name="OutboxMessage", description="An email in the outbox.")
+class OutboxMessageNode(Node):
+    template: str
+    to_address: str
+    language: str
+    formality: str
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None = strawberry.field(description="Why the last attempt failed.")
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: OutboxMessage) -> OutboxMessageNode:
+        return cls(
+            id=to_global_id("OutboxMessage", row.id),
+            template=row.template,
+            to_address=row.to_address,
+            language=row.language,
+            formality=row.formality,
+            status=OutboxStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            next_attempt_at=row.next_attempt_at,
+            sent_at=row.sent_at,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="A rendered email, not sent.")
+class EmailPreview:
+    subject: str
+    text: str
+    html: str
+    to_address: str | None
+
+
+@strawberry.type(description="Staff's own subject and body for one template and language.")
+class EmailTemplateOverrideNode:
+    template: str
+    language: str
+    subject: str
+    body: str = strawberry.field(
+        description="Jinja text replacing the message's main paragraph; variables such as "
+        "{{ first_name }}, {{ portal_name }}, {{ username }} are escaped in the HTML part."
+    )
+
+
+@strawberry.input(description="An override of a template's subject and body for one language.")
+class EmailTemplateOverrideInput:
+    template: str = "invitation"
+    language: str
+    subject: str
+    body: str
+
+
+@strawberry.type(description="Result of resendOutboxMessage.")
+class ResendOutboxMessagePayload:
+    outbox_message: OutboxMessageNode | None = None
+    errors: list[EmailError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of the template override mutations.")
+class EmailTemplateOverridePayload:
+    override: EmailTemplateOverrideNode | None = None
+    errors: list[EmailError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class EmailQuery:
+    @strawberry.field(
+        description="Outbox messages, newest first, optionally by status.",
+        permission_classes=[HasPermission(StaffPermission.OUTBOX_READ)],
+    )
+    async def outbox_messages(
+        self,
+        info: Info[RequestContext, None],
+        status: OutboxStatus | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[OutboxMessageNode]:
+        try:
+            page = await list_outbox(info.context.session, status=status, first=first, after=after)
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        return Connection.from_page(page, OutboxMessageNode.from_row)
+
+    @strawberry.field(
+        description="The stored override of a template for a language, or null.",
+        permission_classes=[HasPermission(StaffPermission.OUTBOX_READ)],
+    )
+    async def email_template_override(
+        self, info: Info[RequestContext, None], language: str, template: str = "invitation"
+    ) -> EmailTemplateOverrideNode | None:
+        found = await load_override(info.context.session, template, language)
+        if found is None:
+            return None
+        return EmailTemplateOverrideNode(
+            template=template, language=language, subject=found.subject, body=found.body
+        )
+
+    @strawberry.field(
+        description="Render the invitation for a contact, in the contact's language and form "
+        "of address (or the given language), with any override, without sending.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+    )
+    async def preview_invitation_email(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        language: str | None = None,
+    ) -> EmailPreview | None:
+        ctx = info.context
+        uuid_ = from_global_id("Contact", contact_id)
+        contact = await ctx.session.get(Contact, uuid_) if uuid_ else None
+        if contact is None:
+            return None
+        renderer = ctx.runtime.email_renderer
+        lang = renderer.language(language or contact.language)
+        formality = getattr(contact, "formality", "formal")
+        override = await load_override(ctx.session, "invitation", lang)
+        rendered = renderer.render(
+            "invitation",
+            lang,
+            formality,
+            {
+                **recipient_of(contact),
+                "setup_url": f"{ctx.settings.public_url}/setup?token=preview",
+                "username": contact.email or "",
+                "expires_at": (session_now(ctx.session) + timedelta(days=30)).isoformat(),
+            },
+            override,
+        )
+        return EmailPreview(
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            to_address=contact.email,
+        )
+
+
+def recipient_of(contact: Contact) -> dict[str, str]:
+    """The greeting fields of a contact (salutation and title where the contact has them)."""
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "salutation": str(getattr(contact, "salutation", "") or ""),
+        "title": str(getattr(contact, "title", "") or ""),
+    }
+
+
+@strawberry.type
+class EmailMutation:
+    @strawberry.mutation(
+        description="Queue a sent or failed message again (fresh attempts).",
+        permission_classes=[HasPermission(StaffPermission.OUTBOX_WRITE)],
+        extensions=[Atomic()],
+    )
+    async def resend_outbox_message(
+        self, info: Info[RequestContext, None], id: strawberry.ID
+    ) -> ResendOutboxMessagePayload:
+        uuid_ = from_global_id("OutboxMessage", id)
+        row = await info.context.session.get(OutboxMessage, uuid_) if uuid_ else None
+        if row is None:
+            raise InvalidInput.single(EmailErrorCode.NOT_FOUND, "id", "No such message.")
+        await requeue(info.context.session, row)
+        return ResendOutboxMessagePayload(outbox_message=OutboxMessageNode.from_row(row))
+
+    @strawberry.mutation(
+        description="Store staff's own subject and body of the invitation for a language.",
+        permission_classes=[HasPermission(StaffPermission.SETTINGS_WRITE)],
+        extensions=[Atomic()],
+    )
+    async def update_email_template_override(
+        self, info: Info[RequestContext, None], input: EmailTemplateOverrideInput
+    ) -> EmailTemplateOverridePayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        row = await save_override(
+            ctx.session,
+            ctx.runtime.email_renderer,
+            template=input.template,
+            language=input.language,
+            subject=input.subject,
+            body=input.body,
+            actor=principal.user.email,
+        )
+        return EmailTemplateOverridePayload(
+            override=EmailTemplateOverrideNode(
+                template=row.template, language=row.language, subject=row.subject, body=row.body
+            )
+        )
+
+    @strawberry.mutation(
+        description="Go back to the shipped template for a language.",
+        permission_classes=[HasPermission(StaffPermission.SETTINGS_WRITE)],
+        extensions=[Atomic()],
+    )
+    async def reset_email_template_override(
+        self, info: Info[RequestContext, None], language: str, template: str = "invitation"
+    ) -> EmailTemplateOverridePayload:
+        if not await delete_override(info.context.session, template, language):
+            raise InvalidInput.single(EmailErrorCode.NOT_FOUND, "language", "No override.")
+        return EmailTemplateOverridePayload()

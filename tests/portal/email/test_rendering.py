@@ -1,0 +1,159 @@
+"""Every template in de-Sie, de-Du and en, with the right greeting and escaping."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from portal.config import Settings
+from portal.email.catalog import MESSAGES
+from portal.email.greeting import greeting
+from portal.email.rendering import EmailRenderer, TemplateError, TemplateOverride
+
+SAMPLE_VALUES: dict[str, Any] = {
+    "activation_url": "https://portal.example.test/activate?token=abc",
+    "activation_hours": 48,
+    "password_reset_url": "https://portal.example.test/password/reset?token=abc",
+    "reset_url": "https://portal.example.test/password/reset?token=def",
+    "confirm_url": "https://portal.example.test/confirm?token=ghi",
+    "new_email": "neu@example.de",
+    "setup_url": "https://portal.example.test/setup?token=jkl",
+    "username": "anna@example.de",
+    "expires_at": "2026-12-24T09:00:00+00:00",
+    "staff_name": "Sabine Support",
+    "started_at": "2026-11-23T08:30:00+00:00",
+    "login_url": "https://portal.example.test/login",
+    "portal_user_email": "wartet@example.de",
+    "reason": "NO_MATCH",
+}
+RECIPIENT = {"first_name": "Anna", "last_name": "Müller", "salutation": "Frau", "title": "Dr."}
+VARIANTS = [
+    ("de", "formal", "Sehr geehrte Frau Dr. Müller,"),
+    ("de", "informal", "Hallo Anna,"),
+    ("en", "formal", "Dear Dr Müller,"),
+]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> EmailRenderer:
+    return EmailRenderer(Settings(portal_name="Stadtwerke Portal"))
+
+
+@pytest.mark.parametrize("template", sorted(MESSAGES))
+@pytest.mark.parametrize(("language", "formality", "expected_greeting"), VARIANTS)
+def test_every_template_renders_in_every_variant(
+    renderer: EmailRenderer, template: str, language: str, formality: str, expected_greeting: str
+) -> None:
+    context = {key: SAMPLE_VALUES[key] for key in MESSAGES[template].required} | RECIPIENT
+    mail = renderer.render(template, language, formality, context)
+    assert mail.subject
+    assert "\n" not in mail.subject
+    assert mail.text.startswith(expected_greeting + "\n")
+    assert f"<p>{expected_greeting}</p>" in mail.html
+    assert "Stadtwerke Portal" in mail.text
+    assert f'<html lang="{language}">' in mail.html
+    for key in MESSAGES[template].required:
+        if key.endswith("_at") or key == "activation_hours":
+            continue  # shown localised, checked below
+        value = str(SAMPLE_VALUES[key])
+        assert value in mail.text.replace("\n", " "), (template, key)
+        assert value in mail.html, (template, key)
+    # The informal German variant never uses the formal pronoun and vice versa.
+    if language == "de":
+        words = set(re.findall(r"\b\w+\b", mail.text))
+        assert ("Sie" in words or "Ihr" in words or "Ihre" in words) == (formality == "formal") or (
+            template == "staff_pending_review"
+        )
+
+
+def test_dates_are_localised(renderer: EmailRenderer) -> None:
+    context = {
+        "setup_url": "https://x/s",
+        "username": "u",
+        "expires_at": "2026-12-24T09:00:00+00:00",
+    }
+    assert "24.12.2026" in renderer.render("invitation", "de", "formal", context).text
+    assert "24 December 2026" in renderer.render("invitation", "en", "formal", context).text
+    notice = {"staff_name": "S", "started_at": "2026-11-23T08:30:00+00:00"}
+    # 08:30 UTC is 09:30 in Berlin (the configured time zone).
+    assert (
+        "23.11.2026 um 09:30 Uhr" in renderer.render("impersonation_notice", "de", "x", notice).text
+    )
+
+
+def test_html_escapes_user_supplied_names(renderer: EmailRenderer) -> None:
+    context = {
+        "first_name": "<script>alert(1)</script>",
+        "last_name": 'O"Brien & <b>Co</b>',
+        "login_url": "https://portal.example.test/login",
+    }
+    mail = renderer.render("account_ready", "en", "formal", context)
+    assert "<script>" not in mail.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mail.html
+    assert "&lt;b&gt;Co&lt;/b&gt;" in mail.html
+    assert "<script>alert(1)</script>" in mail.text
+
+
+def test_unknown_language_falls_back_to_the_default(renderer: EmailRenderer) -> None:
+    mail = renderer.render("password_changed", "fr", "formal", {"first_name": "Anna"})
+    assert mail.text.startswith("Guten Tag Anna,")
+
+
+def test_override_replaces_subject_and_body_and_stays_escaped(renderer: EmailRenderer) -> None:
+    context = {
+        "setup_url": "https://x/setup",
+        "username": "anna@example.de",
+        "expires_at": "2026-12-24T09:00:00+00:00",
+        "first_name": "<i>Anna</i>",
+    }
+    override = TemplateOverride(
+        "Willkommen, {{ first_name }}!", "Schön, dass Sie da sind, {{ first_name }}."
+    )
+    mail = renderer.render("invitation", "de", "formal", context, override)
+    assert mail.subject == "Willkommen, <i>Anna</i>!"
+    assert "Schön, dass Sie da sind, &lt;i&gt;Anna&lt;/i&gt;." in mail.html
+    assert "https://x/setup" in mail.text
+    with pytest.raises(TemplateError, match="line 1"):
+        renderer.check_override(TemplateOverride("ok", "{% if %}"))
+
+
+def test_override_sandbox_blocks_attribute_escapes(renderer: EmailRenderer) -> None:
+    context = {
+        "setup_url": "https://x/s",
+        "username": "u",
+        "expires_at": "2026-12-24T09:00:00+00:00",
+    }
+    override = TemplateOverride("x", "{{ username.__class__.__mro__ }}")
+    with pytest.raises(Exception, match=r"unsafe|not safely"):
+        renderer.render("invitation", "en", "formal", context, override)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("de", "formal", "Anna", "Müller", "Frau", ""), "Sehr geehrte Frau Müller,"),
+        (("de", "formal", "Jürgen", "Groß", "Herr", "Prof."), "Sehr geehrter Herr Prof. Groß,"),
+        (("de", "formal", "Kim", "Lee", "", ""), "Guten Tag Kim Lee,"),
+        (("de", "formal", "", "", "", ""), "Guten Tag,"),
+        (("de", "informal", "Anna", "Müller", "Frau", ""), "Hallo Anna,"),
+        (("de", "informal", "", "Müller", "", ""), "Hallo Müller,"),
+        (("en", "formal", "Emily", "Smith", "Ms", ""), "Dear Ms Smith,"),
+        (("en", "informal", "Emily", "Smith", "", ""), "Hello Emily Smith,"),
+        (("en", "formal", "", "", "", ""), "Hello,"),
+    ],
+)
+def test_greeting(args: tuple[str, ...], expected: str) -> None:
+    language, formality, first, last, salutation, title = args
+    assert (
+        greeting(
+            language,
+            formality,
+            first_name=first,
+            last_name=last,
+            salutation=salutation,
+            title=title,
+        )
+        == expected
+    )
