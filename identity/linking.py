@@ -21,8 +21,10 @@ from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
 from portal.models.base import session_now
+from portal.normalization import normalize_customer_number, normalize_phone, normalize_postal_code
 from portal.runtime import Runtime
-from portal.services.contacts import ContactDraft, create_contact
+from portal.services.actors import Actor, ActorType
+from portal.services.contacts import create_contact
 from portal.services.portal_settings import PortalSettings, RegistrationPolicy
 
 
@@ -43,7 +45,9 @@ class LinkResult:
     attempts_left: int | None = None
 
 
-def normalize_identifiers(raw: Mapping[str, str | None]) -> dict[SecondIdentifier, str]:
+def normalize_identifiers(
+    raw: Mapping[str, str | None], phone_region: str = "DE"
+) -> dict[SecondIdentifier, str]:
     """Comparison forms of typed identifier values; unparseable values simply match nothing."""
     normalized: dict[SecondIdentifier, str] = {}
     for key, value in raw.items():
@@ -52,19 +56,30 @@ def normalize_identifiers(raw: Mapping[str, str | None]) -> dict[SecondIdentifie
         kind = SecondIdentifier(key)
         text = value.strip()
         if kind is SecondIdentifier.CUSTOMER_NUMBER:
-            normalized[kind] = text
+            normalized[kind] = normalize_customer_number(text)
         elif kind is SecondIdentifier.DATE_OF_BIRTH:
             try:
                 normalized[kind] = date.fromisoformat(text).isoformat()
             except ValueError:
                 continue
+        elif kind is SecondIdentifier.PHONE:
+            phone = normalize_phone(text, phone_region)
+            if phone:
+                normalized[kind] = phone
         else:
-            normalized[kind] = text
+            normalized[kind] = normalize_postal_code(text)
     return normalized
 
 
 def candidate_from_contact(contact: Contact) -> Candidate:
-    return Candidate(contact_id=contact.id, customer_number=str(contact.customer_number))
+    phones = {contact.phone1_e164, contact.phone2_e164, contact.mobile_e164}
+    return Candidate(
+        contact_id=contact.id,
+        customer_number=str(contact.customer_number),
+        phones=frozenset(p for p in phones if p),
+        postal_code=normalize_postal_code(contact.postal_code) or None,
+        date_of_birth=contact.date_of_birth.isoformat() if contact.date_of_birth else None,
+    )
 
 
 MAX_CANDIDATES = 50
@@ -144,14 +159,29 @@ async def _pending(
     return LinkResult(LinkOutcome.PENDING_REVIEW)
 
 
-async def _create_contact_for(session: AsyncSession, user: PortalUser) -> Contact:
-    draft = ContactDraft(
-        first_name=user.first_name,
-        last_name=user.last_name,
-        email=user.email,
-        language=user.language,
-    )
-    return await create_contact(session, draft)
+async def _create_contact_for(session: AsyncSession, runtime: Runtime, user: PortalUser) -> Contact:
+    """The contact for a new self-registered customer, with what they gave at registration
+    (values that do not validate are left out rather than blocking the account)."""
+    given = user.registration_identifiers or {}
+    fields: dict[str, object] = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "language": user.language,
+        "source": "SELF_REGISTRATION",
+    }
+    region = runtime.settings.default_phone_region
+    if given.get("PHONE") and normalize_phone(given["PHONE"], region):
+        fields["phone1"] = given["PHONE"]
+    if given.get("POSTAL_CODE"):
+        fields["postal_code"] = given["POSTAL_CODE"]
+    actor = Actor(ActorType.CUSTOMER, id=user.id, name=user.email)
+    try:
+        async with session.begin_nested():
+            return await create_contact(session, fields, actor=actor, phone_region=region)
+    except InvalidInput:
+        fields.pop("postal_code", None)
+        return await create_contact(session, fields, actor=actor, phone_region=region)
 
 
 async def run_matching(
@@ -165,7 +195,8 @@ async def run_matching(
     contacts = await load_candidates(session, user.email_normalized)
     by_id = {c.id: c for c in contacts}
     order = [SecondIdentifier(i) for i in portal_settings.second_identifiers]
-    provided = [normalize_identifiers(user.registration_identifiers or {})]
+    region = runtime.settings.default_phone_region
+    provided = [normalize_identifiers(user.registration_identifiers or {}, region)]
     if later:
         provided.append(dict(later))
     result = match_contact([candidate_from_contact(c) for c in contacts], order, provided)
@@ -189,7 +220,7 @@ async def run_matching(
         return await _pending(session, runtime, portal_settings, user, PendingReason.NO_MATCH)
     policy = portal_settings.registration_policy
     if policy is RegistrationPolicy.ALLOW_WITH_CONTACT_CREATION:
-        contact = await _create_contact_for(session, user)
+        contact = await _create_contact_for(session, runtime, user)
         await link_contact(session, runtime, user, contact, notify=False)
         return LinkResult(LinkOutcome.LINKED)
     if policy is RegistrationPolicy.ALLOW_PENDING:
@@ -216,7 +247,7 @@ async def provide_second_identifier(
     """One attempt of a flow: link, ask again, or after the last attempt put the user into
     pending review. The answer never says how many contacts matched."""
     flow, user = await load_open_flow(session, runtime, portal_settings, flow_token)
-    given = normalize_identifiers(raw)
+    given = normalize_identifiers(raw, runtime.settings.default_phone_region)
     if not given:
         raise InvalidInput([FieldError(Code.REQUIRED, "input", "Give at least one identifier.")])
     flow.attempts += 1

@@ -154,10 +154,12 @@ async def link_contact(
             template="account_ready",
             to=user.email,
             language=user.language,
-            formality=getattr(contact, "formality", "formal"),
+            formality=contact.formality,
             context={
                 "first_name": contact.first_name or user.first_name,
                 "last_name": contact.last_name or user.last_name,
+                "salutation": contact.salutation,
+                "title": contact.title,
                 "login_url": frontend_link(runtime.settings, LOGIN_PATH),
             },
             contact_id=contact.id,

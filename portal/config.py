@@ -98,6 +98,8 @@ class Settings:
     public_url: str = "http://localhost:8000"
     default_language: str = "de"
     time_zone: str = "Europe/Berlin"
+    # Phone numbers typed without a country code are read in this region (ISO 3166).
+    default_phone_region: str = "DE"
     # argon2id parameters; tests use the cheapest, production refuses less than OWASP's minimum.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
@@ -169,6 +171,9 @@ class Settings:
             public_url=get("PORTAL_PUBLIC_URL", defaults.public_url).rstrip("/"),
             default_language=get("PORTAL_DEFAULT_LANGUAGE", defaults.default_language),
             time_zone=get("PORTAL_TIME_ZONE", defaults.time_zone),
+            default_phone_region=get(
+                "PORTAL_DEFAULT_PHONE_REGION", defaults.default_phone_region
+            ).upper(),
             argon2_time_cost=_int(
                 get("PORTAL_ARGON2_TIME_COST", str(defaults.argon2_time_cost)),
                 "PORTAL_ARGON2_TIME_COST",

@@ -32,3 +32,34 @@ def fold_for_search(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     return without_marks.replace("ß", "ss").casefold().strip()
+
+
+def normalize_phone(value: str, region: str = "DE") -> str | None:
+    """E.164 form of a phone number (``+4930123456``), or None when it is not a valid number.
+    Numbers without a country code are read in ``region``."""
+    import phonenumbers
+
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalize_postal_code(value: str) -> str:
+    """Comparison form of a postal code: no spaces, upper-case ("sw1a 1aa" -> "SW1A1AA")."""
+    return "".join(value.split()).upper()
+
+
+def normalize_customer_number(value: str) -> str:
+    """Comparison form of a customer number as typed: trimmed."""
+    return value.strip()
+
+
+def digits_only(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())

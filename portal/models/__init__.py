@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from portal.models.audit import AuditEntry
 from portal.models.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
-from portal.models.contact import Contact, IdCounter
+from portal.models.contact import (
+    ConsentEvent,
+    Contact,
+    ContactEmail,
+    ContactGroup,
+    ContactGroupMember,
+    ContactHistoryEntry,
+    ContactTag,
+    ExternalReference,
+    IdCounter,
+    Tag,
+)
 from portal.models.email_template import EmailTemplateOverride
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_user import (
@@ -16,9 +28,17 @@ from portal.models.portal_user import (
 from portal.models.staff import StaffSession, StaffUser
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "ConsentEvent",
     "Contact",
+    "ContactEmail",
+    "ContactGroup",
+    "ContactGroupMember",
+    "ContactHistoryEntry",
+    "ContactTag",
     "EmailTemplateOverride",
+    "ExternalReference",
     "IdCounter",
     "MatchingFlow",
     "OutboxMessage",
@@ -27,6 +47,7 @@ __all__ = [
     "PortalUser",
     "StaffSession",
     "StaffUser",
+    "Tag",
     "Timestamps",
     "UTCDateTime",
     "UUIDPrimaryKey",

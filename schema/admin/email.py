@@ -155,7 +155,7 @@ class EmailQuery:
             return None
         renderer = ctx.runtime.email_renderer
         lang = renderer.language(language or contact.language)
-        formality = getattr(contact, "formality", "formal")
+        formality = contact.formality
         override = await load_override(ctx.session, "invitation", lang)
         rendered = renderer.render(
             "invitation",
@@ -178,12 +178,12 @@ class EmailQuery:
 
 
 def recipient_of(contact: Contact) -> dict[str, str]:
-    """The greeting fields of a contact (salutation and title where the contact has them)."""
+    """The greeting fields of a contact."""
     return {
         "first_name": contact.first_name,
         "last_name": contact.last_name,
-        "salutation": str(getattr(contact, "salutation", "") or ""),
-        "title": str(getattr(contact, "title", "") or ""),
+        "salutation": contact.salutation,
+        "title": contact.title,
     }
 
 

@@ -6,7 +6,9 @@ import strawberry
 from strawberry.tools import merge_types
 
 from schema.admin.contacts.mutations import ContactMutation
+from schema.admin.contacts.newsletter import NewsletterMutation
 from schema.admin.contacts.queries import ContactQuery
+from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.email import EmailMutation, EmailQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
 from schema.admin.portal_users.mutations import PortalUserMutation
@@ -20,7 +22,15 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (StaffMutation, ContactMutation, PortalUserMutation, PortalSettingsMutation, EmailMutation),
+    (
+        StaffMutation,
+        ContactMutation,
+        TaggingMutation,
+        NewsletterMutation,
+        PortalUserMutation,
+        PortalSettingsMutation,
+        EmailMutation,
+    ),
 )
 
 admin_schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Node])

@@ -17,6 +17,7 @@ from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staf
 from portal.config import Settings
 from portal.models import PortalSession, PortalUser, StaffSession, StaffUser
 from portal.runtime import Runtime
+from portal.services.actors import Actor, ActorType
 
 if TYPE_CHECKING:
     from schema.common.loaders import Loaders
@@ -134,6 +135,25 @@ class RequestContext:
         if principal is None:  # pragma: no cover - guarded by IsCustomer
             raise RuntimeError("resolver reached without an authenticated customer")
         return principal
+
+    async def staff_actor(self) -> Actor:
+        """The staff user of this request as the actor of history and audit entries."""
+        principal = await self.require_staff()
+        return Actor(
+            ActorType.STAFF,
+            id=principal.user.id,
+            name=principal.user.display_name or principal.user.email,
+            ip_address=self.client_ip,
+        )
+
+    async def customer_actor(self) -> Actor:
+        principal = await self.require_customer()
+        return Actor(
+            ActorType.CUSTOMER,
+            id=principal.user.id,
+            name=principal.user.email,
+            ip_address=self.client_ip,
+        )
 
     async def require_staff(self) -> StaffPrincipal:
         """The staff principal; permission classes have already guaranteed there is one."""

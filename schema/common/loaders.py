@@ -4,19 +4,82 @@ constant number of queries, not N."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from portal.models import Contact
-from portal.services import contacts
+from identity.portal_users import portal_users_by_contact_ids
+from portal.models import Contact, ContactEmail, ContactGroup, ExternalReference, PortalUser, Tag
+from portal.services.contacts import get_contacts_by_ids
+from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
+from portal.services.contacts.history import QuickInfo, quick_info_for
+
+
+def _many(
+    fetch: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, Any]]], default: Any
+) -> Callable[[list[uuid.UUID]], Awaitable[list[Any]]]:
+    """A batch function from a ``fetch(ids) -> {id: value}``; missing ids get ``default``."""
+
+    async def load(ids: list[uuid.UUID]) -> list[Any]:
+        found = await fetch(list(ids))
+        return [found.get(i, default) for i in ids]
+
+    return load
 
 
 class Loaders:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = DataLoader(self._load_contacts)
+        s = session
+        self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = DataLoader(
+            _many(lambda ids: get_contacts_by_ids(s, ids), None)
+        )
+        self.groups_by_contact: DataLoader[uuid.UUID, list[ContactGroup]] = DataLoader(
+            _many(lambda ids: groups_by_contact(s, ids), [])
+        )
+        self.tags_by_contact: DataLoader[uuid.UUID, list[Tag]] = DataLoader(
+            _many(lambda ids: tags_by_contact(s, ids), [])
+        )
+        self.portal_user_by_contact: DataLoader[uuid.UUID, PortalUser | None] = DataLoader(
+            _many(lambda ids: portal_users_by_contact_ids(s, ids), None)
+        )
+        self.emails_by_contact: DataLoader[uuid.UUID, list[str]] = DataLoader(
+            _many(self._emails, [])
+        )
+        self.references_by_contact: DataLoader[uuid.UUID, list[ExternalReference]] = DataLoader(
+            _many(self._references, [])
+        )
+        self.quick_info_by_contact: DataLoader[uuid.UUID, QuickInfo | None] = DataLoader(
+            _many(self._quick_info, None)
+        )
 
-    async def _load_contacts(self, ids: list[uuid.UUID]) -> list[Contact | None]:
-        found = await contacts.get_contacts_by_ids(self._session, ids)
-        return [found.get(i) for i in ids]
+    async def _emails(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        result: dict[uuid.UUID, list[str]] = {}
+        rows = await self._session.execute(
+            select(ContactEmail.contact_id, ContactEmail.email)
+            .where(ContactEmail.contact_id.in_(ids))
+            .order_by(ContactEmail.email)
+        )
+        for contact_id, email in rows.tuples():
+            result.setdefault(contact_id, []).append(email)
+        return result
+
+    async def _references(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ExternalReference]]:
+        result: dict[uuid.UUID, list[ExternalReference]] = {}
+        rows = await self._session.scalars(
+            select(ExternalReference)
+            .where(ExternalReference.contact_id.in_(ids))
+            .order_by(ExternalReference.source_system)
+        )
+        for reference in rows:
+            result.setdefault(reference.contact_id, []).append(reference)
+        return result
+
+    async def _quick_info(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, QuickInfo]:
+        contacts = await self.contact_by_id.load_many(ids)
+        return await quick_info_for(
+            self._session, [(c.id, c.registered_at) for c in contacts if c is not None]
+        )

@@ -10,6 +10,7 @@ from schema.common.context import RequestContext
 from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
+from schema.portal.contacts import DirectoryQuery, NewsletterMutation
 from schema.portal.registration import RegistrationMutation
 from schema.portal.viewer import ViewerQuery
 
@@ -35,9 +36,10 @@ class PortalInfoQuery:
         )
 
 
-Query = merge_types("Query", (PortalInfoQuery, ViewerQuery))
+Query = merge_types("Query", (PortalInfoQuery, ViewerQuery, DirectoryQuery))
 Mutation = merge_types(
-    "Mutation", (RegistrationMutation, ActivationMutation, AuthMutation, AccountMutation)
+    "Mutation",
+    (RegistrationMutation, ActivationMutation, AuthMutation, AccountMutation, NewsletterMutation),
 )
 
 portal_schema = strawberry.Schema(query=Query, mutation=Mutation)

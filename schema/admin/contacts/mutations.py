@@ -1,33 +1,226 @@
-"""Contact mutations of the staff API."""
+"""Contact mutations of the staff API: create, update, (de)activate, delete, notes, history,
+external references."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from identity.permissions import StaffPermission
+from portal.errors import InvalidInput
+from portal.models import Contact
 from portal.services import contacts
-from schema.admin.contacts.types import ContactError, ContactNode, CreateContactInput
+from portal.services.contacts.history import add_history_entry, parse_revenue
+from portal.services.contacts.references import remove_reference, set_reference
+from schema.admin.contacts.types import (
+    ContactError,
+    ContactNode,
+    CreateContactInput,
+    HistoryEntryNode,
+    UpdateContactInput,
+)
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic
+from schema.common.ids import from_global_id
 from schema.common.permissions import HasPermission
 
+WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
 
-@strawberry.type(description="Result of createContact.")
-class CreateContactPayload:
+
+@strawberry.type(description="Result of a mutation that changes one contact.")
+class ContactPayload:
     contact: ContactNode | None = None
     errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of deleteContact.")
+class DeleteContactPayload:
+    deleted_contact_id: strawberry.ID | None = None
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of addHistoryEntry and addContactNote.")
+class HistoryEntryPayload:
+    entry: HistoryEntryNode | None = None
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+async def _contact(info: Info[RequestContext, None], contact_id: strawberry.ID) -> Contact:
+    return await contacts.require_contact(
+        info.context.session, from_global_id("Contact", contact_id), "contactId"
+    )
 
 
 @strawberry.type
 class ContactMutation:
     @strawberry.mutation(
         description="Create a contact; the customer number is assigned by the system.",
-        permission_classes=[HasPermission(StaffPermission.CONTACTS_WRITE)],
+        permission_classes=WRITE,
         extensions=[Atomic()],
     )
     async def create_contact(
         self, info: Info[RequestContext, None], input: CreateContactInput
-    ) -> CreateContactPayload:
-        row = await contacts.create_contact(info.context.session, input.to_draft())
-        return CreateContactPayload(contact=ContactNode.from_row(row))
+    ) -> ContactPayload:
+        ctx = info.context
+        row = await contacts.create_contact(
+            ctx.session,
+            input.given(),
+            actor=await ctx.staff_actor(),
+            phone_region=ctx.settings.default_phone_region,
+        )
+        return ContactPayload(contact=ContactNode.from_row(row))
+
+    @strawberry.mutation(
+        description="Change the given fields of a contact. A stale version is refused with "
+        "STALE_VERSION instead of overwriting someone else's change.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def update_contact(
+        self, info: Info[RequestContext, None], input: UpdateContactInput
+    ) -> ContactPayload:
+        ctx = info.context
+        contact = await contacts.require_contact(ctx.session, from_global_id("Contact", input.id))
+        await contacts.update_contact(
+            ctx.session,
+            contact,
+            input.version,
+            input.given(),
+            actor=await ctx.staff_actor(),
+            phone_region=ctx.settings.default_phone_region,
+        )
+        return ContactPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Hide the contact from lists and newsletters (reversible).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def deactivate_contact(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> ContactPayload:
+        contact = await _contact(info, contact_id)
+        await contacts.set_active(
+            info.context.session, contact, False, await info.context.staff_actor()
+        )
+        return ContactPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Make an inactive contact active again.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def reactivate_contact(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> ContactPayload:
+        contact = await _contact(info, contact_id)
+        await contacts.set_active(
+            info.context.session, contact, True, await info.context.staff_actor()
+        )
+        return ContactPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Delete the contact and its personal data, with its portal user. "
+        "Irreversible and audited.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
+        extensions=[Atomic()],
+    )
+    async def delete_contact(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> DeleteContactPayload:
+        contact = await _contact(info, contact_id)
+        await contacts.delete_contact(
+            info.context.session, contact, await info.context.staff_actor()
+        )
+        return DeleteContactPayload(deleted_contact_id=contact_id)
+
+    @strawberry.mutation(
+        description="Add a staff note to the contact's history (not shown to the customer).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def add_contact_note(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID, text: str
+    ) -> HistoryEntryPayload:
+        contact = await _contact(info, contact_id)
+        if not text.strip() or len(text) > 10_000:
+            raise InvalidInput.single(
+                contacts.ContactErrorCode.REQUIRED, "text", "1 to 10000 characters."
+            )
+        entry = await add_history_entry(
+            info.context.session, contact.id, await info.context.staff_actor(),
+            source="note", description=text.strip(),
+        )  # fmt: skip
+        return HistoryEntryPayload(entry=HistoryEntryNode.from_row(entry))
+
+    @strawberry.mutation(
+        description="Add a history entry, e.g. a revenue booking from a POS system.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def add_history_entry(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        source: str,
+        description: str,
+        revenue_amount: Annotated[
+            str | None, strawberry.argument(description="Decimal as text, e.g. '19.90'.")
+        ] = None,
+        revenue_currency: str | None = "EUR",
+        visible_to_customer: bool = False,
+    ) -> HistoryEntryPayload:
+        contact = await _contact(info, contact_id)
+        revenue = parse_revenue(revenue_amount, revenue_currency)
+        if not description.strip() or not source.strip():
+            raise InvalidInput.single(
+                contacts.ContactErrorCode.REQUIRED, "description", "Source and description needed."
+            )
+        entry = await add_history_entry(
+            info.context.session,
+            contact.id,
+            await info.context.staff_actor(),
+            source=source.strip(),
+            description=description.strip(),
+            revenue=revenue,
+            visible_to_customer=visible_to_customer,
+        )
+        return HistoryEntryPayload(entry=HistoryEntryNode.from_row(entry))
+
+    @strawberry.mutation(
+        description="Record the contact's id in another system (unique per system).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def set_external_reference(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        source_system: str,
+        external_id: str,
+    ) -> ContactPayload:
+        contact = await _contact(info, contact_id)
+        await set_reference(
+            info.context.session,
+            await info.context.staff_actor(),
+            contact,
+            source_system,
+            external_id,
+        )
+        return ContactPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Forget the contact's id in a system.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def remove_external_reference(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID, source_system: str
+    ) -> ContactPayload:
+        contact = await _contact(info, contact_id)
+        await remove_reference(
+            info.context.session, await info.context.staff_actor(), contact, source_system
+        )
+        return ContactPayload(contact=ContactNode.from_row(contact))

@@ -2,48 +2,204 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import cast
+
 import strawberry
+from sqlalchemy import ColumnElement, select
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
+from portal.models import AuditEntry, ContactGroup, ContactHistoryEntry, Tag
 from portal.services import contacts
-from schema.admin.contacts.types import ContactNode
+from portal.services.contacts import OptInState
+from portal.services.contacts.status import PortalStatus
+from portal.services.timeline import newest_first
+from schema.admin.contacts.types import (
+    ContactNode,
+    GroupNode,
+    HistoryEntryNode,
+    TagNode,
+)
 from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
-from schema.common.ids import from_global_id
+from schema.common.ids import from_global_id, to_global_id
+from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
+
+READ = [HasPermission(StaffPermission.CONTACTS_READ)]
+
+
+@strawberry.input(description="Filters of contacts; all given filters must hold.")
+class ContactFilterInput:
+    search: str | None = strawberry.field(
+        default=None,
+        description="Words found in name, company, email, phone or customer number "
+        "(case- and accent-insensitive).",
+    )
+    status: PortalStatus | None = None
+    active: bool | None = strawberry.field(
+        default=None, description="Only active (true) or inactive (false) contacts."
+    )
+    include_inactive: bool = strawberry.field(
+        default=False, description="Inactive contacts are hidden unless this is true."
+    )
+    group_ids: list[strawberry.ID] | None = None
+    tags: list[str] | None = strawberry.field(default=None, description="All of these tags.")
+    source: contacts.ContactSource | None = None
+    opt_in: OptInState | None = None
+
+    def to_filter(self) -> contacts.ContactFilter:
+        group_ids = tuple(
+            from_global_id("ContactGroup", g) or uuid.UUID(int=0) for g in self.group_ids or []
+        )
+        return contacts.ContactFilter(
+            search=self.search,
+            status=self.status.value if self.status else None,
+            active=self.active,
+            include_inactive=self.include_inactive,
+            group_ids=group_ids,
+            tags=tuple(self.tags or ()),
+            source=self.source.value if self.source else None,
+            opt_in=self.opt_in,
+        )
+
+
+@strawberry.input(description="Sort order of contacts.")
+class ContactOrderInput:
+    field: contacts.ContactOrderField = contacts.ContactOrderField.NAME
+    descending: bool = False
+
+
+@strawberry.type(name="AuditEntry", description="Who did what, when, with which changes.")
+class AuditEntryNode(Node):
+    occurred_at: datetime
+    actor_type: str
+    actor_name: str
+    action: str
+    subject_type: str
+    subject_id: str | None
+    contact_id: strawberry.ID | None
+    changes: JSON
+
+    @classmethod
+    def from_row(cls, row: AuditEntry) -> AuditEntryNode:
+        return cls(
+            id=to_global_id("AuditEntry", row.id),
+            occurred_at=row.occurred_at,
+            actor_type=row.actor_type,
+            actor_name=row.actor_name,
+            action=row.action,
+            subject_type=row.subject_type,
+            subject_id=str(row.subject_id) if row.subject_id else None,
+            contact_id=to_global_id("Contact", row.contact_id) if row.contact_id else None,
+            changes=cast(JSON, row.changes),
+        )
 
 
 @strawberry.type
 class ContactQuery:
     @strawberry.field(
-        description="A contact by global id; null when there is none.",
-        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+        description="A contact by global id; null when there is none.", permission_classes=READ
     )
     async def contact(
         self, info: Info[RequestContext, None], id: strawberry.ID
     ) -> ContactNode | None:
         contact_id = from_global_id("Contact", id)
-        if contact_id is None:
-            return None
-        row = await info.context.loaders.contact_by_id.load(contact_id)
+        row = await info.context.loaders.contact_by_id.load(contact_id) if contact_id else None
+        return ContactNode.from_row(row) if row else None
+
+    @strawberry.field(description="A contact by its customer number.", permission_classes=READ)
+    async def contact_by_customer_number(
+        self, info: Info[RequestContext, None], number: str
+    ) -> ContactNode | None:
+        row = await contacts.get_contact_by_customer_number(info.context.session, number)
         return ContactNode.from_row(row) if row else None
 
     @strawberry.field(
-        description="Contacts in customer-number order, as a cursor connection "
-        "(at most 100 per page).",
-        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+        description="Contacts: search, filters and sort, as a cursor connection (at most 100 "
+        "per page). Inactive contacts are hidden unless asked for.",
+        permission_classes=READ,
     )
     async def contacts(
         self,
         info: Info[RequestContext, None],
+        filter: ContactFilterInput | None = None,
+        order_by: ContactOrderInput | None = None,
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[ContactNode]:
+        order = order_by or ContactOrderInput()
         try:
-            page = await contacts.list_contacts(info.context.session, first=first, after=after)
+            page = await contacts.list_contacts(
+                info.context.session,
+                first=first,
+                after=after,
+                filter=(filter or ContactFilterInput()).to_filter(),
+                order=contacts.ContactOrder(order.field, order.descending),
+            )
         except InvalidInput as exc:
             raise bad_user_input(exc) from None
         return Connection.from_page(page, ContactNode.from_row)
+
+    @strawberry.field(description="The contact's history, newest first.", permission_classes=READ)
+    async def contact_history(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[HistoryEntryNode]:
+        uuid_ = from_global_id("Contact", contact_id)
+        try:
+            page = await newest_first(
+                info.context.session,
+                ContactHistoryEntry,
+                [ContactHistoryEntry.contact_id == uuid_],
+                first=first,
+                after=after,
+            )
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        return Connection.from_page(page, HistoryEntryNode.from_row)
+
+    @strawberry.field(description="All contact groups, by name.", permission_classes=READ)
+    async def contact_groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:
+        rows = await info.context.session.scalars(select(ContactGroup).order_by(ContactGroup.name))
+        return [GroupNode.from_row(g) for g in rows]
+
+    @strawberry.field(description="All tags, by name.", permission_classes=READ)
+    async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
+        rows = await info.context.session.scalars(select(Tag).order_by(Tag.name_normalized))
+        return [TagNode.from_row(t) for t in rows]
+
+    @strawberry.field(
+        description="The audit log, newest first; filter by contact, actor or action.",
+        permission_classes=[HasPermission(StaffPermission.AUDIT_READ)],
+    )
+    async def audit_log(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID | None = None,
+        action: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[AuditEntryNode]:
+        conditions: list[ColumnElement[bool]] = []
+        if contact_id is not None:
+            conditions.append(
+                AuditEntry.contact_id == (from_global_id("Contact", contact_id) or uuid.UUID(int=0))
+            )
+        if action:
+            conditions.append(AuditEntry.action == action)
+        try:
+            page = await newest_first(
+                info.context.session, AuditEntry, conditions, first=first, after=after
+            )
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        return Connection.from_page(page, AuditEntryNode.from_row)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
 
 import strawberry
+from strawberry.types import Info
 
 from portal.models import Contact as ContactRow
-from portal.services.contacts import ContactDraft, ContactErrorCode
+from portal.models import ContactGroup, ContactHistoryEntry, Tag
+from portal.services.contacts import ContactErrorCode, ContactOrderField, ContactSource, OptInState
+from portal.services.contacts.reachability import is_reachable
+from portal.services.contacts.status import PortalStatus, status_of
+from schema.common.context import RequestContext
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
 from schema.common.node import Node
@@ -16,6 +22,17 @@ from schema.common.node import Node
 ContactErrorCodeEnum = strawberry.enum(
     ContactErrorCode, name="ContactErrorCode", description="Why a contact change was refused."
 )
+PortalStatusEnum = strawberry.enum(
+    PortalStatus,
+    name="PortalStatus",
+    description="Where the contact stands in the portal, derived from facts: PROSPECT (no "
+    "portal user), RESOURCE_ASSIGNED, INVITED (portal user, never logged in), ACTIVE, SUSPENDED.",
+)
+ContactSourceEnum = strawberry.enum(
+    ContactSource, name="ContactSource", description="How the contact came in."
+)
+OptInStateEnum = strawberry.enum(OptInState, name="OptInState", description="Newsletter consent.")
+ContactOrderFieldEnum = strawberry.enum(ContactOrderField, name="ContactOrderField")
 
 
 @strawberry.type(description="A problem with a contact mutation's input.")
@@ -26,23 +43,202 @@ class ContactError(ErrorFields):
     message: str
 
 
+@strawberry.type(description="A weekly window in which the contact may be called.")
+class ReachabilityWindow:
+    weekday: int = strawberry.field(description="0 = Monday ... 6 = Sunday.")
+    start: str = strawberry.field(name="from", description="HH:MM, portal time zone.")
+    end: str = strawberry.field(name="to", description="HH:MM (exclusive).")
+
+
+@strawberry.input(description="A weekly window in which the contact may be called.")
+class ReachabilityWindowInput:
+    weekday: int
+    start: str = strawberry.field(name="from")
+    end: str = strawberry.field(name="to")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weekday": self.weekday, "from": self.start, "to": self.end}
+
+
+@strawberry.type(name="ContactGroup", description="A named group of contacts.")
+class GroupNode(Node):
+    name: str
+    description: str
+
+    @classmethod
+    def from_row(cls, row: ContactGroup) -> GroupNode:
+        return cls(
+            id=to_global_id("ContactGroup", row.id), name=row.name, description=row.description
+        )
+
+
+@strawberry.type(name="Tag", description="A free label; tags double as newsletter segments.")
+class TagNode(Node):
+    name: str
+    is_central: bool = strawberry.field(description="Set centrally (e.g. by a franchise).")
+
+    @classmethod
+    def from_row(cls, row: Tag) -> TagNode:
+        return cls(id=to_global_id("Tag", row.id), name=row.name, is_central=row.is_central)
+
+
+@strawberry.type(description="An amount of money.")
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@strawberry.type(name="HistoryEntry", description="A dated entry of the contact's activity.")
+class HistoryEntryNode(Node):
+    occurred_at: datetime
+    source: str
+    description: str
+    actor_type: str = strawberry.field(description="staff, customer, system or import.")
+    actor_name: str
+    revenue: Money | None
+    visible_to_customer: bool
+
+    @classmethod
+    def from_row(cls, row: ContactHistoryEntry) -> HistoryEntryNode:
+        return cls(
+            id=to_global_id("HistoryEntry", row.id),
+            occurred_at=row.occurred_at,
+            source=row.source,
+            description=row.description,
+            actor_type=row.actor_type,
+            actor_name=row.actor_name,
+            revenue=Money(amount=row.revenue_amount, currency=row.revenue_currency or "EUR")
+            if row.revenue_amount is not None
+            else None,
+            visible_to_customer=row.visible_to_customer,
+        )
+
+
+@strawberry.type(description="Computed facts about a contact (never stored twice).")
+class QuickInfo:
+    registered_at: datetime | None
+    last_visit_at: datetime | None = strawberry.field(description="Last portal login.")
+    history_count: int
+    last_revenue: Money | None
+    last_revenue_at: datetime | None
+    total_revenue: list[Money] = strawberry.field(description="Sum per currency.")
+
+
+@strawberry.type(description="The contact's id in another system.")
+class ExternalReferenceType:
+    source_system: str
+    external_id: str
+
+
 @strawberry.type(name="Contact", description="A customer record of the business's CRM.")
 class ContactNode(Node):
     uuid: strawberry.ID = strawberry.field(description="The contact's UUID.")
     customer_number: str = strawberry.field(
         description="Assigned by the system, sequential, never changed."
     )
+    salutation: str
+    title: str
     first_name: str
     last_name: str
     company_name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str = strawberry.field(description="ISO 3166 alpha-2.")
     email: str | None = strawberry.field(description="Primary email, as entered.")
+    phone1: str = strawberry.field(description="As entered; phone1E164 holds the E.164 form.")
+    phone1_e164: str | None = strawberry.field(name="phone1E164")
+    phone2: str
+    phone2_e164: str | None = strawberry.field(name="phone2E164")
+    mobile: str
+    mobile_e164: str | None = strawberry.field(name="mobileE164")
+    fax: str
+    fax_e164: str | None = strawberry.field(name="faxE164")
+    website: str
+    date_of_birth: date | None
+    notes: str
     language: str = strawberry.field(description="Preferred language (de, en).")
+    formality: str = strawberry.field(description="formal (Sie) or informal (Du).")
+    reachability: list[ReachabilityWindow]
+    directory_visible: bool = strawberry.field(description="Listed in the member directory.")
+    source: ContactSource
+    registered_at: datetime | None
     is_active: bool
+    newsletter_invited_at: datetime | None
+    newsletter_confirmed_at: datetime | None
+    newsletter_revoked_at: datetime | None
     version: int = strawberry.field(
         description="Increases with every change; pass it back to updateContact."
     )
     created_at: datetime
     updated_at: datetime
+    row: strawberry.Private[ContactRow]
+
+    @strawberry.field(description="Newsletter consent state.")
+    def opt_in_state(self) -> OptInState:
+        if self.newsletter_confirmed_at:
+            return OptInState.CONFIRMED
+        if self.newsletter_revoked_at:
+            return OptInState.REVOKED
+        if self.newsletter_invited_at:
+            return OptInState.INVITED
+        return OptInState.NONE
+
+    @strawberry.field(description="Whether now falls into a reachability window.")
+    def reachable_now(self, info: Info[RequestContext, None]) -> bool:
+        settings = info.context.settings
+        return is_reachable(self.row.reachability, settings.clock(), settings.time_zone)
+
+    @strawberry.field(description="Derived from the portal user's state.")
+    async def portal_status(self, info: Info[RequestContext, None]) -> PortalStatus:
+        return status_of(await info.context.loaders.portal_user_by_contact.load(self.row.id))
+
+    @strawberry.field(description="Groups the contact belongs to.")
+    async def groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:
+        rows = await info.context.loaders.groups_by_contact.load(self.row.id)
+        return [GroupNode.from_row(g) for g in rows]
+
+    @strawberry.field(description="Tags of the contact.")
+    async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
+        rows = await info.context.loaders.tags_by_contact.load(self.row.id)
+        return [TagNode.from_row(t) for t in rows]
+
+    @strawberry.field(description="Further email addresses.")
+    async def additional_emails(self, info: Info[RequestContext, None]) -> list[str]:
+        return await info.context.loaders.emails_by_contact.load(self.row.id)
+
+    @strawberry.field(description="Ids of the contact in other systems.")
+    async def external_references(
+        self, info: Info[RequestContext, None]
+    ) -> list[ExternalReferenceType]:
+        rows = await info.context.loaders.references_by_contact.load(self.row.id)
+        return [
+            ExternalReferenceType(source_system=r.source_system, external_id=r.external_id)
+            for r in rows
+        ]
+
+    @strawberry.field(description="Registered at, last visit, history count, revenue.")
+    async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo:
+        facts = await info.context.loaders.quick_info_by_contact.load(self.row.id)
+        if facts is None:
+            return QuickInfo(
+                registered_at=self.registered_at, last_visit_at=None, history_count=0,
+                last_revenue=None, last_revenue_at=None, total_revenue=[],
+            )  # fmt: skip
+        return QuickInfo(
+            registered_at=facts.registered_at,
+            last_visit_at=facts.last_visit_at,
+            history_count=facts.history_count,
+            last_revenue=Money(
+                amount=facts.last_revenue.amount, currency=facts.last_revenue.currency
+            )
+            if facts.last_revenue
+            else None,
+            last_revenue_at=facts.last_revenue_at,
+            total_revenue=[
+                Money(amount=r.amount, currency=r.currency) for r in facts.total_revenue
+            ],
+        )
 
     @classmethod
     def from_row(cls, row: ContactRow) -> ContactNode:
@@ -50,31 +246,102 @@ class ContactNode(Node):
             id=to_global_id("Contact", row.id),
             uuid=strawberry.ID(str(row.id)),
             customer_number=str(row.customer_number),
+            salutation=row.salutation,
+            title=row.title,
             first_name=row.first_name,
             last_name=row.last_name,
             company_name=row.company_name,
+            street=row.street,
+            postal_code=row.postal_code,
+            city=row.city,
+            country=row.country,
             email=row.email,
+            phone1=row.phone1,
+            phone1_e164=row.phone1_e164,
+            phone2=row.phone2,
+            phone2_e164=row.phone2_e164,
+            mobile=row.mobile,
+            mobile_e164=row.mobile_e164,
+            fax=row.fax,
+            fax_e164=row.fax_e164,
+            website=row.website,
+            date_of_birth=row.date_of_birth,
+            notes=row.notes,
             language=row.language,
+            formality=row.formality,
+            reachability=[
+                ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
+                for w in row.reachability or []
+            ],
+            directory_visible=row.directory_visible,
+            source=ContactSource(row.source),
+            registered_at=row.registered_at,
             is_active=row.is_active,
+            newsletter_invited_at=row.newsletter_invited_at,
+            newsletter_confirmed_at=row.newsletter_confirmed_at,
+            newsletter_revoked_at=row.newsletter_revoked_at,
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            row=row,
         )
+
+
+def _given(obj: object) -> dict[str, Any]:
+    """The fields the client actually sent (UNSET ones are left out)."""
+    result: dict[str, Any] = {}
+    for name, value in vars(obj).items():
+        if value is strawberry.UNSET:
+            continue
+        if name == "reachability" and value is not None:
+            value = [w.to_dict() for w in value]
+        elif name == "source" and value is not None:
+            value = str(value.value if hasattr(value, "value") else value)
+        result[name] = value
+    return result
+
+
+@strawberry.input(description="Fields of a contact; in updates, omitted fields stay unchanged.")
+class ContactFieldsInput:
+    salutation: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    company_name: str | None = strawberry.UNSET
+    street: str | None = strawberry.UNSET
+    postal_code: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    country: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    additional_emails: list[str] | None = strawberry.UNSET
+    phone1: str | None = strawberry.UNSET
+    phone2: str | None = strawberry.UNSET
+    mobile: str | None = strawberry.UNSET
+    fax: str | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    date_of_birth: str | None = strawberry.field(default=strawberry.UNSET, description="ISO date.")
+    notes: str | None = strawberry.UNSET
+    language: str | None = strawberry.UNSET
+    formality: str | None = strawberry.UNSET
+    reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
+    directory_visible: bool | None = strawberry.UNSET
+
+    def given(self) -> dict[str, Any]:
+        return _given(self)
 
 
 @strawberry.input(description="A new contact.")
-class CreateContactInput:
-    first_name: str = ""
-    last_name: str = ""
-    company_name: str = ""
-    email: str | None = None
-    language: str = "de"
+class CreateContactInput(ContactFieldsInput):
+    source: ContactSource | None = strawberry.UNSET
 
-    def to_draft(self) -> ContactDraft:
-        return ContactDraft(
-            first_name=self.first_name,
-            last_name=self.last_name,
-            company_name=self.company_name,
-            email=self.email,
-            language=self.language,
-        )
+
+@strawberry.input(description="Changes to a contact; pass the version you read.")
+class UpdateContactInput(ContactFieldsInput):
+    id: strawberry.ID
+    version: int
+
+    def given(self) -> dict[str, Any]:
+        fields = _given(self)
+        fields.pop("id")
+        fields.pop("version")
+        return fields

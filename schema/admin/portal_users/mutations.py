@@ -85,7 +85,12 @@ class PortalUserMutation:
         ctx = info.context
         user = await _user(info, portal_user_id)
         service.require_unassigned(user)
-        contact = await create_contact(ctx.session, input.to_draft())
+        contact = await create_contact(
+            ctx.session,
+            input.given(),
+            actor=await ctx.staff_actor(),
+            phone_region=ctx.settings.default_phone_region,
+        )
         await service.assign_portal_user(ctx.session, ctx.runtime, user, contact.id)
         return CreateContactForPortalUserPayload(
             portal_user=PortalUserNode.from_row(user), contact=ContactNode.from_row(contact)

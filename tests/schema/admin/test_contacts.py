@@ -68,7 +68,7 @@ async def test_create_contact_assigns_sequential_customer_numbers(
         ({"lastName": "Muster", "email": "a" * 250 + "@example.com"}, "INVALID_EMAIL", "email"),
         ({"lastName": "Muster", "language": "fr"}, "INVALID_LANGUAGE", "language"),
         ({"email": "only@example.com"}, "REQUIRED", "lastName"),
-        ({"lastName": "x" * 101}, "TOO_LONG", "last_name"),
+        ({"lastName": "x" * 101}, "TOO_LONG", "lastName"),
     ],
 )
 async def test_invalid_input_gives_field_errors_and_writes_nothing(

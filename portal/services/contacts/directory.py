@@ -1,0 +1,21 @@
+"""The portal's member directory: visible, active contacts' public fields, for customers."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.models import Contact
+from portal.pagination import Page
+from portal.services.contacts.search import ContactFilter, list_contacts
+
+
+async def list_directory(
+    session: AsyncSession, *, search: str | None, first: int | None, after: str | None
+) -> Page[Contact]:
+    """Active contacts that chose to appear in the directory, by name."""
+    return await list_contacts(
+        session,
+        first=first,
+        after=after,
+        filter=ContactFilter(search=search, active=True, directory_only=True),
+    )

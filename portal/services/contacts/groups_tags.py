@@ -1,0 +1,218 @@
+"""Groups (named, with a description) and tags (free labels, some set centrally)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.errors import FieldError, InvalidInput
+from portal.models import Contact, ContactGroup, ContactGroupMember, ContactTag, Tag
+from portal.services import audit
+from portal.services.actors import Actor
+from portal.services.contacts.fields import ContactErrorCode
+from portal.services.contacts.history import add_history_entry
+
+MAX_NAME = 60
+
+
+def _check_name(name: str, limit: int) -> str:
+    text = " ".join(name.split())
+    if not text:
+        raise InvalidInput.single(ContactErrorCode.REQUIRED, "name", "A name is required.")
+    if len(text) > limit:
+        raise InvalidInput.single(ContactErrorCode.TOO_LONG, "name", f"At most {limit} characters.")
+    return text
+
+
+async def save_group(
+    session: AsyncSession,
+    actor: Actor,
+    name: str,
+    description: str,
+    group: ContactGroup | None = None,
+) -> ContactGroup:
+    """Create a group, or rename / re-describe one; names are unique."""
+    text = _check_name(name, 100)
+    clash = await session.scalar(
+        select(ContactGroup.id).where(func.lower(ContactGroup.name) == text.lower())
+    )
+    if clash is not None and (group is None or clash != group.id):
+        raise InvalidInput.single(ContactErrorCode.NAME_TAKEN, "name", "A group has this name.")
+    if group is None:
+        group = ContactGroup(name=text, description=description.strip())
+        session.add(group)
+    else:
+        group.name, group.description = text, description.strip()
+    await session.flush()
+    await audit.record(
+        session, actor, "group.save", subject_type="ContactGroup", subject_id=group.id,
+        changes={"name": text},
+    )  # fmt: skip
+    return group
+
+
+async def delete_group(session: AsyncSession, actor: Actor, group: ContactGroup) -> None:
+    await session.delete(group)
+    await session.flush()
+    await audit.record(
+        session, actor, "group.delete", subject_type="ContactGroup", subject_id=group.id
+    )
+
+
+async def set_contact_groups(
+    session: AsyncSession, actor: Actor, contact: Contact, group_ids: list[uuid.UUID]
+) -> list[ContactGroup]:
+    """Replace the contact's groups."""
+    wanted = set(group_ids)
+    groups = (
+        list(await session.scalars(select(ContactGroup).where(ContactGroup.id.in_(wanted))))
+        if wanted
+        else []
+    )
+    if len(groups) != len(wanted):
+        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, "groupIds", "Unknown group.")
+    before = set(
+        await session.scalars(
+            select(ContactGroupMember.group_id).where(ContactGroupMember.contact_id == contact.id)
+        )
+    )
+    if before == wanted:
+        return groups
+    await session.execute(
+        delete(ContactGroupMember).where(ContactGroupMember.contact_id == contact.id)
+    )
+    session.add_all(ContactGroupMember(contact_id=contact.id, group_id=g) for g in wanted)
+    await session.flush()
+    names = sorted(g.name for g in groups)
+    await add_history_entry(
+        session, contact.id, actor, source="staff console",
+        description="Groups: " + (", ".join(names) or "none"),
+    )  # fmt: skip
+    await audit.record(
+        session, actor, "contact.set_groups", subject_type="Contact", subject_id=contact.id,
+        contact_id=contact.id,
+        changes={"groups": [sorted(map(str, before)), sorted(map(str, wanted))]},
+    )  # fmt: skip
+    return groups
+
+
+async def find_or_create_tags(session: AsyncSession, names: list[str]) -> list[Tag]:
+    """The tags with these names (case-insensitive), creating missing ones as non-central."""
+    tags = []
+    for index, raw in enumerate(names):
+        text = " ".join(raw.split())
+        if not text or len(text) > MAX_NAME:
+            raise InvalidInput(
+                [FieldError(ContactErrorCode.TOO_LONG if text else ContactErrorCode.REQUIRED,
+                            f"tags.{index}", f"A tag has 1 to {MAX_NAME} characters.")]
+            )  # fmt: skip
+        tag = await session.scalar(select(Tag).where(Tag.name_normalized == text.lower()))
+        if tag is None:
+            tag = Tag(name=text, name_normalized=text.lower(), is_central=False)
+            try:
+                async with session.begin_nested():
+                    session.add(tag)
+            except IntegrityError:  # created concurrently
+                tag = await session.scalar(select(Tag).where(Tag.name_normalized == text.lower()))
+                assert tag is not None
+        tags.append(tag)
+    return tags
+
+
+async def change_tags(
+    session: AsyncSession, actor: Actor, contact: Contact, names: list[str], *, add: bool
+) -> None:
+    """Add (creating unknown tags) or remove tags by name."""
+    if add:
+        tags = await find_or_create_tags(session, names)
+    else:
+        folded = [" ".join(n.split()).lower() for n in names]
+        tags = list(await session.scalars(select(Tag).where(Tag.name_normalized.in_(folded))))
+    current = set(
+        await session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == contact.id))
+    )
+    touched = [t for t in tags if (t.id not in current) == add]
+    if not touched:
+        return
+    if add:
+        session.add_all(ContactTag(contact_id=contact.id, tag_id=t.id) for t in touched)
+    else:
+        await session.execute(
+            delete(ContactTag).where(
+                ContactTag.contact_id == contact.id, ContactTag.tag_id.in_([t.id for t in touched])
+            )
+        )
+    await session.flush()
+    label = ", ".join(sorted(t.name for t in touched))
+    await add_history_entry(
+        session, contact.id, actor, source="staff console",
+        description=("Tags added: " if add else "Tags removed: ") + label,
+    )  # fmt: skip
+    await audit.record(
+        session, actor, "contact.add_tags" if add else "contact.remove_tags",
+        subject_type="Contact", subject_id=contact.id, contact_id=contact.id,
+        changes={"tags": sorted(t.name for t in touched)},
+    )  # fmt: skip
+
+
+async def save_tag(
+    session: AsyncSession, actor: Actor, name: str, is_central: bool, tag: Tag | None = None
+) -> Tag:
+    text = _check_name(name, MAX_NAME)
+    clash = await session.scalar(select(Tag.id).where(Tag.name_normalized == text.lower()))
+    if clash is not None and (tag is None or clash != tag.id):
+        raise InvalidInput.single(ContactErrorCode.NAME_TAKEN, "name", "A tag has this name.")
+    if tag is None:
+        tag = Tag(name=text, name_normalized=text.lower(), is_central=is_central)
+        session.add(tag)
+    else:
+        tag.name, tag.name_normalized, tag.is_central = text, text.lower(), is_central
+    await session.flush()
+    await audit.record(
+        session, actor, "tag.save", subject_type="Tag", subject_id=tag.id,
+        changes={"name": text, "is_central": is_central},
+    )  # fmt: skip
+    return tag
+
+
+async def delete_tag(session: AsyncSession, actor: Actor, tag: Tag) -> None:
+    await session.delete(tag)
+    await session.flush()
+    await audit.record(session, actor, "tag.delete", subject_type="Tag", subject_id=tag.id)
+
+
+async def groups_by_contact(
+    session: AsyncSession, contact_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ContactGroup]]:
+    result: dict[uuid.UUID, list[ContactGroup]] = {cid: [] for cid in contact_ids}
+    if not contact_ids:
+        return result
+    rows = await session.execute(
+        select(ContactGroupMember.contact_id, ContactGroup)
+        .join(ContactGroup, ContactGroup.id == ContactGroupMember.group_id)
+        .where(ContactGroupMember.contact_id.in_(contact_ids))
+        .order_by(ContactGroup.name)
+    )
+    for contact_id, group in rows.tuples():
+        result[contact_id].append(group)
+    return result
+
+
+async def tags_by_contact(
+    session: AsyncSession, contact_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Tag]]:
+    result: dict[uuid.UUID, list[Tag]] = {cid: [] for cid in contact_ids}
+    if not contact_ids:
+        return result
+    rows = await session.execute(
+        select(ContactTag.contact_id, Tag)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id.in_(contact_ids))
+        .order_by(Tag.name_normalized)
+    )
+    for contact_id, tag in rows.tuples():
+        result[contact_id].append(tag)
+    return result

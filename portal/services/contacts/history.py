@@ -1,0 +1,163 @@
+"""The contact's activity history and the quick info computed from it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.errors import FieldError, InvalidInput
+from portal.models import ContactHistoryEntry, PortalUser
+from portal.models.base import session_now
+from portal.services.actors import Actor
+
+CURRENCIES = ("EUR", "CHF", "GBP", "USD")
+
+
+async def add_history_entry(
+    session: AsyncSession,
+    contact_id: uuid.UUID,
+    actor: Actor,
+    *,
+    source: str,
+    description: str,
+    revenue: tuple[Decimal, str] | None = None,
+    visible_to_customer: bool = False,
+    occurred_at: datetime | None = None,
+) -> ContactHistoryEntry:
+    entry = ContactHistoryEntry(
+        contact_id=contact_id,
+        occurred_at=occurred_at or session_now(session),
+        source=source[:50],
+        description=description,
+        actor_type=actor.type.value,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        revenue_amount=revenue[0] if revenue else None,
+        revenue_currency=revenue[1] if revenue else None,
+        visible_to_customer=visible_to_customer,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def parse_revenue(amount: str | None, currency: str | None) -> tuple[Decimal, str] | None:
+    """A validated (amount, currency) pair, or None when no amount is given."""
+    if amount is None or not str(amount).strip():
+        return None
+    errors = []
+    try:
+        value = Decimal(str(amount).strip().replace(",", "."))
+        if (
+            not value.is_finite()
+            or abs(value) >= Decimal("1e10")
+            or value != value.quantize(Decimal("0.01"))
+        ):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(
+            FieldError("INVALID_AMOUNT", "revenueAmount", "Use a decimal amount like 12.50.")
+        )
+        value = Decimal(0)
+    code = (currency or "EUR").strip().upper()
+    if code not in CURRENCIES:
+        errors.append(
+            FieldError(
+                "INVALID_CURRENCY", "revenueCurrency", f"Use one of {', '.join(CURRENCIES)}."
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return value, code
+
+
+@dataclass(frozen=True)
+class Revenue:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class QuickInfo:
+    registered_at: datetime | None
+    last_visit_at: datetime | None
+    history_count: int
+    last_revenue: Revenue | None
+    last_revenue_at: datetime | None
+    total_revenue: list[Revenue]
+
+
+async def quick_info_for(
+    session: AsyncSession, contacts: list[tuple[uuid.UUID, datetime | None]]
+) -> dict[uuid.UUID, QuickInfo]:
+    """Quick info of many contacts in three queries (never stored twice: computed here)."""
+    ids = [cid for cid, _ in contacts]
+    if not ids:
+        return {}
+    counts = dict(
+        (
+            await session.execute(
+                select(ContactHistoryEntry.contact_id, func.count())
+                .where(ContactHistoryEntry.contact_id.in_(ids))
+                .group_by(ContactHistoryEntry.contact_id)
+            )
+        ).tuples()
+    )
+    totals: dict[uuid.UUID, list[Revenue]] = {}
+    for cid, currency, total in (
+        await session.execute(
+            select(
+                ContactHistoryEntry.contact_id,
+                ContactHistoryEntry.revenue_currency,
+                func.sum(ContactHistoryEntry.revenue_amount),
+            )
+            .where(
+                ContactHistoryEntry.contact_id.in_(ids),
+                ContactHistoryEntry.revenue_amount.is_not(None),
+            )
+            .group_by(ContactHistoryEntry.contact_id, ContactHistoryEntry.revenue_currency)
+            .order_by(ContactHistoryEntry.revenue_currency)
+        )
+    ).tuples():
+        totals.setdefault(cid, []).append(
+            Revenue(Decimal(total or 0).quantize(Decimal("0.01")), currency or "EUR")
+        )
+    last: dict[uuid.UUID, tuple[Revenue, datetime]] = {}
+    for entry in await session.scalars(
+        select(ContactHistoryEntry)
+        .where(
+            ContactHistoryEntry.contact_id.in_(ids),
+            ContactHistoryEntry.revenue_amount.is_not(None),
+        )
+        .order_by(ContactHistoryEntry.occurred_at.desc(), ContactHistoryEntry.created_at.desc())
+    ):
+        if entry.contact_id not in last and entry.revenue_amount is not None:
+            last[entry.contact_id] = (
+                Revenue(entry.revenue_amount, entry.revenue_currency or "EUR"),
+                entry.occurred_at,
+            )
+    visits = dict(
+        (
+            await session.execute(
+                select(PortalUser.contact_id, PortalUser.last_login_at).where(
+                    PortalUser.contact_id.in_(ids)
+                )
+            )
+        ).tuples()
+    )
+    return {
+        cid: QuickInfo(
+            registered_at=registered,
+            last_visit_at=visits.get(cid),
+            history_count=int(counts.get(cid, 0)),
+            last_revenue=last[cid][0] if cid in last else None,
+            last_revenue_at=last[cid][1] if cid in last else None,
+            total_revenue=totals.get(cid, []),
+        )
+        for cid, registered in contacts
+    }

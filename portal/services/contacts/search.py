@@ -1,0 +1,197 @@
+"""Listing contacts: search, filters, sort orders, keyset pagination."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.errors import InvalidInput
+from portal.models import Contact, ContactGroupMember, ContactTag, PortalUser, Tag
+from portal.models.base import UTCDateTime
+from portal.normalization import digits_only, fold_for_search
+from portal.pagination import Page, check_page_size, decode_cursor
+from portal.services.contacts.status import portal_status_expression
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class ContactOrderField(StrEnum):
+    NAME = "NAME"
+    CUSTOMER_NUMBER = "CUSTOMER_NUMBER"
+    CREATED_AT = "CREATED_AT"
+    LAST_VISIT = "LAST_VISIT"
+
+
+class OptInState(StrEnum):
+    NONE = "NONE"  # never invited
+    INVITED = "INVITED"  # invited, not confirmed
+    CONFIRMED = "CONFIRMED"
+    REVOKED = "REVOKED"
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    search: str | None = None
+    status: str | None = None
+    active: bool | None = None  # None: active only, unless include_inactive
+    include_inactive: bool = False
+    group_ids: tuple[uuid.UUID, ...] = ()
+    tags: tuple[str, ...] = ()  # tag names; all must be present
+    source: str | None = None
+    opt_in: OptInState | None = None
+    directory_only: bool = False
+
+
+@dataclass(frozen=True)
+class ContactOrder:
+    field: ContactOrderField = ContactOrderField.NAME
+    descending: bool = False
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.active is not None:
+        conditions.append(Contact.is_active.is_(f.active))
+    elif not f.include_inactive:
+        conditions.append(Contact.is_active.is_(True))
+    for word in (f.search or "").split()[:8]:
+        folded = fold_for_search(word)
+        options = [Contact.search_text.like(f"%{_like_escape(folded)}%", escape="\\")]
+        digits = digits_only(word)
+        if len(digits) >= 4 and len(digits) == len(word.lstrip("+").replace(" ", "")):
+            # "030 1234" finds "+49 30 1234...": compare without the trunk zero too.
+            options.append(Contact.search_text.like(f"%{digits.lstrip('0')}%"))
+        conditions.append(or_(*options))
+    if f.status:
+        conditions.append(portal_status_expression() == f.status)
+    for group_id in f.group_ids:
+        conditions.append(
+            exists().where(
+                ContactGroupMember.contact_id == Contact.id, ContactGroupMember.group_id == group_id
+            )
+        )
+    for name in f.tags:
+        conditions.append(
+            exists().where(
+                ContactTag.contact_id == Contact.id,
+                ContactTag.tag_id == Tag.id,
+                Tag.name_normalized == name.strip().lower(),
+            )
+        )
+    if f.source:
+        conditions.append(Contact.source == f.source)
+    if f.directory_only:
+        conditions.append(Contact.directory_visible.is_(True))
+    if f.opt_in is OptInState.CONFIRMED:
+        conditions.append(Contact.newsletter_confirmed_at.is_not(None))
+    elif f.opt_in is OptInState.REVOKED:
+        conditions.append(
+            and_(
+                Contact.newsletter_confirmed_at.is_(None),
+                Contact.newsletter_revoked_at.is_not(None),
+            )
+        )
+    elif f.opt_in is OptInState.INVITED:
+        conditions.append(
+            and_(
+                Contact.newsletter_invited_at.is_not(None),
+                Contact.newsletter_confirmed_at.is_(None),
+                Contact.newsletter_revoked_at.is_(None),
+            )
+        )
+    elif f.opt_in is OptInState.NONE:
+        conditions.append(
+            and_(Contact.newsletter_invited_at.is_(None), Contact.newsletter_confirmed_at.is_(None))
+        )
+    return conditions
+
+
+def _last_visit() -> Any:
+    return func.coalesce(
+        select(PortalUser.last_login_at)
+        .where(PortalUser.contact_id == Contact.id)
+        .correlate(Contact)
+        .scalar_subquery(),
+        literal(EPOCH, UTCDateTime()),
+    )
+
+
+def _sort_keys(order: ContactOrder) -> list[Any]:
+    if order.field is ContactOrderField.NAME:
+        return [
+            func.lower(Contact.last_name, type_=String),
+            func.lower(Contact.first_name, type_=String),
+            Contact.customer_number,
+        ]
+    if order.field is ContactOrderField.CREATED_AT:
+        return [Contact.created_at, Contact.customer_number]
+    if order.field is ContactOrderField.LAST_VISIT:
+        return [_last_visit(), Contact.customer_number]
+    return [Contact.customer_number]
+
+
+def _encode(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _decode(after: str, keys: list[Any]) -> list[Any]:
+    """Cursor values typed like the sort keys, so the database compares like with like."""
+    values = list(decode_cursor(after, len(keys)))
+    bound = []
+    try:
+        for key, value in zip(keys, values, strict=True):
+            python_type = key.type.python_type
+            if python_type is datetime:
+                bound.append(literal(datetime.fromisoformat(str(value)), UTCDateTime()))
+            elif isinstance(value, python_type) and python_type in (int, str):
+                bound.append(literal(value))
+            else:
+                raise ValueError
+    except (ValueError, NotImplementedError):
+        raise InvalidInput.single("INVALID_CURSOR", "after", "The cursor is not valid.") from None
+    return bound
+
+
+async def list_contacts(
+    session: AsyncSession,
+    *,
+    first: int | None,
+    after: str | None,
+    filter: ContactFilter | None = None,
+    order: ContactOrder | None = None,
+) -> Page[Contact]:
+    """One keyset page of contacts. The cursor is the row's sort key as the database computed
+    it (lower-cased names, last visit), so paging never depends on Python agreeing with SQL."""
+    limit = check_page_size(first)
+    f, order = filter or ContactFilter(), order or ContactOrder()
+    conditions = filter_conditions(f)
+    keys = _sort_keys(order)
+    query = select(Contact, *(k.label(f"sort_{i}") for i, k in enumerate(keys))).where(*conditions)
+    if after is not None:
+        row, bound = tuple_(*keys), tuple_(*_decode(after, keys))
+        query = query.where(row < bound if order.descending else row > bound)
+    query = query.order_by(*(k.desc() if order.descending else k for k in keys)).limit(limit + 1)
+    rows = (await session.execute(query)).all()
+    sort_values = {row[0].id: tuple(_encode(v) for v in row[1:]) for row in rows}
+
+    async def count_total() -> int:
+        total = await session.scalar(select(func.count()).select_from(Contact).where(*conditions))
+        return int(total or 0)
+
+    return Page.from_rows(
+        [row[0] for row in rows],
+        limit,
+        lambda contact: sort_values[contact.id],
+        after_given=after is not None,
+        count_total=count_total,
+    )

@@ -1,0 +1,52 @@
+"""Newest-first keyset pages of dated records (history, audit log)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.errors import InvalidInput
+from portal.models import AuditEntry, ContactHistoryEntry
+from portal.pagination import Page, check_page_size, decode_cursor
+
+Dated = TypeVar("Dated", AuditEntry, ContactHistoryEntry)
+
+
+async def newest_first(
+    session: AsyncSession,
+    model: type[Dated],
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[Dated]:
+    """One page ordered by (occurred_at, id) descending."""
+    limit = check_page_size(first)
+    query = select(model).where(*conditions)
+    if after:
+        moment, last = decode_cursor(after, 2)
+        try:
+            when, last_id = datetime.fromisoformat(str(moment)), uuid.UUID(str(last))
+        except ValueError:
+            raise InvalidInput.single(
+                "INVALID_CURSOR", "after", "The cursor is not valid."
+            ) from None
+        query = query.where(
+            or_(model.occurred_at < when, and_(model.occurred_at == when, model.id < last_id))
+        )
+    ordered = query.order_by(model.occurred_at.desc(), model.id.desc()).limit(limit + 1)
+    rows = (await session.scalars(ordered)).all()
+
+    async def count_total() -> int:
+        total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
+        return int(total or 0)
+
+    def key(row: Any) -> tuple[str, str]:
+        return (row.occurred_at.isoformat(), str(row.id))
+
+    return Page.from_rows(rows, limit, key, after_given=after is not None, count_total=count_total)

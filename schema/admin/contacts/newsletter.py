@@ -1,0 +1,103 @@
+"""Newsletter consent in the staff API."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from portal.models import Contact
+from portal.services import contacts
+from portal.services.contacts import consent
+from schema.admin.contacts.types import ContactError, ContactNode
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic
+from schema.common.ids import from_global_id
+from schema.common.permissions import HasPermission
+
+WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
+
+
+@strawberry.type(description="Result of a newsletter consent mutation.")
+class NewsletterPayload:
+    contact: ContactNode | None = None
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of deactivateContactsWithoutOptIn.")
+class BulkDeactivationPayload:
+    count: int = strawberry.field(
+        default=0, description="Contacts affected (dry run: that would be affected)."
+    )
+    dry_run: bool = True
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+def _evidence(info: Info[RequestContext, None]) -> consent.Evidence:
+    return consent.Evidence("staff console", info.context.client_ip, info.context.user_agent)
+
+
+async def _contact(info: Info[RequestContext, None], contact_id: strawberry.ID) -> Contact:
+    return await contacts.require_contact(
+        info.context.session, from_global_id("Contact", contact_id), "contactId"
+    )
+
+
+@strawberry.type
+class NewsletterMutation:
+    @strawberry.mutation(
+        description="Email the double opt-in link (valid 7 days).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def send_newsletter_invitation(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> NewsletterPayload:
+        contact = await _contact(info, contact_id)
+        await consent.send_invitation(
+            info.context.session, info.context.settings, contact,
+            await info.context.staff_actor(), _evidence(info),
+        )  # fmt: skip
+        return NewsletterPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Record an opt-in the customer gave another way (e.g. signed form).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def confirm_newsletter_opt_in(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> NewsletterPayload:
+        contact = await _contact(info, contact_id)
+        await consent.confirm(
+            info.context.session, contact, await info.context.staff_actor(), _evidence(info)
+        )
+        return NewsletterPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Revoke the newsletter opt-in.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def revoke_newsletter_opt_in(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> NewsletterPayload:
+        contact = await _contact(info, contact_id)
+        await consent.revoke(
+            info.context.session, contact, await info.context.staff_actor(), _evidence(info)
+        )
+        return NewsletterPayload(contact=ContactNode.from_row(contact))
+
+    @strawberry.mutation(
+        description="Deactivate every active contact without a confirmed opt-in; with dryRun "
+        "only count them.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def deactivate_contacts_without_opt_in(
+        self, info: Info[RequestContext, None], dry_run: bool
+    ) -> BulkDeactivationPayload:
+        count = await consent.deactivate_without_opt_in(
+            info.context.session, await info.context.staff_actor(), dry_run=dry_run
+        )
+        return BulkDeactivationPayload(count=count, dry_run=dry_run)
