@@ -63,7 +63,7 @@ class Loaders:
             .where(ContactEmail.contact_id.in_(ids))
             .order_by(ContactEmail.email)
         )
-        for contact_id, email in rows.tuples():
+        for contact_id, email in rows.all():
             result.setdefault(contact_id, []).append(email)
         return result
 

@@ -174,12 +174,15 @@ async def update_contact(
             changes[name] = [getattr(contact, name), value]
     if not changes:
         return changes
-    _apply_columns(contact, columns)
+    # Read everything before touching the row: a query after a change would autoflush it, and
+    # every flush of a changed contact bumps its version.
+    replaced = columns.get("additional_emails")
     emails = (
-        await _replace_additional_emails(session, contact, columns["additional_emails"])
-        if "additional_emails" in columns
+        [text for text, _ in replaced]
+        if replaced is not None
         else await additional_emails(session, contact.id)
     )
+    _apply_columns(contact, columns)
     refresh_search_text(contact, emails)
     try:
         await session.flush()
@@ -188,6 +191,8 @@ async def update_contact(
         raise InvalidInput.single(
             ContactErrorCode.STALE_VERSION, "version", "The contact changed meanwhile."
         ) from None
+    if replaced is not None:
+        await _replace_additional_emails(session, contact, replaced)
     await add_history_entry(
         session,
         contact.id,

@@ -196,7 +196,7 @@ async def groups_by_contact(
         .where(ContactGroupMember.contact_id.in_(contact_ids))
         .order_by(ContactGroup.name)
     )
-    for contact_id, group in rows.tuples():
+    for contact_id, group in rows.all():
         result[contact_id].append(group)
     return result
 
@@ -213,6 +213,6 @@ async def tags_by_contact(
         .where(ContactTag.contact_id.in_(contact_ids))
         .order_by(Tag.name_normalized)
     )
-    for contact_id, tag in rows.tuples():
+    for contact_id, tag in rows.all():
         result[contact_id].append(tag)
     return result

@@ -106,7 +106,7 @@ async def quick_info_for(
                 .where(ContactHistoryEntry.contact_id.in_(ids))
                 .group_by(ContactHistoryEntry.contact_id)
             )
-        ).tuples()
+        ).all()
     )
     totals: dict[uuid.UUID, list[Revenue]] = {}
     for cid, currency, total in (
@@ -123,7 +123,7 @@ async def quick_info_for(
             .group_by(ContactHistoryEntry.contact_id, ContactHistoryEntry.revenue_currency)
             .order_by(ContactHistoryEntry.revenue_currency)
         )
-    ).tuples():
+    ).all():
         totals.setdefault(cid, []).append(
             Revenue(Decimal(total or 0).quantize(Decimal("0.01")), currency or "EUR")
         )
@@ -148,7 +148,7 @@ async def quick_info_for(
                     PortalUser.contact_id.in_(ids)
                 )
             )
-        ).tuples()
+        ).all()
     )
     return {
         cid: QuickInfo(

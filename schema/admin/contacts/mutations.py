@@ -164,7 +164,9 @@ class ContactMutation:
         self,
         info: Info[RequestContext, None],
         contact_id: strawberry.ID,
-        source: str,
+        entry_source: Annotated[
+            str, strawberry.argument(name="source", description="Where it happened, e.g. POS.")
+        ],
         description: str,
         revenue_amount: Annotated[
             str | None, strawberry.argument(description="Decimal as text, e.g. '19.90'.")
@@ -174,7 +176,7 @@ class ContactMutation:
     ) -> HistoryEntryPayload:
         contact = await _contact(info, contact_id)
         revenue = parse_revenue(revenue_amount, revenue_currency)
-        if not description.strip() or not source.strip():
+        if not description.strip() or not entry_source.strip():
             raise InvalidInput.single(
                 contacts.ContactErrorCode.REQUIRED, "description", "Source and description needed."
             )
@@ -182,7 +184,7 @@ class ContactMutation:
             info.context.session,
             contact.id,
             await info.context.staff_actor(),
-            source=source.strip(),
+            source=entry_source.strip(),
             description=description.strip(),
             revenue=revenue,
             visible_to_customer=visible_to_customer,
