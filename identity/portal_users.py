@@ -24,6 +24,9 @@ from portal.models.base import session_now
 from portal.normalization import normalize_email
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.runtime import Runtime
+from portal.services import audit
+from portal.services.actors import Actor
+from portal.services.contacts.history import add_history_entry
 
 
 class PortalUserErrorCode(StrEnum):
@@ -121,6 +124,36 @@ async def get_portal_user(session: AsyncSession, user_id: uuid.UUID | None) -> P
     if user is None:
         raise InvalidInput.single(PortalUserErrorCode.NOT_FOUND, "portalUserId", "No such user.")
     return user
+
+
+async def record_staff_action(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    user: PortalUser,
+    *,
+    contact_id: uuid.UUID | None = None,
+    changes: dict[str, object] | None = None,
+) -> None:
+    """Audit a staff action on a portal user, and note it in the contact's history."""
+    contact_id = contact_id or user.contact_id
+    await audit.record(
+        session,
+        actor,
+        f"portal_user.{action}",
+        subject_type="PortalUser",
+        subject_id=user.id,
+        contact_id=contact_id,
+        changes=changes or {},
+    )
+    if contact_id is not None:
+        await add_history_entry(
+            session,
+            contact_id,
+            actor,
+            source="staff console",
+            description=f"Portal account: {action.replace('_', ' ')}",
+        )
 
 
 async def portal_users_by_contact_ids(

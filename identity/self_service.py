@@ -19,6 +19,8 @@ from portal.errors import InvalidInput
 from portal.models import Contact, PortalUser
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
 from portal.runtime import Runtime
+from portal.services.actors import Actor, ActorType
+from portal.services.contacts.history import add_history_entry
 from portal.services.portal_settings import PortalSettings
 
 
@@ -114,7 +116,16 @@ async def confirm_email_change(
 async def delete_my_account(
     session: AsyncSession, runtime: Runtime, user: PortalUser, password: str
 ) -> None:
-    """Remove the login (sessions and flows with it); the contact stays."""
+    """Remove the login (sessions and flows with it); the contact stays, with a history entry."""
     await _require_password(runtime, user, password)
+    if user.contact_id is not None:
+        await add_history_entry(
+            session,
+            user.contact_id,
+            Actor(ActorType.CUSTOMER, id=user.id, name=user.email),
+            source="portal",
+            description="Portal account deleted by the customer",
+            visible_to_customer=False,
+        )
     await session.delete(user)
     await session.flush()

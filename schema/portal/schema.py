@@ -12,7 +12,7 @@ from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
 from schema.portal.contacts import DirectoryQuery, NewsletterMutation
 from schema.portal.registration import RegistrationMutation
-from schema.portal.viewer import ViewerQuery
+from schema.portal.viewer import ProfileMutation, ViewerQuery
 
 
 @strawberry.type(description="Public facts about this portal, for the frontend's shell.")
@@ -39,7 +39,14 @@ class PortalInfoQuery:
 Query = merge_types("Query", (PortalInfoQuery, ViewerQuery, DirectoryQuery))
 Mutation = merge_types(
     "Mutation",
-    (RegistrationMutation, ActivationMutation, AuthMutation, AccountMutation, NewsletterMutation),
+    (
+        RegistrationMutation,
+        ActivationMutation,
+        AuthMutation,
+        AccountMutation,
+        ProfileMutation,
+        NewsletterMutation,
+    ),
 )
 
 portal_schema = strawberry.Schema(query=Query, mutation=Mutation)

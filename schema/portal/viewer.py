@@ -1,13 +1,184 @@
-"""The logged-in customer's own data."""
+"""The logged-in customer's own data and profile changes."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import strawberry
+from sqlalchemy import select
 from strawberry.types import Info
 
+from portal.models import Contact, ContactHistoryEntry
+from portal.services.contacts import update_contact
+from schema.admin.contacts.types import (
+    ContactError,
+    Money,
+    QuickInfo,
+    ReachabilityWindow,
+    ReachabilityWindowInput,
+)
 from schema.common.context import RequestContext
+from schema.common.errors import Atomic
 from schema.common.permissions import IsCustomer
 from schema.portal.types import Viewer
+
+
+@strawberry.type(description="An entry of the customer's history that is meant for them.")
+class MyHistoryEntry:
+    occurred_at: datetime
+    source: str
+    description: str
+    revenue: Money | None
+
+
+@strawberry.type(description="The customer's own contact record.")
+class MyContact:
+    customer_number: str
+    salutation: str
+    title: str
+    first_name: str
+    last_name: str
+    company_name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    email: str | None
+    phone1: str
+    phone2: str
+    mobile: str
+    language: str
+    formality: str
+    reachability: list[ReachabilityWindow]
+    newsletter_confirmed: bool
+    row: strawberry.Private[Contact]
+
+    @strawberry.field(description="Names of the groups the customer belongs to.")
+    async def groups(self, info: Info[RequestContext, None]) -> list[str]:
+        return [g.name for g in await info.context.loaders.groups_by_contact.load(self.row.id)]
+
+    @strawberry.field(description="The customer's tags.")
+    async def tags(self, info: Info[RequestContext, None]) -> list[str]:
+        return [t.name for t in await info.context.loaders.tags_by_contact.load(self.row.id)]
+
+    @strawberry.field(description="Registered at, last visit, revenue.")
+    async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo | None:
+        facts = await info.context.loaders.quick_info_by_contact.load(self.row.id)
+        if facts is None:
+            return None
+        return QuickInfo(
+            registered_at=facts.registered_at,
+            last_visit_at=facts.last_visit_at,
+            history_count=facts.history_count,
+            last_revenue=Money(
+                amount=facts.last_revenue.amount, currency=facts.last_revenue.currency
+            )
+            if facts.last_revenue
+            else None,
+            last_revenue_at=facts.last_revenue_at,
+            total_revenue=[
+                Money(amount=r.amount, currency=r.currency) for r in facts.total_revenue
+            ],
+        )
+
+    @strawberry.field(description="History entries meant for the customer, newest first.")
+    async def history(
+        self, info: Info[RequestContext, None], first: int = 20
+    ) -> list[MyHistoryEntry]:
+        rows = await info.context.session.scalars(
+            select(ContactHistoryEntry)
+            .where(
+                ContactHistoryEntry.contact_id == self.row.id,
+                ContactHistoryEntry.visible_to_customer.is_(True),
+            )
+            .order_by(ContactHistoryEntry.occurred_at.desc(), ContactHistoryEntry.id.desc())
+            .limit(max(0, min(first, 100)))
+        )
+        return [
+            MyHistoryEntry(
+                occurred_at=r.occurred_at,
+                source=r.source,
+                description=r.description,
+                revenue=Money(amount=r.revenue_amount, currency=r.revenue_currency or "EUR")
+                if r.revenue_amount is not None
+                else None,
+            )
+            for r in rows
+        ]
+
+    @classmethod
+    def from_row(cls, row: Contact) -> MyContact:
+        return cls(
+            customer_number=str(row.customer_number),
+            salutation=row.salutation,
+            title=row.title,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            company_name=row.company_name,
+            street=row.street,
+            postal_code=row.postal_code,
+            city=row.city,
+            country=row.country,
+            email=row.email,
+            phone1=row.phone1,
+            phone2=row.phone2,
+            mobile=row.mobile,
+            language=row.language,
+            formality=row.formality,
+            reachability=[
+                ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
+                for w in row.reachability or []
+            ],
+            newsletter_confirmed=row.newsletter_confirmed_at is not None,
+            row=row,
+        )
+
+
+@strawberry.type(description="The logged-in customer: the login and the contact it belongs to.")
+class ViewerWithContact(Viewer):
+    contact_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer's own contact record.")
+    async def contact(self, info: Info[RequestContext, None]) -> MyContact | None:
+        row = await info.context.loaders.contact_by_id.load(self.contact_id)
+        return MyContact.from_row(row) if row else None
+
+
+@strawberry.input(description="Profile changes; omitted fields stay as they are.")
+class UpdateMyProfileInput:
+    salutation: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    company_name: str | None = strawberry.UNSET
+    street: str | None = strawberry.UNSET
+    postal_code: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    country: str | None = strawberry.UNSET
+    phone1: str | None = strawberry.UNSET
+    phone2: str | None = strawberry.UNSET
+    mobile: str | None = strawberry.UNSET
+    language: str | None = strawberry.UNSET
+    formality: str | None = strawberry.UNSET
+    reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
+
+    def given(self) -> dict[str, Any]:
+        fields = {k: v for k, v in vars(self).items() if v is not strawberry.UNSET}
+        if fields.get("reachability") is not None:
+            fields["reachability"] = [w.to_dict() for w in fields["reachability"]]
+        return fields
+
+
+@strawberry.type(description="Result of updateMyProfile.")
+class UpdateMyProfilePayload:
+    contact: MyContact | None = None
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+def viewer_of(principal_user: Any) -> ViewerWithContact:
+    base = Viewer.from_row(principal_user)
+    return ViewerWithContact(**vars(base), contact_id=principal_user.contact_id)
 
 
 @strawberry.type
@@ -15,6 +186,33 @@ class ViewerQuery:
     @strawberry.field(
         description="The logged-in customer and their contact.", permission_classes=[IsCustomer]
     )
-    async def viewer(self, info: Info[RequestContext, None]) -> Viewer:
+    async def viewer(self, info: Info[RequestContext, None]) -> ViewerWithContact:
         principal = await info.context.require_customer()
-        return Viewer.from_row(principal.user)
+        return viewer_of(principal.user)
+
+
+@strawberry.type
+class ProfileMutation:
+    @strawberry.mutation(
+        description="Change the customer's own data; the contact and its history follow.",
+        permission_classes=[IsCustomer],
+        extensions=[Atomic()],
+    )
+    async def update_my_profile(
+        self, info: Info[RequestContext, None], input: UpdateMyProfileInput
+    ) -> UpdateMyProfilePayload:
+        ctx = info.context
+        principal = await ctx.require_customer()
+        contact = await ctx.session.get(Contact, principal.user.contact_id, with_for_update=True)
+        assert contact is not None  # a logged-in customer always has a contact
+        changes = await update_contact(
+            ctx.session,
+            contact,
+            contact.version,  # self-service edits the current state; staff edits are versioned
+            input.given(),
+            actor=await ctx.customer_actor(),
+            phone_region=ctx.settings.default_phone_region,
+        )
+        if "language" in changes:
+            principal.user.language = contact.language
+        return UpdateMyProfilePayload(contact=MyContact.from_row(contact))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 from strawberry.types import Info
 
@@ -47,6 +49,24 @@ async def _user(info: Info[RequestContext, None], portal_user_id: strawberry.ID)
     )
 
 
+async def _audit(
+    info: Info[RequestContext, None],
+    action: str,
+    user: PortalUser,
+    *,
+    contact_id: uuid.UUID | None = None,
+    changes: dict[str, object] | None = None,
+) -> None:
+    await service.record_staff_action(
+        info.context.session,
+        await info.context.staff_actor(),
+        action,
+        user,
+        contact_id=contact_id,
+        changes=changes,
+    )
+
+
 def _payload(user: PortalUser) -> PortalUserPayload:
     return PortalUserPayload(portal_user=PortalUserNode.from_row(user))
 
@@ -66,9 +86,10 @@ class PortalUserMutation:
         contact_id: strawberry.ID,
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        await service.assign_portal_user(
+        contact = await service.assign_portal_user(
             info.context.session, info.context.runtime, user, from_global_id("Contact", contact_id)
         )
+        await _audit(info, "assign", user, contact_id=contact.id)
         return _payload(user)
 
     @strawberry.mutation(
@@ -92,6 +113,7 @@ class PortalUserMutation:
             phone_region=ctx.settings.default_phone_region,
         )
         await service.assign_portal_user(ctx.session, ctx.runtime, user, contact.id)
+        await _audit(info, "assign_new_contact", user)
         return CreateContactForPortalUserPayload(
             portal_user=PortalUserNode.from_row(user), contact=ContactNode.from_row(contact)
         )
@@ -105,7 +127,9 @@ class PortalUserMutation:
         self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
+        previous = user.contact_id
         await service.unassign_portal_user(info.context.session, user)
+        await _audit(info, "unassign", user, contact_id=previous)
         return _payload(user)
 
     @strawberry.mutation(
@@ -119,6 +143,7 @@ class PortalUserMutation:
         user = await _user(info, portal_user_id)
         service.require_not_activated(user)
         await send_activation_email(info.context.session, info.context.runtime, user)
+        await _audit(info, "resend_activation", user)
         return _payload(user)
 
     @strawberry.mutation(
@@ -137,6 +162,7 @@ class PortalUserMutation:
         if user.contact_id is None:
             settings = await load_portal_settings(ctx.session, ctx.settings)
             await run_matching(ctx.session, ctx.runtime, settings, user)
+        await _audit(info, "activate_manually", user)
         return _payload(user)
 
     @strawberry.mutation(
@@ -148,7 +174,8 @@ class PortalUserMutation:
         self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        await service.suspend_portal_user(info.context.session, user)
+        ended = await service.suspend_portal_user(info.context.session, user)
+        await _audit(info, "suspend", user, changes={"sessions_ended": ended})
         return _payload(user)
 
     @strawberry.mutation(
@@ -161,6 +188,7 @@ class PortalUserMutation:
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.reactivate_portal_user(info.context.session, user)
+        await _audit(info, "reactivate", user)
         return _payload(user)
 
     @strawberry.mutation(
@@ -172,5 +200,6 @@ class PortalUserMutation:
         self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
     ) -> DeletePortalUserPayload:
         user = await _user(info, portal_user_id)
+        await _audit(info, "delete", user)
         await service.delete_portal_user(info.context.session, user)
         return DeletePortalUserPayload(deleted_portal_user_id=portal_user_id)
