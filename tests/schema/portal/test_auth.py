@@ -238,3 +238,29 @@ async def test_change_password_rotates_the_session_and_ends_the_others(
         assert unauthenticated(await portal_api(VIEWER))
     portal_api.token = new_token
     assert (await portal_api.data(VIEWER))["viewer"]["email"] == "kunde@example.de"
+
+
+async def test_outdated_hashes_are_rehashed_on_login(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    from argon2 import extract_parameters
+
+    from identity.passwords import PasswordHasher
+
+    user, _ = await make_customer(runtime)
+    weaker = PasswordHasher(time_cost=2, memory_kib=16, parallelism=2)
+    try:
+        old_hash = await weaker.hash(CUSTOMER_PASSWORD)
+    finally:
+        weaker.close()
+    async with runtime.database.transaction() as session:
+        await session.execute(
+            update(PortalUser).where(PortalUser.id == user.id).values(password_hash=old_hash)
+        )
+    await log_in_customer(portal_api)
+    async with runtime.database.transaction() as session:
+        stored = await session.get(PortalUser, user.id)
+    assert stored is not None and stored.password_hash is not None
+    assert stored.password_hash != old_hash
+    assert extract_parameters(stored.password_hash).parallelism == 1
+    assert await runtime.password_hasher.verify(stored.password_hash, CUSTOMER_PASSWORD)
