@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.invitations import revoke_pending
 from identity.links import LOGIN_PATH, frontend_link
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
@@ -253,6 +254,7 @@ async def suspend_portal_user(session: AsyncSession, user: PortalUser) -> int:
         )
     user.suspended_at = session_now(session)
     ended = await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
+    await revoke_pending(session, user.id, "SUSPENDED")
     await session.flush()
     return ended
 

@@ -78,6 +78,10 @@ def _bool(value: str, name: str) -> bool:
     raise ConfigurationError(f"{name} must be a boolean (true/false), got {value!r}")
 
 
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().upper() for part in value.split(",") if part.strip())
+
+
 def _int(value: str, name: str) -> int:
     try:
         return int(value)
@@ -112,6 +116,22 @@ class Settings:
     # Defaults of the portal settings staff can change at run time (portalSettings).
     registration_policy: str = "ALLOW_PENDING"
     second_identifiers: tuple[str, ...] = ("CUSTOMER_NUMBER", "POSTAL_CODE")
+    # Permissions a contact can hold on a resource, and which need which ("PUBLISH>EDIT").
+    resource_permissions: tuple[str, ...] = (
+        "VIEW",
+        "EDIT>VIEW",
+        "PUBLISH>EDIT",
+        "STATS>VIEW",
+        "BILLING",
+        "DOWNLOAD_DOCUMENTS>VIEW",
+    )
+    # Portal functions groups can grant their members.
+    feature_permissions: tuple[str, ...] = (
+        "NEWSLETTER",
+        "DOCUMENTS",
+        "DIRECTORY",
+        "SUPPORT_TICKETS",
+    )
     # Email: "file" (development), "smtp" (production), "memory" (tests).
     mail_backend: str = "file"
     mail_dir: Path = Path("var/mail")
@@ -217,6 +237,12 @@ class Settings:
                 ).split(",")
                 if part.strip()
             ),
+            resource_permissions=_csv(
+                get("PORTAL_RESOURCE_PERMISSIONS", ",".join(defaults.resource_permissions))
+            ),
+            feature_permissions=_csv(
+                get("PORTAL_FEATURE_PERMISSIONS", ",".join(defaults.feature_permissions))
+            ),
             mail_backend=get("PORTAL_MAIL_BACKEND", defaults.mail_backend),
             mail_dir=Path(get("PORTAL_MAIL_DIR", str(data_dir / "mail"))),
             mail_from=get("PORTAL_MAIL_FROM", defaults.mail_from),
@@ -265,6 +291,15 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     # -- derived --------------------------------------------------------------------------
+
+    @property
+    def resource_permission_rules(self) -> dict[str, frozenset[str]]:
+        """Each resource permission and the permissions it requires."""
+        rules: dict[str, frozenset[str]] = {}
+        for entry in self.resource_permissions:
+            name, _, needs = entry.partition(">")
+            rules[name.strip()] = frozenset(n.strip() for n in needs.split("+") if n.strip())
+        return rules
 
     @property
     def is_production(self) -> bool:

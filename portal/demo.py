@@ -20,6 +20,7 @@ from portal.services.contacts import ContactDraft, consent, create_contact
 from portal.services.contacts.consent import Evidence
 from portal.services.contacts.groups_tags import change_tags, save_group, set_contact_groups
 from portal.services.contacts.history import add_history_entry
+from portal.services.resources import assign_resource, save_resource, set_group_permissions
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_PASSWORD = "portal-demo-admin"
@@ -150,12 +151,25 @@ async def load_demo(runtime: Runtime) -> DemoResult:
         created = 0
         if not await session.scalar(select(func.count()).select_from(Contact)):
             groups = [await save_group(session, SYSTEM, n, d) for n, d in _GROUPS]
+            for group in groups:
+                await set_group_permissions(
+                    session, runtime.settings, SYSTEM, group, ["DIRECTORY", "NEWSLETTER"]
+                )
+            shop = await save_resource(
+                session,
+                SYSTEM,
+                {"kind": "website", "name": "Online-Shop", "url": "shop.example.de"},
+            )
             rng = random.Random(11)
             for index, draft in enumerate(demo_drafts()):
                 contact = await create_contact(session, draft)
                 created += 1
                 if index % 3 == 0:
                     await set_contact_groups(session, SYSTEM, contact, [rng.choice(groups).id])
+                if index % 7 == 0:
+                    await assign_resource(
+                        session, runtime.settings, SYSTEM, contact, shop, ["VIEW", "STATS"]
+                    )
                 if index % 4 == 0:
                     await change_tags(session, SYSTEM, contact, [rng.choice(_TAGS)], add=True)
                 if index % 2 == 0:

@@ -109,3 +109,10 @@ async def log_in_customer(
     assert token, data
     api.token = token
     return str(token)
+
+
+async def relog_in_staff(api: GraphQLClient, email: str = "admin@example.com") -> None:
+    """Log an existing staff account in again (after moving the clock past its session)."""
+    data = await api.data(STAFF_LOG_IN, {"email": email, "password": STAFF_PASSWORD})
+    api.token = data["staffLogIn"]["token"]
+    assert api.token

@@ -25,6 +25,7 @@ from portal.models.portal_user import (
     PortalUser,
     UsedToken,
 )
+from portal.models.resource import Invitation, Resource, ResourceAssignment
 from portal.models.staff import StaffSession, StaffUser
 
 __all__ = [
@@ -40,11 +41,14 @@ __all__ = [
     "EmailTemplateOverride",
     "ExternalReference",
     "IdCounter",
+    "Invitation",
     "MatchingFlow",
     "OutboxMessage",
     "PortalSession",
     "PortalSetting",
     "PortalUser",
+    "Resource",
+    "ResourceAssignment",
     "StaffSession",
     "StaffUser",
     "Tag",

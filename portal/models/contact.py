@@ -111,6 +111,8 @@ class ContactGroup(UUIDPrimaryKey, Timestamps, Base):
 
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Portal functions members may use (NEWSLETTER, DOCUMENTS, DIRECTORY, ...).
+    portal_permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class ContactGroupMember(Base):

@@ -25,6 +25,11 @@ class RegistrationPolicy(StrEnum):
     DENY_NEW = "DENY_NEW"
 
 
+class InvitationRequestPolicy(StrEnum):
+    NOTIFY_STAFF = "NOTIFY_STAFF"  # staff decide whether to send a new link
+    SEND_NEW_LINK = "SEND_NEW_LINK"  # a new link goes out at once
+
+
 class PortalSettingsErrorCode(StrEnum):
     INVALID_VALUE = "INVALID_VALUE"
     OUT_OF_RANGE = "OUT_OF_RANGE"
@@ -37,6 +42,7 @@ _RANGES: dict[str, tuple[int, int]] = {
     "email_change_hours": (1, 24 * 7),
     "matching_flow_minutes": (5, 24 * 60),
     "max_second_identifier_attempts": (1, 20),
+    "invitation_days": (1, 365),
 }
 
 
@@ -49,8 +55,10 @@ class PortalSettings:
     email_change_hours: int = 24
     matching_flow_minutes: int = 30
     max_second_identifier_attempts: int = 5
-    # Staff emailed when a portal user enters pending review.
+    # Staff emailed when a portal user enters pending review (or asks for a new invitation).
     pending_review_notify: tuple[str, ...] = ()
+    invitation_days: int = 30
+    invitation_request_policy: InvitationRequestPolicy = InvitationRequestPolicy.NOTIFY_STAFF
 
     @classmethod
     def defaults(cls, settings: Settings) -> PortalSettings:
@@ -77,7 +85,9 @@ def validate_changes(changes: dict[str, Any]) -> list[FieldError]:
 def _validate(changes: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     for name, value in changes.items():
-        if name == "registration_policy" and value not in RegistrationPolicy.__members__:
+        if (name == "registration_policy" and value not in RegistrationPolicy.__members__) or (
+            name == "invitation_request_policy" and value not in InvitationRequestPolicy.__members__
+        ):
             errors.append(
                 FieldError(PortalSettingsErrorCode.INVALID_VALUE, name, "Unknown policy.")
             )
@@ -112,6 +122,8 @@ def _validate(changes: dict[str, Any]) -> list[FieldError]:
 def _coerce(name: str, value: Any) -> Any:
     if name == "registration_policy":
         return RegistrationPolicy(value)
+    if name == "invitation_request_policy":
+        return InvitationRequestPolicy(value)
     if name in ("second_identifiers", "pending_review_notify"):
         return tuple(value)
     return value

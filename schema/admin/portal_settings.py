@@ -10,6 +10,7 @@ from strawberry.types import Info
 from identity.matching import SecondIdentifier
 from identity.permissions import StaffPermission
 from portal.services.portal_settings import (
+    InvitationRequestPolicy,
     PortalSettings,
     PortalSettingsErrorCode,
     RegistrationPolicy,
@@ -29,6 +30,9 @@ SecondIdentifierEnum = strawberry.enum(
     SecondIdentifier,
     name="SecondIdentifier",
     description="A value that picks one contact among several sharing an email.",
+)
+InvitationRequestPolicyEnum = strawberry.enum(
+    InvitationRequestPolicy, name="InvitationRequestPolicy"
 )
 PortalSettingsErrorCodeEnum = strawberry.enum(
     PortalSettingsErrorCode, name="PortalSettingsErrorCode"
@@ -57,6 +61,10 @@ class PortalSettingsNode:
     pending_review_notify: list[str] = strawberry.field(
         description="Staff addresses emailed when a user enters pending review."
     )
+    invitation_days: int = strawberry.field(description="Lifetime of invitation setup links.")
+    invitation_request_policy: InvitationRequestPolicy = strawberry.field(
+        description="What requestNewInvitation does: notify staff or send a new link."
+    )
 
     @classmethod
     def from_settings(cls, s: PortalSettings) -> PortalSettingsNode:
@@ -69,6 +77,8 @@ class PortalSettingsNode:
             matching_flow_minutes=s.matching_flow_minutes,
             max_second_identifier_attempts=s.max_second_identifier_attempts,
             pending_review_notify=list(s.pending_review_notify),
+            invitation_days=s.invitation_days,
+            invitation_request_policy=s.invitation_request_policy,
         )
 
 
@@ -82,6 +92,8 @@ class UpdatePortalSettingsInput:
     matching_flow_minutes: int | None = strawberry.UNSET
     max_second_identifier_attempts: int | None = strawberry.UNSET
     pending_review_notify: list[str] | None = strawberry.UNSET
+    invitation_days: int | None = strawberry.UNSET
+    invitation_request_policy: InvitationRequestPolicy | None = strawberry.UNSET
 
     def changes(self) -> dict[str, Any]:
         given = {
@@ -91,8 +103,9 @@ class UpdatePortalSettingsInput:
         }
         if "second_identifiers" in given:
             given["second_identifiers"] = [str(i) for i in given["second_identifiers"]]
-        if "registration_policy" in given:
-            given["registration_policy"] = str(given["registration_policy"])
+        for name in ("registration_policy", "invitation_request_policy"):
+            if name in given:
+                given[name] = str(given[name])
         return given
 
 

@@ -10,15 +10,26 @@ from schema.admin.contacts.newsletter import NewsletterMutation
 from schema.admin.contacts.queries import ContactQuery
 from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.email import EmailMutation, EmailQuery
+from schema.admin.invitations import InvitationMutation, InvitationQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
 from schema.admin.portal_users.mutations import PortalUserMutation
 from schema.admin.portal_users.queries import PortalUserQuery
+from schema.admin.resources import ResourceMutation, ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.node import Node
 
 Query = merge_types(
-    "Query", (StaffQuery, ContactQuery, PortalUserQuery, PortalSettingsQuery, EmailQuery)
+    "Query",
+    (
+        StaffQuery,
+        ContactQuery,
+        PortalUserQuery,
+        PortalSettingsQuery,
+        EmailQuery,
+        ResourceQuery,
+        InvitationQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -30,6 +41,8 @@ Mutation = merge_types(
         PortalUserMutation,
         PortalSettingsMutation,
         EmailMutation,
+        ResourceMutation,
+        InvitationMutation,
     ),
 )
 

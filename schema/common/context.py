@@ -125,6 +125,21 @@ class RequestContext:
             return None
         return CustomerPrincipal(user, record)
 
+    async def customer_features(self) -> frozenset[str]:
+        """The portal functions the customer's groups grant, resolved once per request."""
+        from portal.services.resources import feature_permissions_of
+
+        principal = await self.customer()
+        if principal is None or principal.user.contact_id is None:
+            return frozenset()
+        async with self._resolving:
+            if "features" not in self._resolved:
+                self._resolved["features"] = await feature_permissions_of(
+                    self.session, principal.user.contact_id
+                )
+        features: frozenset[str] = self._resolved["features"]
+        return features
+
     def forget_customer(self) -> None:
         """Drop the cached principal after the session changed (login, logout, rotation)."""
         self._resolved.pop("customer", None)

@@ -12,10 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from identity.portal_users import portal_users_by_contact_ids
-from portal.models import Contact, ContactEmail, ContactGroup, ExternalReference, PortalUser, Tag
+from portal.models import (
+    Contact,
+    ContactEmail,
+    ContactGroup,
+    ExternalReference,
+    PortalUser,
+    Resource,
+    ResourceAssignment,
+    Tag,
+)
 from portal.services.contacts import get_contacts_by_ids
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
 from portal.services.contacts.history import QuickInfo, quick_info_for
+from portal.services.resources import assignments_by_contact
 
 
 def _many(
@@ -52,6 +62,9 @@ class Loaders:
         self.references_by_contact: DataLoader[uuid.UUID, list[ExternalReference]] = DataLoader(
             _many(self._references, [])
         )
+        self.assignments_by_contact: DataLoader[
+            uuid.UUID, list[tuple[ResourceAssignment, Resource]]
+        ] = DataLoader(_many(lambda ids: assignments_by_contact(s, ids), []))
         self.quick_info_by_contact: DataLoader[uuid.UUID, QuickInfo | None] = DataLoader(
             _many(self._quick_info, None)
         )

@@ -45,6 +45,29 @@ class IsCustomer(BasePermission):
         return await info.context.customer() is not None
 
 
+class _HasFeature(BasePermission):
+    feature: str
+    message = "Your account does not include this portal function."
+    error_extensions = {"code": FORBIDDEN}
+
+    async def has_permission(
+        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
+    ) -> bool:
+        if await info.context.customer() is None:
+            raise unauthenticated()
+        return self.feature in await info.context.customer_features()
+
+
+@cache
+def HasFeature(feature: str) -> type[BasePermission]:
+    """A logged-in customer whose groups grant the portal function ``feature``."""
+    return type(
+        f"HasFeature_{feature}",
+        (_HasFeature,),
+        {"feature": feature, "__doc__": f"Requires the portal function {feature}."},
+    )
+
+
 class _HasStaffPermission(BasePermission):
     permission: StaffPermission
     message = "You do not have permission to do this."

@@ -16,7 +16,7 @@ from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
 from schema.common.node import Node
 from schema.common.pagination import Connection
-from schema.common.permissions import IsCustomer
+from schema.common.permissions import HasFeature
 
 
 @strawberry.type(description="A problem with a newsletter confirmation.")
@@ -56,8 +56,9 @@ class DirectoryEntry(Node):
 @strawberry.type
 class DirectoryQuery:
     @strawberry.field(
-        description="Active contacts who chose to be listed, by name (logged-in customers).",
-        permission_classes=[IsCustomer],
+        description="Active contacts who chose to be listed, by name. Needs the DIRECTORY "
+        "portal function (granted by a group).",
+        permission_classes=[HasFeature("DIRECTORY")],
     )
     async def directory(
         self,

@@ -135,6 +135,20 @@ class MyContact:
         )
 
 
+@strawberry.type(description="Something shared with the customer.")
+class SharedResource:
+    kind: str
+    name: str
+    alias: str
+    url: str
+
+
+@strawberry.type(description="A shared resource and what the customer may do with it.")
+class MyResource:
+    resource: SharedResource
+    permissions: list[str]
+
+
 @strawberry.type(description="The logged-in customer: the login and the contact it belongs to.")
 class ViewerWithContact(Viewer):
     contact_id: strawberry.Private[Any]
@@ -143,6 +157,21 @@ class ViewerWithContact(Viewer):
     async def contact(self, info: Info[RequestContext, None]) -> MyContact | None:
         row = await info.context.loaders.contact_by_id.load(self.contact_id)
         return MyContact.from_row(row) if row else None
+
+    @strawberry.field(description="What is shared with the customer, with their permissions.")
+    async def resources(self, info: Info[RequestContext, None]) -> list[MyResource]:
+        rows = await info.context.loaders.assignments_by_contact.load(self.contact_id)
+        return [
+            MyResource(
+                resource=SharedResource(kind=r.kind, name=r.name, alias=r.alias, url=r.url),
+                permissions=a.permissions,
+            )
+            for a, r in rows
+        ]
+
+    @strawberry.field(description="Portal functions the customer's groups grant.")
+    async def permissions(self, info: Info[RequestContext, None]) -> list[str]:
+        return sorted(await info.context.customer_features())
 
 
 @strawberry.input(description="Profile changes; omitted fields stay as they are.")

@@ -1,6 +1,6 @@
 """The contact's portal status, derived from facts and never edited by hand.
 
-prospect (no portal user) -> resource assigned (issue "client lifecycle" adds resources) ->
+prospect (nothing yet) -> resource assigned (something shared, no portal user) ->
 invited (a portal user exists, never logged in) -> active (logged in) -> suspended.
 One SQL expression serves both the field and the ``contacts`` filter, so they always agree.
 """
@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, case, exists, select
 
-from portal.models import Contact, PortalUser
+from portal.models import Contact, PortalUser, ResourceAssignment
 
 
 class PortalStatus(StrEnum):
@@ -23,20 +23,22 @@ class PortalStatus(StrEnum):
 
 
 def portal_status_expression() -> ColumnElement[str]:
-    """``CASE`` over the contact's portal user, correlated to ``contacts``."""
+    """``CASE`` over the contact's portal user and resources, correlated to ``contacts``."""
     user = select(PortalUser.id).where(PortalUser.contact_id == Contact.id)
+    assigned = select(ResourceAssignment.id).where(ResourceAssignment.contact_id == Contact.id)
     return case(
         (exists(user.where(PortalUser.suspended_at.is_not(None))), PortalStatus.SUSPENDED.value),
         (exists(user.where(PortalUser.last_login_at.is_not(None))), PortalStatus.ACTIVE.value),
         (exists(user), PortalStatus.INVITED.value),
+        (exists(assigned), PortalStatus.RESOURCE_ASSIGNED.value),
         else_=PortalStatus.PROSPECT.value,
     )
 
 
-def status_of(user: PortalUser | None) -> PortalStatus:
+def status_of(user: PortalUser | None, has_resources: bool = False) -> PortalStatus:
     """The same rule in Python, for a contact whose portal user is already loaded."""
     if user is None:
-        return PortalStatus.PROSPECT
+        return PortalStatus.RESOURCE_ASSIGNED if has_resources else PortalStatus.PROSPECT
     if user.suspended_at is not None:
         return PortalStatus.SUSPENDED
     if user.last_login_at is not None:

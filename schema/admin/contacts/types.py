@@ -191,7 +191,11 @@ class ContactNode(Node):
 
     @strawberry.field(description="Derived from the portal user's state.")
     async def portal_status(self, info: Info[RequestContext, None]) -> PortalStatus:
-        return status_of(await info.context.loaders.portal_user_by_contact.load(self.row.id))
+        loaders = info.context.loaders
+        user = await loaders.portal_user_by_contact.load(self.row.id)
+        if user is not None:
+            return status_of(user)
+        return status_of(None, bool(await loaders.assignments_by_contact.load(self.row.id)))
 
     @strawberry.field(description="Groups the contact belongs to.")
     async def groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:

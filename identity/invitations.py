@@ -1,0 +1,287 @@
+"""Invitations: staff create a customer's portal user and send a 30-day setup link.
+
+The link carries the invitation id and a random nonce; only the nonce's SHA-256 is stored. A
+link is single use and is voided by a newer invitation, by suspension and by deletion.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.customer_auth import LoggedIn
+from identity.links import frontend_link
+from identity.password_policy import check_new_password
+from identity.sessions import CUSTOMER_SESSIONS, start_session
+from identity.states import MappingStatus, RegistrationStatus
+from identity.tokens import hash_token
+from portal.email.outbox import enqueue_email
+from portal.errors import InvalidInput
+from portal.models import Contact, Invitation, PortalUser
+from portal.models.base import session_now
+from portal.normalization import normalize_email
+from portal.runtime import Runtime
+from portal.services.portal_settings import (
+    InvitationRequestPolicy,
+    PortalSettings,
+)
+
+SETUP_PATH = "/setup"
+
+
+class InvitationErrorCode(StrEnum):
+    CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
+    CONTACT_HAS_NO_EMAIL = "CONTACT_HAS_NO_EMAIL"
+    CONTACT_INACTIVE = "CONTACT_INACTIVE"
+    EMAIL_BELONGS_TO_ANOTHER_CONTACT = "EMAIL_BELONGS_TO_ANOTHER_CONTACT"
+    ALREADY_ACTIVE = "ALREADY_ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_PENDING = "NOT_PENDING"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_USED = "TOKEN_USED"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
+    ACCEPTED = "ACCEPTED"
+    REVOKED = "REVOKED"
+
+
+def status_of(invitation: Invitation, now: datetime) -> InvitationStatus:
+    if invitation.accepted_at is not None:
+        return InvitationStatus.ACCEPTED
+    if invitation.revoked_at is not None:
+        return InvitationStatus.REVOKED
+    if invitation.expires_at <= now:
+        return InvitationStatus.EXPIRED
+    return InvitationStatus.PENDING
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    portal_user: PortalUser
+    setup_url: str
+
+
+async def revoke_pending(session: AsyncSession, portal_user_id: uuid.UUID, reason: str) -> int:
+    """Void every open invitation of a user (newer invitation, suspension, staff)."""
+    now = session_now(session)
+    result = await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.portal_user_id == portal_user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, revoked_reason=reason, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUser:
+    """The contact's portal user, created (already linked) if it has none."""
+    if not contact.is_active:
+        raise InvalidInput.single(
+            InvitationErrorCode.CONTACT_INACTIVE, "contactId", "The contact is inactive."
+        )
+    if not contact.email or not contact.email_normalized:
+        raise InvalidInput.single(
+            InvitationErrorCode.CONTACT_HAS_NO_EMAIL, "contactId", "The contact has no email."
+        )
+    user = await session.scalar(select(PortalUser).where(PortalUser.contact_id == contact.id))
+    if user is None:
+        user = await session.scalar(
+            select(PortalUser).where(PortalUser.email_normalized == contact.email_normalized)
+        )
+        if user is not None and user.contact_id not in (None, contact.id):
+            raise InvalidInput.single(
+                InvitationErrorCode.EMAIL_BELONGS_TO_ANOTHER_CONTACT,
+                "contactId",
+                "A portal user with this email belongs to another contact.",
+            )
+    if user is None:
+        user = PortalUser(
+            email=contact.email,
+            email_normalized=contact.email_normalized,
+            registration_status=RegistrationStatus.REGISTRATION_PENDING,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            language=contact.language,
+            existing_customer=True,
+        )
+        session.add(user)
+    if user.suspended_at is not None:
+        raise InvalidInput.single(
+            InvitationErrorCode.SUSPENDED, "contactId", "The portal user is suspended."
+        )
+    if user.activated_at is not None and user.password_hash is not None:
+        raise InvalidInput.single(
+            InvitationErrorCode.ALREADY_ACTIVE, "contactId", "The customer has set up access."
+        )
+    user.contact_id = contact.id
+    user.mapping_status = MappingStatus.ASSIGNED
+    user.pending_reason = None
+    user.assigned_at = user.assigned_at or session_now(session)
+    await session.flush()
+    return user
+
+
+def invitation_context(
+    contact: Contact, setup_url: str, username: str, expires: datetime
+) -> dict[str, str]:
+    return {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "salutation": contact.salutation,
+        "title": contact.title,
+        "setup_url": setup_url,
+        "username": username,
+        "expires_at": expires.isoformat(),
+    }
+
+
+async def invite_contact(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    contact: Contact,
+    *,
+    send_email: bool,
+    created_by: str,
+) -> IssuedInvitation:
+    """A new setup link for the contact (earlier open links stop working)."""
+    user = await _portal_user_for(session, contact)
+    await revoke_pending(session, user.id, "REPLACED")
+    nonce = secrets.token_urlsafe(32)
+    now = session_now(session)
+    invitation = Invitation(
+        id=uuid.uuid4(),
+        portal_user_id=user.id,
+        contact_id=contact.id,
+        nonce_hash=hash_token(nonce),
+        expires_at=now + timedelta(days=portal_settings.invitation_days),
+        created_by=created_by,
+    )
+    session.add(invitation)
+    setup_url = frontend_link(runtime.settings, SETUP_PATH, token=f"{invitation.id.hex}.{nonce}")
+    if send_email:
+        invitation.emailed_at = now
+        await enqueue_email(
+            session,
+            template="invitation",
+            to=user.email,
+            language=contact.language,
+            formality=contact.formality,
+            context=invitation_context(contact, setup_url, user.email, invitation.expires_at),
+            contact_id=contact.id,
+        )
+    await session.flush()
+    return IssuedInvitation(invitation, user, setup_url)
+
+
+async def _redeemable(session: AsyncSession, token: str) -> Invitation:
+    ident, _, nonce = token.partition(".")
+    invitation = None
+    try:
+        invitation_id = uuid.UUID(hex=ident)
+    except ValueError:
+        invitation_id = None
+    if invitation_id is not None and nonce and len(token) < 200:
+        invitation = await session.get(Invitation, invitation_id, with_for_update=True)
+    if invitation is None or not hmac.compare_digest(invitation.nonce_hash, hash_token(nonce)):
+        raise InvalidInput.single(
+            InvitationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
+        )
+    state = status_of(invitation, session_now(session))
+    if state is InvitationStatus.ACCEPTED:
+        raise InvalidInput.single(InvitationErrorCode.TOKEN_USED, "token", "The link was used.")
+    if state is InvitationStatus.REVOKED:
+        raise InvalidInput.single(
+            InvitationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
+        )
+    if state is InvitationStatus.EXPIRED:
+        raise InvalidInput.single(
+            InvitationErrorCode.TOKEN_EXPIRED, "token", "The link has expired."
+        )
+    return invitation
+
+
+async def accept_invitation(
+    session: AsyncSession,
+    runtime: Runtime,
+    token: str,
+    password: str,
+    *,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> LoggedIn:
+    """Set the password, activate and log in. The email cannot change here."""
+    invitation = await _redeemable(session, token)
+    user = await session.get(PortalUser, invitation.portal_user_id, with_for_update=True)
+    if user is None or user.suspended_at is not None or user.contact_id is None:
+        raise InvalidInput.single(
+            InvitationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
+        )
+    errors = check_new_password(password, "password", email=user.email)
+    if errors:
+        raise InvalidInput(errors)
+    now = session_now(session)
+    user.password_hash = await runtime.password_hasher.hash(password)
+    user.password_changed_at = now
+    user.activated_at = user.activated_at or now
+    user.registration_status = RegistrationStatus.REGISTERED
+    invitation.accepted_at = now
+    started = await start_session(
+        session, CUSTOMER_SESSIONS, user.id, runtime.customer_session_policy,
+        ip_address=ip_address, user_agent=user_agent,
+    )  # fmt: skip
+    user.last_login_at = now
+    await session.flush()
+    return LoggedIn(user, started)
+
+
+async def request_new_invitation(
+    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, email: str
+) -> None:
+    """A customer whose link expired asks for a new one. Same answer for everyone; staff are
+    notified or a new link is sent, as the settings say."""
+    if len(email) > 254:
+        return
+    user = await session.scalar(
+        select(PortalUser).where(PortalUser.email_normalized == normalize_email(email))
+    )
+    if user is None or user.contact_id is None or user.suspended_at is not None:
+        return
+    if user.activated_at is not None and user.password_hash is not None:
+        return  # set up already: the login page and password reset are the way
+    contact = await session.get(Contact, user.contact_id)
+    if contact is None:
+        return
+    if portal_settings.invitation_request_policy is InvitationRequestPolicy.SEND_NEW_LINK:
+        await invite_contact(
+            session, runtime, portal_settings, contact, send_email=True, created_by="self-service"
+        )
+        return
+    for address in portal_settings.pending_review_notify:
+        await enqueue_email(
+            session,
+            template="staff_pending_review",
+            to=address,
+            language=runtime.settings.default_language,
+            context={"portal_user_email": user.email, "reason": "INVITATION_REQUESTED"},
+        )

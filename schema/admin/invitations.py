@@ -1,0 +1,350 @@
+"""Invitations, direct passwords and contact access in the staff API."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from identity import invitations as service
+from identity.password_policy import check_new_password
+from identity.permissions import StaffPermission
+from identity.portal_users import (
+    reactivate_portal_user,
+    record_staff_action,
+    suspend_portal_user,
+)
+from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
+from identity.states import RegistrationStatus
+from portal.email.overrides import load_override
+from portal.errors import InvalidInput
+from portal.models import Contact, Invitation, PortalUser
+from portal.models.base import session_now
+from portal.services.contacts import require_contact
+from portal.services.portal_settings import load_portal_settings
+from schema.admin.email import EmailPreview
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic, ErrorFields
+from schema.common.ids import from_global_id, to_global_id
+from schema.common.node import Node
+from schema.common.permissions import HasPermission
+
+WRITE = [
+    HasPermission(StaffPermission.PORTAL_USERS_WRITE),
+    HasPermission(StaffPermission.CONTACTS_READ),
+]
+
+InvitationErrorCodeEnum = strawberry.enum(service.InvitationErrorCode, name="InvitationErrorCode")
+InvitationStatusEnum = strawberry.enum(service.InvitationStatus, name="InvitationStatus")
+
+
+@strawberry.type(description="A problem with an invitation or access mutation.")
+class InvitationError(ErrorFields):
+    codes: ClassVar = service.InvitationErrorCode
+    code: service.InvitationErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(name="Invitation", description="A setup link sent to a staff-created customer.")
+class InvitationNode(Node):
+    contact_id: strawberry.ID
+    email: str
+    status: service.InvitationStatus
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    emailed_at: datetime | None
+    created_by: str
+
+    @classmethod
+    def from_row(cls, row: Invitation, email: str, now: datetime) -> InvitationNode:
+        return cls(
+            id=to_global_id("Invitation", row.id),
+            contact_id=to_global_id("Contact", row.contact_id),
+            email=email,
+            status=service.status_of(row, now),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            accepted_at=row.accepted_at,
+            revoked_at=row.revoked_at,
+            revoked_reason=row.revoked_reason,
+            emailed_at=row.emailed_at,
+            created_by=row.created_by,
+        )
+
+
+@strawberry.type(description="Result of inviteContact and resendInvitation.")
+class InvitePayload:
+    invitation: InvitationNode | None = None
+    setup_url: str | None = strawberry.field(
+        default=None, description="The one-time setup link (valid 30 days by default)."
+    )
+    errors: list[InvitationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of revokeInvitation, access and password mutations.")
+class AccessPayload:
+    ok: bool = False
+    generated_password: str | None = strawberry.field(
+        default=None, description="setPortalUserPassword with generate: shown this once."
+    )
+    errors: list[InvitationError] = strawberry.field(default_factory=list)
+
+
+async def _invite(
+    info: Info[RequestContext, None], contact: Contact, send_email: bool
+) -> InvitePayload:
+    ctx = info.context
+    staff = await ctx.require_staff()
+    settings = await load_portal_settings(ctx.session, ctx.settings)
+    issued = await service.invite_contact(
+        ctx.session, ctx.runtime, settings, contact, send_email=send_email,
+        created_by=staff.user.display_name or staff.user.email,
+    )  # fmt: skip
+    await record_staff_action(
+        ctx.session, await ctx.staff_actor(), "invite", issued.portal_user,
+        changes={"emailed": send_email},
+    )  # fmt: skip
+    return InvitePayload(
+        invitation=InvitationNode.from_row(
+            issued.invitation, issued.portal_user.email, session_now(ctx.session)
+        ),
+        setup_url=issued.setup_url,
+    )
+
+
+async def _contact_user(info: Info[RequestContext, None], contact_id: strawberry.ID) -> PortalUser:
+    contact = await require_contact(
+        info.context.session, from_global_id("Contact", contact_id), "contactId"
+    )
+    user = await info.context.session.scalar(
+        select(PortalUser).where(PortalUser.contact_id == contact.id)
+    )
+    if user is None:
+        raise InvalidInput.single(
+            service.InvitationErrorCode.NOT_FOUND, "contactId", "The contact has no portal user."
+        )
+    return user
+
+
+@strawberry.type
+class InvitationQuery:
+    @strawberry.field(
+        description="Invitations, newest first, optionally by status or contact.",
+        permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
+    )
+    async def invitations(
+        self,
+        info: Info[RequestContext, None],
+        status: service.InvitationStatus | None = None,
+        contact_id: strawberry.ID | None = None,
+        first: int = 50,
+    ) -> list[InvitationNode]:
+        ctx = info.context
+        now = session_now(ctx.session)
+        query = select(Invitation, PortalUser.email).join(
+            PortalUser, PortalUser.id == Invitation.portal_user_id
+        )
+        if contact_id is not None:
+            query = query.where(Invitation.contact_id == from_global_id("Contact", contact_id))
+        if status is service.InvitationStatus.ACCEPTED:
+            query = query.where(Invitation.accepted_at.is_not(None))
+        elif status is service.InvitationStatus.REVOKED:
+            query = query.where(
+                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_not(None)
+            )
+        elif status is not None:
+            open_ = (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            expired = Invitation.expires_at <= now
+            query = query.where(
+                *open_, expired if status is service.InvitationStatus.EXPIRED else ~expired
+            )
+        rows = await ctx.session.execute(
+            query.order_by(Invitation.created_at.desc(), Invitation.id).limit(
+                max(1, min(first, 100))
+            )
+        )
+        return [InvitationNode.from_row(inv, email, now) for inv, email in rows.all()]
+
+    @strawberry.field(
+        description="Render the invitation for a contact without sending (contact's language "
+        "and form of address, staff overrides applied).",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+    )
+    async def preview_invitation(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> EmailPreview | None:
+        ctx = info.context
+        uuid_ = from_global_id("Contact", contact_id)
+        contact = await ctx.session.get(Contact, uuid_) if uuid_ else None
+        if contact is None:
+            return None
+        settings = await load_portal_settings(ctx.session, ctx.settings)
+        renderer = ctx.runtime.email_renderer
+        language = renderer.language(contact.language)
+        expires = session_now(ctx.session).replace(microsecond=0)
+        rendered = renderer.render(
+            "invitation", language, contact.formality,
+            service.invitation_context(
+                contact, f"{ctx.settings.public_url}{service.SETUP_PATH}?token=preview",
+                contact.email or "", expires + timedelta(days=settings.invitation_days),
+            ),
+            await load_override(ctx.session, "invitation", language),
+        )  # fmt: skip
+        return EmailPreview(
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            to_address=contact.email,
+        )
+
+
+@strawberry.type
+class InvitationMutation:
+    @strawberry.mutation(
+        description="Create (or reuse) the contact's portal user, already linked, and return a "
+        "setup URL valid 30 days; with sendEmail the invitation goes out in the contact's "
+        "language and form of address. Earlier links stop working.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def invite_contact(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID, send_email: bool
+    ) -> InvitePayload:
+        contact = await require_contact(
+            info.context.session, from_global_id("Contact", contact_id), "contactId"
+        )
+        return await _invite(info, contact, send_email)
+
+    @strawberry.mutation(
+        description="Send a fresh invitation (the old link stops working).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def resend_invitation(
+        self, info: Info[RequestContext, None], invitation_id: strawberry.ID
+    ) -> InvitePayload:
+        uuid_ = from_global_id("Invitation", invitation_id)
+        invitation = await info.context.session.get(Invitation, uuid_) if uuid_ else None
+        if invitation is None:
+            raise InvalidInput.single(
+                service.InvitationErrorCode.NOT_FOUND, "invitationId", "No such invitation."
+            )
+        contact = await require_contact(info.context.session, invitation.contact_id, "invitationId")
+        return await _invite(info, contact, True)
+
+    @strawberry.mutation(
+        description="Void an open invitation.", permission_classes=WRITE, extensions=[Atomic()]
+    )
+    async def revoke_invitation(
+        self, info: Info[RequestContext, None], invitation_id: strawberry.ID
+    ) -> AccessPayload:
+        ctx = info.context
+        uuid_ = from_global_id("Invitation", invitation_id)
+        invitation = (
+            await ctx.session.get(Invitation, uuid_, with_for_update=True) if uuid_ else None
+        )
+        if invitation is None:
+            raise InvalidInput.single(
+                service.InvitationErrorCode.NOT_FOUND, "invitationId", "No such invitation."
+            )
+        if (
+            service.status_of(invitation, session_now(ctx.session))
+            is not service.InvitationStatus.PENDING
+        ):
+            raise InvalidInput.single(
+                service.InvitationErrorCode.NOT_PENDING, "invitationId", "Not open."
+            )
+        invitation.revoked_at = session_now(ctx.session)
+        invitation.revoked_reason = "STAFF"
+        user = await ctx.session.get(PortalUser, invitation.portal_user_id)
+        if user is not None:
+            await record_staff_action(
+                ctx.session, await ctx.staff_actor(), "revoke_invitation", user
+            )
+        return AccessPayload(ok=True)
+
+    @strawberry.mutation(
+        description="Instead of an invitation: set the customer's password directly, or have "
+        "one generated (returned once). Activates the account; open invitations end.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def set_portal_user_password(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        password: str | None = None,
+        generate: bool = False,
+    ) -> AccessPayload:
+        ctx = info.context
+        contact = await require_contact(
+            ctx.session, from_global_id("Contact", contact_id), "contactId"
+        )
+        settings = await load_portal_settings(ctx.session, ctx.settings)
+        issued = await service.invite_contact(
+            ctx.session,
+            ctx.runtime,
+            settings,
+            contact,
+            send_email=False,
+            created_by="password set by staff",
+        )
+        user = issued.portal_user
+        chosen = secrets.token_urlsafe(12) if generate or not password else password
+        errors = check_new_password(chosen, "password", email=user.email)
+        if errors:
+            raise InvalidInput(errors)
+        now = session_now(ctx.session)
+        issued.invitation.revoked_at, issued.invitation.revoked_reason = now, "PASSWORD_SET"
+        user.password_hash = await ctx.runtime.password_hasher.hash(chosen)
+        user.password_changed_at = now
+        user.activated_at = user.activated_at or now
+        user.registration_status = RegistrationStatus.REGISTERED
+        await revoke_all_sessions(ctx.session, CUSTOMER_SESSIONS, user.id)
+        await record_staff_action(ctx.session, await ctx.staff_actor(), "set_password", user)
+        return AccessPayload(
+            ok=True, generated_password=chosen if generate or not password else None
+        )
+
+    @strawberry.mutation(
+        description="Block the contact's portal login and end every session and open "
+        "invitation; all data is kept.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def suspend_contact_access(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> AccessPayload:
+        user = await _contact_user(info, contact_id)
+        ended = await suspend_portal_user(info.context.session, user)
+        await record_staff_action(
+            info.context.session,
+            await info.context.staff_actor(),
+            "suspend",
+            user,
+            changes={"sessions_ended": ended},
+        )
+        return AccessPayload(ok=True)
+
+    @strawberry.mutation(
+        description="Allow the contact to log in again (old sessions stay ended).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def reactivate_contact_access(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> AccessPayload:
+        user = await _contact_user(info, contact_id)
+        await reactivate_portal_user(info.context.session, user)
+        await record_staff_action(
+            info.context.session, await info.context.staff_actor(), "reactivate", user
+        )
+        return AccessPayload(ok=True)

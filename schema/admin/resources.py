@@ -1,0 +1,296 @@
+"""Resources and their assignment to contacts, and group portal permissions (staff API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import strawberry
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from portal.errors import InvalidInput
+from portal.models import ContactGroup, Resource
+from portal.services import resources as service
+from portal.services.contacts import require_contact
+from schema.admin.contacts.types import GroupNode
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic, ErrorFields, bad_user_input
+from schema.common.ids import from_global_id, to_global_id
+from schema.common.node import Node
+from schema.common.pagination import Connection
+from schema.common.permissions import HasPermission
+
+READ = [HasPermission(StaffPermission.CONTACTS_READ)]
+WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
+
+ResourceErrorCodeEnum = strawberry.enum(service.ResourceErrorCode, name="ResourceErrorCode")
+
+
+@strawberry.type(description="A problem with a resource mutation.")
+class ResourceError(ErrorFields):
+    codes: ClassVar = service.ResourceErrorCode
+    code: service.ResourceErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(name="Resource", description="Something shared with customers in the portal.")
+class ResourceNode(Node):
+    kind: str = strawberry.field(description="website, contract, meter, project, ...")
+    name: str
+    alias: str
+    url: str = strawberry.field(description="URL or domain.")
+    external_reference: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Resource) -> ResourceNode:
+        return cls(
+            id=to_global_id("Resource", row.id), kind=row.kind, name=row.name, alias=row.alias,
+            url=row.url, external_reference=row.external_reference, created_at=row.created_at,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A resource and what a contact may do with it.")
+class ResourceGrant:
+    resource: ResourceNode
+    permissions: list[str]
+
+
+@strawberry.input(description="Fields of a resource; in updates omitted fields stay.")
+class ResourceInput:
+    kind: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    alias: str | None = strawberry.UNSET
+    url: str | None = strawberry.UNSET
+    external_reference: str | None = strawberry.UNSET
+
+    def given(self) -> dict[str, str]:
+        return {k: v or "" for k, v in vars(self).items() if v is not strawberry.UNSET}
+
+
+@strawberry.type(description="Result of a resource mutation.")
+class ResourcePayload:
+    resource: ResourceNode | None = None
+    errors: list[ResourceError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(
+    description="Result of assignResource, updateResourcePermissions, unassignResource."
+)
+class ResourceGrantPayload:
+    grant: ResourceGrant | None = None
+    warning: str | None = strawberry.field(
+        default=None,
+        description="NO_RESOURCES_LEFT when the contact's portal is now empty (consider "
+        "suspending access).",
+    )
+    errors: list[ResourceError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of setGroupPortalPermissions.")
+class GroupPermissionsPayload:
+    group: GroupNode | None = None
+    portal_permissions: list[str] = strawberry.field(default_factory=list)
+    errors: list[ResourceError] = strawberry.field(default_factory=list)
+
+
+async def _resource(info: Info[RequestContext, None], resource_id: strawberry.ID) -> Resource:
+    uuid_ = from_global_id("Resource", resource_id)
+    row = await info.context.session.get(Resource, uuid_) if uuid_ else None
+    if row is None:
+        raise InvalidInput.single(
+            service.ResourceErrorCode.NOT_FOUND, "resourceId", "No such resource."
+        )
+    return row
+
+
+@strawberry.type
+class ResourceQuery:
+    @strawberry.field(
+        description="Resources by name; search matches name, alias, URL or domain.",
+        permission_classes=READ,
+    )
+    async def resources(
+        self,
+        info: Info[RequestContext, None],
+        search: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[ResourceNode]:
+        try:
+            page = await service.search_resources(
+                info.context.session, search, first=first, after=after
+            )
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        return Connection.from_page(page, ResourceNode.from_row)
+
+    @strawberry.field(description="The resources assigned to a contact.", permission_classes=READ)
+    async def contact_resources(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> list[ResourceGrant]:
+        uuid_ = from_global_id("Contact", contact_id)
+        if uuid_ is None:
+            return []
+        rows = await info.context.loaders.assignments_by_contact.load(uuid_)
+        return [
+            ResourceGrant(resource=ResourceNode.from_row(r), permissions=a.permissions)
+            for a, r in rows
+        ]
+
+    @strawberry.field(description="Permission vocabulary for resources and portal functions.")
+    def permission_vocabulary(self, info: Info[RequestContext, None]) -> PermissionVocabulary:
+        settings = info.context.settings
+        return PermissionVocabulary(
+            resource_permissions=[
+                PermissionRule(name=name, requires=sorted(needs))
+                for name, needs in settings.resource_permission_rules.items()
+            ],
+            portal_permissions=list(settings.feature_permissions),
+        )
+
+
+@strawberry.type(description="A resource permission and those it requires.")
+class PermissionRule:
+    name: str
+    requires: list[str]
+
+
+@strawberry.type(description="The configured permission vocabularies.")
+class PermissionVocabulary:
+    resource_permissions: list[PermissionRule]
+    portal_permissions: list[str]
+
+
+@strawberry.type
+class ResourceMutation:
+    @strawberry.mutation(
+        description="Create a resource.", permission_classes=WRITE, extensions=[Atomic()]
+    )
+    async def create_resource(
+        self, info: Info[RequestContext, None], input: ResourceInput
+    ) -> ResourcePayload:
+        row = await service.save_resource(
+            info.context.session, await info.context.staff_actor(), input.given()
+        )
+        return ResourcePayload(resource=ResourceNode.from_row(row))
+
+    @strawberry.mutation(
+        description="Change a resource.", permission_classes=WRITE, extensions=[Atomic()]
+    )
+    async def update_resource(
+        self, info: Info[RequestContext, None], id: strawberry.ID, input: ResourceInput
+    ) -> ResourcePayload:
+        row = await _resource(info, id)
+        await service.save_resource(
+            info.context.session, await info.context.staff_actor(), input.given(), row
+        )
+        return ResourcePayload(resource=ResourceNode.from_row(row))
+
+    @strawberry.mutation(
+        description="Delete a resource and every assignment of it.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def delete_resource(
+        self, info: Info[RequestContext, None], id: strawberry.ID
+    ) -> ResourcePayload:
+        row = await _resource(info, id)
+        await service.delete_resource(info.context.session, await info.context.staff_actor(), row)
+        return ResourcePayload()
+
+    @strawberry.mutation(
+        description="Share a resource with a contact, with permissions from the vocabulary "
+        "(dependencies are checked, e.g. PUBLISH requires EDIT).",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def assign_resource(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        resource_id: strawberry.ID,
+        permissions: list[str],
+    ) -> ResourceGrantPayload:
+        return await _grant(info, contact_id, resource_id, permissions, replace=False)
+
+    @strawberry.mutation(
+        description="Replace the permissions of an assignment.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def update_resource_permissions(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        resource_id: strawberry.ID,
+        permissions: list[str],
+    ) -> ResourceGrantPayload:
+        return await _grant(info, contact_id, resource_id, permissions, replace=True)
+
+    @strawberry.mutation(
+        description="Stop sharing a resource with a contact. Warns when nothing is left.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def unassign_resource(
+        self,
+        info: Info[RequestContext, None],
+        contact_id: strawberry.ID,
+        resource_id: strawberry.ID,
+    ) -> ResourceGrantPayload:
+        ctx = info.context
+        contact = await require_contact(
+            ctx.session, from_global_id("Contact", contact_id), "contactId"
+        )
+        resource = await _resource(info, resource_id)
+        left = await service.unassign_resource(
+            ctx.session, await ctx.staff_actor(), contact, resource
+        )
+        return ResourceGrantPayload(warning="NO_RESOURCES_LEFT" if left == 0 else None)
+
+    @strawberry.mutation(
+        description="Set the portal functions a group grants its members.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def set_group_portal_permissions(
+        self, info: Info[RequestContext, None], group_id: strawberry.ID, permissions: list[str]
+    ) -> GroupPermissionsPayload:
+        ctx = info.context
+        uuid_ = from_global_id("ContactGroup", group_id)
+        group = await ctx.session.get(ContactGroup, uuid_) if uuid_ else None
+        if group is None:
+            raise InvalidInput.single(
+                service.ResourceErrorCode.NOT_FOUND, "groupId", "No such group."
+            )
+        await service.set_group_permissions(
+            ctx.session, ctx.settings, await ctx.staff_actor(), group, permissions
+        )
+        return GroupPermissionsPayload(
+            group=GroupNode.from_row(group), portal_permissions=list(group.portal_permissions)
+        )
+
+
+async def _grant(
+    info: Info[RequestContext, None],
+    contact_id: strawberry.ID,
+    resource_id: strawberry.ID,
+    permissions: list[str],
+    *,
+    replace: bool,
+) -> ResourceGrantPayload:
+    ctx = info.context
+    contact = await require_contact(ctx.session, from_global_id("Contact", contact_id), "contactId")
+    resource = await _resource(info, resource_id)
+    assignment = await service.assign_resource(
+        ctx.session, ctx.settings, await ctx.staff_actor(), contact, resource, permissions,
+        replace=replace,
+    )  # fmt: skip
+    return ResourceGrantPayload(
+        grant=ResourceGrant(
+            resource=ResourceNode.from_row(resource), permissions=assignment.permissions
+        )
+    )

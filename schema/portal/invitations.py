@@ -1,0 +1,79 @@
+"""Accepting an invitation and asking for a new one (customer API)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import strawberry
+from strawberry.types import Info
+
+from identity import invitations
+from portal.services.portal_settings import load_portal_settings
+from schema.common.context import CUSTOMER_COOKIE, RequestContext
+from schema.common.cookies import set_session_cookie
+from schema.common.errors import Atomic, ErrorFields
+from schema.portal.types import AcceptedPayload
+from schema.portal.viewer import ViewerWithContact, viewer_of
+
+
+@strawberry.type(description="A problem with acceptInvitation.")
+class AcceptInvitationError(ErrorFields):
+    codes: ClassVar = invitations.InvitationErrorCode
+    code: invitations.InvitationErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(description="Result of acceptInvitation: the customer is logged in.")
+class AcceptInvitationPayload:
+    viewer: ViewerWithContact | None = None
+    token: str | None = strawberry.field(
+        default=None, description="Bearer token of the new session."
+    )
+    errors: list[AcceptInvitationError] = strawberry.field(default_factory=list)
+
+
+def _no_store(ctx: RequestContext) -> None:
+    # A setup link must not stay in caches or leak through the Referer header.
+    ctx.response.headers["Cache-Control"] = "no-store"
+    ctx.response.headers["Referrer-Policy"] = "no-referrer"
+
+
+@strawberry.type
+class InvitationMutation:
+    @strawberry.mutation(
+        description="Set the password with the setup link (single use, 30 days), activate the "
+        "account and log in. The email address cannot be changed here.",
+        extensions=[Atomic()],
+    )
+    async def accept_invitation(
+        self, info: Info[RequestContext, None], token: str, password: str
+    ) -> AcceptInvitationPayload:
+        ctx = info.context
+        _no_store(ctx)
+        logged_in = await invitations.accept_invitation(
+            ctx.session, ctx.runtime, token, password,
+            ip_address=ctx.client_ip, user_agent=ctx.user_agent,
+        )  # fmt: skip
+        set_session_cookie(
+            ctx, CUSTOMER_COOKIE, logged_in.started.token,
+            ctx.runtime.customer_session_policy.lifetime, "/",
+        )  # fmt: skip
+        ctx.forget_customer()
+        return AcceptInvitationPayload(
+            viewer=viewer_of(logged_in.user), token=logged_in.started.token
+        )
+
+    @strawberry.mutation(
+        description="Ask for a new setup link when the old one expired. Same answer for every "
+        "address; staff are notified or a new link is sent, per portal settings.",
+        extensions=[Atomic()],
+    )
+    async def request_new_invitation(
+        self, info: Info[RequestContext, None], email: str
+    ) -> AcceptedPayload:
+        ctx = info.context
+        _no_store(ctx)
+        settings = await load_portal_settings(ctx.session, ctx.settings)
+        await invitations.request_new_invitation(ctx.session, ctx.runtime, settings, email)
+        return AcceptedPayload(accepted=True)
