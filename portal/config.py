@@ -132,6 +132,11 @@ class Settings:
         "DIRECTORY",
         "SUPPORT_TICKETS",
     )
+    # Support impersonation: one-time login token lifetime, hard session maximum, notice email.
+    impersonation_token_seconds: int = 120
+    impersonation_max_minutes: int = 30
+    impersonation_notify_customer: bool = True
+    impersonation_reason_min_length: int = 10
     # Email: "file" (development), "smtp" (production), "memory" (tests).
     mail_backend: str = "file"
     mail_dir: Path = Path("var/mail")
@@ -242,6 +247,20 @@ class Settings:
             ),
             feature_permissions=_csv(
                 get("PORTAL_FEATURE_PERMISSIONS", ",".join(defaults.feature_permissions))
+            ),
+            impersonation_token_seconds=_int(
+                get(
+                    "PORTAL_IMPERSONATION_TOKEN_SECONDS", str(defaults.impersonation_token_seconds)
+                ),
+                "PORTAL_IMPERSONATION_TOKEN_SECONDS",
+            ),
+            impersonation_max_minutes=_int(
+                get("PORTAL_IMPERSONATION_MAX_MINUTES", str(defaults.impersonation_max_minutes)),
+                "PORTAL_IMPERSONATION_MAX_MINUTES",
+            ),
+            impersonation_notify_customer=_bool(
+                get("PORTAL_IMPERSONATION_NOTIFY_CUSTOMER", "true"),
+                "PORTAL_IMPERSONATION_NOTIFY_CUSTOMER",
             ),
             mail_backend=get("PORTAL_MAIL_BACKEND", defaults.mail_backend),
             mail_dir=Path(get("PORTAL_MAIL_DIR", str(data_dir / "mail"))),

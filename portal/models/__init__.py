@@ -17,6 +17,7 @@ from portal.models.contact import (
     Tag,
 )
 from portal.models.email_template import EmailTemplateOverride
+from portal.models.impersonation import Impersonation
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_user import (
     MatchingFlow,
@@ -41,6 +42,7 @@ __all__ = [
     "EmailTemplateOverride",
     "ExternalReference",
     "IdCounter",
+    "Impersonation",
     "Invitation",
     "MatchingFlow",
     "OutboxMessage",

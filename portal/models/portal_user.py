@@ -70,6 +70,10 @@ class PortalSession(UUIDPrimaryKey, Timestamps, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     ip_address: Mapped[str | None] = mapped_column(String(64), default=None)
     user_agent: Mapped[str | None] = mapped_column(String(400), default=None)
+    # Set when support opened this session to see what the customer sees.
+    impersonation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("impersonations.id", ondelete="CASCADE"), default=None
+    )
 
     __table_args__ = (Index("ix_portal_sessions_portal_user_id", "portal_user_id"),)
 

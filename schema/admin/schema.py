@@ -10,6 +10,7 @@ from schema.admin.contacts.newsletter import NewsletterMutation
 from schema.admin.contacts.queries import ContactQuery
 from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.email import EmailMutation, EmailQuery
+from schema.admin.impersonation import ImpersonationMutation, ImpersonationQuery
 from schema.admin.invitations import InvitationMutation, InvitationQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
 from schema.admin.portal_users.mutations import PortalUserMutation
@@ -29,6 +30,7 @@ Query = merge_types(
         EmailQuery,
         ResourceQuery,
         InvitationQuery,
+        ImpersonationQuery,
     ),
 )
 Mutation = merge_types(
@@ -43,6 +45,7 @@ Mutation = merge_types(
         EmailMutation,
         ResourceMutation,
         InvitationMutation,
+        ImpersonationMutation,
     ),
 )
 

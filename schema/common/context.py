@@ -15,7 +15,7 @@ from identity.customer_auth import can_log_in
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
 from portal.config import Settings
-from portal.models import PortalSession, PortalUser, StaffSession, StaffUser
+from portal.models import Impersonation, PortalSession, PortalUser, StaffSession, StaffUser
 from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 
@@ -53,6 +53,7 @@ class CustomerPrincipal:
 
     user: PortalUser
     session: PortalSession
+    impersonation: Impersonation | None = None
 
 
 @dataclass
@@ -123,7 +124,12 @@ class RequestContext:
         # Suspension, deletion of the contact link or a lost activation end access at once.
         if not can_log_in(user) or user.contact_id is None:
             return None
-        return CustomerPrincipal(user, record)
+        impersonation = None
+        if record.impersonation_id is not None:
+            impersonation = await self.session.get(Impersonation, record.impersonation_id)
+            if impersonation is None or impersonation.ended_at is not None:
+                return None
+        return CustomerPrincipal(user, record, impersonation)
 
     async def customer_features(self) -> frozenset[str]:
         """The portal functions the customer's groups grant, resolved once per request."""

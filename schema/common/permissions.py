@@ -45,6 +45,41 @@ class IsCustomer(BasePermission):
         return await info.context.customer() is not None
 
 
+class NotImpersonating(BasePermission):
+    """Refused inside a support impersonation, whatever its mode: password, email, consent,
+    account deletion and new impersonations stay the customer's own."""
+
+    message = "Not allowed while support is viewing this account."
+    error_extensions = {"code": "FORBIDDEN_WHILE_IMPERSONATING"}
+
+    async def has_permission(
+        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
+    ) -> bool:
+        principal = await info.context.customer()
+        return principal is None or principal.impersonation is None
+
+
+class WritesAllowed(BasePermission):
+    """Refused in a READ_ONLY impersonation; in FULL mode the mutation is audited with both
+    identities."""
+
+    message = "This support session is read-only."
+    error_extensions = {"code": "IMPERSONATION_READ_ONLY"}
+
+    async def has_permission(
+        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
+    ) -> bool:
+        from identity.impersonation import record_mutation
+
+        principal = await info.context.customer()
+        if principal is None or principal.impersonation is None:
+            return True
+        if principal.impersonation.mode != "FULL":
+            return False
+        await record_mutation(info.context.session, principal.impersonation, info.field_name)
+        return True
+
+
 class _HasFeature(BasePermission):
     feature: str
     message = "Your account does not include this portal function."

@@ -10,7 +10,7 @@ from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie
 from schema.common.errors import Atomic
-from schema.common.permissions import IsCustomer
+from schema.common.permissions import IsCustomer, NotImpersonating
 from schema.portal.types import PortalAuthError, Viewer
 
 
@@ -37,7 +37,7 @@ class AccountMutation:
     @strawberry.mutation(
         description="Start changing the login email: a confirmation link goes to the new "
         "address, a notice to the current one. Needs the password.",
-        permission_classes=[IsCustomer],
+        permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
     async def request_email_change(
@@ -53,6 +53,7 @@ class AccountMutation:
     @strawberry.mutation(
         description="Confirm the new email with the emailed link (single use). The contact's "
         "primary email follows.",
+        permission_classes=[NotImpersonating],
         extensions=[Atomic()],
     )
     async def confirm_email_change(
@@ -65,7 +66,7 @@ class AccountMutation:
 
     @strawberry.mutation(
         description="Delete the portal account (the login). The business keeps the contact.",
-        permission_classes=[IsCustomer],
+        permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
     async def delete_my_account(

@@ -17,6 +17,7 @@ from identity.registration import redeem_activation
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic
+from schema.common.permissions import WritesAllowed
 from schema.portal.types import PortalAuthError
 
 LinkOutcomeEnum = strawberry.enum(
@@ -75,6 +76,7 @@ class ActivationMutation:
     @strawberry.mutation(
         description="Redeem the emailed activation link (single use, 48 hours by default), then "
         "find the customer's contact.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def activate_account(
@@ -92,6 +94,7 @@ class ActivationMutation:
     @strawberry.mutation(
         description="Answer which contact you are, after NEEDS_SECOND_IDENTIFIER. At most 5 "
         "attempts per flow; then staff review the account.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def provide_second_identifier(

@@ -8,12 +8,13 @@ from strawberry.types import Info
 from identity import customer_auth
 from identity.errors import PortalAuthErrorCode
 from identity.flows import flow_token_for_pending
+from identity.impersonation import end as end_impersonation
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions, revoke_session
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie, set_session_cookie
 from schema.common.errors import Atomic
-from schema.common.permissions import IsCustomer
+from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
 from schema.portal.types import AcceptedPayload, PortalAuthError, Viewer
 
 
@@ -60,6 +61,7 @@ class AuthMutation:
         description="Log in. Wrong password, unknown email, suspended or not activated accounts "
         "all give INVALID_CREDENTIALS. A right password without an assigned contact gives "
         "PENDING_CONTACT_ASSIGNMENT.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def log_in(
@@ -104,6 +106,11 @@ class AuthMutation:
     )
     async def log_out(self, info: Info[RequestContext, None]) -> LogOutPayload:
         principal = await info.context.require_customer()
+        if principal.impersonation is not None:
+            await end_impersonation(
+                info.context.session, principal.impersonation, "ENDED",
+                await info.context.customer_actor(),
+            )  # fmt: skip
         await revoke_session(info.context.session, principal.session)
         clear_session_cookie(info.context, CUSTOMER_COOKIE, "/")
         info.context.forget_customer()
@@ -111,7 +118,7 @@ class AuthMutation:
 
     @strawberry.mutation(
         description="End every session of this account, on every device.",
-        permission_classes=[IsCustomer],
+        permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
     async def log_out_everywhere(self, info: Info[RequestContext, None]) -> LogOutPayload:
@@ -124,6 +131,7 @@ class AuthMutation:
     @strawberry.mutation(
         description="Email a password-reset link (valid 1 hour by default). The answer is the "
         "same whether or not the address has an account.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def request_password_reset(
@@ -137,6 +145,7 @@ class AuthMutation:
     @strawberry.mutation(
         description="Set a new password with the emailed token. Ends every session; log in "
         "afterwards.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def reset_password(
@@ -152,7 +161,7 @@ class AuthMutation:
     @strawberry.mutation(
         description="Change the password. Every other session ends and this one is replaced "
         "by a new one (new cookie and token).",
-        permission_classes=[IsCustomer],
+        permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
     async def change_password(

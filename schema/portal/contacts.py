@@ -16,7 +16,7 @@ from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
 from schema.common.node import Node
 from schema.common.pagination import Connection
-from schema.common.permissions import HasFeature
+from schema.common.permissions import HasFeature, NotImpersonating
 
 
 @strawberry.type(description="A problem with a newsletter confirmation.")
@@ -81,6 +81,7 @@ class NewsletterMutation:
     @strawberry.mutation(
         description="Confirm the newsletter subscription with the emailed link (double opt-in; "
         "single use, 7 days). Needs no login.",
+        permission_classes=[NotImpersonating],
         extensions=[Atomic()],
     )
     async def confirm_newsletter_subscription(

@@ -12,6 +12,7 @@ from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import set_session_cookie
 from schema.common.errors import Atomic, ErrorFields
+from schema.common.permissions import WritesAllowed
 from schema.portal.types import AcceptedPayload
 from schema.portal.viewer import ViewerWithContact, viewer_of
 
@@ -44,6 +45,7 @@ class InvitationMutation:
     @strawberry.mutation(
         description="Set the password with the setup link (single use, 30 days), activate the "
         "account and log in. The email address cannot be changed here.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def accept_invitation(
@@ -67,6 +69,7 @@ class InvitationMutation:
     @strawberry.mutation(
         description="Ask for a new setup link when the old one expired. Same answer for every "
         "address; staff are notified or a new link is sent, per portal settings.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def request_new_invitation(

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from identity.registration import Registration, register_customer, resend_activation
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic
+from schema.common.permissions import WritesAllowed
 from schema.portal.types import AcceptedPayload
 
 
@@ -51,6 +52,7 @@ class RegistrationMutation:
         description="Register. The answer is the same whether or not the address is known: a "
         "new address gets an activation email, a known one an 'already registered' email. "
         "Errors only report malformed input.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def register_customer(
@@ -62,6 +64,7 @@ class RegistrationMutation:
     @strawberry.mutation(
         description="Send a new activation link to an address that registered but is not "
         "activated. Same answer for unknown addresses.",
+        permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
     async def resend_activation(

@@ -11,6 +11,7 @@ from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
 from schema.portal.contacts import DirectoryQuery, NewsletterMutation
+from schema.portal.impersonation import ImpersonationMutation
 from schema.portal.invitations import InvitationMutation
 from schema.portal.registration import RegistrationMutation
 from schema.portal.viewer import ProfileMutation, ViewerQuery
@@ -47,6 +48,7 @@ Mutation = merge_types(
         AccountMutation,
         ProfileMutation,
         InvitationMutation,
+        ImpersonationMutation,
         NewsletterMutation,
     ),
 )

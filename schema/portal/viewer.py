@@ -20,7 +20,7 @@ from schema.admin.contacts.types import (
 )
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic
-from schema.common.permissions import IsCustomer
+from schema.common.permissions import IsCustomer, WritesAllowed
 from schema.portal.types import Viewer
 
 
@@ -135,6 +135,15 @@ class MyContact:
         )
 
 
+@strawberry.type(description="Support is viewing this account.")
+class ImpersonationBanner:
+    staff_name: str
+    reason: str
+    mode: str = strawberry.field(description="READ_ONLY or FULL.")
+    started_at: datetime
+    expires_at: datetime
+
+
 @strawberry.type(description="Something shared with the customer.")
 class SharedResource:
     kind: str
@@ -168,6 +177,19 @@ class ViewerWithContact(Viewer):
             )
             for a, r in rows
         ]
+
+    @strawberry.field(
+        description="Set while support views the account: show a banner with these facts."
+    )
+    async def impersonation(self, info: Info[RequestContext, None]) -> ImpersonationBanner | None:
+        principal = await info.context.customer()
+        row = principal.impersonation if principal else None
+        if row is None or row.started_at is None or row.expires_at is None:
+            return None
+        return ImpersonationBanner(
+            staff_name=row.staff_name, reason=row.reason, mode=row.mode,
+            started_at=row.started_at, expires_at=row.expires_at,
+        )  # fmt: skip
 
     @strawberry.field(description="Portal functions the customer's groups grant.")
     async def permissions(self, info: Info[RequestContext, None]) -> list[str]:
@@ -224,7 +246,7 @@ class ViewerQuery:
 class ProfileMutation:
     @strawberry.mutation(
         description="Change the customer's own data; the contact and its history follow.",
-        permission_classes=[IsCustomer],
+        permission_classes=[IsCustomer, WritesAllowed],
         extensions=[Atomic()],
     )
     async def update_my_profile(

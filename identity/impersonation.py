@@ -1,0 +1,243 @@
+"""Support impersonation: staff see the portal exactly as one customer does.
+
+A staff user with ``support:impersonate`` starts an impersonation with a reason (and a ticket);
+it yields a one-time login token (2 minutes) bound to that staff user and that portal user.
+Redeeming it opens a customer session marked as impersonated, with a hard maximum (30 minutes),
+that never touches the customer's last login. Start, every mutation and the end are audited
+with both identities; the customer's history shows "Viewed by support", and the customer is
+emailed if the settings say so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.links import frontend_link
+from identity.registration import read_token, spend_token
+from identity.sessions import CUSTOMER_SESSIONS, SessionPolicy, StartedSession, start_session
+from identity.signed_tokens import TokenPurpose
+from portal.email.outbox import enqueue_email
+from portal.errors import InvalidInput
+from portal.models import Contact, Impersonation, PortalSession, PortalUser, StaffUser
+from portal.models.base import session_now
+from portal.runtime import Runtime
+from portal.services import audit
+from portal.services.actors import Actor, ActorType
+from portal.services.contacts.history import add_history_entry
+
+SUPPORT_LOGIN_PATH = "/support-login"
+
+
+class ImpersonationMode(StrEnum):
+    READ_ONLY = "READ_ONLY"
+    FULL = "FULL"
+
+
+class ImpersonationErrorCode(StrEnum):
+    REASON_TOO_SHORT = "REASON_TOO_SHORT"
+    TOO_LONG = "TOO_LONG"
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    USER_SUSPENDED = "USER_SUSPENDED"
+    USER_NOT_LINKED = "USER_NOT_LINKED"
+    USER_NOT_ACTIVE = "USER_NOT_ACTIVE"
+    CONTACT_HAS_NO_PORTAL_USER = "CONTACT_HAS_NO_PORTAL_USER"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_USED = "TOKEN_USED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_ENDED = "ALREADY_ENDED"
+
+
+class ImpersonationState(StrEnum):
+    PENDING = "PENDING"  # token issued, not redeemed
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+def state_of(row: Impersonation, now: datetime) -> ImpersonationState:
+    if row.end_reason == "REVOKED":
+        return ImpersonationState.REVOKED
+    if row.ended_at is not None:
+        return ImpersonationState.ENDED
+    if row.started_at is None:
+        return (
+            ImpersonationState.PENDING if row.token_expires_at > now else ImpersonationState.EXPIRED
+        )
+    if row.expires_at is not None and row.expires_at <= now:
+        return ImpersonationState.EXPIRED
+    return ImpersonationState.ACTIVE
+
+
+def staff_actor(staff: StaffUser, ip: str | None = None) -> Actor:
+    return Actor(ActorType.STAFF, staff.id, staff.display_name or staff.email, ip)
+
+
+async def start_impersonation(
+    session: AsyncSession,
+    runtime: Runtime,
+    staff: StaffUser,
+    user: PortalUser | None,
+    *,
+    reason: str,
+    ticket_reference: str,
+    mode: ImpersonationMode,
+    ip_address: str | None = None,
+) -> tuple[Impersonation, str, str]:
+    """A pending impersonation and its one-time ``(token, login_url)``."""
+    settings = runtime.settings
+    reason, ticket = " ".join(reason.split()), ticket_reference.strip()
+    if len(reason) < settings.impersonation_reason_min_length:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.REASON_TOO_SHORT,
+            "reason",
+            f"Give a reason of at least {settings.impersonation_reason_min_length} characters.",
+        )
+    if len(reason) > 500 or len(ticket) > 100:
+        raise InvalidInput.single(ImpersonationErrorCode.TOO_LONG, "reason", "Too long.")
+    if user is None:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.USER_NOT_FOUND, "portalUserId", "No such user."
+        )
+    if user.suspended_at is not None:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.USER_SUSPENDED, "portalUserId", "The user is suspended."
+        )
+    if user.contact_id is None:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.USER_NOT_LINKED, "portalUserId", "The user has no contact."
+        )
+    if user.activated_at is None:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.USER_NOT_ACTIVE, "portalUserId", "The user is not activated."
+        )
+    now = session_now(session)
+    row = Impersonation(
+        id=uuid.uuid4(),
+        staff_user_id=staff.id,
+        staff_name=staff.display_name or staff.email,
+        portal_user_id=user.id,
+        contact_id=user.contact_id,
+        reason=reason,
+        ticket_reference=ticket,
+        mode=mode.value,
+        token_jti="",
+        token_expires_at=now + timedelta(seconds=settings.impersonation_token_seconds),
+    )
+    token, jti = runtime.tokens.issue(TokenPurpose.IMPERSONATION, row.id)
+    row.token_jti = jti
+    session.add(row)
+    await session.flush()
+    await audit.record(
+        session, staff_actor(staff, ip_address), "impersonation.start",
+        subject_type="PortalUser", subject_id=user.id, contact_id=user.contact_id,
+        changes={
+            "impersonation_id": str(row.id), "reason": reason, "ticket": ticket, "mode": mode.value,
+        },
+    )  # fmt: skip
+    return row, token, frontend_link(settings, SUPPORT_LOGIN_PATH, token=token)
+
+
+async def redeem(
+    session: AsyncSession,
+    runtime: Runtime,
+    token: str,
+    *,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> tuple[Impersonation, PortalUser, StartedSession[PortalSession]]:
+    """Open the impersonated customer session (once, within the token's 2 minutes)."""
+    settings = runtime.settings
+    claims = read_token(
+        runtime,
+        token,
+        TokenPurpose.IMPERSONATION,
+        timedelta(seconds=settings.impersonation_token_seconds),
+    )
+    row = await session.get(Impersonation, claims.subject, with_for_update=True)
+    if row is None or row.token_jti != claims.jti:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
+        )
+    await spend_token(session, claims)
+    if row.started_at is not None or row.ended_at is not None:
+        raise InvalidInput.single(ImpersonationErrorCode.TOKEN_USED, "token", "The link was used.")
+    user = await session.get(PortalUser, row.portal_user_id) if row.portal_user_id else None
+    if user is None or user.suspended_at is not None or user.contact_id is None:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
+        )
+    now = session_now(session)
+    lifetime = timedelta(minutes=settings.impersonation_max_minutes)
+    row.started_at, row.expires_at = now, now + lifetime
+    # A hard maximum: the session cannot outlive the impersonation, idle or not.
+    started = await start_session(
+        session, CUSTOMER_SESSIONS, user.id, SessionPolicy(lifetime, lifetime),
+        ip_address=ip_address, user_agent=user_agent, impersonation_id=row.id,
+    )  # fmt: skip
+    actor = Actor(ActorType.STAFF, row.staff_user_id, row.staff_name, ip_address)
+    await add_history_entry(
+        session, user.contact_id, actor, source="support",
+        description="Viewed by support", visible_to_customer=True,
+    )  # fmt: skip
+    await audit.record(
+        session, actor, "impersonation.session_started", subject_type="PortalUser",
+        subject_id=user.id, contact_id=user.contact_id,
+        changes={
+            "impersonation_id": str(row.id), "reason": row.reason, "ticket": row.ticket_reference,
+        },
+    )  # fmt: skip
+    if settings.impersonation_notify_customer:
+        contact = await session.get(Contact, user.contact_id)
+        await enqueue_email(
+            session,
+            template="impersonation_notice",
+            to=user.email,
+            language=user.language,
+            formality=contact.formality if contact else "formal",
+            context={
+                "first_name": contact.first_name if contact else user.first_name,
+                "last_name": contact.last_name if contact else user.last_name,
+                "salutation": contact.salutation if contact else "",
+                "title": contact.title if contact else "",
+                "staff_name": row.staff_name,
+                "started_at": now.isoformat(),
+            },
+            contact_id=user.contact_id,
+        )
+    return row, user, started
+
+
+async def end(session: AsyncSession, row: Impersonation, reason: str, actor: Actor) -> None:
+    """End the impersonation and its session at once (``ENDED`` or ``REVOKED``)."""
+    if row.ended_at is not None:
+        raise InvalidInput.single(ImpersonationErrorCode.ALREADY_ENDED, "id", "Already ended.")
+    now = session_now(session)
+    row.ended_at, row.end_reason = now, reason
+    await session.execute(
+        update(PortalSession)
+        .where(PortalSession.impersonation_id == row.id, PortalSession.revoked_at.is_(None))
+        .values(revoked_at=now, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    await audit.record(
+        session, actor, f"impersonation.{reason.lower()}", subject_type="PortalUser",
+        subject_id=row.portal_user_id, contact_id=row.contact_id,
+        changes={"impersonation_id": str(row.id), "staff": row.staff_name},
+    )  # fmt: skip
+
+
+async def record_mutation(session: AsyncSession, row: Impersonation, mutation: str) -> None:
+    """Audit a mutation performed inside an impersonated session, with both identities."""
+    await audit.record(
+        session, Actor(ActorType.STAFF, row.staff_user_id, row.staff_name),
+        "impersonation.mutation", subject_type="PortalUser", subject_id=row.portal_user_id,
+        contact_id=row.contact_id,
+        changes={"impersonation_id": str(row.id), "mutation": mutation, "reason": row.reason},
+    )  # fmt: skip

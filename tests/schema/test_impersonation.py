@@ -1,0 +1,217 @@
+"""Support impersonation across both APIs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from portal.clock import FrozenClock
+from portal.models import AuditEntry, OutboxMessage, PortalUser
+from portal.runtime import Runtime
+from schema.common.ids import to_global_id
+from tests.conftest import GraphQLClient
+from tests.factories import CUSTOMER_PASSWORD, log_in_staff, make_customer
+
+START = """
+mutation S($u: ID!, $reason: String!, $mode: ImpersonationMode!) {
+  startImpersonation(portalUserId: $u, reason: $reason, ticketReference: "T-1234", mode: $mode) {
+    loginUrl token impersonation { id state staffName } errors { code field }
+  }
+}
+"""
+REDEEM = """
+mutation R($t: String!) {
+  startImpersonatedSession(token: $t) { token viewer { email } errors { code field } }
+}
+"""
+BANNER = "{ viewer { email lastLoginAt impersonation { staffName reason mode startedAt expiresAt } contact { history { description } } } }"
+UPDATE = 'mutation { updateMyProfile(input: {city: "Bonn"}) { contact { city } errors { code } } }'
+REASON = "Customer cannot find their invoice (call)"
+
+
+def code(body: dict[str, Any]) -> str:
+    return str(body["errors"][0]["extensions"]["code"])
+
+
+async def start(
+    admin_api: GraphQLClient, user: PortalUser, mode: str = "READ_ONLY", reason: str = REASON
+) -> dict[str, Any]:
+    data = await admin_api.data(
+        START, {"u": to_global_id("PortalUser", user.id), "reason": reason, "mode": mode}
+    )
+    result: dict[str, Any] = data["startImpersonation"]
+    return result
+
+
+async def enter(portal_api: GraphQLClient, token: str) -> dict[str, Any]:
+    data = await portal_api.data(REDEEM, {"t": token})
+    result: dict[str, Any] = data["startImpersonatedSession"]
+    if result["token"]:
+        portal_api.token = result["token"]
+    return result
+
+
+async def test_permissions_and_reason_are_required(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    user, _ = await make_customer(runtime)
+    variables = {"u": to_global_id("PortalUser", user.id), "reason": REASON, "mode": "READ_ONLY"}
+    assert code(await admin_api(START, variables)) == "UNAUTHENTICATED"
+    await log_in_staff(admin_api, runtime, "support@example.com", role="support")
+    assert code(await admin_api(START, {**variables, "mode": "FULL"})) == "FORBIDDEN"
+    short = await start(admin_api, user, reason="because")
+    assert short["errors"] == [{"code": "REASON_TOO_SHORT", "field": "reason"}]
+    assert (
+        code(await admin_api('mutation { revokeImpersonation(id: "x") { errors { code } } }'))
+        == "FORBIDDEN"
+    )
+
+
+async def test_suspended_and_unlinked_users_cannot_be_impersonated(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    pending, _ = await make_customer(runtime, "pending@example.de", linked=False)
+    suspended, _ = await make_customer(runtime, "gesperrt@example.de")
+    async with runtime.database.transaction() as session:
+        await session.execute(
+            update(PortalUser)
+            .where(PortalUser.id == suspended.id)
+            .values(suspended_at=runtime.settings.clock())
+        )
+    assert (await start(admin_api, pending))["errors"][0]["code"] == "USER_NOT_LINKED"
+    assert (await start(admin_api, suspended))["errors"][0]["code"] == "USER_SUSPENDED"
+
+
+async def test_read_only_session_sees_everything_and_changes_nothing(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    user, _ = await make_customer(runtime)
+    await log_in_staff(admin_api, runtime)
+    started = await start(admin_api, user)
+    assert started["errors"] == []
+    assert started["loginUrl"].startswith("https://portal.example.test/support-login?token=")
+    assert started["impersonation"]["state"] == "PENDING"
+    entered = await enter(portal_api, started["token"])
+    assert entered["viewer"] == {"email": "kunde@example.de"}
+    viewer = (await portal_api.data(BANNER))["viewer"]
+    assert viewer["lastLoginAt"] is None  # the customer's last login is untouched
+    banner = viewer["impersonation"]
+    assert (banner["staffName"], banner["reason"], banner["mode"]) == ("admin", REASON, "READ_ONLY")
+    assert viewer["contact"]["history"] == [{"description": "Viewed by support"}]
+    assert code(await portal_api(UPDATE)) == "IMPERSONATION_READ_ONLY"
+    for document in (
+        'mutation { changePassword(currentPassword: "x", newPassword: "Neues-Passwort-99") { ok } }',
+        'mutation { requestEmailChange(newEmail: "x@example.de", password: "x") { errors { code } } }',
+        'mutation { deleteMyAccount(password: "x") { deleted } }',
+        "mutation { logOutEverywhere { ok } }",
+    ):
+        assert code(await portal_api(document)) == "FORBIDDEN_WHILE_IMPERSONATING", document
+    async with runtime.database.transaction() as session:
+        stored = await session.get(PortalUser, user.id)
+        notice = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.template == "impersonation_notice")
+        )
+    assert stored is not None and stored.last_login_at is None
+    assert notice is not None and notice.context["staff_name"] == "admin"
+
+
+async def test_full_mode_allows_ordinary_changes_audited_with_both_identities(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    user, contact = await make_customer(runtime)
+    await log_in_staff(admin_api, runtime)
+    await enter(portal_api, (await start(admin_api, user, mode="FULL"))["token"])
+    assert (await portal_api.data(UPDATE))["updateMyProfile"]["contact"]["city"] == "Bonn"
+    assert (
+        code(await portal_api('mutation { deleteMyAccount(password: "x") { deleted } }'))
+        == "FORBIDDEN_WHILE_IMPERSONATING"
+    )
+    await portal_api.data("mutation { endImpersonation { ok } }")
+    async with runtime.database.transaction() as session:
+        entries = list(
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action.like("impersonation.%"))
+                .order_by(AuditEntry.occurred_at, AuditEntry.action)
+            )
+        )
+    actions = {e.action: e for e in entries}
+    assert set(actions) == {
+        "impersonation.start",
+        "impersonation.session_started",
+        "impersonation.mutation",
+        "impersonation.ended",
+    }
+    mutation = actions["impersonation.mutation"]
+    assert (mutation.actor_type, mutation.actor_name, mutation.subject_id) == (
+        "staff",
+        "admin",
+        user.id,
+    )
+    assert mutation.changes["mutation"] == "updateMyProfile"
+    assert actions["impersonation.start"].changes["ticket"] == "T-1234"
+    assert contact is not None and mutation.contact_id == contact.id
+    assert code(await portal_api("{ viewer { email } }")) == "UNAUTHENTICATED"
+
+
+async def test_token_is_single_use_bound_and_expires_in_two_minutes(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    anna, _ = await make_customer(runtime, "anna@example.de")
+    await make_customer(runtime, "bernd@example.de")
+    await log_in_staff(admin_api, runtime)
+    token = (await start(admin_api, anna))["token"]
+    assert (await enter(portal_api, token))["viewer"] == {"email": "anna@example.de"}
+    portal_api.token = None
+    portal_api.http.cookies.clear()  # a browser inside a support session could not do this
+    again = await enter(portal_api, token)
+    assert again["errors"][0]["code"] == "TOKEN_USED"
+    # Tampering with the subject breaks the signature: a token for Anna never opens Bernd.
+    forged = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
+    assert (await enter(portal_api, forged))["errors"][0]["code"] == "INVALID_TOKEN"
+    late = (await start(admin_api, anna))["token"]
+    clock.advance(timedelta(seconds=121))
+    assert (await enter(portal_api, late))["errors"][0]["code"] == "TOKEN_EXPIRED"
+    # A password-reset token is no impersonation token, whoever signed it.
+    from identity.signed_tokens import TokenPurpose
+
+    other, _ = runtime.tokens.issue(TokenPurpose.PASSWORD_RESET, anna.id)
+    assert (await enter(portal_api, other))["errors"][0]["code"] == "INVALID_TOKEN"
+
+
+async def test_hard_maximum_and_revocation(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    user, _ = await make_customer(runtime)
+    await log_in_staff(admin_api, runtime)
+    await enter(portal_api, (await start(admin_api, user))["token"])
+    clock.advance(timedelta(minutes=29))
+    assert (await portal_api.data("{ viewer { email } }"))["viewer"]
+    clock.advance(timedelta(minutes=2))
+    assert code(await portal_api("{ viewer { email } }")) == "UNAUTHENTICATED"
+
+    from tests.factories import relog_in_staff
+
+    await relog_in_staff(admin_api)
+    second = await start(admin_api, user)
+    await enter(portal_api, second["token"])
+    assert (await portal_api.data("{ viewer { email } }"))["viewer"]
+    revoked = await admin_api.data(
+        "mutation R($id: ID!) { revokeImpersonation(id: $id) { impersonation { state } errors { code } } }",
+        {"id": second["impersonation"]["id"]},
+    )
+    assert revoked["revokeImpersonation"]["impersonation"]["state"] == "REVOKED"
+    assert code(await portal_api("{ viewer { email } }")) == "UNAUTHENTICATED"
+    listed = await admin_api.data("{ impersonationSessions { state reason } }")
+    assert [s["state"] for s in listed["impersonationSessions"]] == ["REVOKED", "EXPIRED"]
+    # The customer's own login is unaffected by all of this.
+    portal_api.token = None
+    portal_api.http.cookies.clear()
+    login = await portal_api.data(
+        'mutation L($p: String!) { logIn(email: "kunde@example.de", password: $p) { token } }',
+        {"p": CUSTOMER_PASSWORD},
+    )
+    assert login["logIn"]["token"]
