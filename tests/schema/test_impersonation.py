@@ -215,3 +215,22 @@ async def test_hard_maximum_and_revocation(
         {"p": CUSTOMER_PASSWORD},
     )
     assert login["logIn"]["token"]
+
+
+def test_every_customer_mutation_is_guarded_against_impersonation() -> None:
+    """Read-only support sessions refuse every mutation: each mutation field of the customer
+    API carries WritesAllowed or NotImpersonating, except the two that end a session."""
+    from schema.common.permissions import NotImpersonating, WritesAllowed
+    from schema.portal.schema import Mutation
+
+    allowed_in_read_only = {"log_out", "end_impersonation"}
+    unguarded = []
+    for field in Mutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        guards = {type(p) for p in field.permission_classes or []} | set(
+            field.permission_classes or []
+        )
+        if field.python_name in allowed_in_read_only:
+            continue
+        if not guards & {WritesAllowed, NotImpersonating}:
+            unguarded.append(field.python_name)
+    assert unguarded == []

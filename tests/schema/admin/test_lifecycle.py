@@ -199,6 +199,46 @@ async def test_invitation_links_are_single_use_hashed_and_expire_after_30_days(
     assert refused["errors"] == [{"code": "ALREADY_ACTIVE"}]
 
 
+async def test_resend_revoke_and_preview(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, salutation="Herr", lastName="Vorschau", email="v@example.de")
+    preview = await admin_api.data(
+        "query P($c: ID!) { previewInvitation(contactId: $c) { subject text toAddress } }",
+        {"c": contact["id"]},
+    )
+    assert preview["previewInvitation"]["subject"] == "Ihre Einladung zu Customer Portal"
+    assert preview["previewInvitation"]["text"].startswith("Sehr geehrter Herr Vorschau,")
+    first = await data(admin_api, INVITE, c=contact["id"], send=False)
+    resent = await data(
+        admin_api,
+        "mutation R($i: ID!) { resendInvitation(invitationId: $i) { setupUrl errors { code } } }",
+        i=first["invitation"]["id"],
+    )
+    assert (await data(portal_api, ACCEPT, t=setup_token(first["setupUrl"]), p=PASSWORD))["errors"][
+        0
+    ]["code"] == "INVALID_TOKEN"
+    pending = await admin_api.data("{ invitations(status: PENDING) { id } }")
+    (latest,) = pending["invitations"]
+    revoked = await data(
+        admin_api,
+        "mutation X($i: ID!) { revokeInvitation(invitationId: $i) { ok errors { code } } }",
+        i=latest["id"],
+    )
+    assert revoked == {"ok": True, "errors": []}
+    assert (await data(portal_api, ACCEPT, t=setup_token(resent["setupUrl"]), p=PASSWORD))[
+        "errors"
+    ][0]["code"] == "INVALID_TOKEN"
+    async with runtime.database.transaction() as session:
+        mails = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.template == "invitation")
+        )
+    assert mails == 1  # only the resend was emailed
+
+
 async def test_suspension_voids_open_invitations(
     admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
 ) -> None:
