@@ -12,6 +12,7 @@ from portal.models import Contact
 from portal.services.contacts import ContactErrorCode, consent
 from portal.services.contacts.directory import list_directory
 from schema.common.context import RequestContext
+from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
 from schema.common.node import Node

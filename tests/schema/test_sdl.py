@@ -24,3 +24,15 @@ def test_customer_api_exposes_no_staff_field() -> None:
     for field in ("staffLogIn", "createContact", "contacts(", " me:"):
         assert field in files["admin.graphql"]
         assert field not in files["portal.graphql"]
+
+
+@pytest.mark.parametrize("module", ["schema.portal.schema", "schema.admin.schema"])
+def test_each_schema_builds_on_its_own(module: str) -> None:
+    """Import order must not matter: each API's schema builds in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

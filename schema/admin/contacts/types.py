@@ -15,13 +15,11 @@ from portal.services.contacts import ContactErrorCode, ContactOrderField, Contac
 from portal.services.contacts.reachability import is_reachable
 from portal.services.contacts.status import PortalStatus, status_of
 from schema.common.context import RequestContext
+from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
 from schema.common.node import Node
 
-ContactErrorCodeEnum = strawberry.enum(
-    ContactErrorCode, name="ContactErrorCode", description="Why a contact change was refused."
-)
 PortalStatusEnum = strawberry.enum(
     PortalStatus,
     name="PortalStatus",

@@ -1,0 +1,15 @@
+"""Domain enums both APIs expose, registered with Strawberry once.
+
+Registering one Python enum in two places makes two GraphQL definitions of the same name, so an
+enum that both the customer and the staff API use is registered here and only here.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from portal.services.contacts import ContactErrorCode
+
+ContactErrorCodeEnum = strawberry.enum(
+    ContactErrorCode, name="ContactErrorCode", description="Why a contact change was refused."
+)
