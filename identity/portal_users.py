@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.invitations import revoke_pending
@@ -23,11 +22,12 @@ from portal.errors import InvalidInput
 from portal.models import Contact, MatchingFlow, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_email
-from portal.pagination import Page, check_page_size, decode_cursor
+from portal.pagination import Page
 from portal.runtime import Runtime
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.history import add_history_entry
+from portal.services.timeline import newest_first
 
 
 class PortalUserErrorCode(StrEnum):
@@ -80,42 +80,8 @@ async def list_portal_users(
     session: AsyncSession, f: PortalUserFilter, *, first: int | None, after: str | None
 ) -> Page[PortalUser]:
     """Newest first; keyset on (created_at, id)."""
-    limit = check_page_size(first)
-    conditions = _conditions(f)
-    query = select(PortalUser).where(*conditions)
-    if after is not None:
-        created_iso, last_id = decode_cursor(after, 2)
-        try:
-            created = datetime.fromisoformat(str(created_iso))
-            last_uuid = uuid.UUID(str(last_id))
-        except ValueError:
-            raise InvalidInput.single(
-                "INVALID_CURSOR", "after", "The cursor is not valid."
-            ) from None
-        query = query.where(
-            or_(
-                PortalUser.created_at < created,
-                and_(PortalUser.created_at == created, PortalUser.id < last_uuid),
-            )
-        )
-    rows = (
-        await session.scalars(
-            query.order_by(PortalUser.created_at.desc(), PortalUser.id.desc()).limit(limit + 1)
-        )
-    ).all()
-
-    async def count_total() -> int:
-        total = await session.scalar(
-            select(func.count()).select_from(PortalUser).where(*conditions)
-        )
-        return int(total or 0)
-
-    return Page.from_rows(
-        rows,
-        limit,
-        lambda u: (u.created_at.isoformat(), str(u.id)),
-        after_given=after is not None,
-        count_total=count_total,
+    return await newest_first(
+        session, PortalUser, _conditions(f), first=first, after=after, time_column="created_at"
     )
 
 

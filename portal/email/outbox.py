@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.email.catalog import MESSAGES
 from portal.errors import InvalidInput
 from portal.models.base import session_now
 from portal.models.outbox import OutboxMessage
-from portal.pagination import Page, check_page_size, decode_cursor
+from portal.pagination import Page
+from portal.services.timeline import newest_first
 
 
 class OutboxStatus(StrEnum):
@@ -73,44 +72,9 @@ async def list_outbox(
     session: AsyncSession, *, status: str | None, first: int | None, after: str | None
 ) -> Page[OutboxMessage]:
     """Outbox messages, newest first (keyset on created_at, id)."""
-    limit = check_page_size(first)
     conditions = [OutboxMessage.status == status] if status else []
-    query = select(OutboxMessage).where(*conditions)
-    if after is not None:
-        created_iso, last_id = decode_cursor(after, 2)
-        try:
-            created = datetime.fromisoformat(str(created_iso))
-            last_uuid = uuid.UUID(str(last_id))
-        except ValueError:
-            raise InvalidInput.single(
-                "INVALID_CURSOR", "after", "The cursor is not valid."
-            ) from None
-        query = query.where(
-            or_(
-                OutboxMessage.created_at < created,
-                and_(OutboxMessage.created_at == created, OutboxMessage.id < last_uuid),
-            )
-        )
-    rows = (
-        await session.scalars(
-            query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(
-                limit + 1
-            )
-        )
-    ).all()
-
-    async def count_total() -> int:
-        total = await session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(*conditions)
-        )
-        return int(total or 0)
-
-    return Page.from_rows(
-        rows,
-        limit,
-        lambda m: (m.created_at.isoformat(), str(m.id)),
-        after_given=after is not None,
-        count_total=count_total,
+    return await newest_first(
+        session, OutboxMessage, conditions, first=first, after=after, time_column="created_at"
     )
 
 

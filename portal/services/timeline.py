@@ -1,4 +1,4 @@
-"""Newest-first keyset pages of dated records (history, audit log)."""
+"""Newest-first keyset pages of dated records (history, audit log, portal users, outbox)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import InvalidInput
-from portal.models import AuditEntry, ContactHistoryEntry
+from portal.models import AuditEntry, ContactHistoryEntry, OutboxMessage, PortalUser
 from portal.pagination import Page, check_page_size, decode_cursor
 
-Dated = TypeVar("Dated", AuditEntry, ContactHistoryEntry)
+Dated = TypeVar("Dated", AuditEntry, ContactHistoryEntry, OutboxMessage, PortalUser)
 
 
 async def newest_first(
@@ -24,9 +24,11 @@ async def newest_first(
     *,
     first: int | None,
     after: str | None,
+    time_column: str = "occurred_at",
 ) -> Page[Dated]:
-    """One page ordered by (occurred_at, id) descending."""
+    """One page ordered by (``time_column``, id) descending."""
     limit = check_page_size(first)
+    moment_column: Any = getattr(model, time_column)
     query = select(model).where(*conditions)
     if after:
         moment, last = decode_cursor(after, 2)
@@ -37,9 +39,9 @@ async def newest_first(
                 "INVALID_CURSOR", "after", "The cursor is not valid."
             ) from None
         query = query.where(
-            or_(model.occurred_at < when, and_(model.occurred_at == when, model.id < last_id))
+            or_(moment_column < when, and_(moment_column == when, model.id < last_id))
         )
-    ordered = query.order_by(model.occurred_at.desc(), model.id.desc()).limit(limit + 1)
+    ordered = query.order_by(moment_column.desc(), model.id.desc()).limit(limit + 1)
     rows = (await session.scalars(ordered)).all()
 
     async def count_total() -> int:
@@ -47,6 +49,6 @@ async def newest_first(
         return int(total or 0)
 
     def key(row: Any) -> tuple[str, str]:
-        return (row.occurred_at.isoformat(), str(row.id))
+        return (getattr(row, time_column).isoformat(), str(row.id))
 
     return Page.from_rows(rows, limit, key, after_given=after is not None, count_total=count_total)

@@ -17,6 +17,7 @@ from schema.admin.contacts.types import (
     QuickInfo,
     ReachabilityWindow,
     ReachabilityWindowInput,
+    given_fields,
 )
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic
@@ -65,22 +66,7 @@ class MyContact:
     @strawberry.field(description="Registered at, last visit, revenue.")
     async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo | None:
         facts = await info.context.loaders.quick_info_by_contact.load(self.row.id)
-        if facts is None:
-            return None
-        return QuickInfo(
-            registered_at=facts.registered_at,
-            last_visit_at=facts.last_visit_at,
-            history_count=facts.history_count,
-            last_revenue=Money(
-                amount=facts.last_revenue.amount, currency=facts.last_revenue.currency
-            )
-            if facts.last_revenue
-            else None,
-            last_revenue_at=facts.last_revenue_at,
-            total_revenue=[
-                Money(amount=r.amount, currency=r.currency) for r in facts.total_revenue
-            ],
-        )
+        return QuickInfo.from_facts(facts) if facts else None
 
     @strawberry.field(description="History entries meant for the customer, newest first.")
     async def history(
@@ -215,10 +201,7 @@ class UpdateMyProfileInput:
     reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
 
     def given(self) -> dict[str, Any]:
-        fields = {k: v for k, v in vars(self).items() if v is not strawberry.UNSET}
-        if fields.get("reachability") is not None:
-            fields["reachability"] = [w.to_dict() for w in fields["reachability"]]
-        return fields
+        return given_fields(self)
 
 
 @strawberry.type(description="Result of updateMyProfile.")

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from portal.models import Contact as ContactRow
 from portal.models import ContactGroup, ContactHistoryEntry, Tag
 from portal.services.contacts import ContactErrorCode, ContactOrderField, ContactSource, OptInState
+from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
 from portal.services.contacts.status import PortalStatus, status_of
 from schema.common.context import RequestContext
@@ -121,6 +122,20 @@ class QuickInfo:
     last_revenue_at: datetime | None
     total_revenue: list[Money] = strawberry.field(description="Sum per currency.")
 
+    @classmethod
+    def from_facts(cls, facts: QuickInfoFacts) -> QuickInfo:
+        last = facts.last_revenue
+        return cls(
+            registered_at=facts.registered_at,
+            last_visit_at=facts.last_visit_at,
+            history_count=facts.history_count,
+            last_revenue=Money(amount=last.amount, currency=last.currency) if last else None,
+            last_revenue_at=facts.last_revenue_at,
+            total_revenue=[
+                Money(amount=r.amount, currency=r.currency) for r in facts.total_revenue
+            ],
+        )
+
 
 @strawberry.type(description="The contact's id in another system.")
 class ExternalReferenceType:
@@ -227,20 +242,7 @@ class ContactNode(Node):
                 registered_at=self.registered_at, last_visit_at=None, history_count=0,
                 last_revenue=None, last_revenue_at=None, total_revenue=[],
             )  # fmt: skip
-        return QuickInfo(
-            registered_at=facts.registered_at,
-            last_visit_at=facts.last_visit_at,
-            history_count=facts.history_count,
-            last_revenue=Money(
-                amount=facts.last_revenue.amount, currency=facts.last_revenue.currency
-            )
-            if facts.last_revenue
-            else None,
-            last_revenue_at=facts.last_revenue_at,
-            total_revenue=[
-                Money(amount=r.amount, currency=r.currency) for r in facts.total_revenue
-            ],
-        )
+        return QuickInfo.from_facts(facts)
 
     @classmethod
     def from_row(cls, row: ContactRow) -> ContactNode:
@@ -289,7 +291,7 @@ class ContactNode(Node):
         )
 
 
-def _given(obj: object) -> dict[str, Any]:
+def given_fields(obj: object) -> dict[str, Any]:
     """The fields the client actually sent (UNSET ones are left out)."""
     result: dict[str, Any] = {}
     for name, value in vars(obj).items():
@@ -329,7 +331,7 @@ class ContactFieldsInput:
     directory_visible: bool | None = strawberry.UNSET
 
     def given(self) -> dict[str, Any]:
-        return _given(self)
+        return given_fields(self)
 
 
 @strawberry.input(description="A new contact.")
@@ -343,7 +345,7 @@ class UpdateContactInput(ContactFieldsInput):
     version: int
 
     def given(self) -> dict[str, Any]:
-        fields = _given(self)
+        fields = given_fields(self)
         fields.pop("id")
         fields.pop("version")
         return fields
