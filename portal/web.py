@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from graphql import GraphQLError
@@ -61,11 +62,26 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        for error in result.errors or ():
-            if is_unexpected(error):
-                request.state.failed = True
-                logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
-        return await super().process_result(request, result)
+        response = await super().process_result(request, result)
+        formatted_errors: list[dict[str, Any]] = list(response.get("errors") or [])  # type: ignore[arg-type]
+        for index, error in enumerate(result.errors or ()):
+            if not is_unexpected(error):
+                continue
+            request.state.failed = True
+            incident = uuid.uuid4().hex[:16]
+            logger.error(
+                "unexpected error %s in %s", incident, error.path, exc_info=error.original_error
+            )
+            if self.runtime.settings.is_production and index < len(formatted_errors):
+                # No stack traces, SQL or paths for clients: the id finds the log line.
+                formatted_errors[index] = {
+                    "message": "Internal server error.",
+                    "path": formatted_errors[index].get("path"),
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "incident": incident},
+                }
+        if formatted_errors:
+            response["errors"] = list[object](formatted_errors)
+        return response
 
     async def run(  # type: ignore[override]
         self,

@@ -1,0 +1,75 @@
+"""The request boundary: one transaction per request, rolled back on unexpected errors, and
+errors masked in production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from portal.app import create_app
+from portal.models import Contact
+from portal.runtime import Runtime
+from portal.services import contacts
+from tests.conftest import GraphQLClient
+from tests.factories import log_in_staff
+
+TWO_MUTATIONS = """
+mutation {
+  first: createContact(input: {lastName: "Erster"}) { contact { id } errors { code } }
+  second: setExternalReference(contactId: "x", sourceSystem: "POS", externalId: "1") { errors { code } }
+}
+"""
+
+
+async def _contacts(runtime: Runtime) -> int:
+    async with runtime.database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(Contact)) or 0)
+
+
+async def test_an_unexpected_error_rolls_back_the_whole_request(
+    admin_api: GraphQLClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await log_in_staff(admin_api, runtime)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("SELECT secret FROM somewhere")
+
+    monkeypatch.setattr(contacts, "require_contact", broken)
+    body = await admin_api(TWO_MUTATIONS)
+    # The first mutation ran, the second failed unexpectedly: nothing of the request is kept.
+    assert "SELECT secret" in body["errors"][0]["message"]  # (not masked outside production)
+    assert await _contacts(runtime) == 0
+    monkeypatch.undo()
+    await admin_api.data(
+        'mutation { createContact(input: {lastName: "Danach"}) { errors { code } } }'
+    )
+    assert await _contacts(runtime) == 1
+
+
+async def test_production_masks_unexpected_errors_with_an_incident_id(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = Runtime.build(settings.with_changes(env="production"))
+    app = create_app(runtime=runtime)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://t"
+        ) as http:
+            api = GraphQLClient(http, "/admin/graphql")
+            await log_in_staff(api, runtime)
+
+            async def broken(*args: Any, **kwargs: Any) -> Any:
+                raise RuntimeError("password=hunter2 at /srv/portal/db.py")
+
+            monkeypatch.setattr(contacts, "list_contacts", broken)
+            body = await api("{ contacts { totalCount } }")
+    finally:
+        await runtime.close()
+    (error,) = body["errors"]
+    assert error["message"] == "Internal server error."
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert len(error["extensions"]["incident"]) == 16
+    assert "hunter2" not in str(body)
