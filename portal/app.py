@@ -12,7 +12,7 @@ from starlette.routing import Route
 from portal.config import Settings
 from portal.email.delivery import run_worker
 from portal.runtime import Runtime
-from portal.web import UnitOfWorkGraphQL, health_routes
+from portal.web import UnitOfWorkGraphQL, download_route, health_routes
 from schema.admin.schema import admin_schema
 from schema.portal.schema import portal_schema
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         routes=[
             Route("/graphql", customer_api, methods=["GET", "POST"]),
             Route("/admin/graphql", staff_api, methods=["GET", "POST"]),
+            Route("/admin/exports/download", download_route(runtime), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

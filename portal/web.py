@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
@@ -109,6 +109,44 @@ async def _finish(request: Request, *, commit: bool) -> None:
             await session.rollback()
     finally:
         await session.close()
+
+
+def download_route(runtime: Runtime) -> Any:
+    async def download(request: Request) -> Response:
+        """Stream an export behind a short-lived signed link (no cookie needed, no caching)."""
+        from identity.signed_tokens import TokenInvalid
+        from portal.services.exports import open_download
+
+        session = runtime.database.new_session()
+        try:
+            job, chunks = await open_download(
+                session, runtime.tokens, request.query_params.get("token", "")
+            )
+            await session.commit()
+        except TokenInvalid:
+            await session.close()
+            return JSONResponse({"error": "invalid or expired link"}, status_code=404)
+
+        async def body() -> Any:
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            finally:
+                await session.rollback()
+                await session.close()
+
+        name = f"{job.kind}-{job.created_at:%Y%m%d-%H%M}.csv"
+        return StreamingResponse(
+            body(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    return download
 
 
 def health_routes(runtime: Runtime) -> tuple[Any, Any]:

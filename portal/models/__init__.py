@@ -17,6 +17,7 @@ from portal.models.contact import (
     Tag,
 )
 from portal.models.email_template import EmailTemplateOverride
+from portal.models.export import ExportJob
 from portal.models.impersonation import Impersonation
 from portal.models.outbox import OutboxMessage
 from portal.models.portal_user import (
@@ -40,6 +41,7 @@ __all__ = [
     "ContactHistoryEntry",
     "ContactTag",
     "EmailTemplateOverride",
+    "ExportJob",
     "ExternalReference",
     "IdCounter",
     "Impersonation",

@@ -10,6 +10,7 @@ from schema.admin.contacts.newsletter import NewsletterMutation
 from schema.admin.contacts.queries import ContactQuery
 from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.email import EmailMutation, EmailQuery
+from schema.admin.exports import ExportMutation
 from schema.admin.impersonation import ImpersonationMutation, ImpersonationQuery
 from schema.admin.invitations import InvitationMutation, InvitationQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
@@ -46,6 +47,7 @@ Mutation = merge_types(
         ResourceMutation,
         InvitationMutation,
         ImpersonationMutation,
+        ExportMutation,
     ),
 )
 

@@ -1,0 +1,84 @@
+"""CSV exports in the staff API: each returns a short-lived download link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import strawberry
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from portal.services.csv_export import CsvDialect
+from portal.services.exports import ExportErrorCode, ExportKind, request_export
+from schema.admin.contacts.queries import ContactFilterInput
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic, ErrorFields
+from schema.common.permissions import HasPermission
+
+ExportErrorCodeEnum = strawberry.enum(ExportErrorCode, name="ExportErrorCode")
+
+
+@strawberry.type(description="A problem with an export request.")
+class ExportError(ErrorFields):
+    codes: ClassVar = ExportErrorCode
+    code: ExportErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.input(description="How the CSV is written.")
+class CsvOptionsInput:
+    delimiter: str = strawberry.field(default=",", description="',' or ';' (German Excel).")
+    language: str = strawberry.field(default="en", description="Header language: de or en.")
+    bom: bool = strawberry.field(default=True, description="UTF-8 byte order mark for Excel.")
+
+    def to_dialect(self) -> CsvDialect:
+        return CsvDialect(delimiter=self.delimiter, bom=self.bom, language=self.language)
+
+
+@strawberry.type(description="Result of an export request.")
+class ExportPayload:
+    download_url: str | None = strawberry.field(
+        default=None, description="Path on this API; GET it within 10 minutes (no login needed)."
+    )
+    expires_at: datetime | None = None
+    errors: list[ExportError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ExportMutation:
+    @strawberry.mutation(
+        description="Export contacts (with the contacts filters) as CSV: streamed, UTF-8 with "
+        "BOM by default, formula cells neutralised.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+        extensions=[Atomic()],
+    )
+    async def export_contacts(
+        self,
+        info: Info[RequestContext, None],
+        filter: ContactFilterInput | None = None,
+        options: CsvOptionsInput | None = None,
+    ) -> ExportPayload:
+        ctx = info.context
+        job, url = await request_export(
+            ctx.session, ctx.runtime.tokens, await ctx.staff_actor(), ExportKind.CONTACTS,
+            filter=(filter or ContactFilterInput()).to_filter(),
+            dialect=(options or CsvOptionsInput()).to_dialect(),
+        )  # fmt: skip
+        return ExportPayload(download_url=url, expires_at=job.expires_at)
+
+    @strawberry.mutation(
+        description="Export portal users as CSV (email, statuses, contact, created, last login).",
+        permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
+        extensions=[Atomic()],
+    )
+    async def export_portal_users(
+        self, info: Info[RequestContext, None], options: CsvOptionsInput | None = None
+    ) -> ExportPayload:
+        ctx = info.context
+        job, url = await request_export(
+            ctx.session, ctx.runtime.tokens, await ctx.staff_actor(), ExportKind.PORTAL_USERS,
+            dialect=(options or CsvOptionsInput()).to_dialect(),
+        )  # fmt: skip
+        return ExportPayload(download_url=url, expires_at=job.expires_at)
