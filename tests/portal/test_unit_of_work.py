@@ -50,16 +50,18 @@ async def test_an_unexpected_error_rolls_back_the_whole_request(
 
 
 async def test_production_masks_unexpected_errors_with_an_incident_id(
-    settings: Any, monkeypatch: pytest.MonkeyPatch
+    settings: Any, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = Runtime.build(settings.with_changes(env="production"))
-    app = create_app(runtime=runtime)
+    # The fixture's runtime cleans the shared database up afterwards; this one is production.
+    del runtime
+    production = Runtime.build(settings.with_changes(env="production"))
+    app = create_app(runtime=production)
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="https://t"
         ) as http:
             api = GraphQLClient(http, "/admin/graphql")
-            await log_in_staff(api, runtime)
+            await log_in_staff(api, production)
 
             async def broken(*args: Any, **kwargs: Any) -> Any:
                 raise RuntimeError("password=hunter2 at /srv/portal/db.py")
@@ -67,7 +69,7 @@ async def test_production_masks_unexpected_errors_with_an_incident_id(
             monkeypatch.setattr(contacts, "list_contacts", broken)
             body = await api("{ contacts { totalCount } }")
     finally:
-        await runtime.close()
+        await production.close()
     (error,) = body["errors"]
     assert error["message"] == "Internal server error."
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
