@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = Runtime.build(settings.with_development_secret())
     graphiql = runtime.settings.graphiql_enabled
     customer_api = UnitOfWorkGraphQL(portal_schema, runtime, graphiql=graphiql)
-    staff_api = UnitOfWorkGraphQL(admin_schema, runtime, graphiql=graphiql)
+    staff_api = UnitOfWorkGraphQL(admin_schema, runtime, graphiql=graphiql, uploads=True)
     healthz, readyz = health_routes(runtime)
 
     @asynccontextmanager

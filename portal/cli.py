@@ -26,10 +26,6 @@ def _settings() -> Settings:
     return settings.with_development_secret()
 
 
-def _run(factory: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(factory())  # type: ignore[arg-type]
-
-
 async def _with_runtime(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
     from portal.runtime import Runtime
 
@@ -221,6 +217,82 @@ def schema_export(directory: Path, check: bool) -> None:
         raise click.ClickException(f"stale SDL: {', '.join(stale)} (run: portal schema export)")
     if not stale:
         click.echo("SDL files are up to date")
+
+
+# -- contacts ------------------------------------------------------------------------------
+
+
+@main.group()
+def contacts() -> None:
+    """Contacts in bulk."""
+
+
+@contacts.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--match", type=click.Choice(["UUID", "CUSTOMER_NUMBER", "EMAIL"]), default="UUID")
+@click.option(
+    "--policy",
+    type=click.Choice(["REJECT_EVERYTHING", "REJECT_FAILED_ROWS"]),
+    default="REJECT_EVERYTHING",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report only.")
+def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
+    """Import or update contacts from a CSV FILE (as exported)."""
+    from portal.runtime import Runtime
+    from portal.services.actors import Actor, ActorType
+    from portal.services.csv_import import (
+        ImportErrorPolicy,
+        ImportMatch,
+        ImportOptions,
+        ImportReport,
+        import_contacts,
+    )
+
+    settings = _settings()
+    data = file.read_bytes()
+    total = max(0, data.count(b"\n") - 1)
+
+    async def work(runtime: Runtime) -> ImportReport:
+        session = runtime.database.new_session()
+        try:
+            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+                done = 0
+
+                def progress(rows: int) -> None:
+                    nonlocal done
+                    bar.update(rows - done)
+                    done = rows
+
+                report = await import_contacts(
+                    session,
+                    data,
+                    ImportOptions(
+                        dry_run=dry_run,
+                        error_policy=ImportErrorPolicy(policy),
+                        match=ImportMatch(match),
+                        phone_region=settings.default_phone_region,
+                    ),
+                    Actor(ActorType.IMPORT, name=f"CLI import {file.name}"),
+                    progress=progress,
+                    on_batch=session.commit,
+                )
+            await session.commit()
+            return report
+        finally:
+            await session.close()
+
+    report = asyncio.run(_with_runtime(settings, work))
+    for problem in report.problems[:200]:
+        click.echo(
+            f"line {problem.row}: {problem.column or '-'}: {problem.code}: {problem.message}"
+        )
+    click.echo(
+        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.failed} failed; "
+        + ("applied" if report.applied else "nothing written")
+    )
+    if report.failed and not report.applied:
+        raise SystemExit(1)
 
 
 # -- mail ----------------------------------------------------------------------------------

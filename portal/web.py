@@ -39,11 +39,14 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
     rolled back their own savepoint (see ``schema.common.errors.Atomic``).
     """
 
-    def __init__(self, schema: Schema, runtime: Runtime, *, graphiql: bool) -> None:
+    def __init__(
+        self, schema: Schema, runtime: Runtime, *, graphiql: bool, uploads: bool = False
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=True,
+            multipart_uploads_enabled=uploads,
         )
         self.runtime = runtime
 
@@ -89,6 +92,14 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         context: RequestContext | UnsetType = UNSET,
         root_value: Any = UNSET,
     ) -> Response:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/") and "authorization" not in request.headers:
+            # A browser sends multipart forms cross-site with cookies and no preflight (CSRF):
+            # uploads must carry a bearer token, which a foreign page cannot attach.
+            return JSONResponse(
+                {"errors": [{"message": "File uploads need an Authorization: Bearer token."}]},
+                status_code=403,
+            )
         try:
             response = await super().run(request, context, root_value)  # type: ignore[arg-type]
         except BaseException:

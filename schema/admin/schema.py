@@ -12,6 +12,7 @@ from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.email import EmailMutation, EmailQuery
 from schema.admin.exports import ExportMutation
 from schema.admin.impersonation import ImpersonationMutation, ImpersonationQuery
+from schema.admin.imports import ImportMutation
 from schema.admin.invitations import InvitationMutation, InvitationQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
 from schema.admin.portal_users.mutations import PortalUserMutation
@@ -48,6 +49,7 @@ Mutation = merge_types(
         InvitationMutation,
         ImpersonationMutation,
         ExportMutation,
+        ImportMutation,
     ),
 )
 

@@ -160,3 +160,24 @@ def test_mail_deliver_once(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert "sent 1, retrying 0, failed 0" in result.output
     assert "mail to kunde@example.de: Your password was changed" in result.output
     assert len(list((cli_env / "mail").glob("*.eml"))) == 1
+
+
+def test_contacts_import_with_progress_and_report(cli_env: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"])
+    good = cli_env / "kontakte.csv"
+    good.write_bytes(
+        "Nachname;E-Mail;Ort\r\nGroß;g@example.de;Köln\r\nKlein;k@example.de;Bonn\r\n".encode(
+            "cp1252"
+        )
+    )
+    result = runner.invoke(main, ["contacts", "import", str(good), "--match", "EMAIL"])
+    assert result.exit_code == 0, result.output
+    assert "2 rows: 2 created, 0 updated, 0 unchanged, 0 failed; applied" in result.output
+    assert _count(Contact) == 2
+    broken = cli_env / "kaputt.csv"
+    broken.write_text("Last name,Email\r\nNeu,kaputt\r\n", encoding="utf-8")
+    result = runner.invoke(main, ["contacts", "import", str(broken), "--match", "EMAIL"])
+    assert result.exit_code == 1
+    assert "line 2: Email: INVALID_EMAIL" in result.output
+    assert _count(Contact) == 2

@@ -1,0 +1,300 @@
+"""CSV import and update of contacts: reads exactly what the export writes.
+
+Empty cells and missing columns leave fields untouched, so export -> edit -> import changes only
+what was edited. Every row is checked and reported (file line, column, code, message); dry runs
+write nothing. ``REJECT_EVERYTHING`` applies all rows or none; ``REJECT_FAILED_ROWS`` keeps the
+good rows. Each row runs in its own savepoint, so a failing row never leaves half a contact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.errors import InvalidInput
+from portal.models import Contact
+from portal.normalization import normalize_email
+from portal.services.actors import Actor
+from portal.services.contacts.crud import create_contact, set_active, update_contact
+from portal.services.contacts.groups_tags import change_tags, groups_by_contact, tags_by_contact
+from portal.services.contacts.status import PortalStatus
+from portal.services.csv_columns import CONTACT_COLUMNS, Column, header_index, unneutralise
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+class ImportErrorPolicy(StrEnum):
+    REJECT_EVERYTHING = "REJECT_EVERYTHING"
+    REJECT_FAILED_ROWS = "REJECT_FAILED_ROWS"
+
+
+class ImportMatch(StrEnum):
+    UUID = "UUID"
+    CUSTOMER_NUMBER = "CUSTOMER_NUMBER"
+    EMAIL = "EMAIL"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ImportErrorPolicy.REJECT_EVERYTHING
+    match: ImportMatch = ImportMatch.UUID
+    phone_region: str = "DE"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # line of the file (the header is line 1)
+    column: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    applied: bool = False
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what German Excel writes)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max((";", ",", "\t"), key=header.count)
+
+
+class RowFailed(Exception):
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("row failed")
+        self.problems = problems
+
+
+def _problems(line: int, exc: InvalidInput, by_field: dict[str, Column]) -> list[RowProblem]:
+    result = []
+    for error in exc.errors:
+        snake = "".join("_" + c.lower() if c.isupper() else c for c in (error.field or ""))
+        column = by_field.get(snake.split(".")[0])
+        result.append(
+            RowProblem(line, column.en if column else error.field, error.code, error.message)
+        )
+    return result
+
+
+async def _find(
+    session: AsyncSession, match: ImportMatch, cells: dict[str, str], line: int
+) -> Contact | None:
+    if match is ImportMatch.UUID and cells.get("uuid"):
+        try:
+            key = uuid.UUID(cells["uuid"])
+        except ValueError:
+            raise RowFailed([RowProblem(line, "UUID", "INVALID_UUID", "Not a UUID.")]) from None
+        found = await session.get(Contact, key, with_for_update=True)
+        if found is None:
+            raise RowFailed([RowProblem(line, "UUID", "NOT_FOUND", "No contact with this UUID.")])
+        return found
+    if match is ImportMatch.CUSTOMER_NUMBER and cells.get("customer_number"):
+        number = cells["customer_number"]
+        found = None
+        if number.isdigit():
+            found = await session.scalar(
+                select(Contact).where(Contact.customer_number == int(number)).with_for_update()
+            )
+        if found is None:
+            raise RowFailed(
+                [RowProblem(line, "Customer number", "NOT_FOUND", "No contact with this number.")]
+            )
+        return found
+    if match is ImportMatch.EMAIL and cells.get("email"):
+        candidates = list(
+            await session.scalars(
+                select(Contact)
+                .where(Contact.email_normalized == normalize_email(cells["email"]))
+                .limit(2)
+            )
+        )
+        if len(candidates) > 1:
+            raise RowFailed(
+                [RowProblem(line, "Email", "AMBIGUOUS", "Several contacts have this email.")]
+            )
+        return candidates[0] if candidates else None
+    return None
+
+
+def _split(cell: str) -> set[str]:
+    return {" ".join(part.split()) for part in cell.split(",") if part.strip()}
+
+
+async def _apply_row(
+    session: AsyncSession,
+    options: ImportOptions,
+    actor: Actor,
+    cells: dict[str, str],
+    line: int,
+    by_field: dict[str, Column],
+) -> str:
+    """Apply one row; returns created, updated or unchanged, or raises RowFailed."""
+    problems: list[RowProblem] = []
+    if cells.get("status") and cells["status"] not in PortalStatus.__members__:
+        problems.append(RowProblem(line, "Status", "UNKNOWN_STATUS", "Unknown status."))
+    dates = (
+        ("registered_at", "Registered at"),
+        ("newsletter_confirmed_at", "Newsletter opt-in confirmed at"),
+    )
+    for key, title in dates:
+        if cells.get(key):
+            try:
+                datetime.fromisoformat(cells[key])
+            except ValueError:
+                problems.append(RowProblem(line, title, "INVALID_DATE", "Use an ISO date."))
+    active = cells.get("active")
+    if active not in (None, "", "0", "1"):
+        problems.append(RowProblem(line, "Active", "INVALID_ACTIVE", "Use 1 or 0."))
+    if problems:
+        raise RowFailed(problems)
+    contact = await _find(session, options.match, cells, line)
+    given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
+    try:
+        if contact is None:
+            given.setdefault("source", "CSV_IMPORT")
+            contact = await create_contact(
+                session, given, actor=actor, phone_region=options.phone_region
+            )
+            outcome = "created"
+        else:
+            if cells.get("customer_number") and cells["customer_number"] != str(
+                contact.customer_number
+            ):
+                raise RowFailed(
+                    [RowProblem(line, "Customer number", "CUSTOMER_NUMBER_IMMUTABLE",
+                                "Customer numbers are never changed by import.")]
+                )  # fmt: skip
+            changes = await update_contact(
+                session,
+                contact,
+                contact.version,
+                given,
+                actor=actor,
+                phone_region=options.phone_region,
+            )
+            outcome = "updated" if changes else "unchanged"
+        if active in ("0", "1") and contact.is_active != (active == "1"):
+            await set_active(session, contact, active == "1", actor)
+            outcome = "created" if outcome == "created" else "updated"
+        if cells.get("tags"):
+            current = {t.name for t in (await tags_by_contact(session, [contact.id]))[contact.id]}
+            wanted = _split(cells["tags"])
+            lower_current = {n.lower() for n in current}
+            added = [t for t in wanted if t.lower() not in lower_current]
+            removed = [t for t in current if t.lower() not in {w.lower() for w in wanted}]
+            if added:
+                await change_tags(session, actor, contact, added, add=True)
+            if removed:
+                await change_tags(session, actor, contact, removed, add=False)
+            if (added or removed) and outcome == "unchanged":
+                outcome = "updated"
+        if cells.get("groups"):
+            names = {g.name for g in (await groups_by_contact(session, [contact.id]))[contact.id]}
+            if names != _split(cells["groups"]):
+                raise RowFailed(
+                    [RowProblem(line, "Groups", "GROUPS_READ_ONLY",
+                                "Groups are changed in the console (setContactGroups).")]
+                )  # fmt: skip
+    except InvalidInput as exc:
+        raise RowFailed(_problems(line, exc, by_field)) from None
+    return outcome
+
+
+async def import_contacts(
+    session: AsyncSession,
+    data: bytes,
+    options: ImportOptions,
+    actor: Actor,
+    *,
+    progress: Callable[[int], None] | None = None,
+    on_batch: Callable[[], Any] | None = None,
+    batch_size: int = 500,
+) -> ImportReport:
+    """Import ``data`` (a CSV file's bytes) and report every row's fate."""
+    report = ImportReport()
+    if len(data) > MAX_IMPORT_BYTES:
+        report.problems.append(RowProblem(0, None, "FILE_TOO_LARGE", "At most 50 MB."))
+        return report
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    index = header_index(CONTACT_COLUMNS)
+    by_field = {c.field: c for c in CONTACT_COLUMNS if c.field}
+    try:
+        header = next(reader)
+    except StopIteration:
+        report.problems.append(RowProblem(1, None, "EMPTY_FILE", "The file has no header."))
+        return report
+    columns = [index.get(" ".join(h.lower().split())) for h in header]
+    if not any(columns):
+        report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
+        return report
+    whole = await session.begin_nested()
+    try:
+        for number, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            report.rows += 1
+            cells = {
+                column.key: unneutralise(cell.strip())
+                for column, cell in zip(columns, record, strict=False)
+                if column is not None
+            }
+            row_savepoint = await session.begin_nested()
+            try:
+                outcome = await _apply_row(session, options, actor, cells, number, by_field)
+            except RowFailed as failed:
+                await row_savepoint.rollback()
+                report.failed += 1
+                report.problems.extend(failed.problems)
+            else:
+                await row_savepoint.commit()
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if progress is not None:
+                progress(report.rows)
+            batch_done = on_batch is not None and report.rows % batch_size == 0
+            if (
+                batch_done
+                and not options.dry_run
+                and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
+            ):
+                # Good rows so far are kept for good: a later crash cannot take them back.
+                await whole.commit()
+                assert on_batch is not None
+                await on_batch()
+                whole = await session.begin_nested()
+    except BaseException:
+        await whole.rollback()
+        raise
+    reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
+    if options.dry_run or reject_all:
+        await whole.rollback()
+    else:
+        await whole.commit()
+        report.applied = True
+    return report

@@ -1,0 +1,234 @@
+"""CSV import: round trip with the export, German Excel files, row reports, policies."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import Contact, ContactHistoryEntry
+from portal.runtime import Runtime
+from portal.services.actors import Actor, ActorType
+from portal.services.contacts import create_contact
+from portal.services.contacts.search import ContactFilter
+from portal.services.csv_export import CsvDialect, export_contacts
+from portal.services.csv_import import (
+    ImportErrorPolicy,
+    ImportMatch,
+    ImportOptions,
+    import_contacts,
+)
+from tests.conftest import GraphQLClient
+from tests.factories import log_in_staff
+
+ACTOR = Actor(ActorType.IMPORT, name="test import")
+FIRST = ["Jürgen", "Zoë", "O'Neil", 'Anna "Ännchen"', "Łukasz", "=Formel"]
+LAST = ["Groß", "Müller-Lüdenscheidt", "Weiß; Söhne", "Smith, Jr.", "@handle", "Ärger"]
+
+
+async def export_bytes(runtime: Runtime, **dialect: Any) -> bytes:
+    async with runtime.database.transaction() as session:
+        chunks = [
+            c
+            async for c in export_contacts(
+                session, ContactFilter(include_inactive=True), CsvDialect(**dialect)
+            )
+        ]
+    return b"".join(chunks)
+
+
+async def run_import(runtime: Runtime, data: bytes, **options: Any) -> Any:
+    async with runtime.database.transaction() as session:
+        return await import_contacts(session, data, ImportOptions(**options), ACTOR)
+
+
+async def snapshot(runtime: Runtime) -> dict[str, tuple[Any, ...]]:
+    async with runtime.database.transaction() as session:
+        rows = await session.scalars(select(Contact).order_by(Contact.customer_number))
+        return {
+            str(c.id): (
+                c.first_name,
+                c.last_name,
+                c.city,
+                c.phone1,
+                c.email,
+                c.notes,
+                c.version,
+                c.is_active,
+            )
+            for c in rows
+        }
+
+
+async def count(runtime: Runtime, model: type) -> int:
+    async with runtime.database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_round_trip_of_a_thousand_contacts_changes_only_what_was_edited(
+    runtime: Runtime,
+) -> None:
+    rng = random.Random(5)
+    async with runtime.database.transaction() as session:
+        for index in range(1000):
+            await create_contact(
+                session,
+                {
+                    "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
+                    "email": f"kunde{index}@example.de", "city": rng.choice(["Köln", "Düsseldorf", ""]),
+                    "notes": rng.choice(["", "Sagt \"Hallo\"\nzweite Zeile", "+49 bevorzugt"]),
+                    "phone1": rng.choice(["", "0221 123456"]),
+                },
+            )  # fmt: skip
+    before = await snapshot(runtime)
+    history_before = await count(runtime, ContactHistoryEntry)
+    exported = await export_bytes(runtime)
+    unchanged = await run_import(runtime, exported)
+    assert (unchanged.rows, unchanged.unchanged, unchanged.updated, unchanged.failed) == (
+        1000,
+        1000,
+        0,
+        0,
+    )
+    assert await snapshot(runtime) == before
+    assert await count(runtime, ContactHistoryEntry) == history_before
+
+    # Edit three rows as a spreadsheet user would, then import again.
+    text = exported.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows[0]["City"] = "Bonn"
+    rows[1]["Phone 1"] = "+49 30 1234567"
+    rows[2]["Last name"] = "Neuname"
+    rows[3]["City"] = ""  # an emptied cell leaves the field untouched
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    report = await run_import(runtime, buffer.getvalue().encode("utf-8"))
+    assert (report.updated, report.unchanged, report.failed) == (3, 997, 0)
+    after = await snapshot(runtime)
+    changed = {key for key in after if after[key] != before[key]}
+    assert changed == {rows[0]["UUID"], rows[1]["UUID"], rows[2]["UUID"]}
+    assert after[rows[0]["UUID"]][2] == "Bonn"
+    assert after[rows[2]["UUID"]][1] == "Neuname"
+    assert after[rows[3]["UUID"]][2] == before[rows[3]["UUID"]][2]
+
+
+async def test_german_excel_file_semicolon_bom_or_windows_1252(runtime: Runtime) -> None:
+    lines = [
+        "Vorname;Nachname;E-Mail;PLZ;Ort;Aktiv;Quelle",
+        "Jürgen;Groß;j@example.de;50667;Köln;1;POS",
+        "Zoë;Weiß;z@example.de;10115;Berlin;0;",
+    ]
+    for data in (
+        "\r\n".join(lines).encode("cp1252"),
+        b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"),
+    ):
+        async with runtime.database.transaction() as session:
+            await session.execute(Contact.__table__.delete())
+        report = await run_import(runtime, data, match=ImportMatch.EMAIL)
+        assert (report.created, report.failed) == (2, 0), report.problems
+        async with runtime.database.transaction() as session:
+            contacts = {c.last_name: c for c in await session.scalars(select(Contact))}
+        assert contacts["Groß"].city == "Köln"
+        assert contacts["Groß"].source == "POS"
+        assert contacts["Weiß"].first_name == "Zoë"
+        assert contacts["Weiß"].source == "CSV_IMPORT"
+        assert contacts["Weiß"].is_active is False
+
+
+BROKEN = (
+    b"Last name,Email,Phone 1,Postal code,Status,Active\r\n"
+    b"Gut,gut@example.de,,,,1\r\n"
+    b"Schlecht,keine-mail,12,,,\r\n"
+    b"Auch gut,auch@example.de,,,,\r\n"
+    b"Falsch,f@example.de,,1,UNBEKANNT,2\r\n"
+)
+
+
+@pytest.mark.parametrize("policy", list(ImportErrorPolicy))
+async def test_broken_rows_are_reported_with_lines_and_policy_decides(
+    runtime: Runtime, policy: ImportErrorPolicy
+) -> None:
+    report = await run_import(runtime, BROKEN, match=ImportMatch.EMAIL, error_policy=policy)
+    problems = {(p.row, p.column, p.code) for p in report.problems}
+    assert {
+        (3, "Email", "INVALID_EMAIL"),
+        (3, "Phone 1", "INVALID_PHONE"),
+        (5, "Status", "UNKNOWN_STATUS"),
+        (5, "Active", "INVALID_ACTIVE"),
+    } <= problems
+    assert report.failed == 2
+    names = set()
+    async with runtime.database.transaction() as session:
+        names = {c.last_name for c in await session.scalars(select(Contact))}
+    if policy is ImportErrorPolicy.REJECT_EVERYTHING:
+        assert (report.applied, names) == (False, set())
+    else:
+        assert (report.applied, names) == (True, {"Gut", "Auch gut"})
+
+
+async def test_dry_run_writes_nothing_and_reports_the_same(runtime: Runtime) -> None:
+    dry = await run_import(
+        runtime,
+        BROKEN,
+        match=ImportMatch.EMAIL,
+        dry_run=True,
+        error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS,
+    )
+    assert await count(runtime, Contact) == 0
+    real = await run_import(
+        runtime, BROKEN, match=ImportMatch.EMAIL, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS
+    )
+    assert (dry.created, dry.failed, dry.problems) == (real.created, real.failed, real.problems)
+    assert dry.applied is False
+    assert await count(runtime, Contact) == 2
+
+
+async def test_customer_numbers_never_change(runtime: Runtime) -> None:
+    async with runtime.database.transaction() as session:
+        contact = await create_contact(session, {"last_name": "Nummer"})
+    data = f"UUID,Customer number,Last name\r\n{contact.id},99999,Nummer\r\n".encode()
+    report = await run_import(runtime, data)
+    assert [(p.code, p.column) for p in report.problems] == [
+        ("CUSTOMER_NUMBER_IMMUTABLE", "Customer number")
+    ]
+
+
+async def test_upload_through_the_staff_api(admin_api: GraphQLClient, runtime: Runtime) -> None:
+    await log_in_staff(admin_api, runtime)
+    operations = json.dumps(
+        {
+            "query": "mutation I($file: Upload!) { importContacts(file: $file, options: {match: EMAIL}) { rows created failed applied problems { row code } } }",
+            "variables": {"file": None},
+        }
+    )
+    files = {
+        "0": (
+            "kontakte.csv",
+            "Nachname;E-Mail\r\nHochgeladen;h@example.de\r\n".encode("cp1252"),
+            "text/csv",
+        )
+    }
+    form = {"operations": operations, "map": json.dumps({"0": ["variables.file"]})}
+    response = await admin_api.http.post(
+        "/admin/graphql",
+        data=form,
+        files=files,
+        headers={"authorization": f"Bearer {admin_api.token}"},
+    )
+    assert response.json()["data"]["importContacts"] == {
+        "rows": 1,
+        "created": 1,
+        "failed": 0,
+        "applied": True,
+        "problems": [],
+    }
+    # Cookie-only multipart requests are refused: a foreign page could send them (CSRF).
+    refused = await admin_api.http.post("/admin/graphql", data=form, files=files)
+    assert refused.status_code == 403
