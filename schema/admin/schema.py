@@ -11,6 +11,7 @@ from schema.admin.contacts.queries import ContactQuery
 from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.email import EmailMutation, EmailQuery
 from schema.admin.exports import ExportMutation
+from schema.admin.gdpr import GdprMutation
 from schema.admin.impersonation import ImpersonationMutation, ImpersonationQuery
 from schema.admin.imports import ImportMutation
 from schema.admin.invitations import InvitationMutation, InvitationQuery
@@ -50,6 +51,7 @@ Mutation = merge_types(
         ImpersonationMutation,
         ExportMutation,
         ImportMutation,
+        GdprMutation,
     ),
 )
 

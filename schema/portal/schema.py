@@ -14,7 +14,7 @@ from schema.portal.contacts import DirectoryQuery, NewsletterMutation
 from schema.portal.impersonation import ImpersonationMutation
 from schema.portal.invitations import InvitationMutation
 from schema.portal.registration import RegistrationMutation
-from schema.portal.viewer import ProfileMutation, ViewerQuery
+from schema.portal.viewer import MyDataQuery, ProfileMutation, ViewerQuery
 
 
 @strawberry.type(description="Public facts about this portal, for the frontend's shell.")
@@ -38,7 +38,7 @@ class PortalInfoQuery:
         )
 
 
-Query = merge_types("Query", (PortalInfoQuery, ViewerQuery, DirectoryQuery))
+Query = merge_types("Query", (PortalInfoQuery, ViewerQuery, DirectoryQuery, MyDataQuery))
 Mutation = merge_types(
     "Mutation",
     (

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy import select
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from portal.models import Contact, ContactHistoryEntry
 from portal.services.contacts import update_contact
+from portal.services.gdpr import personal_data
 from schema.admin.contacts.types import (
     ContactError,
     Money,
@@ -21,7 +23,7 @@ from schema.admin.contacts.types import (
 )
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic
-from schema.common.permissions import IsCustomer, WritesAllowed
+from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
 from schema.portal.types import Viewer
 
 
@@ -223,6 +225,21 @@ class ViewerQuery:
     async def viewer(self, info: Info[RequestContext, None]) -> ViewerWithContact:
         principal = await info.context.require_customer()
         return viewer_of(principal.user)
+
+
+@strawberry.type
+class MyDataQuery:
+    @strawberry.field(
+        description="Everything stored about the logged-in customer, as one JSON document "
+        "(GDPR access).",
+        permission_classes=[IsCustomer, NotImpersonating],
+    )
+    async def export_my_data(self, info: Info[RequestContext, None]) -> JSON:
+        ctx = info.context
+        principal = await ctx.require_customer()
+        contact = await ctx.session.get(Contact, principal.user.contact_id)
+        assert contact is not None
+        return cast(JSON, await personal_data(ctx.session, contact))
 
 
 @strawberry.type

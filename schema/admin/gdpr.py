@@ -1,0 +1,75 @@
+"""GDPR requests in the staff API: access (export) and erasure."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from portal.services import audit
+from portal.services.contacts import require_contact
+from portal.services.gdpr import erase, personal_data
+from schema.admin.contacts.types import ContactError
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic
+from schema.common.ids import from_global_id
+from schema.common.permissions import HasPermission
+
+
+@strawberry.type(description="Result of eraseContact.")
+class EraseContactPayload:
+    erased_contact_id: strawberry.ID | None = None
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of exportPersonalData.")
+class PersonalDataPayload:
+    data: JSON | None = strawberry.field(
+        default=None,
+        description="Everything stored about the person (contact, portal user without secrets, "
+        "history, consent, resources, emails, audit entries), as one JSON document.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class GdprMutation:
+    @strawberry.mutation(
+        description="GDPR access request: the person's data as one JSON document. The read is "
+        "audited.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+        extensions=[Atomic()],
+    )
+    async def export_personal_data(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> PersonalDataPayload:
+        ctx = info.context
+        contact = await require_contact(
+            ctx.session, from_global_id("Contact", contact_id), "contactId"
+        )
+        document = await personal_data(ctx.session, contact)
+        await audit.record(
+            ctx.session, await ctx.staff_actor(), "gdpr.export", subject_type="Contact",
+            subject_id=contact.id, contact_id=contact.id,
+        )  # fmt: skip
+        return PersonalDataPayload(data=cast(JSON, document))
+
+    @strawberry.mutation(
+        description="GDPR erasure: remove or anonymise the person's data everywhere (contact, "
+        "history, consent, portal user, sessions, invitations, emails; audit entries keep only "
+        "ids). Irreversible.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
+        extensions=[Atomic()],
+    )
+    async def erase_contact(
+        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+    ) -> EraseContactPayload:
+        ctx = info.context
+        contact = await require_contact(
+            ctx.session, from_global_id("Contact", contact_id), "contactId"
+        )
+        await erase(ctx.session, contact, await ctx.staff_actor())
+        return EraseContactPayload(erased_contact_id=contact_id)
