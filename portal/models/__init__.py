@@ -16,6 +16,7 @@ from portal.models.contact import (
     IdCounter,
     Tag,
 )
+from portal.models.duplicate import DuplicateDismissal
 from portal.models.email_template import EmailTemplateOverride
 from portal.models.export import ExportJob
 from portal.models.impersonation import Impersonation
@@ -40,6 +41,7 @@ __all__ = [
     "ContactGroupMember",
     "ContactHistoryEntry",
     "ContactTag",
+    "DuplicateDismissal",
     "EmailTemplateOverride",
     "ExportJob",
     "ExternalReference",

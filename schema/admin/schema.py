@@ -9,6 +9,7 @@ from schema.admin.contacts.mutations import ContactMutation
 from schema.admin.contacts.newsletter import NewsletterMutation
 from schema.admin.contacts.queries import ContactQuery
 from schema.admin.contacts.tagging import TaggingMutation
+from schema.admin.duplicates import DuplicateMutation, DuplicateQuery
 from schema.admin.email import EmailMutation, EmailQuery
 from schema.admin.exports import ExportMutation
 from schema.admin.gdpr import GdprMutation
@@ -34,6 +35,7 @@ Query = merge_types(
         ResourceQuery,
         InvitationQuery,
         ImpersonationQuery,
+        DuplicateQuery,
     ),
 )
 Mutation = merge_types(
@@ -52,6 +54,7 @@ Mutation = merge_types(
         ExportMutation,
         ImportMutation,
         GdprMutation,
+        DuplicateMutation,
     ),
 )
 

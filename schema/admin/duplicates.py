@@ -1,0 +1,154 @@
+"""Duplicate candidates and merging in the staff API."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import strawberry
+from strawberry.types import Info
+
+from identity.permissions import StaffPermission
+from portal.errors import InvalidInput
+from portal.pagination import Page, check_page_size, decode_cursor
+from portal.services.contacts import require_contact
+from portal.services.duplicates import (
+    DuplicateErrorCode,
+    DuplicatePair,
+    dismiss,
+    find_duplicates,
+    merge,
+)
+from schema.admin.contacts.types import ContactNode
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic, ErrorFields, bad_user_input
+from schema.common.ids import from_global_id
+from schema.common.pagination import Connection
+from schema.common.permissions import HasPermission
+
+DuplicateErrorCodeEnum = strawberry.enum(DuplicateErrorCode, name="DuplicateErrorCode")
+
+
+@strawberry.type(description="A problem with a duplicates mutation.")
+class DuplicateError(ErrorFields):
+    codes: ClassVar = DuplicateErrorCode
+    code: DuplicateErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(description="Two contacts that may be the same person.")
+class DuplicateCandidate:
+    first: ContactNode
+    second: ContactNode
+    score: int = strawberry.field(description="0-100, higher is more likely.")
+    reasons: list[str] = strawberry.field(
+        description="SAME_EMAIL, SAME_PHONE, SAME_POSTAL_CODE, SIMILAR_NAME."
+    )
+
+    @classmethod
+    def from_pair(cls, pair: DuplicatePair) -> DuplicateCandidate:
+        return cls(
+            first=ContactNode.from_row(pair.first),
+            second=ContactNode.from_row(pair.second),
+            score=pair.score,
+            reasons=pair.reasons,
+        )
+
+
+@strawberry.type(description="Result of dismissDuplicate.")
+class DismissDuplicatePayload:
+    ok: bool = False
+    errors: list[DuplicateError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of mergeContacts.")
+class MergeContactsPayload:
+    contact: ContactNode | None = None
+    filled_fields: list[str] = strawberry.field(default_factory=list)
+    errors: list[DuplicateError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DuplicateQuery:
+    @strawberry.field(
+        description="Pairs that may be duplicates, best first (dismissed pairs left out).",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
+    )
+    async def duplicate_candidates(
+        self, info: Info[RequestContext, None], first: int | None = 20, after: str | None = None
+    ) -> Connection[DuplicateCandidate]:
+        try:
+            limit = check_page_size(first)
+            start = int(decode_cursor(after, 1)[0] or 0) + 1 if after else 0
+        except (InvalidInput, ValueError, TypeError) as exc:
+            raise bad_user_input(
+                exc
+                if isinstance(exc, InvalidInput)
+                else InvalidInput.single("INVALID_CURSOR", "after", "Bad cursor.")
+            ) from None
+        pairs = await find_duplicates(info.context.session)
+        window = pairs[start : start + limit + 1]
+        indexes = {id(p): start + i for i, p in enumerate(window)}
+
+        async def total() -> int:
+            return len(pairs)
+
+        page = Page.from_rows(
+            window,
+            limit,
+            lambda p: (indexes[id(p)],),
+            after_given=after is not None,
+            count_total=total,
+        )
+        return Connection.from_page(page, DuplicateCandidate.from_pair)
+
+
+@strawberry.type
+class DuplicateMutation:
+    @strawberry.mutation(
+        description="Mark two contacts as not duplicates; the pair is no longer suggested.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_WRITE)],
+        extensions=[Atomic()],
+    )
+    async def dismiss_duplicate(
+        self, info: Info[RequestContext, None], first_id: strawberry.ID, second_id: strawberry.ID
+    ) -> DismissDuplicatePayload:
+        ctx = info.context
+        a = await require_contact(ctx.session, from_global_id("Contact", first_id), "firstId")
+        b = await require_contact(ctx.session, from_global_id("Contact", second_id), "secondId")
+        await dismiss(ctx.session, await ctx.staff_actor(), a, b)
+        return DismissDuplicatePayload(ok=True)
+
+    @strawberry.mutation(
+        description="Merge up to 10 sources into the target: the target keeps its customer "
+        "number, empty fields are filled from the sources, history, tags, groups, resources, "
+        "consent records and the portal user move over, the sources are deleted. If several "
+        "have portal users, set mergeLogins to keep the one used last.",
+        permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
+        extensions=[Atomic()],
+    )
+    async def merge_contacts(
+        self,
+        info: Info[RequestContext, None],
+        target_id: strawberry.ID,
+        source_ids: list[strawberry.ID],
+        merge_logins: bool = False,
+    ) -> MergeContactsPayload:
+        ctx = info.context
+        target = await require_contact(
+            ctx.session, from_global_id("Contact", target_id), "targetId"
+        )
+        if len(source_ids) > 10:
+            raise InvalidInput.single(
+                DuplicateErrorCode.TOO_MANY_SOURCES, "sourceIds", "At most 10 sources."
+            )
+        sources = [
+            await require_contact(ctx.session, from_global_id("Contact", s), "sourceIds")
+            for s in source_ids
+        ]
+        filled = await merge(
+            ctx.session, await ctx.staff_actor(), target, sources, merge_logins=merge_logins
+        )
+        return MergeContactsPayload(
+            contact=ContactNode.from_row(target), filled_fields=sorted(filled)
+        )

@@ -1,0 +1,143 @@
+"""Duplicate candidates, dismissal and merging."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.clock import FrozenClock
+from portal.models import Contact, ContactHistoryEntry, ContactTag, PortalUser
+from portal.runtime import Runtime
+from schema.common.ids import to_global_id
+from tests.conftest import GraphQLClient
+from tests.factories import log_in_staff
+from tests.schema.admin.contact_documents import create
+
+CANDIDATES = "{ duplicateCandidates(first: 10) { totalCount edges { node { first { lastName } second { lastName } score reasons } } } }"
+MERGE = """mutation M($t: ID!, $s: [ID!]!, $logins: Boolean!) {
+  mergeContacts(targetId: $t, sourceIds: $s, mergeLogins: $logins) {
+    contact { lastName city notes customerNumber tags { name } additionalEmails } filledFields errors { code } } }"""
+
+
+async def test_candidates_scores_and_dismissal(admin_api: GraphQLClient, runtime: Runtime) -> None:
+    await log_in_staff(admin_api, runtime)
+    gross = await create(
+        admin_api,
+        firstName="Jürgen",
+        lastName="Groß",
+        email="j@example.de",
+        phone1="0221 111111",
+        postalCode="50667",
+    )
+    await create(
+        admin_api, firstName="Jurgen", lastName="Gross", email="J@example.de", postalCode="50667"
+    )
+    telefon = await create(
+        admin_api, firstName="Petra", lastName="Telefon", phone1="+49 221 111111"
+    )
+    await create(admin_api, firstName="Anna", lastName="Nachbarin", postalCode="50667")
+    await create(admin_api, lastName="Fremd", email="x@example.de")
+    data = (await admin_api.data(CANDIDATES))["duplicateCandidates"]
+    pairs = {
+        (e["node"]["first"]["lastName"], e["node"]["second"]["lastName"]): e["node"]
+        for e in data["edges"]
+    }
+    assert set(pairs) == {("Groß", "Gross"), ("Groß", "Telefon")}
+    best = data["edges"][0]["node"]
+    assert (best["first"]["lastName"], best["second"]["lastName"]) == ("Groß", "Gross")
+    assert best["reasons"] == ["SAME_EMAIL", "SAME_POSTAL_CODE", "SIMILAR_NAME"]
+    assert best["score"] > pairs[("Groß", "Telefon")]["score"]
+    await admin_api.data(
+        "mutation D($a: ID!, $b: ID!) { dismissDuplicate(firstId: $a, secondId: $b) { ok } }",
+        {"a": telefon["id"], "b": gross["id"]},
+    )
+    data = (await admin_api.data(CANDIDATES))["duplicateCandidates"]
+    assert data["totalCount"] == 1
+
+
+async def test_merge_moves_everything_and_loses_nothing(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    target = await create(admin_api, firstName="Jürgen", lastName="Groß", email="j@example.de")
+    source = await create(
+        admin_api,
+        firstName="Jurgen",
+        lastName="Gross",
+        email="alt@example.de",
+        city="Köln",
+        notes="Stammkunde",
+    )
+    await admin_api.data(
+        'mutation T($c: ID!) { addTags(contactId: $c, tags: ["VIP", "POS"]) { errors { code } } }',
+        {"c": source["id"]},
+    )
+    await admin_api.data(
+        'mutation T($c: ID!) { addTags(contactId: $c, tags: ["VIP"]) { errors { code } } }',
+        {"c": target["id"]},
+    )
+    await admin_api.data(
+        "mutation N($c: ID!) { sendNewsletterInvitation(contactId: $c) { errors { code } } }",
+        {"c": source["id"]},
+    )
+    async with runtime.database.transaction() as session:
+        history_before = await session.scalar(select(func.count()).select_from(ContactHistoryEntry))
+        session.add(PortalUser(email="alt@example.de", email_normalized="alt@example.de", registration_status="REGISTERED",
+                               mapping_status="ASSIGNED", contact_id=uuid.UUID(source["uuid"])))  # fmt: skip
+    result = (
+        await admin_api.data(MERGE, {"t": target["id"], "s": [source["id"]], "logins": False})
+    )["mergeContacts"]
+    assert result["errors"] == []
+    merged = result["contact"]
+    assert merged["customerNumber"] == target["customerNumber"]
+    assert (merged["lastName"], merged["city"], merged["notes"]) == ("Groß", "Köln", "Stammkunde")
+    assert sorted(t["name"] for t in merged["tags"]) == ["POS", "VIP"]
+    assert merged["additionalEmails"] == ["alt@example.de"]
+    assert set(result["filledFields"]) >= {"city", "notes"}
+    async with runtime.database.transaction() as session:
+        assert await session.get(Contact, uuid.UUID(source["uuid"])) is None
+        history_after = await session.scalar(select(func.count()).select_from(ContactHistoryEntry))
+        user = await session.scalar(select(PortalUser))
+        tags = await session.scalar(select(func.count()).select_from(ContactTag))
+    # Every earlier entry survives, plus one "merged into" and one "merged with".
+    assert history_after == history_before + 2
+    assert user is not None and str(user.contact_id) == target["uuid"]
+    assert tags == 2
+    opt_in = await admin_api.data(
+        "query C($id: ID!) { contact(id: $id) { optInState } }", {"id": target["id"]}
+    )
+    assert opt_in["contact"]["optInState"] == "INVITED"
+
+
+async def test_merging_two_logins_needs_consent_and_keeps_the_last_used(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+
+    await log_in_staff(admin_api, runtime)
+    target = await create(admin_api, lastName="Ziel", email="ziel@example.de")
+    source = await create(admin_api, lastName="Quelle", email="quelle@example.de")
+    async with runtime.database.transaction() as session:
+        for contact, email, login in (
+            (target, "ziel@example.de", None),
+            (source, "quelle@example.de", clock() - timedelta(days=1)),
+        ):
+            session.add(PortalUser(email=email, email_normalized=email, registration_status="REGISTERED",
+                                   mapping_status="ASSIGNED", contact_id=uuid.UUID(contact["uuid"]), last_login_at=login))  # fmt: skip
+    refused = (
+        await admin_api.data(MERGE, {"t": target["id"], "s": [source["id"]], "logins": False})
+    )["mergeContacts"]
+    assert refused["errors"] == [{"code": "BOTH_HAVE_PORTAL_USERS"}]
+    too_many = (
+        await admin_api.data(MERGE, {"t": target["id"], "s": [source["id"]] * 11, "logins": True})
+    )["mergeContacts"]
+    assert too_many["errors"] == [{"code": "TOO_MANY_SOURCES"}]
+    done = (await admin_api.data(MERGE, {"t": target["id"], "s": [source["id"]], "logins": True}))[
+        "mergeContacts"
+    ]
+    assert done["errors"] == []
+    async with runtime.database.transaction() as session:
+        users = list(await session.scalars(select(PortalUser)))
+    assert [(u.email, str(u.contact_id)) for u in users] == [("quelle@example.de", target["uuid"])]
+    assert to_global_id("Contact", uuid.UUID(target["uuid"])) == target["id"]
