@@ -6,7 +6,9 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from identity.bulk_invitations import BulkInvitationResult, invite_from_csv
 from identity.permissions import StaffPermission
+from portal.errors import InvalidInput
 from portal.services.csv_import import (
     MAX_IMPORT_BYTES,
     ImportErrorPolicy,
@@ -15,7 +17,9 @@ from portal.services.csv_import import (
     ImportReport,
     import_contacts,
 )
+from portal.services.portal_settings import load_portal_settings
 from schema.common.context import RequestContext
+from schema.common.errors import bad_user_input
 from schema.common.permissions import HasPermission
 
 ImportErrorPolicyEnum = strawberry.enum(ImportErrorPolicy, name="ImportErrorPolicy")
@@ -61,6 +65,24 @@ class ImportContactsPayload:
         )  # fmt: skip
 
 
+BulkInvitationResultEnum = strawberry.enum(BulkInvitationResult, name="BulkInvitationResult")
+
+
+@strawberry.type(description="What happened to one row of a bulk invitation file.")
+class BulkInvitationRowResult:
+    row: int
+    key: str = strawberry.field(description="The email or customer number of the row.")
+    result: BulkInvitationResult
+    message: str
+
+
+@strawberry.type(description="Result of inviteContactsFromCsv.")
+class BulkInvitationPayload:
+    invited: int
+    already_active: int
+    rows: list[BulkInvitationRowResult]
+
+
 @strawberry.type
 class ImportMutation:
     @strawberry.mutation(
@@ -94,3 +116,40 @@ class ImportMutation:
             await ctx.staff_actor(),
         )
         return ImportContactsPayload.from_report(report)
+
+    @strawberry.mutation(
+        description="Bulk invitations: a CSV with an Email or a Customer number column; each "
+        "listed contact is invited by email (30-day setup link). Every row gets a result.",
+        permission_classes=[
+            HasPermission(StaffPermission.PORTAL_USERS_WRITE),
+            HasPermission(StaffPermission.CONTACTS_IMPORT),
+        ],
+    )
+    async def invite_contacts_from_csv(
+        self, info: Info[RequestContext, None], file: Upload, dry_run: bool = False
+    ) -> BulkInvitationPayload:
+        ctx = info.context
+        try:
+            data = await file.read(MAX_IMPORT_BYTES + 1)  # type: ignore[attr-defined]
+        finally:
+            await file.close()  # type: ignore[attr-defined]
+        staff = await ctx.require_staff()
+        try:
+            report = await invite_from_csv(
+                ctx.session,
+                ctx.runtime,
+                await load_portal_settings(ctx.session, ctx.settings),
+                data[:MAX_IMPORT_BYTES],
+                created_by=staff.user.display_name or staff.user.email,
+                dry_run=dry_run,
+            )
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        return BulkInvitationPayload(
+            invited=report.count(BulkInvitationResult.INVITED),
+            already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),
+            rows=[
+                BulkInvitationRowResult(row=r.row, key=r.key, result=r.result, message=r.message)
+                for r in report.rows
+            ],
+        )

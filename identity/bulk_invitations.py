@@ -1,0 +1,113 @@
+"""Bulk invitations: a CSV of emails or customer numbers, one invitation per listed contact."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.invitations import InvitationErrorCode, invite_contact
+from portal.errors import InvalidInput
+from portal.models import Contact
+from portal.normalization import normalize_email
+from portal.runtime import Runtime
+from portal.services.csv_import import decode, sniff_delimiter
+from portal.services.portal_settings import PortalSettings
+
+_EMAIL_HEADERS = {"email", "e-mail", "mail"}
+_NUMBER_HEADERS = {"customer number", "kundennummer", "customer_number"}
+
+
+class BulkInvitationResult(StrEnum):
+    INVITED = "INVITED"
+    ALREADY_ACTIVE = "ALREADY_ACTIVE"
+    NO_SUCH_CONTACT = "NO_SUCH_CONTACT"
+    AMBIGUOUS = "AMBIGUOUS"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class BulkInvitationRow:
+    row: int
+    key: str
+    result: BulkInvitationResult
+    message: str = ""
+
+
+@dataclass
+class BulkInvitationReport:
+    rows: list[BulkInvitationRow] = field(default_factory=list)
+
+    def count(self, result: BulkInvitationResult) -> int:
+        return sum(1 for r in self.rows if r.result is result)
+
+
+async def _contacts_for(session: AsyncSession, by_email: bool, key: str) -> list[Contact]:
+    if by_email:
+        query = select(Contact).where(Contact.email_normalized == normalize_email(key))
+    elif key.isdigit():
+        query = select(Contact).where(Contact.customer_number == int(key))
+    else:
+        return []
+    return list(await session.scalars(query.where(Contact.is_active.is_(True)).limit(2)))
+
+
+async def invite_from_csv(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    data: bytes,
+    *,
+    created_by: str,
+    dry_run: bool = False,
+) -> BulkInvitationReport:
+    """Invite every listed contact; each row gets its own result."""
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    header = [" ".join(h.lower().split()) for h in next(reader, [])]
+    column = next((i for i, h in enumerate(header) if h in _EMAIL_HEADERS | _NUMBER_HEADERS), None)
+    if column is None:
+        raise InvalidInput.single(
+            "UNKNOWN_COLUMNS", "file", "The file needs an Email or a Customer number column."
+        )
+    by_email = header[column] in _EMAIL_HEADERS
+    report = BulkInvitationReport()
+    outer = await session.begin_nested()
+    for line, record in enumerate(reader, start=2):
+        key = record[column].strip() if column < len(record) else ""
+        if not key:
+            continue
+        contacts = await _contacts_for(session, by_email, key)
+        if not contacts:
+            report.rows.append(BulkInvitationRow(line, key, BulkInvitationResult.NO_SUCH_CONTACT))
+            continue
+        if len(contacts) > 1:
+            report.rows.append(BulkInvitationRow(line, key, BulkInvitationResult.AMBIGUOUS))
+            continue
+        savepoint = await session.begin_nested()
+        try:
+            await invite_contact(
+                session, runtime, portal_settings, contacts[0], send_email=True,
+                created_by=created_by,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            await savepoint.rollback()
+            error = exc.errors[0]
+            result = (
+                BulkInvitationResult.ALREADY_ACTIVE
+                if error.code == InvitationErrorCode.ALREADY_ACTIVE
+                else BulkInvitationResult.FAILED
+            )
+            report.rows.append(BulkInvitationRow(line, key, result, error.message))
+        else:
+            await savepoint.commit()
+            report.rows.append(BulkInvitationRow(line, key, BulkInvitationResult.INVITED))
+    if dry_run:
+        await outer.rollback()
+    else:
+        await outer.commit()
+    return report
