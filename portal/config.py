@@ -151,6 +151,8 @@ class Settings:
     mail_retry_base_seconds: int = 60
     mail_worker: bool = True
     mail_poll_seconds: int = 5
+    # Exports with delivery AUTO are zipped and emailed above this many rows.
+    export_email_threshold: int = 50_000
     sql_echo: bool = False
     clock: Clock = field(default=system_clock, compare=False, repr=False)
 
@@ -288,6 +290,10 @@ class Settings:
             mail_poll_seconds=_int(
                 get("PORTAL_MAIL_POLL_SECONDS", str(defaults.mail_poll_seconds)),
                 "PORTAL_MAIL_POLL_SECONDS",
+            ),
+            export_email_threshold=_int(
+                get("PORTAL_EXPORT_EMAIL_THRESHOLD", str(defaults.export_email_threshold)),
+                "PORTAL_EXPORT_EMAIL_THRESHOLD",
             ),
             sql_echo=_bool(get("PORTAL_SQL_ECHO", "false"), "PORTAL_SQL_ECHO"),
         )

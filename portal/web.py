@@ -105,6 +105,9 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         except BaseException:
             await _finish(request, commit=False)
             raise
+        finally:
+            # Uploaded files spool to temporary files; a refused request never reads them.
+            await request.close()
         await _finish(request, commit=not getattr(request.state, "failed", True))
         return response
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiosmtplib
 
 from portal.clock import Clock
 from portal.config import Settings
 from portal.email.rendering import RenderedEmail
+
+if TYPE_CHECKING:
+    from portal.email.attachments import Attachment
 
 logger = logging.getLogger("portal.email")
 
@@ -25,9 +29,15 @@ class MailBackend(Protocol):
 
 
 def build_message(
-    settings: Settings, to: str, rendered: RenderedEmail, clock: Clock, message_id: str
+    settings: Settings,
+    to: str,
+    rendered: RenderedEmail,
+    clock: Clock,
+    message_id: str,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """An RFC 5322 multipart/alternative message with a text and an HTML part."""
+    """An RFC 5322 multipart/alternative message with a text and an HTML part (inside
+    multipart/mixed when files are attached)."""
     message = EmailMessage()
     message["From"] = formataddr((settings.portal_name, settings.mail_from))
     message["To"] = to
@@ -38,6 +48,13 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    for attachment in attachments:
+        message.add_attachment(
+            attachment.data,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+        )
     return message
 
 

@@ -14,6 +14,8 @@ class MessageSpec:
     required: tuple[str, ...] = ()
     # The context key holding the link the message's button points to, if it has one.
     action_key: str | None = None
+    # The kind of file the delivery worker attaches when it sends (see portal.email.attachments).
+    attachment: str | None = None
 
     def missing(self, context: Mapping[str, object]) -> list[str]:
         return [key for key in self.required if key not in context]
@@ -32,6 +34,7 @@ MESSAGES: dict[str, MessageSpec] = {
     "impersonation_notice": MessageSpec(("staff_name", "started_at")),
     "account_ready": MessageSpec(("login_url",), "login_url"),
     "staff_pending_review": MessageSpec(("portal_user_email", "reason")),
+    "export_ready": MessageSpec(("export_job_id", "export_kind"), attachment="export"),
 }
 
 # Templates staff may override per language (subject and body) in the staff API.

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
+from portal.email.attachments import attachments_for
 from portal.email.backends import MailBackend, build_message
 from portal.email.outbox import OutboxStatus
 from portal.email.overrides import load_override
@@ -79,9 +80,13 @@ async def _send_one(
             return "skipped"
         override = await load_override(session, row.template, renderer.language(row.language))
         rendered = renderer.render(row.template, row.language, row.formality, row.context, override)
-        message = build_message(
-            runtime.settings, row.to_address, rendered, runtime.settings.clock, row.id.hex
-        )
+        template, context, to_address = row.template, dict(row.context), row.to_address
+    # Built after the claim's transaction ended: an export reads in its own session (SQLite
+    # allows one writer, and the claim transaction is one).
+    attachments = await attachments_for(runtime, template, context)
+    message = build_message(
+        runtime.settings, to_address, rendered, runtime.settings.clock, message_id.hex, attachments
+    )
     error: str | None = None
     try:
         await backend.send(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.models.api_key import ApiKey
 from portal.models.audit import AuditEntry
 from portal.models.base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
 from portal.models.contact import (
@@ -32,6 +33,7 @@ from portal.models.resource import Invitation, Resource, ResourceAssignment
 from portal.models.staff import StaffSession, StaffUser
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "Base",
     "ConsentEvent",

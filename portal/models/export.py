@@ -24,5 +24,7 @@ class ExportJob(UUIDPrimaryKey, Timestamps, Base):
     staff_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), default=None
     )
+    # "download" (signed link) or "email" (zipped, attached to a message to the staff user).
+    delivery: Mapped[str] = mapped_column(String(16), default="download")
     expires_at: Mapped[datetime]
     downloaded_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -10,15 +10,17 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.signed_tokens import SignedTokens, TokenInvalid, TokenPurpose
+from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
-from portal.models import ExportJob
+from portal.models import Contact, ExportJob, PortalUser, StaffUser
 from portal.models.base import session_now
 from portal.services import audit
 from portal.services.actors import Actor
-from portal.services.contacts.search import ContactFilter, OptInState
+from portal.services.contacts.search import ContactFilter, OptInState, filter_conditions
 from portal.services.csv_export import CsvDialect, export_contacts, export_portal_users
 
 DOWNLOAD_LIFETIME = timedelta(minutes=10)
@@ -27,11 +29,24 @@ DOWNLOAD_PATH = "/admin/exports/download"
 
 class ExportErrorCode(StrEnum):
     INVALID_DIALECT = "INVALID_DIALECT"
+    NO_EMAIL_RECIPIENT = "NO_EMAIL_RECIPIENT"
+
+
+class ExportDelivery(StrEnum):
+    AUTO = "auto"  # a download link, or an email when more rows match than the threshold
+    DOWNLOAD = "download"
+    EMAIL = "email"
 
 
 class ExportKind(StrEnum):
     CONTACTS = "contacts"
     PORTAL_USERS = "portal_users"
+
+
+_KIND_NAMES = {
+    "de": {ExportKind.CONTACTS: "Kontakte", ExportKind.PORTAL_USERS: "Portalbenutzer"},
+    "en": {ExportKind.CONTACTS: "contacts", ExportKind.PORTAL_USERS: "portal users"},
+}
 
 
 def _filter_to_json(f: ContactFilter) -> dict[str, Any]:
@@ -58,15 +73,30 @@ async def request_export(
     *,
     filter: ContactFilter | None = None,
     dialect: CsvDialect,
-) -> tuple[ExportJob, str]:
-    """Record the export and return its download path (valid 10 minutes)."""
+    delivery: ExportDelivery = ExportDelivery.DOWNLOAD,
+    email_threshold: int = 0,
+) -> tuple[ExportJob, str | None]:
+    """Record the export. Delivered by download: returns its download path (valid 10 minutes).
+    Delivered by email (asked for, or AUTO with more than ``email_threshold`` rows): queues a
+    message to the staff user that the delivery worker sends with the zipped CSV; returns None.
+    """
     if dialect.delimiter not in (",", ";") or dialect.language not in ("de", "en"):
         raise InvalidInput.single(
             ExportErrorCode.INVALID_DIALECT, "options", "Use ',' or ';' and de or en."
         )
+    filter = filter or ContactFilter()
+    if delivery == ExportDelivery.AUTO:
+        rows = await matching_rows(session, kind, filter)
+        delivery = ExportDelivery.EMAIL if rows > email_threshold else ExportDelivery.DOWNLOAD
+    staff = await session.get(StaffUser, actor.id) if actor.id else None
+    if delivery == ExportDelivery.EMAIL and staff is None:
+        raise InvalidInput.single(
+            ExportErrorCode.NO_EMAIL_RECIPIENT, "delivery", "Only staff users get exports by email."
+        )
     job = ExportJob(
         kind=kind.value,
-        filter=_filter_to_json(filter or ContactFilter()),
+        delivery=delivery.value,
+        filter=_filter_to_json(filter),
         language=dialect.language,
         delimiter=dialect.delimiter,
         bom=dialect.bom,
@@ -77,8 +107,21 @@ async def request_export(
     await session.flush()
     await audit.record(
         session, actor, f"export.{kind.value}", subject_type="ExportJob", subject_id=job.id,
-        changes={"filter": job.filter},
+        changes={"filter": job.filter, "delivery": job.delivery},
     )  # fmt: skip
+    if delivery == ExportDelivery.EMAIL:
+        assert staff is not None
+        await enqueue_email(
+            session,
+            template="export_ready",
+            to=staff.email,
+            language=dialect.language,
+            context={
+                "export_job_id": str(job.id),
+                "export_kind": _KIND_NAMES[dialect.language][kind],
+            },
+        )
+        return job, None
     token, _ = tokens.issue(TokenPurpose.DOWNLOAD, job.id)
     return job, f"{DOWNLOAD_PATH}?token={token}"
 
@@ -91,8 +134,24 @@ async def open_download(
     job = await session.get(ExportJob, claims.subject)
     if job is None or job.expires_at <= session_now(session):
         raise TokenInvalid("unknown or expired export")
+    if job.delivery != ExportDelivery.DOWNLOAD:
+        raise TokenInvalid("this export is delivered by email")
     job.downloaded_at = session_now(session)
+    return job, export_stream(session, job)
+
+
+def export_stream(session: AsyncSession, job: ExportJob) -> AsyncIterator[bytes]:
+    """The CSV of ``job``, chunk by chunk (ends the read transaction between chunks)."""
     dialect = CsvDialect(delimiter=job.delimiter, bom=job.bom, language=job.language)
     if job.kind == ExportKind.PORTAL_USERS:
-        return job, export_portal_users(session, dialect)
-    return job, export_contacts(session, _filter_from_json(job.filter), dialect)
+        return export_portal_users(session, dialect)
+    return export_contacts(session, _filter_from_json(job.filter), dialect)
+
+
+async def matching_rows(session: AsyncSession, kind: ExportKind, f: ContactFilter) -> int:
+    """How many rows an export of ``kind`` with filter ``f`` would write."""
+    if kind == ExportKind.PORTAL_USERS:
+        query = select(func.count()).select_from(PortalUser)
+    else:
+        query = select(func.count()).select_from(Contact).where(*filter_conditions(f))
+    return int(await session.scalar(query) or 0)

@@ -9,14 +9,21 @@ import strawberry
 from strawberry.types import Info
 
 from identity.permissions import StaffPermission
+from portal.models import ExportJob
 from portal.services.csv_export import CsvDialect
-from portal.services.exports import ExportErrorCode, ExportKind, request_export
+from portal.services.exports import ExportDelivery, ExportErrorCode, ExportKind, request_export
 from schema.admin.contacts.queries import ContactFilterInput
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.permissions import HasPermission
 
 ExportErrorCodeEnum = strawberry.enum(ExportErrorCode, name="ExportErrorCode")
+ExportDeliveryEnum = strawberry.enum(
+    ExportDelivery,
+    name="ExportDelivery",
+    description="AUTO: a download link, or a zipped file emailed to you when more rows match "
+    "than the configured threshold (PORTAL_EXPORT_EMAIL_THRESHOLD, default 50,000).",
+)
 
 
 @strawberry.type(description="A problem with an export request.")
@@ -43,6 +50,9 @@ class ExportPayload:
         default=None, description="Path on this API; GET it within 10 minutes (no login needed)."
     )
     expires_at: datetime | None = None
+    emailed_to: str | None = strawberry.field(
+        default=None, description="Set when the export is sent as a zipped CSV by email instead."
+    )
     errors: list[ExportError] = strawberry.field(default_factory=list)
 
 
@@ -59,14 +69,16 @@ class ExportMutation:
         info: Info[RequestContext, None],
         filter: ContactFilterInput | None = None,
         options: CsvOptionsInput | None = None,
+        delivery: ExportDelivery = ExportDelivery.AUTO,
     ) -> ExportPayload:
         ctx = info.context
         job, url = await request_export(
             ctx.session, ctx.runtime.tokens, await ctx.staff_actor(), ExportKind.CONTACTS,
             filter=(filter or ContactFilterInput()).to_filter(),
-            dialect=(options or CsvOptionsInput()).to_dialect(),
+            dialect=(options or CsvOptionsInput()).to_dialect(), delivery=delivery,
+            email_threshold=ctx.settings.export_email_threshold,
         )  # fmt: skip
-        return ExportPayload(download_url=url, expires_at=job.expires_at)
+        return await _payload(ctx, job, url)
 
     @strawberry.mutation(
         description="Export portal users as CSV (email, statuses, contact, created, last login).",
@@ -74,11 +86,21 @@ class ExportMutation:
         extensions=[Atomic()],
     )
     async def export_portal_users(
-        self, info: Info[RequestContext, None], options: CsvOptionsInput | None = None
+        self,
+        info: Info[RequestContext, None],
+        options: CsvOptionsInput | None = None,
+        delivery: ExportDelivery = ExportDelivery.AUTO,
     ) -> ExportPayload:
         ctx = info.context
         job, url = await request_export(
             ctx.session, ctx.runtime.tokens, await ctx.staff_actor(), ExportKind.PORTAL_USERS,
-            dialect=(options or CsvOptionsInput()).to_dialect(),
+            dialect=(options or CsvOptionsInput()).to_dialect(), delivery=delivery,
+            email_threshold=ctx.settings.export_email_threshold,
         )  # fmt: skip
+        return await _payload(ctx, job, url)
+
+
+async def _payload(ctx: RequestContext, job: ExportJob, url: str | None) -> ExportPayload:
+    if url is not None:
         return ExportPayload(download_url=url, expires_at=job.expires_at)
+    return ExportPayload(emailed_to=(await ctx.require_staff()).user.email)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from schema.admin.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.admin.contacts.mutations import ContactMutation
 from schema.admin.contacts.newsletter import NewsletterMutation
 from schema.admin.contacts.queries import ContactQuery
@@ -36,6 +37,7 @@ Query = merge_types(
         InvitationQuery,
         ImpersonationQuery,
         DuplicateQuery,
+        ApiKeyQuery,
     ),
 )
 Mutation = merge_types(
@@ -55,6 +57,7 @@ Mutation = merge_types(
         ImportMutation,
         GdprMutation,
         DuplicateMutation,
+        ApiKeyMutation,
     ),
 )
 

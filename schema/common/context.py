@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from identity.api_keys import is_api_key, resolve_api_key
 from identity.customer_auth import can_log_in
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
 from portal.config import Settings
-from portal.models import Impersonation, PortalSession, PortalUser, StaffSession, StaffUser
+from portal.models import ApiKey, Impersonation, PortalSession, PortalUser, StaffSession, StaffUser
 from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 
@@ -28,11 +29,13 @@ CUSTOMER_COOKIE = "portal_session"
 
 @dataclass(frozen=True)
 class StaffPrincipal:
-    """The authenticated staff user of a request."""
+    """The authenticated staff user of a request: a logged-in staff session, or an import
+    token (``api_key``) acting for the staff user who created it with fewer permissions."""
 
     user: StaffUser
-    session: StaffSession
+    session: StaffSession | None
     permissions: frozenset[StaffPermission]
+    api_key: ApiKey | None = None
 
     def can(self, permission: StaffPermission) -> bool:
         return permission in self.permissions
@@ -92,7 +95,12 @@ class RequestContext:
         if "staff" not in self._resolved:
             principal = None
             token = bearer_token(self.request, STAFF_COOKIE)
-            if token:
+            if token and is_api_key(token):
+                resolved = await resolve_api_key(self.session, token)
+                if resolved is not None:
+                    key, creator, granted = resolved
+                    principal = StaffPrincipal(creator, None, granted, api_key=key)
+            elif token:
                 found = await resolve_staff_session(
                     self.session, token, self.runtime.staff_session_policy
                 )
@@ -160,6 +168,13 @@ class RequestContext:
     async def staff_actor(self) -> Actor:
         """The staff user of this request as the actor of history and audit entries."""
         principal = await self.require_staff()
+        if principal.api_key is not None:
+            return Actor(
+                ActorType.IMPORT,
+                id=principal.api_key.id,
+                name=f"import token {principal.api_key.name}",
+                ip_address=self.client_ip,
+            )
         return Actor(
             ActorType.STAFF,
             id=principal.user.id,

@@ -22,7 +22,8 @@ def unauthenticated() -> GraphQLError:
 
 
 class IsStaff(BasePermission):
-    """Any authenticated, active staff user."""
+    """Any authenticated, active staff user with a login session (an import token is not a
+    login: it only reaches the fields its permissions name)."""
 
     message = "Authentication required."
     error_extensions = {"code": UNAUTHENTICATED}
@@ -30,7 +31,8 @@ class IsStaff(BasePermission):
     async def has_permission(
         self, source: Any, info: Info[RequestContext, None], **kwargs: Any
     ) -> bool:
-        return await info.context.staff() is not None
+        principal = await info.context.staff()
+        return principal is not None and principal.session is not None
 
 
 class IsCustomer(BasePermission):

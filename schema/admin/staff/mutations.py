@@ -77,6 +77,7 @@ class StaffMutation:
     )
     async def staff_log_out(self, info: Info[RequestContext, None]) -> StaffLogOutPayload:
         principal = await info.context.require_staff()
+        assert principal.session is not None  # IsStaff: a login session, not an import token
         await revoke_session(info.context.session, principal.session)
         clear_session_cookie(info.context, STAFF_COOKIE, "/admin")
         return StaffLogOutPayload(ok=True)

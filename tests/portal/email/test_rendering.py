@@ -27,6 +27,8 @@ SAMPLE_VALUES: dict[str, Any] = {
     "login_url": "https://portal.example.test/login",
     "portal_user_email": "wartet@example.de",
     "reason": "NO_MATCH",
+    "export_job_id": "0b6c5a52-7d1e-4f43-9a55-0f7b0e9f2c11",
+    "export_kind": "Kontakte",
 }
 RECIPIENT = {"first_name": "Anna", "last_name": "Müller", "salutation": "Frau", "title": "Dr."}
 VARIANTS = [

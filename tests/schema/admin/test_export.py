@@ -104,3 +104,57 @@ async def test_portal_user_export(admin_api: GraphQLClient, runtime: Runtime) ->
         ("a@example.de", "ASSIGNED"),
         ("b@example.de", "PENDING"),
     }
+
+
+EXPORT_BY = """
+mutation E($delivery: ExportDelivery, $options: CsvOptionsInput) {
+  exportContacts(delivery: $delivery, options: $options) {
+    downloadUrl emailedTo errors { code field }
+  }
+}
+"""
+
+
+async def test_large_export_is_zipped_and_emailed_to_the_staff_user(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    import zipfile
+
+    from portal.email.backends import MemoryBackend
+    from portal.email.delivery import deliver_due
+
+    await log_in_staff(admin_api, runtime, email="export@example.com")
+    for name in ("Groß", "Weiß"):
+        await create(admin_api, lastName=name)
+    answer = await admin_api.data(EXPORT_BY, {"delivery": "EMAIL", "options": {"language": "de"}})
+    assert answer["exportContacts"] == {
+        "downloadUrl": None,
+        "emailedTo": "export@example.com",
+        "errors": [],
+    }
+    await deliver_due(runtime)
+    backend = runtime.mail_backend
+    assert isinstance(backend, MemoryBackend)
+    (message,) = backend.sent
+    assert message["To"] == "export@example.com"
+    assert message["Subject"] == "Ihr Export ist fertig: Kontakte"
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(attachment.get_payload(decode=True)))
+    (member,) = archive.namelist()
+    assert member.startswith("contacts-") and member.endswith(".csv")
+    exported = rows(archive.read(member))
+    assert sorted(r["Nachname"] for r in exported) == ["Groß", "Weiß"]
+
+
+async def test_auto_delivery_emails_above_the_threshold_only(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    await create(admin_api, lastName="Eins")
+    small = await admin_api.data(EXPORT_BY, {})
+    assert small["exportContacts"]["downloadUrl"].startswith("/admin/exports/download")
+    runtime.settings = runtime.settings.with_changes(export_email_threshold=0)
+    large = await admin_api.data(EXPORT_BY, {})
+    assert large["exportContacts"]["downloadUrl"] is None
+    assert large["exportContacts"]["emailedTo"] == "admin@example.com"

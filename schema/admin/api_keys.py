@@ -1,0 +1,123 @@
+"""Import tokens in the staff API: API keys holding only ``contacts:import`` (a POS system
+pushing contacts through ``importContacts``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import strawberry
+from strawberry.types import Info
+
+from identity.api_keys import (
+    ApiKeyErrorCode,
+    create_import_token,
+    list_api_keys,
+    revoke_api_key,
+)
+from identity.permissions import StaffPermission
+from portal.models import ApiKey
+from schema.common.context import RequestContext
+from schema.common.errors import Atomic, ErrorFields
+from schema.common.ids import from_global_id, to_global_id
+from schema.common.permissions import HasPermission
+
+ApiKeyErrorCodeEnum = strawberry.enum(ApiKeyErrorCode, name="ImportTokenErrorCode")
+
+
+@strawberry.type(description="A problem with an import token request.")
+class ImportTokenError(ErrorFields):
+    codes: ClassVar = ApiKeyErrorCode
+    code: ApiKeyErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type(description="An API key for machines; the secret is shown only at creation.")
+class ImportToken:
+    id: strawberry.ID
+    name: str
+    prefix: str = strawberry.field(description="The first characters, to recognise the token.")
+    permissions: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, key: ApiKey) -> ImportToken:
+        return cls(
+            id=to_global_id("ImportToken", key.id), name=key.name, prefix=key.token_prefix,
+            permissions=list(key.permissions), created_at=key.created_at,
+            expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
+        )  # fmt: skip
+
+
+@strawberry.input
+class CreateImportTokenInput:
+    name: str = strawberry.field(description="Where it is used, e.g. 'POS shop Mitte'.")
+    expires_in_days: int | None = strawberry.field(
+        default=None, description="1 to 3650 days; none: until revoked."
+    )
+
+
+@strawberry.type(description="Result of createImportToken.")
+class CreateImportTokenPayload:
+    import_token: ImportToken | None = None
+    token: str | None = strawberry.field(
+        default=None,
+        description="The secret, shown once: send it as 'Authorization: Bearer <token>' to "
+        "/admin/graphql. It can call importContacts and nothing else.",
+    )
+    errors: list[ImportTokenError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of revokeImportToken.")
+class RevokeImportTokenPayload:
+    import_token: ImportToken | None = None
+    errors: list[ImportTokenError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ApiKeyQuery:
+    @strawberry.field(
+        description="Import tokens, newest first, revoked ones included.",
+        permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
+    )
+    async def import_tokens(self, info: Info[RequestContext, None]) -> list[ImportToken]:
+        return [ImportToken.from_row(k) for k in await list_api_keys(info.context.session)]
+
+
+@strawberry.type
+class ApiKeyMutation:
+    @strawberry.mutation(
+        description="Create an import token (only contacts:import, acting for you). Audited.",
+        permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
+        extensions=[Atomic()],
+    )
+    async def create_import_token(
+        self, info: Info[RequestContext, None], input: CreateImportTokenInput
+    ) -> CreateImportTokenPayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        created = await create_import_token(
+            ctx.session, await ctx.staff_actor(), principal.user,
+            name=input.name, expires_in_days=input.expires_in_days,
+        )  # fmt: skip
+        return CreateImportTokenPayload(
+            import_token=ImportToken.from_row(created.key), token=created.token
+        )
+
+    @strawberry.mutation(
+        description="Revoke an import token at once. Audited.",
+        permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
+        extensions=[Atomic()],
+    )
+    async def revoke_import_token(
+        self, info: Info[RequestContext, None], id: strawberry.ID
+    ) -> RevokeImportTokenPayload:
+        ctx = info.context
+        key = await revoke_api_key(
+            ctx.session, await ctx.staff_actor(), from_global_id("ImportToken", id)
+        )
+        return RevokeImportTokenPayload(import_token=ImportToken.from_row(key))
