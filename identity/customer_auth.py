@@ -29,14 +29,16 @@ from identity.sessions import (
     start_session,
 )
 from identity.signed_tokens import TokenPurpose
+from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import PortalSession, PortalUser
 from portal.models.base import session_now
-from portal.normalization import MAX_EMAIL_LENGTH
+from portal.normalization import MAX_EMAIL_LENGTH, normalize_email
 from portal.runtime import Runtime
 from portal.services.portal_settings import PortalSettings
 
+CUSTOMER_SCOPE = "customer"
 INVALID_CREDENTIALS = FieldError(Code.INVALID_CREDENTIALS, None, "Email or password is wrong.")
 
 
@@ -58,9 +60,37 @@ def can_log_in(user: PortalUser) -> bool:
 
 
 async def verify_customer_password(
+    session: AsyncSession,
+    runtime: Runtime,
+    email: str,
+    password: str,
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
+) -> PortalUser | None:
+    """The user whose password this is, if the account may log in; else None (same cost).
+
+    With a ``throttle``: a client over its login limit or a locked account gets None without
+    the password being looked at (after the same dummy verification), and a failure counts
+    against the account (the email's normalised form, known or not)."""
+    hasher = runtime.password_hasher
+    if throttle is not None and (
+        not await throttle.allow(ThrottleAction.LOGIN, client_ip)
+        or await throttle.account_locked(CUSTOMER_SCOPE, email)
+    ):
+        await hasher.verify_dummy(password[: MAX_PASSWORD_LENGTH + 1])
+        return None
+    user = await _verify(session, runtime, email, password)
+    if throttle is not None:
+        if user is None:
+            await throttle.account_failed(CUSTOMER_SCOPE, email)
+        else:
+            await throttle.account_succeeded(CUSTOMER_SCOPE, email)
+    return user
+
+
+async def _verify(
     session: AsyncSession, runtime: Runtime, email: str, password: str
 ) -> PortalUser | None:
-    """The user whose password this is, if the account may log in; else None (same cost)."""
     hasher = runtime.password_hasher
     user = None
     if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
@@ -87,12 +117,13 @@ async def log_in(
     email: str,
     password: str,
     *,
+    throttle: Throttle | None = None,
     ip_address: str | None = None,
     user_agent: str | None = None,
 ) -> LoggedIn:
     """Open a customer session; raises :class:`InvalidInput` (generic) or
-    :class:`PendingContactAssignment`."""
-    user = await verify_customer_password(session, runtime, email, password)
+    :class:`PendingContactAssignment`. Throttled attempts get the same generic error."""
+    user = await verify_customer_password(session, runtime, email, password, throttle, ip_address)
     if user is None:
         raise InvalidInput([INVALID_CREDENTIALS])
     if user.contact_id is None:
@@ -110,10 +141,21 @@ async def log_in(
     return LoggedIn(user, started)
 
 
-async def request_password_reset(session: AsyncSession, runtime: Runtime, email: str) -> None:
+async def request_password_reset(
+    session: AsyncSession,
+    runtime: Runtime,
+    email: str,
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
+) -> None:
     """Email a reset link if the address has an account that could use one; otherwise nothing,
-    with the same answer."""
+    with the same answer (also when the client or the address is over its limit)."""
     if len(email) > MAX_EMAIL_LENGTH:
+        return
+    if throttle is not None and not (
+        await throttle.allow(ThrottleAction.PASSWORD_RESET, client_ip)
+        and await throttle.allow(ThrottleAction.RESET_EMAIL, normalize_email(email))
+    ):
         return
     user = await get_portal_user_by_email(session, email)
     if user is not None and user.suspended_at is None:

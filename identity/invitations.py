@@ -21,6 +21,7 @@ from identity.links import frontend_link
 from identity.password_policy import check_new_password
 from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
+from identity.throttling import Throttle, ThrottleAction
 from identity.tokens import hash_token
 from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
@@ -256,11 +257,20 @@ async def accept_invitation(
 
 
 async def request_new_invitation(
-    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, email: str
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    email: str,
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
 ) -> None:
-    """A customer whose link expired asks for a new one. Same answer for everyone; staff are
-    notified or a new link is sent, as the settings say."""
+    """A customer whose link expired asks for a new one. Same answer for everyone (also over
+    the client's limit); staff are notified or a new link is sent, as the settings say."""
     if len(email) > 254:
+        return
+    if throttle is not None and not await throttle.allow(
+        ThrottleAction.INVITATION_REQUEST, client_ip
+    ):
         return
     user = await session.scalar(
         select(PortalUser).where(PortalUser.email_normalized == normalize_email(email))

@@ -17,6 +17,7 @@ from identity.flows import load_open_flow, open_flow
 from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
 from identity.portal_users import link_contact
 from identity.states import MappingStatus, PendingReason
+from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
@@ -243,9 +244,18 @@ async def provide_second_identifier(
     portal_settings: PortalSettings,
     flow_token: str,
     raw: Mapping[str, str | None],
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
 ) -> LinkResult:
     """One attempt of a flow: link, ask again, or after the last attempt put the user into
-    pending review. The answer never says how many contacts matched."""
+    pending review. The answer never says how many contacts matched. A client over its limit
+    (across all flows) gets TOO_MANY_ATTEMPTS and the flow's attempts stay untouched."""
+    if throttle is not None and not await throttle.allow(
+        ThrottleAction.SECOND_IDENTIFIER, client_ip
+    ):
+        raise InvalidInput.single(
+            Code.TOO_MANY_ATTEMPTS, None, "Too many attempts. Please try again later."
+        )
     flow, user = await load_open_flow(session, runtime, portal_settings, flow_token)
     given = normalize_identifiers(raw, runtime.settings.default_phone_region)
     if not given:

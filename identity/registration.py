@@ -26,6 +26,7 @@ from identity.signed_tokens import (
     redeem_once,
 )
 from identity.states import MappingStatus, RegistrationStatus
+from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import PortalUser
@@ -148,11 +149,21 @@ def registration_identifiers(form: Registration) -> dict[str, str]:
     return {k: v.strip() for k, v in given.items() if v and v.strip()}
 
 
-async def register_customer(session: AsyncSession, runtime: Runtime, form: Registration) -> None:
-    """Register ``form``; raises :class:`InvalidInput` only for malformed input."""
+async def register_customer(
+    session: AsyncSession,
+    runtime: Runtime,
+    form: Registration,
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
+) -> None:
+    """Register ``form``; raises :class:`InvalidInput` only for malformed input. A client over
+    its registration limit gets the same answer and nothing happens."""
     errors = validate_registration(form)
     if errors:
         raise InvalidInput(errors)
+    if throttle is not None and not await throttle.allow(ThrottleAction.REGISTER, client_ip):
+        await runtime.password_hasher.hash(form.password)  # same cost as a registration
+        return
     # Hash first, whatever happens next, so both outcomes cost the same.
     password_hash = await runtime.password_hasher.hash(form.password)
     existing = await get_portal_user_by_email(session, form.email)
@@ -225,10 +236,22 @@ async def redeem_activation(
     return user
 
 
-async def resend_activation(session: AsyncSession, runtime: Runtime, email: str) -> None:
+async def resend_activation(
+    session: AsyncSession,
+    runtime: Runtime,
+    email: str,
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
+) -> None:
     """Send a new activation link if ``email`` belongs to a user that is not activated yet;
-    otherwise do nothing, with the same answer."""
+    otherwise do nothing, with the same answer (also when over the client's or the address'
+    limit)."""
     if len(email) > MAX_EMAIL_LENGTH:
+        return
+    if throttle is not None and not (
+        await throttle.allow(ThrottleAction.ACTIVATION_RESEND, client_ip)
+        and await throttle.allow(ThrottleAction.ACTIVATION_EMAIL, normalize_email(email))
+    ):
         return
     user = await get_portal_user_by_email(session, email)
     if user is not None and user.activated_at is None and user.suspended_at is None:

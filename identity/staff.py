@@ -10,10 +10,13 @@ from identity.errors import StaffAuthErrorCode
 from identity.password_policy import check_new_password
 from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher
 from identity.permissions import StaffRole
+from identity.throttling import Throttle, ThrottleAction
 from portal.errors import FieldError, InvalidInput
 from portal.models import StaffUser
 from portal.models.base import session_now
 from portal.normalization import is_valid_email, normalize_email
+
+STAFF_SCOPE = "staff"
 
 
 async def get_staff_by_email(session: AsyncSession, email: str) -> StaffUser | None:
@@ -73,13 +76,38 @@ async def create_staff_user(
 
 
 async def authenticate_staff(
-    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    email: str,
+    password: str,
+    throttle: Throttle | None = None,
+    client_ip: str | None = None,
 ) -> StaffUser | None:
     """The active staff user with these credentials, or None.
 
     Unknown emails, inactive accounts and wrong passwords all cost one argon2 verification and
-    give the same None, so neither the answer nor its timing tells which it was.
+    give the same None, so neither the answer nor its timing tells which it was. With a
+    ``throttle``, locked accounts and clients over their limit get the same None and failures
+    count against the account (see :mod:`identity.throttling`).
     """
+    if throttle is not None and (
+        not await throttle.allow(ThrottleAction.LOGIN, client_ip)
+        or await throttle.account_locked(STAFF_SCOPE, email)
+    ):
+        await hasher.verify_dummy(password[: MAX_PASSWORD_LENGTH + 1])
+        return None
+    staff = await _verify(session, hasher, email, password)
+    if throttle is not None:
+        if staff is None:
+            await throttle.account_failed(STAFF_SCOPE, email)
+        else:
+            await throttle.account_succeeded(STAFF_SCOPE, email)
+    return staff
+
+
+async def _verify(
+    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+) -> StaffUser | None:
     staff = None
     if len(email) <= 254 and len(password) <= MAX_PASSWORD_LENGTH:
         staff = await get_staff_by_email(session, email)

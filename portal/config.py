@@ -151,6 +151,14 @@ class Settings:
     mail_retry_base_seconds: int = 60
     mail_worker: bool = True
     mail_poll_seconds: int = 5
+    # Throttling (identity.throttling): shared through the database, or Redis when set.
+    redis_url: str = ""
+    lockout_threshold: int = 5
+    lockout_first_seconds: int = 60
+    lockout_max_seconds: int = 15 * 60
+    account_failures_per_hour: int = 100
+    # "action=count/seconds" entries overriding the defaults of identity.throttling.
+    throttle_limits: tuple[str, ...] = ()
     # Exports with delivery AUTO are zipped and emailed above this many rows.
     export_email_threshold: int = 50_000
     sql_echo: bool = False
@@ -290,6 +298,26 @@ class Settings:
             mail_poll_seconds=_int(
                 get("PORTAL_MAIL_POLL_SECONDS", str(defaults.mail_poll_seconds)),
                 "PORTAL_MAIL_POLL_SECONDS",
+            ),
+            redis_url=get("PORTAL_REDIS_URL"),
+            lockout_threshold=_int(
+                get("PORTAL_LOCKOUT_THRESHOLD", str(defaults.lockout_threshold)),
+                "PORTAL_LOCKOUT_THRESHOLD",
+            ),
+            lockout_first_seconds=_int(
+                get("PORTAL_LOCKOUT_FIRST_SECONDS", str(defaults.lockout_first_seconds)),
+                "PORTAL_LOCKOUT_FIRST_SECONDS",
+            ),
+            lockout_max_seconds=_int(
+                get("PORTAL_LOCKOUT_MAX_SECONDS", str(defaults.lockout_max_seconds)),
+                "PORTAL_LOCKOUT_MAX_SECONDS",
+            ),
+            account_failures_per_hour=_int(
+                get("PORTAL_ACCOUNT_FAILURES_PER_HOUR", str(defaults.account_failures_per_hour)),
+                "PORTAL_ACCOUNT_FAILURES_PER_HOUR",
+            ),
+            throttle_limits=tuple(
+                e.strip() for e in get("PORTAL_THROTTLE_LIMITS").split(",") if e.strip()
             ),
             export_email_threshold=_int(
                 get("PORTAL_EXPORT_EMAIL_THRESHOLD", str(defaults.export_email_threshold)),

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.passwords import PasswordHasher
 from identity.sessions import SessionPolicy
 from identity.signed_tokens import SignedTokens
+from identity.throttling import (
+    DatabaseThrottleStore,
+    RedisThrottleStore,
+    Throttle,
+    ThrottlePolicy,
+)
 from portal.config import Settings
 from portal.db import Database
 from portal.email.backends import MailBackend, backend_from_settings
@@ -22,6 +31,7 @@ class Runtime:
     tokens: SignedTokens
     mail_backend: MailBackend
     email_renderer: EmailRenderer
+    redis: Any = None  # redis.asyncio.Redis when PORTAL_REDIS_URL is set
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> Runtime:
@@ -40,7 +50,16 @@ class Runtime:
             tokens=SignedTokens([key.reveal() for key in settings.secret_keys], settings.clock),
             mail_backend=backend_from_settings(settings),
             email_renderer=EmailRenderer(settings),
+            redis=_redis_client(settings.redis_url) if settings.redis_url else None,
         )
+
+    def throttle(self, session: AsyncSession) -> Throttle:
+        """The throttle of one request: Redis when configured, else the request's session."""
+        store = (
+            RedisThrottleStore(self.redis) if self.redis is not None
+            else DatabaseThrottleStore(session)
+        )  # fmt: skip
+        return Throttle(store, ThrottlePolicy.from_settings(self.settings), self.settings.clock)
 
     @property
     def staff_session_policy(self) -> SessionPolicy:
@@ -58,4 +77,12 @@ class Runtime:
 
     async def close(self) -> None:
         self.password_hasher.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.database.dispose()
+
+
+def _redis_client(url: str) -> Any:
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)

@@ -31,6 +31,7 @@ from portal.models.portal_user import (
 )
 from portal.models.resource import Invitation, Resource, ResourceAssignment
 from portal.models.staff import StaffSession, StaffUser
+from portal.models.throttle import ThrottleCounter
 
 __all__ = [
     "ApiKey",
@@ -60,6 +61,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "Tag",
+    "ThrottleCounter",
     "Timestamps",
     "UTCDateTime",
     "UUIDPrimaryKey",

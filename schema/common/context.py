@@ -15,6 +15,7 @@ from identity.api_keys import is_api_key, resolve_api_key
 from identity.customer_auth import can_log_in
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
+from identity.throttling import Throttle
 from portal.config import Settings
 from portal.models import ApiKey, Impersonation, PortalSession, PortalUser, StaffSession, StaffUser
 from portal.runtime import Runtime
@@ -77,6 +78,11 @@ class RequestContext:
         from schema.common.loaders import Loaders
 
         return Loaders(self.session)
+
+    @cached_property
+    def throttle(self) -> Throttle:
+        """Login lockout and rate limits, shared by every worker (see identity.throttling)."""
+        return self.runtime.throttle(self.session)
 
     @property
     def client_ip(self) -> str | None:

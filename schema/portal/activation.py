@@ -113,5 +113,7 @@ class ActivationMutation:
                 "POSTAL_CODE": input.postal_code,
                 "DATE_OF_BIRTH": input.date_of_birth,
             },
+            ctx.throttle,
+            ctx.client_ip,
         )
         return ActivationPayload.from_result(result)

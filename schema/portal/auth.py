@@ -10,6 +10,7 @@ from identity.errors import PortalAuthErrorCode
 from identity.flows import flow_token_for_pending
 from identity.impersonation import end as end_impersonation
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions, revoke_session
+from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie, set_session_cookie
@@ -74,8 +75,15 @@ class AuthMutation:
                 ctx.runtime,
                 email,
                 password,
+                throttle=ctx.throttle,
                 ip_address=ctx.client_ip,
                 user_agent=ctx.user_agent,
+            )
+        except InvalidInput as failed:
+            # The failure itself is state (the lockout counter): keep it.
+            return LogInPayload(
+                errors=[PortalAuthError.from_field_error(e) for e in failed.errors],
+                keep_writes=True,
             )
         except customer_auth.PendingContactAssignment as pending:
             flow_token = await flow_token_for_pending(
@@ -137,8 +145,9 @@ class AuthMutation:
     async def request_password_reset(
         self, info: Info[RequestContext, None], email: str
     ) -> AcceptedPayload:
+        ctx = info.context
         await customer_auth.request_password_reset(
-            info.context.session, info.context.runtime, email
+            ctx.session, ctx.runtime, email, ctx.throttle, ctx.client_ip
         )
         return AcceptedPayload(accepted=True)
 

@@ -78,5 +78,7 @@ class InvitationMutation:
         ctx = info.context
         _no_store(ctx)
         settings = await load_portal_settings(ctx.session, ctx.settings)
-        await invitations.request_new_invitation(ctx.session, ctx.runtime, settings, email)
+        await invitations.request_new_invitation(
+            ctx.session, ctx.runtime, settings, email, ctx.throttle, ctx.client_ip
+        )
         return AcceptedPayload(accepted=True)

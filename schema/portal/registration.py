@@ -58,7 +58,10 @@ class RegistrationMutation:
     async def register_customer(
         self, info: Info[RequestContext, None], input: RegisterCustomerInput
     ) -> AcceptedPayload:
-        await register_customer(info.context.session, info.context.runtime, input.to_form())
+        ctx = info.context
+        await register_customer(
+            ctx.session, ctx.runtime, input.to_form(), ctx.throttle, ctx.client_ip
+        )
         return AcceptedPayload(accepted=True)
 
     @strawberry.mutation(
@@ -70,5 +73,6 @@ class RegistrationMutation:
     async def resend_activation(
         self, info: Info[RequestContext, None], email: str
     ) -> AcceptedPayload:
-        await resend_activation(info.context.session, info.context.runtime, email)
+        ctx = info.context
+        await resend_activation(ctx.session, ctx.runtime, email, ctx.throttle, ctx.client_ip)
         return AcceptedPayload(accepted=True)

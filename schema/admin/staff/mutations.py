@@ -29,6 +29,7 @@ class StaffLogInPayload:
         "browsers use the HttpOnly cookie set with the response.",
     )
     errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of staffLogOut.")
@@ -55,10 +56,20 @@ class StaffMutation:
                 "email",
                 f"An email address has at most {MAX_EMAIL_LENGTH} characters.",
             )
-        staff = await authenticate_staff(ctx.session, ctx.runtime.password_hasher, email, password)
+        staff = await authenticate_staff(
+            ctx.session, ctx.runtime.password_hasher, email, password, ctx.throttle, ctx.client_ip
+        )
         if staff is None:
-            raise InvalidInput.single(
-                StaffAuthErrorCode.INVALID_CREDENTIALS, None, "Email or password is wrong."
+            # The failure itself is state (the lockout counter): keep it.
+            return StaffLogInPayload(
+                errors=[
+                    StaffAuthError(
+                        code=StaffAuthErrorCode.INVALID_CREDENTIALS,
+                        field=None,
+                        message="Email or password is wrong.",
+                    )
+                ],
+                keep_writes=True,
             )
         policy = ctx.runtime.staff_session_policy
         started = await start_staff_session(
