@@ -12,7 +12,7 @@ from starlette.routing import Route
 from portal.config import Settings
 from portal.email.delivery import run_worker
 from portal.runtime import Runtime
-from portal.web import UnitOfWorkGraphQL, download_route, health_routes
+from portal.web import UnitOfWorkGraphQL, download_route, health_routes, with_cors
 from schema.admin.schema import admin_schema
 from schema.portal.schema import portal_schema
 
@@ -25,8 +25,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         settings.check_production()
         runtime = Runtime.build(settings.with_development_secret())
     graphiql = runtime.settings.graphiql_enabled
-    customer_api = UnitOfWorkGraphQL(portal_schema, runtime, graphiql=graphiql)
-    staff_api = UnitOfWorkGraphQL(admin_schema, runtime, graphiql=graphiql, uploads=True)
+    settings = runtime.settings
+    customer_api = UnitOfWorkGraphQL(
+        portal_schema, runtime, graphiql=graphiql, trusted_origins=settings.cors_origins
+    )
+    staff_api = UnitOfWorkGraphQL(
+        admin_schema, runtime, graphiql=graphiql, uploads=True,
+        trusted_origins=settings.admin_cors_origins,
+    )  # fmt: skip
     healthz, readyz = health_routes(runtime)
 
     @asynccontextmanager
@@ -49,8 +55,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     app = Starlette(
         routes=[
-            Route("/graphql", customer_api, methods=["GET", "POST"]),
-            Route("/admin/graphql", staff_api, methods=["GET", "POST"]),
+            Route("/graphql", with_cors(customer_api, settings.cors_origins)),
+            Route("/admin/graphql", with_cors(staff_api, settings.admin_cors_origins)),
             Route("/admin/exports/download", download_route(runtime), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

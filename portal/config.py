@@ -82,6 +82,14 @@ def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in value.split(",") if part.strip())
 
 
+def _origins(value: str, name: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
+            raise ConfigurationError(f"{name}: {origin!r} is not an origin like https://host")
+    return origins
+
+
 def _int(value: str, name: str) -> int:
     try:
         return int(value)
@@ -151,6 +159,10 @@ class Settings:
     mail_retry_base_seconds: int = 60
     mail_worker: bool = True
     mail_poll_seconds: int = 5
+    # Browser origins allowed to call each API with credentials (CORS), and trusted for
+    # cookie-authenticated POSTs (CSRF); the public URL's origin is always trusted.
+    cors_origins: tuple[str, ...] = ()
+    admin_cors_origins: tuple[str, ...] = ()
     # Throttling (identity.throttling): shared through the database, or Redis when set.
     redis_url: str = ""
     lockout_threshold: int = 5
@@ -299,6 +311,10 @@ class Settings:
                 get("PORTAL_MAIL_POLL_SECONDS", str(defaults.mail_poll_seconds)),
                 "PORTAL_MAIL_POLL_SECONDS",
             ),
+            cors_origins=_origins(get("PORTAL_CORS_ORIGINS"), "PORTAL_CORS_ORIGINS"),
+            admin_cors_origins=_origins(
+                get("PORTAL_ADMIN_CORS_ORIGINS"), "PORTAL_ADMIN_CORS_ORIGINS"
+            ),
             redis_url=get("PORTAL_REDIS_URL"),
             lockout_threshold=_int(
                 get("PORTAL_LOCKOUT_THRESHOLD", str(defaults.lockout_threshold)),
@@ -353,6 +369,11 @@ class Settings:
             name, _, needs = entry.partition(">")
             rules[name.strip()] = frozenset(n.strip() for n in needs.split("+") if n.strip())
         return rules
+
+    @property
+    def public_origin(self) -> str:
+        scheme, _, rest = self.public_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
 
     @property
     def is_production(self) -> bool:

@@ -9,8 +9,10 @@ from typing import Any
 from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
@@ -40,7 +42,13 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
     """
 
     def __init__(
-        self, schema: Schema, runtime: Runtime, *, graphiql: bool, uploads: bool = False
+        self,
+        schema: Schema,
+        runtime: Runtime,
+        *,
+        graphiql: bool,
+        uploads: bool = False,
+        trusted_origins: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
             schema,
@@ -49,6 +57,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             multipart_uploads_enabled=uploads,
         )
         self.runtime = runtime
+        self.trusted_origins = frozenset((runtime.settings.public_origin, *trusted_origins))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -92,13 +101,13 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         context: RequestContext | UnsetType = UNSET,
         root_value: Any = UNSET,
     ) -> Response:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith("multipart/") and "authorization" not in request.headers:
-            # A browser sends multipart forms cross-site with cookies and no preflight (CSRF):
-            # uploads must carry a bearer token, which a foreign page cannot attach.
+        refusal = self.csrf_refusal(request)
+        if refusal is not None:
+            message, status = refusal
+            await request.close()
             return JSONResponse(
-                {"errors": [{"message": "File uploads need an Authorization: Bearer token."}]},
-                status_code=403,
+                {"errors": [{"message": message, "extensions": {"code": "CSRF_REFUSED"}}]},
+                status_code=status,
             )
         try:
             response = await super().run(request, context, root_value)  # type: ignore[arg-type]
@@ -110,6 +119,27 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             await request.close()
         await _finish(request, commit=not getattr(request.state, "failed", True))
         return response
+
+    def csrf_refusal(self, request: Request) -> tuple[str, int] | None:
+        """Why a POST that a foreign page could have sent with the user's cookies is refused.
+
+        Requests with ``Authorization: Bearer`` are not at risk (a page cannot attach the
+        header cross-site without a CORS preflight). Others must be ``application/json`` (a
+        simple form or ``text/plain`` POST needs no preflight) and, when the browser names
+        an ``Origin``, come from this server, the public URL or a configured CORS origin.
+        """
+        if request.method != "POST" or "authorization" in request.headers:
+            return None
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("multipart/"):
+            return "File uploads need an Authorization: Bearer token.", 403
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return "POST requests must be application/json.", 415
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if origin is not None and origin != own and origin not in self.trusted_origins:
+            return "This origin may not send credentialed requests.", 403
+        return None
 
 
 async def _finish(request: Request, *, commit: bool) -> None:
@@ -179,3 +209,18 @@ def health_routes(runtime: Runtime) -> tuple[Any, Any]:
         return JSONResponse({"status": "ok", "database": "up"})
 
     return healthz, readyz
+
+
+def with_cors(api: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
+    """One API behind its own CORS policy: browsers on ``origins`` may call it with cookies
+    (and the Authorization header); every other origin gets no CORS headers at all."""
+    if not origins:
+        return api
+    return CORSMiddleware(
+        api,
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type", "authorization", "x-request-id"],
+        allow_credentials=True,
+        max_age=600,
+    )

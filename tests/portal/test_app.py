@@ -89,7 +89,8 @@ async def test_portal_info_is_public(portal_api: GraphQLClient) -> None:
         ({"json": {"query": "{ __typename "}}, 200),
         ({"json": {"query": 42}}, 400),
         ({"json": {"variables": {}}}, 400),
-        ({"content": b"query=x", "headers": {"content-type": "text/plain"}}, 400),
+        # A simple (no-preflight) content type: refused as a CSRF vector.
+        ({"content": b"query=x", "headers": {"content-type": "text/plain"}}, 415),
     ],
 )
 async def test_malformed_requests_get_clear_errors_not_500(

@@ -1,0 +1,237 @@
+"""Request-level defences: CSRF and CORS, cookie flags, session rotation, links built from the
+configured public URL, and login timing that does not tell accounts apart."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from portal.app import create_app
+from portal.models import OutboxMessage
+from portal.runtime import Runtime
+from tests.conftest import GraphQLClient
+from tests.factories import (
+    CUSTOMER_LOG_IN,
+    CUSTOMER_PASSWORD,
+    STAFF_LOG_IN,
+    STAFF_PASSWORD,
+    log_in_customer,
+    make_customer,
+    make_staff,
+)
+
+VIEWER = "{ viewer { email } }"
+LOG_OUT = "mutation { logOut { ok } }"
+
+
+async def test_cookie_posts_must_be_json_from_a_trusted_origin(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await make_customer(runtime)
+    await log_in_customer(portal_api)
+    cookie = {"cookie": f"portal_session={portal_api.token}"}
+    http = portal_api.http
+    # A form a foreign page could submit without a preflight.
+    form = await http.post(
+        "/graphql",
+        content=b"query=mutation{logOut{ok}}",
+        headers={**cookie, "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 415
+    assert form.json()["errors"][0]["extensions"]["code"] == "CSRF_REFUSED"
+    foreign = await http.post(
+        "/graphql",
+        json={"query": LOG_OUT},
+        headers={**cookie, "origin": "https://evil.example"},
+    )
+    assert foreign.status_code == 403
+    # The session survived both.
+    same_site = await http.post(
+        "/graphql",
+        json={"query": VIEWER},
+        headers={**cookie, "origin": "https://portal.example.test"},
+    )
+    assert same_site.json()["data"]["viewer"] == {"email": "kunde@example.de"}
+    # Bearer requests are not at risk: no cookie rides along cross-site.
+    bearer = await http.post(
+        "/graphql",
+        json={"query": VIEWER},
+        headers={"authorization": f"Bearer {portal_api.token}", "origin": "https://app.example"},
+    )
+    assert bearer.json()["data"]["viewer"] == {"email": "kunde@example.de"}
+
+
+async def test_cors_is_configured_per_api(settings: Any, runtime: Runtime) -> None:
+    del runtime  # the fixture cleans the shared database; this app only answers preflights
+    app = create_app(
+        runtime=Runtime.build(
+            settings.with_changes(
+                cors_origins=("https://kunden.example",),
+                admin_cors_origins=("https://console.example",),
+            )
+        )
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+
+        async def preflight(path: str, origin: str) -> httpx.Response:
+            return await http.options(
+                path,
+                headers={
+                    "origin": origin,
+                    "access-control-request-method": "POST",
+                    "access-control-request-headers": "content-type",
+                },
+            )
+
+        allowed = await preflight("/graphql", "https://kunden.example")
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://kunden.example"
+        assert allowed.headers["access-control-allow-credentials"] == "true"
+        # The customer frontend's origin is not the staff console's, and vice versa.
+        assert (await preflight("/admin/graphql", "https://kunden.example")).status_code == 400
+        assert (await preflight("/graphql", "https://console.example")).status_code == 400
+        console = await preflight("/admin/graphql", "https://console.example")
+        assert console.headers["access-control-allow-origin"] == "https://console.example"
+        # A trusted cross-origin cookie POST passes the CSRF check.
+        ok = await http.post(
+            "/graphql",
+            json={"query": "{ __typename }"},
+            headers={"origin": "https://kunden.example"},
+        )
+        assert ok.status_code == 200
+
+
+async def test_cookies_are_http_only_lax_and_secure_in_production(
+    settings: Any, runtime: Runtime
+) -> None:
+    await make_customer(runtime)
+    await make_staff(runtime)
+    production = Runtime.build(settings.with_changes(env="production"), runtime.database)
+    app = create_app(runtime=production)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://portal.example.test"
+    ) as http:
+        customer = await http.post(
+            "/graphql",
+            json={
+                "query": CUSTOMER_LOG_IN,
+                "variables": {"email": "kunde@example.de", "password": CUSTOMER_PASSWORD},
+            },
+        )
+        staff = await http.post(
+            "/admin/graphql",
+            json={
+                "query": STAFF_LOG_IN,
+                "variables": {"email": "admin@example.com", "password": STAFF_PASSWORD},
+            },
+        )
+    for response, name, path in (
+        (customer, "portal_session", "/"),
+        (staff, "portal_staff_session", "/admin"),
+    ):
+        cookie = response.headers["set-cookie"].lower()
+        assert cookie.startswith(f"{name}=")
+        for flag in ("httponly", "secure", "samesite=lax", f"path={path}"):
+            assert flag in cookie, (name, flag)
+
+
+async def test_session_id_rotates_on_login_and_dies_on_logout(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await make_customer(runtime)
+    first = await log_in_customer(portal_api)
+    second = await log_in_customer(portal_api)
+    assert first != second  # every login opens a fresh session id
+    # A cookie planted before login (session fixation) is never adopted.
+    planted = await portal_api.http.post(
+        "/graphql",
+        json={
+            "query": CUSTOMER_LOG_IN,
+            "variables": {"email": "kunde@example.de", "password": CUSTOMER_PASSWORD},
+        },
+        headers={"cookie": "portal_session=pcs_chosen-by-the-attacker"},
+    )
+    issued = planted.json()["data"]["logIn"]["token"]
+    assert issued != "pcs_chosen-by-the-attacker"
+    assert f"portal_session={issued}" in planted.headers["set-cookie"]
+    # Logout ends the session on the server: the old id is worthless afterwards.
+    portal_api.token = second
+    assert (await portal_api.data(LOG_OUT))["logOut"]["ok"]
+    stale = await portal_api(VIEWER)
+    assert stale["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    portal_api.token = first
+    assert (await portal_api.data(VIEWER))["viewer"]["email"] == "kunde@example.de"
+
+
+async def test_links_use_the_public_url_whatever_the_host_headers_say(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await make_customer(runtime)
+    spoofed = {
+        "host": "evil.example",
+        "x-forwarded-host": "evil.example",
+        "x-forwarded-proto": "http",
+        "forwarded": "host=evil.example;proto=http",
+    }
+    await portal_api.post(
+        'mutation { requestPasswordReset(email: "kunde@example.de") { accepted } }', **spoofed
+    )
+    await portal_api.post(
+        """mutation { registerCustomer(input: {email: "neu@example.de", password: "Kirschbaum-im-Mai",
+        firstName: "N", lastName: "N", existingCustomer: false, acceptTerms: true, language: "de"}) {
+        accepted } }""",
+        **spoofed,
+    )
+    async with runtime.database.transaction() as session:
+        messages = list(await session.scalars(select(OutboxMessage)))
+    urls = [
+        m.context[key]
+        for m in messages
+        for key in ("reset_url", "activation_url")
+        if key in m.context
+    ]
+    assert len(urls) == 2
+    assert all(url.startswith("https://portal.example.test/") for url in urls), urls
+
+
+async def test_wrong_password_and_unknown_email_take_the_same_time(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # Realistic argon2 cost, so the hash (not the test client) dominates each request.
+    runtime.password_hasher.close()
+    runtime.password_hasher = type(runtime.password_hasher)(
+        time_cost=2, memory_kib=19 * 1024, parallelism=1, max_threads=2
+    )
+    await make_customer(runtime)
+    runtime.settings = runtime.settings.with_changes(
+        lockout_threshold=10_000, throttle_limits=("login=100000/60",)
+    )
+
+    async def timed(email: str) -> tuple[float, dict[str, Any]]:
+        started = time.perf_counter()
+        response = await portal_api.post(
+            CUSTOMER_LOG_IN, {"email": email, "password": "nicht-das-passwort"}
+        )
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200
+        return elapsed, response.json()
+
+    for _ in range(3):  # warm-up
+        await timed("kunde@example.de")
+        await timed("niemand@example.de")
+    known: list[float] = []
+    unknown: list[float] = []
+    for i in range(30):
+        pair = [("kunde@example.de", known), ("niemand@example.de", unknown)]
+        for email, sink in pair if i % 2 else reversed(pair):
+            elapsed, body = await timed(email)
+            assert body["data"]["logIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+            sink.append(elapsed)
+    a, b = statistics.median(known), statistics.median(unknown)
+    assert abs(a - b) / max(a, b) < 0.2, (a, b)
