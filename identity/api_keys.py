@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.permissions import StaffPermission, permissions_for_role
-from identity.tokens import hash_token, new_opaque_token
 from portal.errors import FieldError, InvalidInput
 from portal.models import ApiKey, StaffUser
 from portal.models.base import session_now
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.tokens import hash_token, new_opaque_token
 
 IMPORT_TOKEN_PREFIX = "pik"
 # What an import token may do; deliberately not configurable per key.

@@ -22,7 +22,6 @@ from identity.password_policy import check_new_password
 from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
-from identity.tokens import hash_token
 from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
@@ -33,6 +32,7 @@ from portal.services.portal_settings import (
     InvitationRequestPolicy,
     PortalSettings,
 )
+from portal.tokens import hash_token
 
 SETUP_PATH = "/setup"
 

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from identity.tokens import hash_token, new_opaque_token
 from portal.models import PortalSession, PortalUser, StaffSession, StaffUser
 from portal.models.base import session_now
+from portal.tokens import hash_token, new_opaque_token
 
 STAFF_TOKEN_PREFIX = "pst"
 CUSTOMER_TOKEN_PREFIX = "pcs"

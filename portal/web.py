@@ -158,16 +158,16 @@ async def _finish(request: Request, *, commit: bool) -> None:
 def download_route(runtime: Runtime) -> Any:
     async def download(request: Request) -> Response:
         """Stream an export behind a short-lived signed link (no cookie needed, no caching)."""
+        from identity.downloads import job_of_download_token
         from identity.signed_tokens import TokenInvalid
-        from portal.services.exports import open_download
+        from portal.services.exports import ExportUnavailable, open_download
 
         session = runtime.database.new_session()
         try:
-            job, chunks = await open_download(
-                session, runtime.tokens, request.query_params.get("token", "")
-            )
+            job_id = job_of_download_token(runtime.tokens, request.query_params.get("token", ""))
+            job, chunks = await open_download(session, job_id)
             await session.commit()
-        except TokenInvalid:
+        except (TokenInvalid, ExportUnavailable):
             await session.close()
             return JSONResponse({"error": "invalid or expired link"}, status_code=404)
 

@@ -1,5 +1,6 @@
-"""Export requests: a short-lived signed download link per export (the link carries only the
-job id; the filter, which may contain a searched name, stays in the database)."""
+"""Export requests: what to export, for whom, delivered how. A download link (signed by
+``identity.downloads``) names only the job id; the filter, which may contain a searched name,
+stays in the database."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.signed_tokens import SignedTokens, TokenInvalid, TokenPurpose
 from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
 from portal.models import Contact, ExportJob, PortalUser, StaffUser
@@ -23,8 +23,12 @@ from portal.services.actors import Actor
 from portal.services.contacts.search import ContactFilter, OptInState, filter_conditions
 from portal.services.csv_export import CsvDialect, export_contacts, export_portal_users
 
+# How long a download job may be fetched (its signed link lives as long).
 DOWNLOAD_LIFETIME = timedelta(minutes=10)
-DOWNLOAD_PATH = "/admin/exports/download"
+
+
+class ExportUnavailable(Exception):
+    """The job does not exist, has expired, or is delivered by email."""
 
 
 class ExportErrorCode(StrEnum):
@@ -67,7 +71,6 @@ def _filter_from_json(data: dict[str, Any]) -> ContactFilter:
 
 async def request_export(
     session: AsyncSession,
-    tokens: SignedTokens,
     actor: Actor,
     kind: ExportKind,
     *,
@@ -75,11 +78,11 @@ async def request_export(
     dialect: CsvDialect,
     delivery: ExportDelivery = ExportDelivery.DOWNLOAD,
     email_threshold: int = 0,
-) -> tuple[ExportJob, str | None]:
-    """Record the export. Delivered by download: returns its download path (valid 10 minutes).
-    Delivered by email (asked for, or AUTO with more than ``email_threshold`` rows): queues a
-    message to the staff user that the delivery worker sends with the zipped CSV; returns None.
-    """
+) -> ExportJob:
+    """Record the export (``job.delivery`` says how it goes out). By download: the caller
+    hands out a signed link (valid 10 minutes). By email (asked for, or AUTO with more than
+    ``email_threshold`` rows): a message to the staff user is queued, which the delivery worker
+    sends with the zipped CSV."""
     if dialect.delimiter not in (",", ";") or dialect.language not in ("de", "en"):
         raise InvalidInput.single(
             ExportErrorCode.INVALID_DIALECT, "options", "Use ',' or ';' and de or en."
@@ -121,21 +124,19 @@ async def request_export(
                 "export_kind": _KIND_NAMES[dialect.language][kind],
             },
         )
-        return job, None
-    token, _ = tokens.issue(TokenPurpose.DOWNLOAD, job.id)
-    return job, f"{DOWNLOAD_PATH}?token={token}"
+    return job
 
 
 async def open_download(
-    session: AsyncSession, tokens: SignedTokens, token: str
+    session: AsyncSession, job_id: uuid.UUID
 ) -> tuple[ExportJob, AsyncIterator[bytes]]:
-    """The job of a valid download token and the CSV stream; raises TokenInvalid."""
-    claims = tokens.read(token, TokenPurpose.DOWNLOAD, DOWNLOAD_LIFETIME)
-    job = await session.get(ExportJob, claims.subject)
+    """The job (named by a verified download link) and its CSV stream; raises
+    :class:`ExportUnavailable`."""
+    job = await session.get(ExportJob, job_id)
     if job is None or job.expires_at <= session_now(session):
-        raise TokenInvalid("unknown or expired export")
+        raise ExportUnavailable("unknown or expired export")
     if job.delivery != ExportDelivery.DOWNLOAD:
-        raise TokenInvalid("this export is delivered by email")
+        raise ExportUnavailable("this export is delivered by email")
     job.downloaded_at = session_now(session)
     return job, export_stream(session, job)
 

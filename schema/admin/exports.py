@@ -8,6 +8,7 @@ from typing import ClassVar
 import strawberry
 from strawberry.types import Info
 
+from identity.downloads import download_link
 from identity.permissions import StaffPermission
 from portal.models import ExportJob
 from portal.services.csv_export import CsvDialect
@@ -72,13 +73,13 @@ class ExportMutation:
         delivery: ExportDelivery = ExportDelivery.AUTO,
     ) -> ExportPayload:
         ctx = info.context
-        job, url = await request_export(
-            ctx.session, ctx.runtime.tokens, await ctx.staff_actor(), ExportKind.CONTACTS,
+        job = await request_export(
+            ctx.session, await ctx.staff_actor(), ExportKind.CONTACTS,
             filter=(filter or ContactFilterInput()).to_filter(),
             dialect=(options or CsvOptionsInput()).to_dialect(), delivery=delivery,
             email_threshold=ctx.settings.export_email_threshold,
         )  # fmt: skip
-        return await _payload(ctx, job, url)
+        return await _payload(ctx, job)
 
     @strawberry.mutation(
         description="Export portal users as CSV (email, statuses, contact, created, last login).",
@@ -92,15 +93,16 @@ class ExportMutation:
         delivery: ExportDelivery = ExportDelivery.AUTO,
     ) -> ExportPayload:
         ctx = info.context
-        job, url = await request_export(
-            ctx.session, ctx.runtime.tokens, await ctx.staff_actor(), ExportKind.PORTAL_USERS,
+        job = await request_export(
+            ctx.session, await ctx.staff_actor(), ExportKind.PORTAL_USERS,
             dialect=(options or CsvOptionsInput()).to_dialect(), delivery=delivery,
             email_threshold=ctx.settings.export_email_threshold,
         )  # fmt: skip
-        return await _payload(ctx, job, url)
+        return await _payload(ctx, job)
 
 
-async def _payload(ctx: RequestContext, job: ExportJob, url: str | None) -> ExportPayload:
-    if url is not None:
+async def _payload(ctx: RequestContext, job: ExportJob) -> ExportPayload:
+    if job.delivery == ExportDelivery.DOWNLOAD:
+        url = download_link(ctx.runtime.tokens, job.id)
         return ExportPayload(download_url=url, expires_at=job.expires_at)
     return ExportPayload(emailed_to=(await ctx.require_staff()).user.email)

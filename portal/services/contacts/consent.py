@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.tokens import hash_token, new_opaque_token
 from portal.config import Settings
 from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
@@ -19,6 +18,7 @@ from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.fields import ContactErrorCode
 from portal.services.contacts.history import add_history_entry
+from portal.tokens import hash_token, new_opaque_token
 
 NEWSLETTER_TOKEN_PREFIX = "pnl"
 NEWSLETTER_TOKEN_LIFETIME = timedelta(days=7)
