@@ -6,7 +6,10 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["benchmarks.matching"]
+BENCHMARKS = [
+    "benchmarks.matching",
+    "benchmarks.contacts_page",
+]
 
 
 def main() -> None:
