@@ -89,6 +89,32 @@ class Product:
         )
         return str(body["data"]["staffLogIn"]["token"])
 
+    async def make_customer(self, email: str, password: str) -> None:
+        """An activated portal user linked to a new contact (as activation would leave it)."""
+        from portal.models import PortalUser
+        from portal.normalization import normalize_email
+        from portal.services.contacts import ContactDraft, create_contact
+
+        async with self.runtime.database.transaction() as session:
+            contact = await create_contact(
+                session, ContactDraft(first_name="Anna", last_name="Kunde", email=email)
+            )
+            now = self.runtime.settings.clock()
+            session.add(
+                PortalUser(
+                    email=email,
+                    email_normalized=normalize_email(email),
+                    password_hash=await self.runtime.password_hasher.hash(password),
+                    registration_status="REGISTERED",
+                    mapping_status="ASSIGNED",
+                    contact_id=contact.id,
+                    first_name="Anna",
+                    last_name="Kunde",
+                    activated_at=now,
+                    assigned_at=now,
+                )
+            )
+
     async def log_in_customer(self, email: str, password: str) -> str:
         body = await self.graphql("/graphql", CUSTOMER_LOG_IN, None, {"e": email, "p": password})
         token = body["data"]["logIn"]["token"]
