@@ -9,6 +9,10 @@ import time
 BENCHMARKS = [
     "benchmarks.matching",
     "benchmarks.contacts_page",
+    "benchmarks.nested_page",
+    "benchmarks.overhead",
+    "benchmarks.login_load",
+    "benchmarks.csv_bulk",
 ]
 
 
