@@ -6,7 +6,14 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["benchmarks.matching"]
+BENCHMARKS = [
+    "benchmarks.matching",
+    "benchmarks.contacts_page",
+    "benchmarks.nested_page",
+    "benchmarks.overhead",
+    "benchmarks.login_load",
+    "benchmarks.csv_bulk",
+]
 
 
 def main() -> None:

@@ -64,6 +64,10 @@ async def seed_contacts(engine: AsyncEngine, start: int, stop: int) -> None:
             expression = special[column.name]
         elif column.default is not None and getattr(column.default, "is_scalar", False):
             expression = literal(column.default.arg, column.type)  # type: ignore[attr-defined]
+        elif column.default is not None and getattr(column.default, "is_callable", False):
+            # e.g. ``default=list`` of a JSON column; SQLAlchemy wraps it to take a context
+            value = column.default.arg(None)  # type: ignore[attr-defined]
+            expression = literal(value, column.type)
         elif column.nullable or column.server_default is not None:
             continue
         else:

@@ -39,8 +39,33 @@ async def record(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an audit entry (``changes``: ``{field: [old, new]}`` or other facts)."""
-    entry = AuditEntry(
+    entry = audit_entry(
+        actor,
+        action,
         occurred_at=session_now(session),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        contact_id=contact_id,
+        changes=changes,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def audit_entry(
+    actor: Actor,
+    action: str,
+    *,
+    occurred_at: datetime,
+    subject_type: str,
+    subject_id: uuid.UUID | None,
+    contact_id: uuid.UUID | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """An audit entry, not yet added (bulk writers add many and flush once)."""
+    return AuditEntry(
+        occurred_at=occurred_at,
         actor_type=actor.type.value,
         actor_id=actor.id,
         actor_name=actor.name,
@@ -51,6 +76,3 @@ async def record(
         changes=jsonable(dict(changes or {})),
         ip_address=actor.ip_address,
     )
-    session.add(entry)
-    await session.flush()
-    return entry

@@ -24,7 +24,13 @@ from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
 from portal.services.actors import Actor
-from portal.services.contacts.crud import create_contact, set_active, update_contact
+from portal.services.contacts.crud import (
+    create_contact,
+    create_contacts,
+    set_active,
+    update_contact,
+    validate_new_contact,
+)
 from portal.services.contacts.groups_tags import change_tags, groups_by_contact, tags_by_contact
 from portal.services.contacts.status import PortalStatus
 from portal.services.csv_columns import CONTACT_COLUMNS, Column, header_index, unneutralise
@@ -146,15 +152,8 @@ def _split(cell: str) -> set[str]:
     return {" ".join(part.split()) for part in cell.split(",") if part.strip()}
 
 
-async def _apply_row(
-    session: AsyncSession,
-    options: ImportOptions,
-    actor: Actor,
-    cells: dict[str, str],
-    line: int,
-    by_field: dict[str, Column],
-) -> str:
-    """Apply one row; returns created, updated or unchanged, or raises RowFailed."""
+def _check_cells(cells: dict[str, str], line: int) -> None:
+    """Cells that are checked here, not by the contact fields' validation."""
     problems: list[RowProblem] = []
     if cells.get("status") and cells["status"] not in PortalStatus.__members__:
         problems.append(RowProblem(line, "Status", "UNKNOWN_STATUS", "Unknown status."))
@@ -168,11 +167,49 @@ async def _apply_row(
                 datetime.fromisoformat(cells[key])
             except ValueError:
                 problems.append(RowProblem(line, title, "INVALID_DATE", "Use an ISO date."))
-    active = cells.get("active")
-    if active not in (None, "", "0", "1"):
+    if cells.get("active") not in (None, "", "0", "1"):
         problems.append(RowProblem(line, "Active", "INVALID_ACTIVE", "Use 1 or 0."))
     if problems:
         raise RowFailed(problems)
+
+
+_MATCH_KEYS = {
+    ImportMatch.UUID: "uuid",
+    ImportMatch.CUSTOMER_NUMBER: "customer_number",
+    ImportMatch.EMAIL: "email",
+}
+
+
+def _new_contact_columns(
+    options: ImportOptions, cells: dict[str, str], line: int, by_field: dict[str, Column]
+) -> dict[str, Any] | None:
+    """The validated columns of a row that only creates a contact (no key to match, no tags,
+    groups or active flag, which need the contact's rows); None for any other row. Such rows
+    are created in batches: validation needs no database, so no savepoint is needed either."""
+    if cells.get(_MATCH_KEYS[options.match]) or any(
+        cells.get(key) for key in ("tags", "groups", "active")
+    ):
+        return None
+    _check_cells(cells, line)
+    given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
+    given.setdefault("source", "CSV_IMPORT")
+    try:
+        return validate_new_contact(given, phone_region=options.phone_region)
+    except InvalidInput as exc:
+        raise RowFailed(_problems(line, exc, by_field)) from None
+
+
+async def _apply_row(
+    session: AsyncSession,
+    options: ImportOptions,
+    actor: Actor,
+    cells: dict[str, str],
+    line: int,
+    by_field: dict[str, Column],
+) -> str:
+    """Apply one row; returns created, updated or unchanged, or raises RowFailed."""
+    _check_cells(cells, line)
+    active = cells.get("active")
     contact = await _find(session, options.match, cells, line)
     given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
     try:
@@ -254,6 +291,7 @@ async def import_contacts(
     if not any(columns):
         report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
         return report
+    new_contacts: list[dict[str, Any]] = []
     whole = await session.begin_nested()
     try:
         for number, record in enumerate(reader, start=2):
@@ -265,16 +303,33 @@ async def import_contacts(
                 for column, cell in zip(columns, record, strict=False)
                 if column is not None
             }
-            row_savepoint = await session.begin_nested()
             try:
-                outcome = await _apply_row(session, options, actor, cells, number, by_field)
+                created = _new_contact_columns(options, cells, number, by_field)
             except RowFailed as failed:
-                await row_savepoint.rollback()
                 report.failed += 1
                 report.problems.extend(failed.problems)
+                continue_with_row = False
             else:
-                await row_savepoint.commit()
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                continue_with_row = created is None
+                if created is not None:
+                    new_contacts.append(created)
+                    report.created += 1
+            if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
+                # Before any row that reads contacts, so matching sees every earlier row and
+                # customer numbers follow the file.
+                await create_contacts(session, new_contacts, actor=actor)
+                new_contacts = []
+            if continue_with_row:
+                row_savepoint = await session.begin_nested()
+                try:
+                    outcome = await _apply_row(session, options, actor, cells, number, by_field)
+                except RowFailed as failed:
+                    await row_savepoint.rollback()
+                    report.failed += 1
+                    report.problems.extend(failed.problems)
+                else:
+                    await row_savepoint.commit()
+                    setattr(report, outcome, getattr(report, outcome) + 1)
             if progress is not None:
                 progress(report.rows)
             batch_done = on_batch is not None and report.rows % batch_size == 0
@@ -284,10 +339,15 @@ async def import_contacts(
                 and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
             ):
                 # Good rows so far are kept for good: a later crash cannot take them back.
+                if new_contacts:
+                    await create_contacts(session, new_contacts, actor=actor)
+                    new_contacts = []
                 await whole.commit()
                 assert on_batch is not None
                 await on_batch()
                 whole = await session.begin_nested()
+        if new_contacts:
+            await create_contacts(session, new_contacts, actor=actor)
     except BaseException:
         await whole.rollback()
         raise

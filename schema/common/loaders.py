@@ -4,7 +4,7 @@ constant number of queries, not N."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -68,6 +68,14 @@ class Loaders:
         self.quick_info_by_contact: DataLoader[uuid.UUID, QuickInfo | None] = DataLoader(
             _many(self._quick_info, None)
         )
+
+    def prime_portal_users(self, users: Iterable[PortalUser]) -> None:
+        """Seed ``portal_user_by_contact`` with users a query already read (a contact has at
+        most one portal user), so a page of portal users asking for ``contact.portalStatus``
+        does not read the same users again."""
+        for user in users:
+            if user.contact_id is not None:
+                self.portal_user_by_contact.prime(user.contact_id, user)
 
     async def _emails(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         result: dict[uuid.UUID, list[str]] = {}

@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.models import Contact, ContactHistoryEntry
 from portal.runtime import Runtime
@@ -232,3 +232,48 @@ async def test_upload_through_the_staff_api(admin_api: GraphQLClient, runtime: R
     # Cookie-only multipart requests are refused: a foreign page could send them (CSRF).
     refused = await admin_api.http.post("/admin/graphql", data=form, files=files)
     assert refused.status_code == 403
+
+
+def new_contacts_csv(last_names: list[str], tags: dict[int, str] | None = None) -> bytes:
+    lines = ["Last name,City,Tags"]
+    lines += [f"{name},Berlin,{(tags or {}).get(i, '')}" for i, name in enumerate(last_names)]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+async def test_new_contacts_are_created_in_batches(runtime: Runtime) -> None:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = runtime.database.engine.sync_engine
+    counts = []
+    for size in (1, 10, 40):  # the first import also creates the customer number counter
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            statements.clear()
+            report = await run_import(
+                runtime, new_contacts_csv([f"N{size}-{i}" for i in range(size)])
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert (report.created, report.failed, report.applied) == (size, 0, True)
+        counts.append(len(statements))
+    assert counts[1] == counts[2], counts
+
+
+async def test_batched_and_row_by_row_contacts_keep_the_file_order(runtime: Runtime) -> None:
+    # Row 3 has tags (created row by row), row 4 no name (fails), the others are batched.
+    data = new_contacts_csv(["Erster", "Zweiter", "", "Vierter"], tags={1: "vip"})
+    report = await run_import(runtime, data, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS)
+    assert (report.created, report.failed, report.applied) == (3, 1, True)
+    assert [(p.row, p.code) for p in report.problems] == [(4, "REQUIRED")]
+    async with runtime.database.transaction() as session:
+        rows = await session.execute(select(Contact.last_name).order_by(Contact.customer_number))
+        assert [name for (name,) in rows] == ["Erster", "Zweiter", "Vierter"]
+        created = await session.scalar(
+            select(func.count())
+            .select_from(ContactHistoryEntry)
+            .where(ContactHistoryEntry.description == "Contact created")
+        )
+        assert created == 3

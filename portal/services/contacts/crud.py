@@ -19,7 +19,7 @@ from portal.normalization import digits_only, fold_for_search
 from portal.services import audit
 from portal.services.actors import SYSTEM, Actor
 from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
-from portal.services.contacts.history import add_history_entry
+from portal.services.contacts.history import add_history_entry, history_entry
 from portal.services.customer_numbers import next_customer_numbers
 
 # Fields whose change is shown by name only in history (the values are in the audit log).
@@ -99,6 +99,15 @@ async def create_contact(
     phone_region: str = "DE",
 ) -> Contact:
     """Validate and add a contact with the next customer number."""
+    columns = validate_new_contact(draft, phone_region=phone_region)
+    (contact,) = await create_contacts(session, [columns], actor=actor)
+    return contact
+
+
+def validate_new_contact(
+    draft: ContactDraft | Mapping[str, Any], *, phone_region: str = "DE"
+) -> dict[str, Any]:
+    """The validated columns of a new contact, or InvalidInput (no database needed)."""
     given = draft.fields() if isinstance(draft, ContactDraft) else dict(draft)
     given = {k: v for k, v in given.items() if v is not None or k == "email"}
     columns, errors = validate_fields(given, phone_region=phone_region)
@@ -112,32 +121,51 @@ async def create_contact(
         )
     if errors:
         raise InvalidInput(errors)
-    (number,) = await next_customer_numbers(session, 1)
-    contact = Contact(id=uuid.uuid4(), customer_number=number, registered_at=session_now(session))
-    _apply_columns(contact, columns)
-    extra_emails = columns.get("additional_emails", [])
-    refresh_search_text(contact, [text for text, _ in extra_emails])
-    session.add(contact)
-    # One flush for the row and its emails, so a new contact starts at version 1.
+    return columns
+
+
+async def create_contacts(
+    session: AsyncSession, validated: list[dict[str, Any]], *, actor: Actor = SYSTEM
+) -> list[Contact]:
+    """Add contacts from :func:`validate_new_contact` results, numbered in list order, with
+    their history and audit entries, in two flushes whatever the count (CSV import)."""
+    numbers = await next_customer_numbers(session, len(validated))
+    now = session_now(session)
+    contacts = []
+    for number, columns in zip(numbers, validated, strict=True):
+        contact = Contact(id=uuid.uuid4(), customer_number=number, registered_at=now)
+        _apply_columns(contact, columns)
+        refresh_search_text(contact, [text for text, _ in columns.get("additional_emails", [])])
+        contacts.append(contact)
+    session.add_all(contacts)
+    # Contacts first, then what refers to them; a new contact starts at version 1.
     await session.flush()
-    session.add_all(
-        ContactEmail(contact_id=contact.id, email=text, email_normalized=normalized)
-        for text, normalized in extra_emails
-    )
-    await add_history_entry(
-        session, contact.id, actor, source=contact.source, description="Contact created"
-    )
-    await audit.record(
-        session,
-        actor,
-        "contact.create",
-        subject_type="Contact",
-        subject_id=contact.id,
-        contact_id=contact.id,
-        changes={k: [None, v] for k, v in columns.items() if v not in (None, "", [], False)},
-    )
+    for contact, columns in zip(contacts, validated, strict=True):
+        session.add_all(
+            ContactEmail(contact_id=contact.id, email=text, email_normalized=normalized)
+            for text, normalized in columns.get("additional_emails", [])
+        )
+        session.add(
+            history_entry(
+                contact.id, actor, source=contact.source, description="Contact created",
+                occurred_at=now,
+            )
+        )  # fmt: skip
+        session.add(
+            audit.audit_entry(
+                actor,
+                "contact.create",
+                occurred_at=now,
+                subject_type="Contact",
+                subject_id=contact.id,
+                contact_id=contact.id,
+                changes={
+                    k: [None, v] for k, v in columns.items() if v not in (None, "", [], False)
+                },
+            )
+        )
     await session.flush()
-    return contact
+    return contacts
 
 
 async def update_contact(

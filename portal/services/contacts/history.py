@@ -29,9 +29,34 @@ async def add_history_entry(
     visible_to_customer: bool = False,
     occurred_at: datetime | None = None,
 ) -> ContactHistoryEntry:
-    entry = ContactHistoryEntry(
-        contact_id=contact_id,
+    entry = history_entry(
+        contact_id,
+        actor,
+        source=source,
+        description=description,
         occurred_at=occurred_at or session_now(session),
+        revenue=revenue,
+        visible_to_customer=visible_to_customer,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def history_entry(
+    contact_id: uuid.UUID,
+    actor: Actor,
+    *,
+    source: str,
+    description: str,
+    occurred_at: datetime,
+    revenue: tuple[Decimal, str] | None = None,
+    visible_to_customer: bool = False,
+) -> ContactHistoryEntry:
+    """A history entry, not yet added (bulk writers add many and flush once)."""
+    return ContactHistoryEntry(
+        contact_id=contact_id,
+        occurred_at=occurred_at,
         source=source[:50],
         description=description,
         actor_type=actor.type.value,
@@ -41,9 +66,6 @@ async def add_history_entry(
         revenue_currency=revenue[1] if revenue else None,
         visible_to_customer=visible_to_customer,
     )
-    session.add(entry)
-    await session.flush()
-    return entry
 
 
 def parse_revenue(amount: str | None, currency: str | None) -> tuple[Decimal, str] | None:

@@ -37,6 +37,7 @@ class PortalUserQuery:
             page = await list_portal_users(info.context.session, criteria, first=first, after=after)
         except InvalidInput as exc:
             raise bad_user_input(exc) from None
+        info.context.loaders.prime_portal_users(page.items)
         return Connection.from_page(page, PortalUserNode.from_row)
 
     @strawberry.field(
@@ -48,7 +49,10 @@ class PortalUserQuery:
     ) -> PortalUserNode | None:
         user_id = from_global_id("PortalUser", id)
         row = await info.context.session.get(PortalUser, user_id) if user_id else None
-        return PortalUserNode.from_row(row) if row else None
+        if row is None:
+            return None
+        info.context.loaders.prime_portal_users([row])
+        return PortalUserNode.from_row(row)
 
     @strawberry.field(
         description="Contacts that could belong to a pending portal user: those with its "

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.models import Contact, OutboxMessage, PortalUser
 from portal.runtime import Runtime
+from portal.services.actors import Actor, ActorType
 from portal.services.contacts import ContactDraft, create_contact
+from portal.services.contacts.groups_tags import change_tags, save_group, set_contact_groups
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_customer, log_in_staff, make_customer
@@ -219,3 +221,48 @@ async def test_support_can_read_but_needs_permissions_to_change_settings(
         "{ errors { code } } }"
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+NESTED = """
+query Nested($first: Int!) { portalUsers(first: $first) { edges { node {
+  email contact { customerNumber portalStatus tags { name } groups { name } }
+} } } }
+"""
+
+
+async def test_a_nested_page_costs_four_statements_at_any_size(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    actor = Actor(ActorType.SYSTEM, name="test")
+    for index in range(12):
+        _user, contact = await make_customer(runtime, f"kunde{index}@example.de")
+        assert contact is not None
+        async with runtime.database.transaction() as session:
+            group = await save_group(session, actor, f"Gruppe {index}", "")
+            await set_contact_groups(session, actor, contact, [group.id])
+            await change_tags(session, actor, contact, ["a", f"t{index}"], add=True)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = runtime.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        counts = []
+        for size in (2, 12):
+            statements.clear()
+            data = await admin_api.data(NESTED, {"first": size})
+            edges = data["portalUsers"]["edges"]
+            assert len(edges) == size
+            assert all(len(e["node"]["contact"]["tags"]) == 2 for e in edges)
+            assert all(len(e["node"]["contact"]["groups"]) == 1 for e in edges)
+            # The session lookup and BEGIN are per request, not per page.
+            counts.append(
+                sum(1 for s in statements if "staff_sessions" not in s and "BEGIN" not in s)
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    # page, contacts, tags, groups: the portal users of the page answer portalStatus themselves
+    assert counts == [4, 4], counts
