@@ -30,7 +30,7 @@ from benchmarks.apps import (
 )
 from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
 from benchmarks.seed import seed_contacts
-from identity.tokens import hash_token
+from portal.tokens import hash_token
 from schema.common.ids import to_global_id
 
 CONTACTS = 100_000

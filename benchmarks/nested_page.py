@@ -37,7 +37,6 @@ from benchmarks.apps import (
 )
 from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
 from benchmarks.seed import seed_contacts
-from identity.tokens import hash_token
 from portal.db import Database
 from portal.models import (
     Contact,
@@ -50,6 +49,7 @@ from portal.models import (
     Tag,
 )
 from portal.services.contacts.status import status_of
+from portal.tokens import hash_token
 from schema.common.ids import to_global_id
 
 CONTACTS = 5_000

@@ -28,7 +28,7 @@ from benchmarks.apps import (
     replayable,
 )
 from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
-from identity.tokens import hash_token
+from portal.tokens import hash_token
 
 ROUNDS = 600
 EMAIL = "kunde@example.de"
