@@ -22,6 +22,7 @@ from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.resources import ResourceMutation, ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
+from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
 
 Query = merge_types(
@@ -58,4 +59,6 @@ Mutation = merge_types(
     ),
 )
 
-admin_schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Node])
+admin_schema = strawberry.Schema(
+    query=Query, mutation=Mutation, types=[Node], extensions=[GraphQLLimits]
+)
