@@ -6,6 +6,7 @@ import logging
 import uuid
 from typing import Any
 
+from cross_web import HTTPException  # what strawberry's views answer as an HTTP error
 from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,14 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             multipart_uploads_enabled=uploads,
         )
         self.runtime = runtime
+
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # Strawberry expects an object (or a list: a batch, which it refuses); a bare string,
+        # number or null would reach `.get` and fail as a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
