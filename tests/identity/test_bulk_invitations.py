@@ -84,4 +84,6 @@ async def test_bulk_invitations_through_the_staff_api(
     }
     async with runtime.database.transaction() as session:
         messages = (await session.scalars(select(OutboxMessage))).all()
-    assert [(m.to_address, m.template) for m in messages] == [("eingeladen@example.de", "invitation")]
+    assert [(m.to_address, m.template) for m in messages] == [
+        ("eingeladen@example.de", "invitation")
+    ]
