@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from cross_web import HTTPException  # what strawberry's views answer as an HTTP error
@@ -19,6 +18,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from portal.request_id import request_id_of
 from portal.runtime import Runtime
 from schema.common.context import RequestContext
 
@@ -80,9 +80,13 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             if not is_unexpected(error):
                 continue
             request.state.failed = True
-            incident = uuid.uuid4().hex[:16]
+            # The request id is also the response's X-Request-Id header and the log line's key.
+            incident = request_id_of(request)
             logger.error(
-                "unexpected error %s in %s", incident, error.path, exc_info=error.original_error
+                "unexpected error in request %s at %s",
+                incident,
+                error.path,
+                exc_info=error.original_error,
             )
             if self.runtime.settings.is_production and index < len(formatted_errors):
                 # No stack traces, SQL or paths for clients: the id finds the log line.

@@ -120,9 +120,11 @@ async def test_aliases_inside_fragments_count_each_time_used(portal_api: GraphQL
 async def test_a_huge_document_is_refused_by_its_token_count(
     client: httpx.AsyncClient, path: str
 ) -> None:
-    body = (await client.post(path, json={"query": HUGE})).json()
+    response = await client.post(path, json={"query": HUGE})
+    body = response.json()
     assert body["data"] is None
     assert codes(body) == ["QUERY_TOO_LARGE"]
+    assert response.headers["x-request-id"]  # a refusal names its request too
 
 
 async def test_a_syntax_error_is_not_mistaken_for_a_large_document(
