@@ -24,6 +24,7 @@ from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
+from schema.common.text_input import RefuseNulCharacters
 
 Query = merge_types(
     "Query",
@@ -60,5 +61,5 @@ Mutation = merge_types(
 )
 
 admin_schema = strawberry.Schema(
-    query=Query, mutation=Mutation, types=[Node], extensions=[GraphQLLimits]
+    query=Query, mutation=Mutation, types=[Node], extensions=[GraphQLLimits, RefuseNulCharacters]
 )

@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from schema.common.context import RequestContext
 from schema.common.limits import GraphQLLimits
+from schema.common.text_input import RefuseNulCharacters
 from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
@@ -54,4 +55,6 @@ Mutation = merge_types(
     ),
 )
 
-portal_schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[GraphQLLimits])
+portal_schema = strawberry.Schema(
+    query=Query, mutation=Mutation, extensions=[GraphQLLimits, RefuseNulCharacters]
+)
