@@ -44,6 +44,7 @@ from graphql import (
     ValueNode,
     VariableNode,
     get_named_type,
+    value_from_ast_untyped,
 )
 from graphql.language import Lexer, TokenKind
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -105,7 +106,8 @@ class _Measure:
         self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
     ) -> None:
         self.schema = schema
-        self.variables = variables
+        self.given = variables
+        self.variables: Mapping[str, Any] = variables
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -113,6 +115,15 @@ class _Measure:
         self.measuring: set[str] = set()
 
     def operation(self, operation: OperationDefinitionNode) -> Shape:
+        # A variable's default (`$first: Int = 10`) applies when the request leaves it out;
+        # fragments may use variables, so their measures hold for one operation only.
+        defaults = {
+            v.variable.name.value: value_from_ast_untyped(v.default_value)
+            for v in operation.variable_definitions or ()
+            if v.default_value is not None
+        }
+        self.variables = {**defaults, **self.given}
+        self.measured.clear()
         root = self.schema.get_root_type(operation.operation)
         return self.selection_set(operation.selection_set, root)
 
