@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from portal.config import Settings
 from portal.email.delivery import run_worker
+from portal.request_id import RequestIdMiddleware
 from portal.runtime import Runtime
 from portal.web import UnitOfWorkGraphQL, download_route, health_routes, with_cors
 from schema.admin.schema import admin_schema
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
+        middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -97,6 +97,13 @@ def _int(value: str, name: str) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
 
 
+def _positive_int(value: str, name: str) -> int:
+    number = _int(value, name)
+    if number < 1:
+        raise ConfigurationError(f"{name} must be at least 1, got {number}")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a portal instance. Build with :meth:`from_env`."""
@@ -174,6 +181,12 @@ class Settings:
     # Exports with delivery AUTO are zipped and emailed above this many rows.
     export_email_threshold: int = 50_000
     sql_echo: bool = False
+    # What one GraphQL request may ask for (schema.common.limits); refused before execution.
+    graphql_max_tokens: int = 2000
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 15
+    graphql_max_root_fields: int = 15
+    graphql_max_cost: int = 10000
     clock: Clock = field(default=system_clock, compare=False, repr=False)
 
     # -- construction -------------------------------------------------------------------
@@ -340,6 +353,26 @@ class Settings:
                 "PORTAL_EXPORT_EMAIL_THRESHOLD",
             ),
             sql_echo=_bool(get("PORTAL_SQL_ECHO", "false"), "PORTAL_SQL_ECHO"),
+            graphql_max_tokens=_positive_int(
+                get("PORTAL_GRAPHQL_MAX_TOKENS", str(defaults.graphql_max_tokens)),
+                "PORTAL_GRAPHQL_MAX_TOKENS",
+            ),
+            graphql_max_depth=_positive_int(
+                get("PORTAL_GRAPHQL_MAX_DEPTH", str(defaults.graphql_max_depth)),
+                "PORTAL_GRAPHQL_MAX_DEPTH",
+            ),
+            graphql_max_aliases=_positive_int(
+                get("PORTAL_GRAPHQL_MAX_ALIASES", str(defaults.graphql_max_aliases)),
+                "PORTAL_GRAPHQL_MAX_ALIASES",
+            ),
+            graphql_max_root_fields=_positive_int(
+                get("PORTAL_GRAPHQL_MAX_ROOT_FIELDS", str(defaults.graphql_max_root_fields)),
+                "PORTAL_GRAPHQL_MAX_ROOT_FIELDS",
+            ),
+            graphql_max_cost=_positive_int(
+                get("PORTAL_GRAPHQL_MAX_COST", str(defaults.graphql_max_cost)),
+                "PORTAL_GRAPHQL_MAX_COST",
+            ),
         )
         try:
             ZoneInfo(settings.time_zone)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
+from cross_web import HTTPException  # what strawberry's views answer as an HTTP error
 from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from portal.request_id import request_id_of
 from portal.runtime import Runtime
 from schema.common.context import RequestContext
 
@@ -59,6 +60,14 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         self.runtime = runtime
         self.trusted_origins = frozenset((runtime.settings.public_origin, *trusted_origins))
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # Strawberry expects an object (or a list: a batch, which it refuses); a bare string,
+        # number or null would reach `.get` and fail as a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
@@ -80,9 +89,13 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             if not is_unexpected(error):
                 continue
             request.state.failed = True
-            incident = uuid.uuid4().hex[:16]
+            # The request id is also the response's X-Request-Id header and the log line's key.
+            incident = request_id_of(request)
             logger.error(
-                "unexpected error %s in %s", incident, error.path, exc_info=error.original_error
+                "unexpected error in request %s at %s",
+                incident,
+                error.path,
+                exc_info=error.original_error,
             )
             if self.runtime.settings.is_production and index < len(formatted_errors):
                 # No stack traces, SQL or paths for clients: the id finds the log line.

@@ -21,6 +21,7 @@ from portal.services.portal_settings import load_portal_settings
 from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
 from schema.common.permissions import HasPermission
+from schema.common.uploads import read_upload
 
 ImportErrorPolicyEnum = strawberry.enum(ImportErrorPolicy, name="ImportErrorPolicy")
 ImportMatchEnum = strawberry.enum(ImportMatch, name="ImportMatch")
@@ -100,10 +101,7 @@ class ImportMutation:
     ) -> ImportContactsPayload:
         ctx = info.context
         chosen = options or ImportOptionsInput()
-        try:
-            data = await file.read(MAX_IMPORT_BYTES + 1)  # type: ignore[attr-defined]
-        finally:
-            await file.close()  # type: ignore[attr-defined]
+        data = await read_upload(file, MAX_IMPORT_BYTES + 1)
         report = await import_contacts(
             ctx.session,
             data,
@@ -129,10 +127,7 @@ class ImportMutation:
         self, info: Info[RequestContext, None], file: Upload, dry_run: bool = False
     ) -> BulkInvitationPayload:
         ctx = info.context
-        try:
-            data = await file.read(MAX_IMPORT_BYTES + 1)  # type: ignore[attr-defined]
-        finally:
-            await file.close()  # type: ignore[attr-defined]
+        data = await read_upload(file, MAX_IMPORT_BYTES + 1)
         staff = await ctx.require_staff()
         try:
             report = await invite_from_csv(

@@ -23,7 +23,9 @@ from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.resources import ResourceMutation, ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
+from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
+from schema.common.text_input import RefuseNulCharacters
 
 Query = merge_types(
     "Query",
@@ -61,4 +63,6 @@ Mutation = merge_types(
     ),
 )
 
-admin_schema = strawberry.Schema(query=Query, mutation=Mutation, types=[Node])
+admin_schema = strawberry.Schema(
+    query=Query, mutation=Mutation, types=[Node], extensions=[GraphQLLimits, RefuseNulCharacters]
+)

@@ -7,6 +7,8 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema.common.context import RequestContext
+from schema.common.limits import GraphQLLimits
+from schema.common.text_input import RefuseNulCharacters
 from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
 from schema.portal.auth import AuthMutation
@@ -53,4 +55,6 @@ Mutation = merge_types(
     ),
 )
 
-portal_schema = strawberry.Schema(query=Query, mutation=Mutation)
+portal_schema = strawberry.Schema(
+    query=Query, mutation=Mutation, extensions=[GraphQLLimits, RefuseNulCharacters]
+)

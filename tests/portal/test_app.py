@@ -91,12 +91,18 @@ async def test_portal_info_is_public(portal_api: GraphQLClient) -> None:
         ({"json": {"variables": {}}}, 400),
         # A simple (no-preflight) content type: refused as a CSRF vector.
         ({"content": b"query=x", "headers": {"content-type": "text/plain"}}, 415),
+        # JSON that is not an object was an AttributeError (500).
+        ({"content": b'"{ __typename }"', "headers": {"content-type": "application/json"}}, 400),
+        ({"content": b"null", "headers": {"content-type": "application/json"}}, 400),
+        ({"content": b"42", "headers": {"content-type": "application/json"}}, 400),
+        ({"params": {"query": "{ __typename }", "variables": "7"}, "method": "GET"}, 400),
     ],
 )
 async def test_malformed_requests_get_clear_errors_not_500(
     client: httpx.AsyncClient, kwargs: dict[str, Any], status: int
 ) -> None:
-    response = await client.post("/admin/graphql", **kwargs)
+    method = kwargs.pop("method", "POST")
+    response = await client.request(method, "/admin/graphql", **kwargs)
     assert response.status_code == status
     if status == 200:
         assert response.json()["errors"][0]["message"].startswith("Syntax Error")

@@ -126,3 +126,25 @@ def test_secret_compares_by_value_without_revealing() -> None:
     assert Secret("a") == Secret("a")
     assert Secret("a") != Secret("b")
     assert str(Secret("a")) == "Secret('**********')"
+
+
+async def test_graphql_limits_are_read_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "PORTAL_GRAPHQL_MAX_TOKENS": "500",
+            "PORTAL_GRAPHQL_MAX_DEPTH": "8",
+            "PORTAL_GRAPHQL_MAX_ALIASES": "5",
+            "PORTAL_GRAPHQL_MAX_ROOT_FIELDS": "4",
+            "PORTAL_GRAPHQL_MAX_COST": "2500",
+        },
+        env_file=None,
+    )
+    assert (
+        settings.graphql_max_tokens,
+        settings.graphql_max_depth,
+        settings.graphql_max_aliases,
+        settings.graphql_max_root_fields,
+        settings.graphql_max_cost,
+    ) == (500, 8, 5, 4, 2500)
+    with pytest.raises(ConfigurationError, match="PORTAL_GRAPHQL_MAX_DEPTH must be at least 1"):
+        Settings.from_env({"PORTAL_GRAPHQL_MAX_DEPTH": "0"}, env_file=None)

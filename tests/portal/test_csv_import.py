@@ -277,3 +277,28 @@ async def test_batched_and_row_by_row_contacts_keep_the_file_order(runtime: Runt
             .where(ContactHistoryEntry.description == "Contact created")
         )
         assert created == 3
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        ('mutation { importContacts(file: "Nachname\\nX") { rows } }', {}),
+        ("mutation I($f: Upload!) { importContacts(file: $f) { rows } }", {"f": "Nachname"}),
+        ('mutation { inviteContactsFromCsv(file: "E-Mail\\na@b.de") { invited } }', {}),
+        ("mutation I($f: Upload!) { inviteContactsFromCsv(file: $f) { invited } }", {"f": 7}),
+    ],
+)
+async def test_a_file_argument_that_is_not_an_upload_is_bad_input(
+    admin_api: GraphQLClient, runtime: Runtime, document: str, variables: dict[str, Any]
+) -> None:
+    # Found by the fuzzer: the Upload scalar takes any value in JSON; a string reached
+    # `file.read()` and answered INTERNAL_SERVER_ERROR.
+    await log_in_staff(admin_api, runtime)
+    body = await admin_api(document, variables)
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "reason": "NOT_A_FILE",
+        "field": "file",
+    }

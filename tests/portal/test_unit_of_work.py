@@ -3,6 +3,7 @@ errors masked in production."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -49,8 +50,11 @@ async def test_an_unexpected_error_rolls_back_the_whole_request(
     assert await _contacts(runtime) == 1
 
 
-async def test_production_masks_unexpected_errors_with_an_incident_id(
-    settings: Any, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+async def test_production_masks_unexpected_errors_with_the_request_id_as_incident(
+    settings: Any,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The fixture's runtime cleans the shared database up afterwards; this one is production.
     del runtime
@@ -67,11 +71,16 @@ async def test_production_masks_unexpected_errors_with_an_incident_id(
                 raise RuntimeError("password=hunter2 at /srv/portal/db.py")
 
             monkeypatch.setattr(contacts, "list_contacts", broken)
-            body = await api("{ contacts { totalCount } }")
+            with caplog.at_level(logging.ERROR, logger="portal.web"):
+                response = await api.post("{ contacts { totalCount } }")
     finally:
         await production.close()
+    body = response.json()
     (error,) = body["errors"]
     assert error["message"] == "Internal server error."
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
-    assert len(error["extensions"]["incident"]) == 16
+    # The incident is the request id: in the response header and in the log line.
+    assert error["extensions"]["incident"] == response.headers["x-request-id"]
+    (record,) = [r for r in caplog.records if r.name == "portal.web"]
+    assert response.headers["x-request-id"] in record.getMessage()
     assert "hunter2" not in str(body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,17 +36,24 @@ async def save_group(
 ) -> ContactGroup:
     """Create a group, or rename / re-describe one; names are unique."""
     text = _check_name(name, 100)
-    clash = await session.scalar(
-        select(ContactGroup.id).where(func.lower(ContactGroup.name) == text.lower())
-    )
+    # Case-folded in Python: SQLite's lower() folds ASCII only ("Ärger" vs "ÄRGER"). Groups are
+    # a short, staff-kept list, so reading their names is cheap.
+    wanted = text.casefold()
+    names = await session.execute(select(ContactGroup.id, ContactGroup.name))
+    clash = next((id_ for id_, other in names if other.casefold() == wanted), None)
     if clash is not None and (group is None or clash != group.id):
         raise InvalidInput.single(ContactErrorCode.NAME_TAKEN, "name", "A group has this name.")
-    if group is None:
-        group = ContactGroup(name=text, description=description.strip())
-        session.add(group)
-    else:
-        group.name, group.description = text, description.strip()
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            if group is None:
+                group = ContactGroup(name=text, description=description.strip())
+                session.add(group)
+            else:
+                group.name, group.description = text, description.strip()
+    except IntegrityError:  # the same name saved concurrently
+        raise InvalidInput.single(
+            ContactErrorCode.NAME_TAKEN, "name", "A group has this name."
+        ) from None
     await audit.record(
         session, actor, "group.save", subject_type="ContactGroup", subject_id=group.id,
         changes={"name": text},

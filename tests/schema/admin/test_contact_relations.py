@@ -57,6 +57,34 @@ async def test_groups_and_tags(admin_api: GraphQLClient, runtime: Runtime) -> No
     assert result["contact"]["tags"] == [{"name": "Sommer 2026"}]
 
 
+CREATE_GROUP = "mutation G($n: String!) { createContactGroup(name: $n) { group { name } errors { code field } } }"
+RENAME_GROUP = "mutation U($id: ID!, $n: String!) { updateContactGroup(id: $id, name: $n) { group { name } errors { code field } } }"
+
+
+async def test_group_names_clash_case_insensitively_beyond_ascii(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # Found by the fuzzer: SQLite's lower() folds ASCII only, so "ìóÒ" twice reached the unique
+    # constraint and answered INTERNAL_SERVER_ERROR.
+    await log_in_staff(admin_api, runtime)
+    first = await mutate(admin_api, CREATE_GROUP, n="ìóÒ")
+    assert first["errors"] == []
+    for name in ["ìóÒ", "ÌÓò", "Ärger", "ärger"]:
+        result = await mutate(admin_api, CREATE_GROUP, n=name)
+        if name == "Ärger":
+            assert result["errors"] == []
+            continue
+        assert result["errors"] == [{"code": "NAME_TAKEN", "field": "name"}], name
+    group = await mutate(admin_api, CREATE_GROUP, n="Straße")
+    assert group["errors"] == []
+    groups = (await admin_api.data("{ contactGroups { id name } }"))["contactGroups"]
+    straße = next(g for g in groups if g["name"] == "Straße")
+    renamed = await mutate(admin_api, RENAME_GROUP, id=straße["id"], n="ÄRGER")
+    assert renamed["errors"] == [{"code": "NAME_TAKEN", "field": "name"}]
+    kept = await mutate(admin_api, RENAME_GROUP, id=straße["id"], n="STRASSE")
+    assert kept["errors"] == []  # its own name, case-folded
+
+
 async def test_central_tags_need_settings_permission(
     admin_api: GraphQLClient, runtime: Runtime
 ) -> None:
