@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_EMAIL_LENGTH = 254
 # Deliberately permissive (RFC 5321 allows far more than forms should accept, but rejecting real
@@ -29,14 +30,18 @@ def is_valid_email(value: str) -> bool:
 
 def fold_for_search(value: str) -> str:
     """Case- and accent-insensitive search form: "Müller" and "MULLER" both become "muller"."""
+    if value.isascii():  # nothing to decompose (most names, every email): skip the slow path
+        return value.casefold().strip()
     decomposed = unicodedata.normalize("NFKD", value)
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     return without_marks.replace("ß", "ss").casefold().strip()
 
 
+@lru_cache(maxsize=65536)
 def normalize_phone(value: str, region: str = "DE") -> str | None:
     """E.164 form of a phone number (``+4930123456``), or None when it is not a valid number.
-    Numbers without a country code are read in ``region``."""
+    Numbers without a country code are read in ``region``. Cached: parsing is the slowest step
+    of a contact's validation, and re-imported files repeat their numbers."""
     import phonenumbers
 
     text = value.strip()
@@ -61,5 +66,13 @@ def normalize_customer_number(value: str) -> str:
     return value.strip()
 
 
+_NOT_DIGITS = re.compile(r"\D+")
+
+
 def digits_only(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
+    """The ASCII digits of ``value`` ("+49 (30) 12-34" -> "49301234")."""
+    return (
+        _NOT_DIGITS.sub("", value)
+        if value.isascii()
+        else "".join(ch for ch in value if "0" <= ch <= "9")
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import DateTime, MetaData, Uuid, event
+from sqlalchemy import DateTime, MetaData, Table, Uuid, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -90,3 +92,41 @@ def _stamp_timestamps(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, Timestamps) and session.is_modified(obj, include_collections=False):
             obj.updated_at = now
+
+
+def full_row(model: type[Base], now: datetime, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` completed with every other column's default (and the timestamps), so a batch
+    of rows shares one key set: what bulk inserts (``executemany``) need. Bulk inserts bypass
+    the ORM, so :func:`_stamp_timestamps` does not see them."""
+    defaults, generated = _column_defaults(model)
+    row = dict(defaults)
+    for key in generated:
+        if key not in values:
+            row[key] = row[key](None)
+    for stamp in ("created_at", "updated_at"):
+        if stamp in row:
+            row[stamp] = now
+    row.update(values)
+    return row
+
+
+@cache
+def _column_defaults(model: type[Base]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Each column's scalar default (or None), and the columns whose default is generated per
+    row (their entry holds the generating function)."""
+    defaults: dict[str, Any] = {}
+    generated: list[str] = []
+    for column in model.__table__.columns:
+        default = column.default
+        defaults[column.key] = None
+        if default is not None and getattr(default, "is_scalar", False):
+            defaults[column.key] = default.arg
+        elif default is not None and getattr(default, "is_callable", False):
+            defaults[column.key] = default.arg
+            generated.append(column.key)
+    return defaults, tuple(generated)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The table of a mapped class (for Core bulk statements)."""
+    return cast(Table, model.__table__)

@@ -11,12 +11,19 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import AuditEntry
-from portal.models.base import session_now
+from portal.models.base import full_row, session_now
 from portal.services.actors import Actor
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def jsonable(value: Any) -> Any:
     """A JSON-friendly form of a changed value."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal | uuid.UUID):
@@ -39,21 +46,16 @@ async def record(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an audit entry (``changes``: ``{field: [old, new]}`` or other facts)."""
-    entry = audit_entry(
-        actor,
-        action,
-        occurred_at=session_now(session),
-        subject_type=subject_type,
-        subject_id=subject_id,
-        contact_id=contact_id,
-        changes=changes,
-    )
+    entry = AuditEntry(**audit_row(
+        actor, action, occurred_at=session_now(session), subject_type=subject_type,
+        subject_id=subject_id, contact_id=contact_id, changes=changes,
+    ))  # fmt: skip
     session.add(entry)
     await session.flush()
     return entry
 
 
-def audit_entry(
+def audit_row(
     actor: Actor,
     action: str,
     *,
@@ -62,17 +64,21 @@ def audit_entry(
     subject_id: uuid.UUID | None,
     contact_id: uuid.UUID | None = None,
     changes: Mapping[str, Any] | None = None,
-) -> AuditEntry:
-    """An audit entry, not yet added (bulk writers add many and flush once)."""
-    return AuditEntry(
-        occurred_at=occurred_at,
-        actor_type=actor.type.value,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        contact_id=contact_id,
-        changes=jsonable(dict(changes or {})),
-        ip_address=actor.ip_address,
+) -> dict[str, Any]:
+    """An audit entry as a complete row for a bulk insert (see ``create_contacts``)."""
+    return full_row(
+        AuditEntry,
+        occurred_at,
+        {
+            "occurred_at": occurred_at,
+            "actor_type": actor.type.value,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "contact_id": contact_id,
+            "changes": jsonable(dict(changes or {})),
+            "ip_address": actor.ip_address,
+        },
     )

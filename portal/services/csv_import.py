@@ -317,7 +317,7 @@ async def import_contacts(
             if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
                 # Before any row that reads contacts, so matching sees every earlier row and
                 # customer numbers follow the file.
-                await create_contacts(session, new_contacts, actor=actor)
+                await create_contacts(session, new_contacts, actor=actor, audit_each=False)
                 new_contacts = []
             if continue_with_row:
                 row_savepoint = await session.begin_nested()
@@ -340,14 +340,14 @@ async def import_contacts(
             ):
                 # Good rows so far are kept for good: a later crash cannot take them back.
                 if new_contacts:
-                    await create_contacts(session, new_contacts, actor=actor)
+                    await create_contacts(session, new_contacts, actor=actor, audit_each=False)
                     new_contacts = []
                 await whole.commit()
                 assert on_batch is not None
                 await on_batch()
                 whole = await session.begin_nested()
         if new_contacts:
-            await create_contacts(session, new_contacts, actor=actor)
+            await create_contacts(session, new_contacts, actor=actor, audit_each=False)
     except BaseException:
         await whole.rollback()
         raise

@@ -6,13 +6,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import FieldError, InvalidInput
 from portal.models import ContactHistoryEntry, PortalUser
-from portal.models.base import session_now
+from portal.models.base import full_row, session_now
 from portal.services.actors import Actor
 
 CURRENCIES = ("EUR", "CHF", "GBP", "USD")
@@ -29,34 +30,9 @@ async def add_history_entry(
     visible_to_customer: bool = False,
     occurred_at: datetime | None = None,
 ) -> ContactHistoryEntry:
-    entry = history_entry(
-        contact_id,
-        actor,
-        source=source,
-        description=description,
-        occurred_at=occurred_at or session_now(session),
-        revenue=revenue,
-        visible_to_customer=visible_to_customer,
-    )
-    session.add(entry)
-    await session.flush()
-    return entry
-
-
-def history_entry(
-    contact_id: uuid.UUID,
-    actor: Actor,
-    *,
-    source: str,
-    description: str,
-    occurred_at: datetime,
-    revenue: tuple[Decimal, str] | None = None,
-    visible_to_customer: bool = False,
-) -> ContactHistoryEntry:
-    """A history entry, not yet added (bulk writers add many and flush once)."""
-    return ContactHistoryEntry(
+    entry = ContactHistoryEntry(
         contact_id=contact_id,
-        occurred_at=occurred_at,
+        occurred_at=occurred_at or session_now(session),
         source=source[:50],
         description=description,
         actor_type=actor.type.value,
@@ -65,6 +41,33 @@ def history_entry(
         revenue_amount=revenue[0] if revenue else None,
         revenue_currency=revenue[1] if revenue else None,
         visible_to_customer=visible_to_customer,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def history_row(
+    contact_id: uuid.UUID,
+    actor: Actor,
+    *,
+    source: str,
+    description: str,
+    occurred_at: datetime,
+) -> dict[str, Any]:
+    """A history entry as a complete row for a bulk insert (see ``create_contacts``)."""
+    return full_row(
+        ContactHistoryEntry,
+        occurred_at,
+        {
+            "contact_id": contact_id,
+            "occurred_at": occurred_at,
+            "source": source[:50],
+            "description": description,
+            "actor_type": actor.type.value,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+        },
     )
 
 
