@@ -23,6 +23,7 @@ from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.resources import ResourceMutation, ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
+from schema.common.caches import DocumentCaches
 from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
 from schema.common.text_input import RefuseNulCharacters
@@ -64,5 +65,8 @@ Mutation = merge_types(
 )
 
 admin_schema = strawberry.Schema(
-    query=Query, mutation=Mutation, types=[Node], extensions=[GraphQLLimits, RefuseNulCharacters]
+    query=Query,
+    mutation=Mutation,
+    types=[Node],
+    extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches],
 )

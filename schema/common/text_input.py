@@ -5,9 +5,10 @@ resolver has to think about it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
-from graphql import BREAK, GraphQLError, StringValueNode, Visitor, visit
+from graphql import BREAK, DocumentNode, GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
 NUL = "\x00"
@@ -21,6 +22,15 @@ class _FindNul(Visitor):
             self.found = True
             return BREAK
         return None
+
+
+@lru_cache(maxsize=256)
+def _document_holds_nul(document: DocumentNode) -> bool:
+    """Whether a string literal of ``document`` holds NUL (cached: frontends send the same
+    documents again and again, and the parse cache hands out the same node)."""
+    finder = _FindNul()
+    visit(document, finder)
+    return finder.found
 
 
 def _holds_nul(value: object) -> bool:
@@ -38,15 +48,16 @@ class RefuseNulCharacters(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None and context.pre_execution_errors is None:
-            finder = _FindNul()
-            visit(context.graphql_document, finder)
-            if finder.found or _holds_nul(context.variables):
-                # Set before validation: strawberry then skips it and nothing executes.
-                context.pre_execution_errors = [
-                    GraphQLError(
-                        "Text must not contain the NUL character (U+0000).",
-                        extensions={"code": "BAD_USER_INPUT", "reason": "NUL_CHARACTER"},
-                    )
-                ]
+        if (
+            context.graphql_document is not None
+            and context.pre_execution_errors is None
+            and (_document_holds_nul(context.graphql_document) or _holds_nul(context.variables))
+        ):
+            # Set before validation: strawberry then skips it and nothing executes.
+            context.pre_execution_errors = [
+                GraphQLError(
+                    "Text must not contain the NUL character (U+0000).",
+                    extensions={"code": "BAD_USER_INPUT", "reason": "NUL_CHARACTER"},
+                )
+            ]
         yield

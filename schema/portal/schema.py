@@ -6,6 +6,7 @@ import strawberry
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
+from schema.common.caches import DocumentCaches
 from schema.common.context import RequestContext
 from schema.common.limits import GraphQLLimits
 from schema.common.text_input import RefuseNulCharacters
@@ -56,5 +57,5 @@ Mutation = merge_types(
 )
 
 portal_schema = strawberry.Schema(
-    query=Query, mutation=Mutation, extensions=[GraphQLLimits, RefuseNulCharacters]
+    query=Query, mutation=Mutation, extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches]
 )
