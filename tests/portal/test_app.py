@@ -114,3 +114,16 @@ async def test_mutations_over_get_are_refused(client: httpx.AsyncClient) -> None
         params={"query": 'mutation { staffLogIn(email: "a@b.de", password: "x") { token } }'},
     )
     assert response.status_code == 400
+
+
+def test_start_up_heap_is_frozen_out_of_full_collections() -> None:
+    import gc
+
+    from portal.app import freeze_startup_heap
+
+    before = gc.get_freeze_count()
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
