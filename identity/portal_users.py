@@ -77,12 +77,19 @@ def _conditions(f: PortalUserFilter) -> list[ColumnElement[bool]]:
 
 
 async def list_portal_users(
-    session: AsyncSession, f: PortalUserFilter, *, first: int | None, after: str | None
+    session: AsyncSession,
+    f: PortalUserFilter,
+    *,
+    first: int | None,
+    after: str | None,
+    with_contacts: bool = False,
 ) -> Page[PortalUser]:
-    """Newest first; keyset on (created_at, id)."""
+    """Newest first; keyset on (created_at, id). ``with_contacts`` reads each user's contact
+    in the same statement (``page.related[user.id]``), for pages that show them."""
     return await newest_first(
-        session, PortalUser, _conditions(f), first=first, after=after, time_column="created_at"
-    )
+        session, PortalUser, _conditions(f), first=first, after=after, time_column="created_at",
+        join=(Contact, Contact.id == PortalUser.contact_id) if with_contacts else None,
+    )  # fmt: skip
 
 
 async def get_portal_user(session: AsyncSession, user_id: uuid.UUID | None) -> PortalUser:

@@ -253,6 +253,9 @@ def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
     total = max(0, data.count(b"\n") - 1)
 
     async def work(runtime: Runtime) -> ImportReport:
+        from portal.app import freeze_startup_heap
+
+        freeze_startup_heap()  # as a server does: full collections skip the start-up heap
         session = runtime.database.new_session()
         try:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:

@@ -37,7 +37,7 @@ def fold_for_search(value: str) -> str:
     return without_marks.replace("ß", "ss").casefold().strip()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def normalize_phone(value: str, region: str = "DE") -> str | None:
     """E.164 form of a phone number (``+4930123456``), or None when it is not a valid number.
     Numbers without a country code are read in ``region``. Cached: parsing is the slowest step

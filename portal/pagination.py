@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from portal.errors import InvalidInput
 
@@ -62,6 +62,8 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
     count_total: Callable[[], Awaitable[int]] = field(repr=False)
+    # Objects read with the page by a join, by the id of the item they belong to.
+    related: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_rows(

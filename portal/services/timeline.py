@@ -25,11 +25,16 @@ async def newest_first(
     first: int | None,
     after: str | None,
     time_column: str = "occurred_at",
+    join: tuple[type[Any], ColumnElement[bool]] | None = None,
 ) -> Page[Dated]:
-    """One page ordered by (``time_column``, id) descending."""
+    """One page ordered by (``time_column``, id) descending. With ``join`` (a model and the
+    outer join condition), the joined row of each item comes in the same statement, in
+    ``page.related`` by item id."""
     limit = check_page_size(first)
     moment_column: Any = getattr(model, time_column)
-    query = select(model).where(*conditions)
+    query: Any = select(model).where(*conditions)
+    if join is not None:
+        query = select(model, join[0]).outerjoin(join[0], join[1]).where(*conditions)
     if after:
         moment, last = decode_cursor(after, 2)
         try:
@@ -42,7 +47,13 @@ async def newest_first(
             or_(moment_column < when, and_(moment_column == when, model.id < last_id))
         )
     ordered = query.order_by(moment_column.desc(), model.id.desc()).limit(limit + 1)
-    rows = (await session.scalars(ordered)).all()
+    related: dict[Any, Any] = {}
+    if join is None:
+        rows: Sequence[Any] = (await session.scalars(ordered)).all()
+    else:
+        pairs = (await session.execute(ordered)).all()
+        rows = [item for item, _ in pairs]
+        related = {item.id: other for item, other in pairs if other is not None}
 
     async def count_total() -> int:
         total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
@@ -51,4 +62,6 @@ async def newest_first(
     def key(row: Any) -> tuple[str, str]:
         return (getattr(row, time_column).isoformat(), str(row.id))
 
-    return Page.from_rows(rows, limit, key, after_given=after is not None, count_total=count_total)
+    page = Page.from_rows(rows, limit, key, after_given=after is not None, count_total=count_total)
+    page.related = related
+    return page

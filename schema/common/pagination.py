@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment
 
 from portal.pagination import Page
 
@@ -57,3 +59,27 @@ class Connection(Generic[Node]):
             ),
             _count_total=page.count_total,
         )
+
+
+def node_field_selected(info: Info[Any, Any], name: str) -> bool:
+    """Whether the connection field being resolved asks for ``name`` on its nodes (through
+    ``edges { node }``, also inside fragments): lets a list resolver read related rows with
+    the page instead of one batched query later."""
+
+    def children(selections: list[Any]) -> list[Any]:
+        flat: list[Any] = []
+        for selection in selections:
+            if isinstance(selection, FragmentSpread | InlineFragment):
+                flat.extend(children(selection.selections))
+            else:
+                flat.append(selection)
+        return flat
+
+    for connection in children(list(info.selected_fields)):
+        for edges in children(connection.selections):
+            if edges.name != "edges":
+                continue
+            for node in children(edges.selections):
+                if node.name == "node" and any(f.name == name for f in children(node.selections)):
+                    return True
+    return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry.types import Info
@@ -20,6 +20,9 @@ from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers t
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
 from schema.common.node import Node
+
+if TYPE_CHECKING:
+    from schema.admin.resources import ResourceGrant
 
 PortalStatusEnum = strawberry.enum(
     PortalStatus,
@@ -219,6 +222,21 @@ class ContactNode(Node):
     async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
         rows = await info.context.loaders.tags_by_contact.load(self.row.id)
         return [TagNode.from_row(t) for t in rows]
+
+    @strawberry.field(
+        description="The resources assigned to the contact, each with the contact's permissions "
+        "on it (the same as contactResources, through the page's DataLoader)."
+    )
+    async def resources(
+        self, info: Info[RequestContext, None]
+    ) -> list[Annotated[ResourceGrant, strawberry.lazy("schema.admin.resources")]]:
+        from schema.admin.resources import ResourceGrant, ResourceNode
+
+        rows = await info.context.loaders.assignments_by_contact.load(self.row.id)
+        return [
+            ResourceGrant(resource=ResourceNode.from_row(r), permissions=a.permissions)
+            for a, r in rows
+        ]
 
     @strawberry.field(description="Further email addresses.")
     async def additional_emails(self, info: Info[RequestContext, None]) -> list[str]:

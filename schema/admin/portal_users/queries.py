@@ -15,7 +15,7 @@ from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNod
 from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
-from schema.common.pagination import Connection
+from schema.common.pagination import Connection, node_field_selected
 from schema.common.permissions import HasPermission
 
 
@@ -34,10 +34,15 @@ class PortalUserQuery:
     ) -> Connection[PortalUserNode]:
         criteria = (filter or PortalUserFilterInput()).to_filter()
         try:
-            page = await list_portal_users(info.context.session, criteria, first=first, after=after)
+            page = await list_portal_users(
+                info.context.session, criteria, first=first, after=after,
+                with_contacts=node_field_selected(info, "contact"),
+            )  # fmt: skip
         except InvalidInput as exc:
             raise bad_user_input(exc) from None
         info.context.loaders.prime_portal_users(page.items)
+        for contact in page.related.values():
+            info.context.loaders.contact_by_id.prime(contact.id, contact)
         return Connection.from_page(page, PortalUserNode.from_row)
 
     @strawberry.field(

@@ -11,6 +11,7 @@ from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import ContactDraft, create_contact
 from portal.services.contacts.groups_tags import change_tags, save_group, set_contact_groups
+from portal.services.resources import assign_resource, save_resource
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_customer, log_in_staff, make_customer
@@ -225,7 +226,8 @@ async def test_support_can_read_but_needs_permissions_to_change_settings(
 
 NESTED = """
 query Nested($first: Int!) { portalUsers(first: $first) { edges { node {
-  email contact { customerNumber portalStatus tags { name } groups { name } }
+  email contact { customerNumber portalStatus tags { name } groups { name }
+                  resources { resource { name } permissions } }
 } } } }
 """
 
@@ -242,6 +244,8 @@ async def test_a_nested_page_costs_four_statements_at_any_size(
             group = await save_group(session, actor, f"Gruppe {index}", "")
             await set_contact_groups(session, actor, contact, [group.id])
             await change_tags(session, actor, contact, ["a", f"t{index}"], add=True)
+            site = await save_resource(session, actor, {"kind": "SITE", "name": f"Site {index}"})
+            await assign_resource(session, runtime.settings, actor, contact, site, ["VIEW"])
     statements: list[str] = []
 
     def record(*args: Any) -> None:
@@ -258,11 +262,15 @@ async def test_a_nested_page_costs_four_statements_at_any_size(
             assert len(edges) == size
             assert all(len(e["node"]["contact"]["tags"]) == 2 for e in edges)
             assert all(len(e["node"]["contact"]["groups"]) == 1 for e in edges)
+            assert all(
+                e["node"]["contact"]["resources"][0]["permissions"] == ["VIEW"] for e in edges
+            )
             # The session lookup and BEGIN are per request, not per page.
             counts.append(
                 sum(1 for s in statements if "staff_sessions" not in s and "BEGIN" not in s)
             )
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    # page, contacts, tags, groups: the portal users of the page answer portalStatus themselves
+    # page with its contacts (one join), tags, groups, resources: the portal users of the page
+    # answer portalStatus themselves
     assert counts == [4, 4], counts
