@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.bulk_insert import bulk_insert
 from portal.errors import FieldError, InvalidInput
 from portal.models import (
     AuditEntry,
@@ -207,12 +208,10 @@ async def create_contacts(
             )
         )  # fmt: skip
     # Contacts first, then what refers to them.
-    await session.execute(insert(table_of(Contact)), contacts)
-    if emails:
-        await session.execute(insert(table_of(ContactEmail)), emails)
-    await session.execute(insert(table_of(ContactHistoryEntry)), history)
-    if entries:
-        await session.execute(insert(table_of(AuditEntry)), entries)
+    await bulk_insert(session, table_of(Contact), contacts)
+    await bulk_insert(session, table_of(ContactEmail), emails)
+    await bulk_insert(session, table_of(ContactHistoryEntry), history)
+    await bulk_insert(session, table_of(AuditEntry), entries)
     return [row["id"] for row in contacts]
 
 
