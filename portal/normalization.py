@@ -56,6 +56,11 @@ def normalize_phone(value: str, region: str = "DE") -> str | None:
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
+def normalize_phones(texts: list[str], region: str) -> dict[str, str | None]:
+    """:func:`normalize_phone` of many numbers (a worker process's job in large imports)."""
+    return {text: normalize_phone.__wrapped__(text, region) for text in texts}
+
+
 def normalize_postal_code(value: str) -> str:
     """Comparison form of a postal code: no spaces, upper-case ("sw1a 1aa" -> "SW1A1AA")."""
     return "".join(value.split()).upper()

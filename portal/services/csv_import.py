@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -34,8 +34,10 @@ from portal.services.contacts.crud import (
 from portal.services.contacts.groups_tags import change_tags, groups_by_contact, tags_by_contact
 from portal.services.contacts.status import PortalStatus
 from portal.services.csv_columns import CONTACT_COLUMNS, Column, header_index, unneutralise
+from portal.services.phone_lookahead import PARALLEL_ROWS, PhoneLookahead
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
 
 
 class ImportErrorPolicy(StrEnum):
@@ -55,6 +57,8 @@ class ImportOptions:
     error_policy: ImportErrorPolicy = ImportErrorPolicy.REJECT_EVERYTHING
     match: ImportMatch = ImportMatch.UUID
     phone_region: str = "DE"
+    # Files with this many rows validate their phone numbers in a worker process, ahead.
+    parallel_phone_rows: int = PARALLEL_ROWS
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,11 @@ _MATCH_KEYS = {
 
 
 def _new_contact_columns(
-    options: ImportOptions, cells: dict[str, str], line: int, by_field: dict[str, Column]
+    options: ImportOptions,
+    cells: dict[str, str],
+    line: int,
+    by_field: dict[str, Column],
+    known_phones: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any] | None:
     """The validated columns of a row that only creates a contact (no key to match, no tags,
     groups or active flag, which need the contact's rows); None for any other row. Such rows
@@ -194,7 +202,9 @@ def _new_contact_columns(
     given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
     given.setdefault("source", "CSV_IMPORT")
     try:
-        return validate_new_contact(given, phone_region=options.phone_region)
+        return validate_new_contact(
+            given, phone_region=options.phone_region, known_phones=known_phones
+        )
     except InvalidInput as exc:
         raise RowFailed(_problems(line, exc, by_field)) from None
 
@@ -292,11 +302,20 @@ async def import_contacts(
         report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
         return report
     new_contacts: list[dict[str, Any]] = []
+    records = list(reader)
+    phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
+    lookahead = await PhoneLookahead.start(
+        records, phone_columns, options.phone_region, options.parallel_phone_rows
+    )
+    known_phones: Mapping[str, str | None] | None = None
     whole = await session.begin_nested()
     try:
-        for number, record in enumerate(reader, start=2):
+        for position, record in enumerate(records):
+            number = position + 2
             if not any(cell.strip() for cell in record):
                 continue
+            if lookahead is not None:
+                known_phones = await lookahead.known_through(position)
             report.rows += 1
             cells = {
                 column.key: unneutralise(cell.strip())
@@ -304,7 +323,7 @@ async def import_contacts(
                 if column is not None
             }
             try:
-                created = _new_contact_columns(options, cells, number, by_field)
+                created = _new_contact_columns(options, cells, number, by_field, known_phones)
             except RowFailed as failed:
                 report.failed += 1
                 report.problems.extend(failed.problems)
@@ -351,6 +370,9 @@ async def import_contacts(
     except BaseException:
         await whole.rollback()
         raise
+    finally:
+        if lookahead is not None:
+            await lookahead.close()
     reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
     if options.dry_run or reject_all:
         await whole.rollback()

@@ -302,3 +302,48 @@ async def test_a_file_argument_that_is_not_an_upload_is_bad_input(
         "reason": "NOT_A_FILE",
         "field": "file",
     }
+
+
+def phone_file(count: int) -> bytes:
+    lines = ["Nachname;Telefon 1;Mobil"]
+    for i in range(count):
+        phone = "keine Nummer" if i % 7 == 3 else f"030 {2_000_000 + i}"
+        lines.append(f"Telefonkunde {i};{phone};+49 171 {3_000_000 + i}")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+async def phones_by_name(runtime: Runtime) -> dict[str, tuple[str | None, str | None]]:
+    async with runtime.database.transaction() as session:
+        rows = await session.execute(
+            select(Contact.last_name, Contact.phone1_e164, Contact.mobile_e164)
+        )
+        return {name: (phone, mobile) for name, phone, mobile in rows}
+
+
+@pytest.mark.parametrize("worker", ["python", "broken"])
+async def test_phone_numbers_validated_ahead_in_a_worker_give_the_same_result(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, worker: str
+) -> None:
+    data = phone_file(40)
+    inline = await run_import(
+        runtime, data, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS, dry_run=True
+    )
+    if worker == "broken":
+        # A worker that dies at once: the import validates the numbers itself.
+        monkeypatch.setattr("portal.services.phone_lookahead.sys.executable", "/bin/false")
+    ahead = await run_import(
+        runtime,
+        data,
+        error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS,
+        parallel_phone_rows=1,
+    )
+    assert [(p.row, p.column, p.code) for p in ahead.problems] == [
+        (p.row, p.column, p.code) for p in inline.problems
+    ]
+    assert [p.row for p in ahead.problems] == [5, 12, 19, 26, 33, 40]
+    assert (ahead.created, ahead.failed) == (34, 6)
+    stored = await phones_by_name(runtime)
+    assert stored["Telefonkunde 0"] == ("+49302000000", "+491713000000")
+    assert len(stored) == 34
+    fell_back = any("validating in the import" in r.getMessage() for r in caplog.records)
+    assert fell_back == (worker == "broken")

@@ -123,12 +123,15 @@ async def create_contact(
 
 
 def validate_new_contact(
-    draft: ContactDraft | Mapping[str, Any], *, phone_region: str = "DE"
+    draft: ContactDraft | Mapping[str, Any],
+    *,
+    phone_region: str = "DE",
+    known_phones: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """The validated columns of a new contact, or InvalidInput (no database needed)."""
     given = draft.fields() if isinstance(draft, ContactDraft) else dict(draft)
     given = {k: v for k, v in given.items() if v is not None or k == "email"}
-    columns, errors = validate_fields(given, phone_region=phone_region)
+    columns, errors = validate_fields(given, phone_region=phone_region, known_phones=known_phones)
     if not has_a_name(columns):
         errors.append(
             FieldError(

@@ -103,9 +103,14 @@ def _email(
 
 
 def validate_fields(
-    given: Mapping[str, Any], *, phone_region: str = "DE", country_default: str = "DE"
+    given: Mapping[str, Any],
+    *,
+    phone_region: str = "DE",
+    country_default: str = "DE",
+    known_phones: Mapping[str, str | None] | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
-    """Column values for the given fields, and every problem found."""
+    """Column values for the given fields, and every problem found. ``known_phones`` holds
+    numbers already validated in ``phone_region`` (a large import's lookahead)."""
     columns: dict[str, Any] = {}
     errors: list[FieldError] = []
 
@@ -122,7 +127,12 @@ def validate_fields(
             columns["email"], columns["email_normalized"] = _email(value, "email", errors)
         elif name in _PHONES:
             text = (value or "").strip()
-            e164 = normalize_phone(text, phone_region) if text else None
+            if not text:
+                e164 = None
+            elif known_phones is not None and text in known_phones:
+                e164 = known_phones[text]
+            else:
+                e164 = normalize_phone(text, phone_region)
             if text and (e164 is None or len(text) > 40):
                 error(ContactErrorCode.INVALID_PHONE, name, "Not a valid phone number.")
             columns[name], columns[f"{name}_e164"] = text, e164
