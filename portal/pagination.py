@@ -55,10 +55,13 @@ def check_page_size(first: int | None) -> int:
 
 @dataclass
 class Page(Generic[T]):
-    """One page of a list, with a cursor per item and a lazily computed total."""
+    """One page of a list, with each item's sort key and a lazily computed total.
+
+    Cursors are encoded on demand (:meth:`cursor`): most clients of a list page never ask for
+    the cursor of every edge, and encoding costs more than reading the row."""
 
     items: list[T]
-    cursors: list[str]
+    keys: list[CursorKey]
     has_next_page: bool
     has_previous_page: bool
     count_total: Callable[[], Awaitable[int]] = field(repr=False)
@@ -78,8 +81,12 @@ class Page(Generic[T]):
         items = list(rows[:limit])
         return cls(
             items=items,
-            cursors=[encode_cursor(key(item)) for item in items],
+            keys=[key(item) for item in items],
             has_next_page=len(rows) > limit,
             has_previous_page=after_given,
             count_total=count_total,
         )
+
+    def cursor(self, index: int) -> str:
+        """The cursor after item ``index`` (negative indexes count from the end)."""
+        return encode_cursor(self.keys[index])

@@ -24,6 +24,7 @@ from schema.admin.resources import ResourceMutation, ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.caches import DocumentCaches
+from schema.common.execution import FastPathExecutor
 from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
 from schema.common.text_input import RefuseNulCharacters
@@ -69,4 +70,5 @@ admin_schema = strawberry.Schema(
     mutation=Mutation,
     types=[Node],
     extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches],
+    execution_context_class=FastPathExecutor,
 )

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment
 
-from portal.pagination import Page
+from portal.pagination import CursorKey, Page, encode_cursor
 
 Node = TypeVar("Node")
 Row = TypeVar("Row")
@@ -26,7 +26,11 @@ class PageInfo:
 @strawberry.type(description="One item of a page and the cursor to continue after it.")
 class Edge(Generic[Node]):
     node: Node
-    cursor: str
+    _key: strawberry.Private[CursorKey]
+
+    @strawberry.field(description="Pass as `after` to continue after this item.")
+    def cursor(self) -> str:
+        return encode_cursor(self._key)
 
 
 @strawberry.type(description="A page of a list; continue with `after: pageInfo.endCursor`.")
@@ -46,16 +50,15 @@ class Connection(Generic[Node]):
     @classmethod
     def from_page(cls, page: Page[Row], wrap: Callable[[Row], Node]) -> Connection[Node]:
         edges = [
-            Edge(node=wrap(item), cursor=cursor)
-            for item, cursor in zip(page.items, page.cursors, strict=True)
+            Edge(node=wrap(item), _key=key) for item, key in zip(page.items, page.keys, strict=True)
         ]
         return cls(
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
+                start_cursor=page.cursor(0) if page.keys else None,
+                end_cursor=page.cursor(-1) if page.keys else None,
             ),
             _count_total=page.count_total,
         )

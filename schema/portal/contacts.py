@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import strawberry
+from sqlalchemy.engine import RowMapping
 from strawberry.types import Info
 
 from portal.errors import InvalidInput
-from portal.models import Contact
 from portal.services.contacts import ContactErrorCode, consent
 from portal.services.contacts.directory import list_directory
 from schema.common.context import RequestContext
@@ -43,14 +43,14 @@ class DirectoryEntry(Node):
     website: str
 
     @classmethod
-    def from_row(cls, row: Contact) -> DirectoryEntry:
+    def from_record(cls, row: RowMapping) -> DirectoryEntry:
         return cls(
-            id=to_global_id("DirectoryEntry", row.id),
-            first_name=row.first_name,
-            last_name=row.last_name,
-            company_name=row.company_name,
-            city=row.city,
-            website=row.website,
+            id=to_global_id("DirectoryEntry", row["id"]),
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            company_name=row["company_name"],
+            city=row["city"],
+            website=row["website"],
         )
 
 
@@ -74,7 +74,7 @@ class DirectoryQuery:
             )
         except InvalidInput as exc:
             raise bad_user_input(exc) from None
-        return Connection.from_page(page, DirectoryEntry.from_row)
+        return Connection.from_page(page, DirectoryEntry.from_record)
 
 
 @strawberry.type

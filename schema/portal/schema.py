@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from schema.common.caches import DocumentCaches
 from schema.common.context import RequestContext
+from schema.common.execution import FastPathExecutor
 from schema.common.limits import GraphQLLimits
 from schema.common.text_input import RefuseNulCharacters
 from schema.portal.account import AccountMutation
@@ -57,5 +58,8 @@ Mutation = merge_types(
 )
 
 portal_schema = strawberry.Schema(
-    query=Query, mutation=Mutation, extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches]
+    query=Query,
+    mutation=Mutation,
+    extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches],
+    execution_context_class=FastPathExecutor,
 )

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import InvalidInput
@@ -162,6 +163,17 @@ def _decode(after: str, keys: list[Any]) -> list[Any]:
     return bound
 
 
+# The columns a listed contact is read with: all but the search text (long, internal) and the
+# newsletter token (a secret). Lists read plain rows, not ORM objects: a page of 100 contacts
+# costs a third less to load, and nothing on a list page is ever written back.
+RECORD_COLUMNS = tuple(
+    column
+    for column in Contact.__table__.columns
+    if column.key not in ("search_text", "newsletter_token_hash", "newsletter_token_expires_at")
+)
+SORT_KEY_LABELS = ("sort_0", "sort_1", "sort_2")
+
+
 async def list_contacts(
     session: AsyncSession,
     *,
@@ -169,29 +181,31 @@ async def list_contacts(
     after: str | None,
     filter: ContactFilter | None = None,
     order: ContactOrder | None = None,
-) -> Page[Contact]:
-    """One keyset page of contacts. The cursor is the row's sort key as the database computed
-    it (lower-cased names, last visit), so paging never depends on Python agreeing with SQL."""
+) -> Page[RowMapping]:
+    """One keyset page of contacts, as rows of :data:`RECORD_COLUMNS` (by column name). The
+    cursor is the row's sort key as the database computed it (lower-cased names, last visit),
+    so paging never depends on Python agreeing with SQL."""
     limit = check_page_size(first)
     f, order = filter or ContactFilter(), order or ContactOrder()
     conditions = filter_conditions(f)
     keys = _sort_keys(order)
-    query = select(Contact, *(k.label(f"sort_{i}") for i, k in enumerate(keys))).where(*conditions)
+    labels = SORT_KEY_LABELS[: len(keys)]
+    sort_columns = [key.label(label) for key, label in zip(keys, labels, strict=True)]
+    query = select(*RECORD_COLUMNS, *sort_columns).where(*conditions)
     if after is not None:
         row, bound = tuple_(*keys), tuple_(*_decode(after, keys))
         query = query.where(row < bound if order.descending else row > bound)
     query = query.order_by(*(k.desc() if order.descending else k for k in keys)).limit(limit + 1)
-    rows = (await session.execute(query)).all()
-    sort_values = {row[0].id: tuple(_encode(v) for v in row[1:]) for row in rows}
+    rows = (await session.execute(query)).mappings().all()
 
     async def count_total() -> int:
         total = await session.scalar(select(func.count()).select_from(Contact).where(*conditions))
         return int(total or 0)
 
     return Page.from_rows(
-        [row[0] for row in rows],
+        rows,
         limit,
-        lambda contact: sort_values[contact.id],
+        lambda row: tuple(_encode(row[label]) for label in labels),
         after_given=after is not None,
         count_total=count_total,
     )

@@ -144,7 +144,7 @@ class ContactQuery:
             )
         except InvalidInput as exc:
             raise bad_user_input(exc) from None
-        return Connection.from_page(page, ContactNode.from_row)
+        return Connection.from_page(page, ContactNode.from_record)
 
     @strawberry.field(description="The contact's history, newest first.", permission_classes=READ)
     async def contact_history(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
@@ -14,6 +16,7 @@ from portal.models import ContactGroup, ContactHistoryEntry, Tag
 from portal.services.contacts import ContactErrorCode, ContactOrderField, ContactSource, OptInState
 from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
+from portal.services.contacts.search import RECORD_COLUMNS
 from portal.services.contacts.status import PortalStatus, status_of
 from schema.common.context import RequestContext
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
@@ -175,7 +178,6 @@ class ContactNode(Node):
     notes: str
     language: str = strawberry.field(description="Preferred language (de, en).")
     formality: str = strawberry.field(description="formal (Sie) or informal (Du).")
-    reachability: list[ReachabilityWindow]
     directory_visible: bool = strawberry.field(description="Listed in the member directory.")
     source: ContactSource
     registered_at: datetime | None
@@ -188,7 +190,15 @@ class ContactNode(Node):
     )
     created_at: datetime
     updated_at: datetime
-    row: strawberry.Private[ContactRow]
+    contact_id: strawberry.Private[UUID]
+    reachability_rules: strawberry.Private[list[dict[str, Any]]]
+
+    @strawberry.field(description="Weekly windows in which the contact may be called.")
+    def reachability(self) -> list[ReachabilityWindow]:
+        return [
+            ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
+            for w in self.reachability_rules
+        ]
 
     @strawberry.field(description="Newsletter consent state.")
     def opt_in_state(self) -> OptInState:
@@ -203,24 +213,24 @@ class ContactNode(Node):
     @strawberry.field(description="Whether now falls into a reachability window.")
     def reachable_now(self, info: Info[RequestContext, None]) -> bool:
         settings = info.context.settings
-        return is_reachable(self.row.reachability, settings.clock(), settings.time_zone)
+        return is_reachable(self.reachability_rules, settings.clock(), settings.time_zone)
 
     @strawberry.field(description="Derived from the portal user's state.")
     async def portal_status(self, info: Info[RequestContext, None]) -> PortalStatus:
         loaders = info.context.loaders
-        user = await loaders.portal_user_by_contact.load(self.row.id)
+        user = await loaders.portal_user_by_contact.load(self.contact_id)
         if user is not None:
             return status_of(user)
-        return status_of(None, bool(await loaders.assignments_by_contact.load(self.row.id)))
+        return status_of(None, bool(await loaders.assignments_by_contact.load(self.contact_id)))
 
     @strawberry.field(description="Groups the contact belongs to.")
     async def groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:
-        rows = await info.context.loaders.groups_by_contact.load(self.row.id)
+        rows = await info.context.loaders.groups_by_contact.load(self.contact_id)
         return [GroupNode.from_row(g) for g in rows]
 
     @strawberry.field(description="Tags of the contact.")
     async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
-        rows = await info.context.loaders.tags_by_contact.load(self.row.id)
+        rows = await info.context.loaders.tags_by_contact.load(self.contact_id)
         return [TagNode.from_row(t) for t in rows]
 
     @strawberry.field(
@@ -232,7 +242,7 @@ class ContactNode(Node):
     ) -> list[Annotated[ResourceGrant, strawberry.lazy("schema.admin.resources")]]:
         from schema.admin.resources import ResourceGrant, ResourceNode
 
-        rows = await info.context.loaders.assignments_by_contact.load(self.row.id)
+        rows = await info.context.loaders.assignments_by_contact.load(self.contact_id)
         return [
             ResourceGrant(resource=ResourceNode.from_row(r), permissions=a.permissions)
             for a, r in rows
@@ -240,13 +250,13 @@ class ContactNode(Node):
 
     @strawberry.field(description="Further email addresses.")
     async def additional_emails(self, info: Info[RequestContext, None]) -> list[str]:
-        return await info.context.loaders.emails_by_contact.load(self.row.id)
+        return await info.context.loaders.emails_by_contact.load(self.contact_id)
 
     @strawberry.field(description="Ids of the contact in other systems.")
     async def external_references(
         self, info: Info[RequestContext, None]
     ) -> list[ExternalReferenceType]:
-        rows = await info.context.loaders.references_by_contact.load(self.row.id)
+        rows = await info.context.loaders.references_by_contact.load(self.contact_id)
         return [
             ExternalReferenceType(source_system=r.source_system, external_id=r.external_id)
             for r in rows
@@ -254,7 +264,7 @@ class ContactNode(Node):
 
     @strawberry.field(description="Registered at, last visit, history count, revenue.")
     async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo:
-        facts = await info.context.loaders.quick_info_by_contact.load(self.row.id)
+        facts = await info.context.loaders.quick_info_by_contact.load(self.contact_id)
         if facts is None:
             return QuickInfo(
                 registered_at=self.registered_at, last_visit_at=None, history_count=0,
@@ -263,50 +273,55 @@ class ContactNode(Node):
         return QuickInfo.from_facts(facts)
 
     @classmethod
-    def from_row(cls, row: ContactRow) -> ContactNode:
+    def from_record(cls, row: Mapping[Any, Any]) -> ContactNode:
+        """A node from a contact's columns by name: a row of a contact list
+        (:data:`~portal.services.contacts.search.RECORD_COLUMNS`), or see :meth:`from_row`."""
+        contact_id = row["id"]
         return cls(
-            id=to_global_id("Contact", row.id),
-            uuid=strawberry.ID(str(row.id)),
-            customer_number=str(row.customer_number),
-            salutation=row.salutation,
-            title=row.title,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            company_name=row.company_name,
-            street=row.street,
-            postal_code=row.postal_code,
-            city=row.city,
-            country=row.country,
-            email=row.email,
-            phone1=row.phone1,
-            phone1_e164=row.phone1_e164,
-            phone2=row.phone2,
-            phone2_e164=row.phone2_e164,
-            mobile=row.mobile,
-            mobile_e164=row.mobile_e164,
-            fax=row.fax,
-            fax_e164=row.fax_e164,
-            website=row.website,
-            date_of_birth=row.date_of_birth,
-            notes=row.notes,
-            language=row.language,
-            formality=row.formality,
-            reachability=[
-                ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
-                for w in row.reachability or []
-            ],
-            directory_visible=row.directory_visible,
-            source=ContactSource(row.source),
-            registered_at=row.registered_at,
-            is_active=row.is_active,
-            newsletter_invited_at=row.newsletter_invited_at,
-            newsletter_confirmed_at=row.newsletter_confirmed_at,
-            newsletter_revoked_at=row.newsletter_revoked_at,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            row=row,
+            id=to_global_id("Contact", contact_id),
+            uuid=strawberry.ID(str(contact_id)),
+            customer_number=str(row["customer_number"]),
+            salutation=row["salutation"],
+            title=row["title"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            company_name=row["company_name"],
+            street=row["street"],
+            postal_code=row["postal_code"],
+            city=row["city"],
+            country=row["country"],
+            email=row["email"],
+            phone1=row["phone1"],
+            phone1_e164=row["phone1_e164"],
+            phone2=row["phone2"],
+            phone2_e164=row["phone2_e164"],
+            mobile=row["mobile"],
+            mobile_e164=row["mobile_e164"],
+            fax=row["fax"],
+            fax_e164=row["fax_e164"],
+            website=row["website"],
+            date_of_birth=row["date_of_birth"],
+            notes=row["notes"],
+            language=row["language"],
+            formality=row["formality"],
+            directory_visible=row["directory_visible"],
+            source=ContactSource(row["source"]),
+            registered_at=row["registered_at"],
+            is_active=row["is_active"],
+            newsletter_invited_at=row["newsletter_invited_at"],
+            newsletter_confirmed_at=row["newsletter_confirmed_at"],
+            newsletter_revoked_at=row["newsletter_revoked_at"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            contact_id=contact_id,
+            reachability_rules=row["reachability"] or [],
         )
+
+    @classmethod
+    def from_row(cls, row: ContactRow) -> ContactNode:
+        """A node from an ORM contact (single reads and mutation payloads)."""
+        return cls.from_record({c.key: getattr(row, c.key) for c in RECORD_COLUMNS})
 
 
 def given_fields(obj: object) -> dict[str, Any]:
