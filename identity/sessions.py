@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -46,6 +47,16 @@ class SessionKind(Generic[Record, Owner]):
     owner: type[Owner]
     owner_column: InstrumentedAttribute[uuid.UUID]
     prefix: str
+
+    @cached_property
+    def lookup(self) -> Select[Record, Owner]:
+        """A session and its owner by token hash (``:token_hash``); built once, as every
+        authenticated request runs it."""
+        return (
+            select(self.record, self.owner)
+            .join(self.owner, self.owner_column == self.owner.id)
+            .where(self.record.token_hash == bindparam("token_hash"))
+        )
 
 
 STAFF_SESSIONS = SessionKind(
@@ -102,13 +113,7 @@ async def find_live_session(
     if not token.startswith(kind.prefix + "_") or len(token) > MAX_TOKEN_LENGTH:
         return None
     now = session_now(session)
-    row = (
-        await session.execute(
-            select(kind.record, kind.owner)
-            .join(kind.owner, kind.owner_column == kind.owner.id)
-            .where(kind.record.token_hash == hash_token(token))
-        )
-    ).one_or_none()
+    row = (await session.execute(kind.lookup, {"token_hash": hash_token(token)})).one_or_none()
     if row is None:
         return None
     record, owner = row

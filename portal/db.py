@@ -50,7 +50,21 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two transactions that both read and then write
         # would otherwise deadlock, and SQLite answers that with an immediate "database is locked".
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sent on the driver connection itself: one trip to aiosqlite's thread instead of three
+        # (cursor, execute, close) through SQLAlchemy's cursor adapter.
+        connection.connection.dbapi_connection.run_async(
+            lambda driver: driver.execute("BEGIN IMMEDIATE")
+        )
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: ConnectionPoolEntry, state: Any) -> None:
+        # The pool's own reset (pool_reset_on_return=None below) would roll back every returned
+        # connection, one more trip to aiosqlite's thread per request; a unit of work has
+        # always committed or rolled back by then. Roll back only what is still open.
+        if state.terminate_only or not state.asyncio_safe:
+            return
+        if dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
@@ -60,6 +74,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.update(pool_reset_on_return=None)  # see _on_reset
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)

@@ -57,14 +57,14 @@ def check_page_size(first: int | None) -> int:
 class Page(Generic[T]):
     """One page of a list, with each item's sort key and a lazily computed total.
 
-    Cursors are encoded on demand (:meth:`cursor`): most clients of a list page never ask for
+    Cursors are computed on demand (:meth:`cursor`): most clients of a list page never ask for
     the cursor of every edge, and encoding costs more than reading the row."""
 
     items: list[T]
-    keys: list[CursorKey]
     has_next_page: bool
     has_previous_page: bool
     count_total: Callable[[], Awaitable[int]] = field(repr=False)
+    key: Callable[[T], CursorKey] = field(repr=False)
     # Objects read with the page by a join, by the id of the item they belong to.
     related: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -78,15 +78,14 @@ class Page(Generic[T]):
         after_given: bool,
         count_total: Callable[[], Awaitable[int]],
     ) -> Page[T]:
-        items = list(rows[:limit])
         return cls(
-            items=items,
-            keys=[key(item) for item in items],
+            items=list(rows[:limit]),
             has_next_page=len(rows) > limit,
             has_previous_page=after_given,
             count_total=count_total,
+            key=key,
         )
 
     def cursor(self, index: int) -> str:
         """The cursor after item ``index`` (negative indexes count from the end)."""
-        return encode_cursor(self.keys[index])
+        return encode_cursor(self.key(self.items[index]))

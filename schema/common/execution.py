@@ -31,11 +31,14 @@ from typing import Any
 from uuid import UUID
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -49,6 +52,12 @@ _PLAIN_TYPES: frozenset[type] = frozenset(
     {str, int, float, bool, datetime, date, Decimal, UUID, list, tuple, dict}
 )
 _DECLINED: Any = object()  # the fast path declines; graphql-core completes the value
+# Built-in scalars whose coercion returns a value of this exact type as it is.
+_UNCHANGED: dict[Any, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
 
 
 class _Kind(Enum):
@@ -66,6 +75,7 @@ class _Shortcut:
     kind: _Kind
     nullable: bool
     coerce: Callable[[Any], Any] | None = None  # leaves
+    unchanged: type | None = None  # leaves: values of this type are their own coercion
     object_type: GraphQLObjectType | None = None  # objects and lists of objects
     item_type: GraphQLOutputType | None = None  # lists: the item type as declared
 
@@ -118,7 +128,8 @@ def _shortcut_for(field_def: GraphQLField) -> _Shortcut | None:
     inner = return_type if nullable else return_type.of_type  # type: ignore[union-attr]
     if is_leaf_type(inner):
         coerce = inner.coerce_output_value
-        return _Shortcut(field_def, read, _Kind.LEAF, nullable, coerce=coerce)
+        unchanged = _UNCHANGED.get(inner)
+        return _Shortcut(field_def, read, _Kind.LEAF, nullable, coerce=coerce, unchanged=unchanged)
     if (object_type := _object_type(inner)) is not None:
         return _Shortcut(field_def, read, _Kind.OBJECT, nullable, object_type=object_type)
     if isinstance(inner, GraphQLList):
@@ -224,6 +235,8 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                         if value is None:
                             if shortcut.nullable:
                                 result = None
+                        elif type(value) is shortcut.unchanged:
+                            result = value
                         elif shortcut.kind is _Kind.LEAF and type(value) in _PLAIN_TYPES:
                             try:
                                 result = shortcut.coerce(value)  # type: ignore[misc]
@@ -308,7 +321,7 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
             if is_type_of is not None and not is_type_of(value, None):
                 return _DECLINED
             return self._guard(
-                self.collect_and_execute_subfields,
+                self._execute_subselection,
                 (object_type, field_details_list, path, value, position_context),
                 shortcut.field_def.type,
                 field_details_list,
@@ -332,6 +345,25 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
             path,
         )
 
+    def _execute_subselection(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """The sub-selection of an object: straight to :meth:`execute_fields` unless
+        incremental delivery (``@defer``) takes part."""
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages or position_context is not None:
+            return self.collect_and_execute_subfields(
+                object_type, field_details_list, path, value, position_context
+            )
+        return self.execute_fields(object_type, value, path, grouped_field_set, None)
+
     def _complete_object_items(
         self,
         shortcut: _Shortcut,
@@ -342,19 +374,31 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         object_type, item_type = shortcut.object_type, shortcut.item_type
         assert object_type is not None and item_type is not None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        direct = not new_defer_usages and position_context is None
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         for index, item in enumerate(items):
             item_path = Path(path, index, None)
-            result = self._guard(
-                self.collect_and_execute_subfields,
-                (object_type, field_details_list, item_path, item, position_context),
-                item_type,
-                field_details_list,
-                item_path,
-            )
-            if result is not None and type(result) is not dict:
-                awaitable_indices.append(index)
+            # complete_list_item_value's error handling, inline: this runs once per row.
+            try:
+                if direct:
+                    result = self.execute_fields(
+                        object_type, item, item_path, grouped_field_set, None
+                    )
+                else:
+                    result = self.collect_and_execute_subfields(
+                        object_type, field_details_list, item_path, item, position_context
+                    )
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                result = None
+            else:
+                if type(result) is not dict:  # an awaitable of the item's fields
+                    result = self._await_guarded(result, item_type, field_details_list, item_path)
+                    awaitable_indices.append(index)
             completed.append(result)
         if not awaitable_indices:
             return completed

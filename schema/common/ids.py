@@ -8,10 +8,14 @@ import uuid
 
 import strawberry
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
-def to_global_id(type_name: str, value: uuid.UUID) -> strawberry.ID:
-    raw = f"{type_name}:{value}".encode()
-    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+
+def to_global_id(type_name: str, value: uuid.UUID | str) -> strawberry.ID:
+    """The global id of the object ``value`` (a UUID, or its canonical text) of ``type_name``:
+    unpadded base64url (``binascii`` directly: every node of a page computes one)."""
+    raw = binascii.b2a_base64(f"{type_name}:{value}".encode(), newline=False)
+    return strawberry.ID(raw.translate(_URLSAFE).rstrip(b"=").decode())
 
 
 def parse_global_id(value: str) -> tuple[str, uuid.UUID] | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -198,12 +199,26 @@ class _Measure:
 
 def measure(
     schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None = None
-) -> Iterator[tuple[OperationDefinitionNode, Shape]]:
-    """Each operation of ``document`` and what it asks for."""
-    measurer = _Measure(schema, document, variables or {})
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            yield definition, measurer.operation(definition)
+) -> tuple[tuple[OperationDefinitionNode, Shape], ...]:
+    """Each operation of ``document`` and what it asks for.
+
+    Of the variables, only integers (page sizes) change a measure; any other given value
+    counts as "not a page size" (null) whatever it is. Measures are cached by document and
+    those values: frontends send the same documents with the same page sizes over and over."""
+    sizes = tuple(sorted((k, v if type(v) is int else None) for k, v in (variables or {}).items()))
+    return _measure(schema, document, sizes)
+
+
+@lru_cache(maxsize=512)
+def _measure(
+    schema: GraphQLSchema, document: DocumentNode, sizes: tuple[tuple[str, int | None], ...]
+) -> tuple[tuple[OperationDefinitionNode, Shape], ...]:
+    measurer = _Measure(schema, document, dict(sizes))
+    return tuple(
+        (definition, measurer.operation(definition))
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    )
 
 
 def limit_errors(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from portal.pagination import CursorKey, Page, encode_cursor
+from portal.pagination import Page
 
 Node = TypeVar("Node")
 Row = TypeVar("Row")
@@ -26,11 +26,12 @@ class PageInfo:
 @strawberry.type(description="One item of a page and the cursor to continue after it.")
 class Edge(Generic[Node]):
     node: Node
-    _key: strawberry.Private[CursorKey]
+    _page: strawberry.Private[Page[Any]]
+    _index: strawberry.Private[int]
 
     @strawberry.field(description="Pass as `after` to continue after this item.")
     def cursor(self) -> str:
-        return encode_cursor(self._key)
+        return self._page.cursor(self._index)
 
 
 @strawberry.type(description="A page of a list; continue with `after: pageInfo.endCursor`.")
@@ -50,39 +51,45 @@ class Connection(Generic[Node]):
     @classmethod
     def from_page(cls, page: Page[Row], wrap: Callable[[Row], Node]) -> Connection[Node]:
         edges = [
-            Edge(node=wrap(item), _key=key) for item, key in zip(page.items, page.keys, strict=True)
+            Edge(node=wrap(item), _page=page, _index=index) for index, item in enumerate(page.items)
         ]
         return cls(
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.cursor(0) if page.keys else None,
-                end_cursor=page.cursor(-1) if page.keys else None,
+                start_cursor=page.cursor(0) if page.items else None,
+                end_cursor=page.cursor(-1) if page.items else None,
             ),
             _count_total=page.count_total,
         )
 
 
+def flatten_selections(selections: list[Selection]) -> list[SelectedField]:
+    """The fields of ``selections``, with those inside fragments lifted to the same level."""
+    fields: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            fields.extend(flatten_selections(selection.selections))
+        else:
+            fields.append(selection)
+    return fields
+
+
+def node_selections(info: Info[Any, Any]) -> Iterator[SelectedField]:
+    """The fields the connection being resolved asks of its nodes, through ``edges { node }``
+    and ``nodes`` (also inside fragments)."""
+    for connection in flatten_selections(list(info.selected_fields)):
+        for child in flatten_selections(connection.selections):
+            if child.name == "nodes":
+                yield from flatten_selections(child.selections)
+            elif child.name == "edges":
+                for edge_field in flatten_selections(child.selections):
+                    if edge_field.name == "node":
+                        yield from flatten_selections(edge_field.selections)
+
+
 def node_field_selected(info: Info[Any, Any], name: str) -> bool:
-    """Whether the connection field being resolved asks for ``name`` on its nodes (through
-    ``edges { node }``, also inside fragments): lets a list resolver read related rows with
-    the page instead of one batched query later."""
-
-    def children(selections: list[Any]) -> list[Any]:
-        flat: list[Any] = []
-        for selection in selections:
-            if isinstance(selection, FragmentSpread | InlineFragment):
-                flat.extend(children(selection.selections))
-            else:
-                flat.append(selection)
-        return flat
-
-    for connection in children(list(info.selected_fields)):
-        for edges in children(connection.selections):
-            if edges.name != "edges":
-                continue
-            for node in children(edges.selections):
-                if node.name == "node" and any(f.name == name for f in children(node.selections)):
-                    return True
-    return False
+    """Whether the connection field being resolved asks for ``name`` on its nodes: lets a
+    list resolver read related rows with the page instead of one batched query later."""
+    return any(field.name == name for field in node_selections(info))

@@ -79,3 +79,28 @@ async def test_concurrent_updates_of_one_version_conflict(runtime: Runtime) -> N
             await slow.commit()
     finally:
         await slow.close()
+
+
+async def test_sqlite_transactions_begin_immediate_and_end_before_reuse(
+    runtime: Runtime, is_postgres: bool
+) -> None:
+    """SQLite sessions hold the write lock from their first statement (BEGIN IMMEDIATE, sent
+    on the driver connection); a connection returned to the pool with a transaction still
+    open (behind SQLAlchemy's back) is rolled back before anyone gets it again."""
+    if is_postgres:
+        pytest.skip("SQLite transaction control")
+    engine = runtime.database.engine
+    async with runtime.database.transaction() as session:
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
+        assert raw.driver_connection.in_transaction
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        await driver.execute("BEGIN IMMEDIATE")
+        await driver.execute("INSERT INTO id_counters (name, value) VALUES ('left-open', 1)")
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert not raw.driver_connection.in_transaction
+        names = (await connection.execute(text("SELECT name FROM id_counters"))).scalars()
+        assert "left-open" not in list(names)

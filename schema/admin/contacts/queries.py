@@ -16,6 +16,7 @@ from portal.errors import InvalidInput
 from portal.models import AuditEntry, ContactGroup, ContactHistoryEntry, Tag
 from portal.services import contacts
 from portal.services.contacts import OptInState
+from portal.services.contacts.search import RECORD_KEYS
 from portal.services.contacts.status import PortalStatus
 from portal.services.timeline import newest_first
 from schema.admin.contacts.types import (
@@ -30,6 +31,7 @@ from schema.common.ids import from_global_id, to_global_id
 from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
+from schema.common.records import columns_for_nodes
 
 READ = [HasPermission(StaffPermission.CONTACTS_READ)]
 
@@ -141,6 +143,7 @@ class ContactQuery:
                 after=after,
                 filter=(filter or ContactFilterInput()).to_filter(),
                 order=contacts.ContactOrder(order.field, order.descending),
+                columns=columns_for_nodes(info, "Contact", RECORD_KEYS),
             )
         except InvalidInput as exc:
             raise bad_user_input(exc) from None

@@ -23,6 +23,7 @@ from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers t
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
 from schema.common.node import Node
+from schema.common.records import column, needs
 
 if TYPE_CHECKING:
     from schema.admin.resources import ResourceGrant
@@ -151,71 +152,109 @@ class ExternalReferenceType:
 
 @strawberry.type(name="Contact", description="A customer record of the business's CRM.")
 class ContactNode(Node):
-    uuid: strawberry.ID = strawberry.field(description="The contact's UUID.")
-    customer_number: str = strawberry.field(
-        description="Assigned by the system, sequential, never changed."
-    )
-    salutation: str
-    title: str
-    first_name: str
-    last_name: str
-    company_name: str
-    street: str
-    postal_code: str
-    city: str
-    country: str = strawberry.field(description="ISO 3166 alpha-2.")
-    email: str | None = strawberry.field(description="Primary email, as entered.")
-    phone1: str = strawberry.field(description="As entered; phone1E164 holds the E.164 form.")
-    phone1_e164: str | None = strawberry.field(name="phone1E164")
-    phone2: str
-    phone2_e164: str | None = strawberry.field(name="phone2E164")
-    mobile: str
-    mobile_e164: str | None = strawberry.field(name="mobileE164")
-    fax: str
-    fax_e164: str | None = strawberry.field(name="faxE164")
-    website: str
-    date_of_birth: date | None
-    notes: str
-    language: str = strawberry.field(description="Preferred language (de, en).")
-    formality: str = strawberry.field(description="formal (Sie) or informal (Du).")
-    directory_visible: bool = strawberry.field(description="Listed in the member directory.")
-    source: ContactSource
-    registered_at: datetime | None
-    is_active: bool
-    newsletter_invited_at: datetime | None
-    newsletter_confirmed_at: datetime | None
-    newsletter_revoked_at: datetime | None
-    version: int = strawberry.field(
-        description="Increases with every change; pass it back to updateContact."
-    )
-    created_at: datetime
-    updated_at: datetime
-    contact_id: strawberry.Private[UUID]
-    reachability_rules: strawberry.Private[list[dict[str, Any]]]
+    """A contact, backed by its record (column values by name, see ``schema.common.records``):
+    a list page reads only the columns its fields declare."""
 
-    @strawberry.field(description="Weekly windows in which the contact may be called.")
+    record: strawberry.Private[Mapping[Any, Any]]
+
+    # Node's id, computed from the record (to mypy, a dataclass field overridden by a method).
+    @strawberry.field(  # type: ignore[misc]
+        description="Opaque global id; pass it back as is.", metadata=needs("id")
+    )
+    def id(self) -> strawberry.ID:
+        return to_global_id("Contact", self.record["id"])
+
+    @strawberry.field(description="The contact's UUID.", metadata=needs("id"))
+    def uuid(self) -> strawberry.ID:
+        return strawberry.ID(str(self.record["id"]))
+
+    @strawberry.field(
+        description="Assigned by the system, sequential, never changed.",
+        metadata=needs("customer_number"),
+    )
+    def customer_number(self) -> str:
+        return str(self.record["customer_number"])
+
+    salutation = column("salutation", str)
+    title = column("title", str)
+    first_name = column("first_name", str)
+    last_name = column("last_name", str)
+    company_name = column("company_name", str)
+    street = column("street", str)
+    postal_code = column("postal_code", str)
+    city = column("city", str)
+    country = column("country", str, description="ISO 3166 alpha-2.")
+    email = column("email", str | None, description="Primary email, as entered.")
+    phone1 = column("phone1", str, description="As entered; phone1E164 holds the E.164 form.")
+    phone1_e164 = column("phone1_e164", str | None, name="phone1E164")
+    phone2 = column("phone2", str)
+    phone2_e164 = column("phone2_e164", str | None, name="phone2E164")
+    mobile = column("mobile", str)
+    mobile_e164 = column("mobile_e164", str | None, name="mobileE164")
+    fax = column("fax", str)
+    fax_e164 = column("fax_e164", str | None, name="faxE164")
+    website = column("website", str)
+    date_of_birth = column("date_of_birth", date | None)
+    notes = column("notes", str)
+    language = column("language", str, description="Preferred language (de, en).")
+    formality = column("formality", str, description="formal (Sie) or informal (Du).")
+    directory_visible = column(
+        "directory_visible", bool, description="Listed in the member directory."
+    )
+
+    @strawberry.field(metadata=needs("source"))
+    def source(self) -> ContactSource:
+        return ContactSource(self.record["source"])
+
+    registered_at = column("registered_at", datetime | None)
+    is_active = column("is_active", bool)
+    newsletter_invited_at = column("newsletter_invited_at", datetime | None)
+    newsletter_confirmed_at = column("newsletter_confirmed_at", datetime | None)
+    newsletter_revoked_at = column("newsletter_revoked_at", datetime | None)
+    version = column(
+        "version", int, description="Increases with every change; pass it back to updateContact."
+    )
+    created_at = column("created_at", datetime)
+    updated_at = column("updated_at", datetime)
+
+    @property
+    def contact_id(self) -> UUID:
+        contact_id: UUID = self.record["id"]
+        return contact_id
+
+    @strawberry.field(
+        description="Weekly windows in which the contact may be called.",
+        metadata=needs("reachability"),
+    )
     def reachability(self) -> list[ReachabilityWindow]:
         return [
             ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
-            for w in self.reachability_rules
+            for w in self.record["reachability"] or ()
         ]
 
-    @strawberry.field(description="Newsletter consent state.")
+    @strawberry.field(
+        description="Newsletter consent state.",
+        metadata=needs("newsletter_confirmed_at", "newsletter_revoked_at", "newsletter_invited_at"),
+    )
     def opt_in_state(self) -> OptInState:
-        if self.newsletter_confirmed_at:
+        record = self.record
+        if record["newsletter_confirmed_at"]:
             return OptInState.CONFIRMED
-        if self.newsletter_revoked_at:
+        if record["newsletter_revoked_at"]:
             return OptInState.REVOKED
-        if self.newsletter_invited_at:
+        if record["newsletter_invited_at"]:
             return OptInState.INVITED
         return OptInState.NONE
 
-    @strawberry.field(description="Whether now falls into a reachability window.")
+    @strawberry.field(
+        description="Whether now falls into a reachability window.",
+        metadata=needs("reachability"),
+    )
     def reachable_now(self, info: Info[RequestContext, None]) -> bool:
         settings = info.context.settings
-        return is_reachable(self.reachability_rules, settings.clock(), settings.time_zone)
+        return is_reachable(self.record["reachability"] or [], settings.clock(), settings.time_zone)
 
-    @strawberry.field(description="Derived from the portal user's state.")
+    @strawberry.field(description="Derived from the portal user's state.", metadata=needs("id"))
     async def portal_status(self, info: Info[RequestContext, None]) -> PortalStatus:
         loaders = info.context.loaders
         user = await loaders.portal_user_by_contact.load(self.contact_id)
@@ -223,19 +262,20 @@ class ContactNode(Node):
             return status_of(user)
         return status_of(None, bool(await loaders.assignments_by_contact.load(self.contact_id)))
 
-    @strawberry.field(description="Groups the contact belongs to.")
+    @strawberry.field(description="Groups the contact belongs to.", metadata=needs("id"))
     async def groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:
         rows = await info.context.loaders.groups_by_contact.load(self.contact_id)
         return [GroupNode.from_row(g) for g in rows]
 
-    @strawberry.field(description="Tags of the contact.")
+    @strawberry.field(description="Tags of the contact.", metadata=needs("id"))
     async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
         rows = await info.context.loaders.tags_by_contact.load(self.contact_id)
         return [TagNode.from_row(t) for t in rows]
 
     @strawberry.field(
         description="The resources assigned to the contact, each with the contact's permissions "
-        "on it (the same as contactResources, through the page's DataLoader)."
+        "on it (the same as contactResources, through the page's DataLoader).",
+        metadata=needs("id"),
     )
     async def resources(
         self, info: Info[RequestContext, None]
@@ -248,11 +288,11 @@ class ContactNode(Node):
             for a, r in rows
         ]
 
-    @strawberry.field(description="Further email addresses.")
+    @strawberry.field(description="Further email addresses.", metadata=needs("id"))
     async def additional_emails(self, info: Info[RequestContext, None]) -> list[str]:
         return await info.context.loaders.emails_by_contact.load(self.contact_id)
 
-    @strawberry.field(description="Ids of the contact in other systems.")
+    @strawberry.field(description="Ids of the contact in other systems.", metadata=needs("id"))
     async def external_references(
         self, info: Info[RequestContext, None]
     ) -> list[ExternalReferenceType]:
@@ -262,66 +302,30 @@ class ContactNode(Node):
             for r in rows
         ]
 
-    @strawberry.field(description="Registered at, last visit, history count, revenue.")
+    @strawberry.field(
+        description="Registered at, last visit, history count, revenue.",
+        metadata=needs("id", "registered_at"),
+    )
     async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo:
         facts = await info.context.loaders.quick_info_by_contact.load(self.contact_id)
         if facts is None:
             return QuickInfo(
-                registered_at=self.registered_at, last_visit_at=None, history_count=0,
+                registered_at=self.record["registered_at"], last_visit_at=None, history_count=0,
                 last_revenue=None, last_revenue_at=None, total_revenue=[],
             )  # fmt: skip
         return QuickInfo.from_facts(facts)
 
     @classmethod
-    def from_record(cls, row: Mapping[Any, Any]) -> ContactNode:
-        """A node from a contact's columns by name: a row of a contact list
-        (:data:`~portal.services.contacts.search.RECORD_COLUMNS`), or see :meth:`from_row`."""
-        contact_id = row["id"]
-        return cls(
-            id=to_global_id("Contact", contact_id),
-            uuid=strawberry.ID(str(contact_id)),
-            customer_number=str(row["customer_number"]),
-            salutation=row["salutation"],
-            title=row["title"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            company_name=row["company_name"],
-            street=row["street"],
-            postal_code=row["postal_code"],
-            city=row["city"],
-            country=row["country"],
-            email=row["email"],
-            phone1=row["phone1"],
-            phone1_e164=row["phone1_e164"],
-            phone2=row["phone2"],
-            phone2_e164=row["phone2_e164"],
-            mobile=row["mobile"],
-            mobile_e164=row["mobile_e164"],
-            fax=row["fax"],
-            fax_e164=row["fax_e164"],
-            website=row["website"],
-            date_of_birth=row["date_of_birth"],
-            notes=row["notes"],
-            language=row["language"],
-            formality=row["formality"],
-            directory_visible=row["directory_visible"],
-            source=ContactSource(row["source"]),
-            registered_at=row["registered_at"],
-            is_active=row["is_active"],
-            newsletter_invited_at=row["newsletter_invited_at"],
-            newsletter_confirmed_at=row["newsletter_confirmed_at"],
-            newsletter_revoked_at=row["newsletter_revoked_at"],
-            version=row["version"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            contact_id=contact_id,
-            reachability_rules=row["reachability"] or [],
-        )
+    def from_record(cls, record: Mapping[Any, Any]) -> ContactNode:
+        """A node over a contact's column values by name: a row of a contact list (all or
+        some of :data:`~portal.services.contacts.search.RECORD_COLUMNS`)."""
+        return cls(record=record)  # type: ignore[call-arg]  # id is computed
 
     @classmethod
     def from_row(cls, row: ContactRow) -> ContactNode:
-        """A node from an ORM contact (single reads and mutation payloads)."""
-        return cls.from_record({c.key: getattr(row, c.key) for c in RECORD_COLUMNS})
+        """A node over an ORM contact's current values (single reads, mutation payloads)."""
+        values = {c.key: getattr(row, c.key) for c in RECORD_COLUMNS}
+        return cls(record=values)  # type: ignore[call-arg]  # id is computed
 
 
 def given_fields(obj: object) -> dict[str, Any]:

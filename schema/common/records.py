@@ -1,0 +1,88 @@
+"""Nodes backed by a database row, read lazily, and the columns a selection needs.
+
+A list page used to copy every column of every row into a Strawberry object, though a client
+reads a handful of fields. A *record node* keeps the row (a mapping of column values by
+column name, ``record``) and reads a column only when its field is resolved. Each field
+declares the columns it reads (:func:`column` does it for fields that return one column as
+it is; computed fields say so with ``metadata=needs(...)``), so a list resolver can ask the
+database for exactly those (:func:`columns_for_nodes`).
+
+Fields that read a record take only ``self`` and are synchronous, so the fast-path executor
+(``schema.common.execution``) completes them without graphql-core's per-field machinery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema
+from strawberry.types import Info
+
+from schema.common.pagination import node_selections
+
+COLUMNS = "portal.columns"  # field metadata: the record columns a field reads
+ID_COLUMN = "id"
+
+
+def column(
+    key: str,
+    graphql_type: Any,
+    *,
+    description: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """A field returning the record's column ``key`` as it is."""
+
+    def read(self: Any) -> Any:
+        return self.record[key]
+
+    return strawberry.field(
+        resolver=read,
+        graphql_type=graphql_type,
+        description=description,
+        name=name,
+        metadata={COLUMNS: (key,)},
+    )
+
+
+def needs(*keys: str) -> Mapping[str, tuple[str, ...]]:
+    """Field metadata of a computed field: the record columns it reads (none for fields that
+    read nothing of the record, such as constants)."""
+    return {COLUMNS: keys}
+
+
+@lru_cache(maxsize=64)
+def _declared_columns(
+    schema: GraphQLSchema, type_name: str
+) -> Mapping[str, tuple[str, ...] | None]:
+    """For each field of ``type_name`` (by GraphQL name), the columns it declares, or None
+    when it declares nothing (its needs are unknown)."""
+    graphql_type = schema.get_type(type_name)
+    assert isinstance(graphql_type, GraphQLObjectType), type_name
+    declared: dict[str, tuple[str, ...] | None] = {}
+    for name, field in graphql_type.fields.items():
+        definition = (field.extensions or {}).get("strawberry-definition")
+        metadata = getattr(definition, "metadata", None) or {}
+        declared[name] = metadata.get(COLUMNS)
+    declared["__typename"] = ()
+    return declared
+
+
+def columns_for_nodes(
+    info: Info[Any, Any], type_name: str, available: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The record columns the nodes of the connection being resolved need: the columns of
+    every field selected under ``edges { node }`` and ``nodes``, with ``id`` (relations load
+    by it), in ``available``'s order. All of ``available`` as soon as a selected field does
+    not declare its columns."""
+    declared = _declared_columns(info._raw_info.schema, type_name)
+    wanted = {ID_COLUMN}
+    for field in node_selections(info):
+        columns = declared.get(field.name)
+        if columns is None:
+            return available
+        wanted.update(columns)
+    return tuple(key for key in available if key in wanted)
