@@ -104,3 +104,29 @@ async def test_sqlite_transactions_begin_immediate_and_end_before_reuse(
         assert not raw.driver_connection.in_transaction
         names = (await connection.execute(text("SELECT name FROM id_counters"))).scalars()
         assert "left-open" not in list(names)
+
+
+@pytest.mark.postgres_only
+async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
+    runtime: Runtime, database_url: str, is_postgres: bool
+) -> None:
+    """No round trip checks a pooled connection before use (pool_pre_ping cost three per
+    request); one whose backend the server ended is still never handed out."""
+    if not is_postgres:
+        pytest.skip("server-side connection loss needs PostgreSQL")
+    import asyncpg
+
+    engine = runtime.database.engine
+    async with engine.connect() as connection:
+        pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+    assert engine.pool.checkedin() >= 1
+    killer = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await killer.execute("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(100):  # until the server has let go of it (each query yields the loop)
+            if not await killer.fetchval("SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid):
+                break
+    finally:
+        await killer.close()
+    async with runtime.database.transaction() as session:
+        assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
