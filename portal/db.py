@@ -97,7 +97,6 @@ def _configure_postgresql(engine: AsyncEngine) -> None:
             raise DisconnectionError("the server closed this connection")
 
 
-
 class SerializedAsyncSession(AsyncSession):
     """An ``AsyncSession`` whose operations take turns.
 
