@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, TypeAlias, cast
 
 from sqlalchemy import DateTime, MetaData, Table, Uuid, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -125,6 +125,11 @@ def _column_defaults(model: type[Base]) -> tuple[dict[str, Any], tuple[str, ...]
             defaults[column.key] = default.arg
             generated.append(column.key)
     return defaults, tuple(generated)
+
+
+# A plain result row of any columns (SQLAlchemy's Row is generic over its column types): what
+# read paths that need no ORM object return.
+PlainRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 def table_of(model: type[Base]) -> Table:

@@ -71,8 +71,8 @@ async def personal_data(session: AsyncSession, contact: Contact) -> dict[str, An
         "groups": [g.name for g in (await groups_by_contact(session, [cid]))[cid]],
         "tags": [t.name for t in (await tags_by_contact(session, [cid]))[cid]],
         "resources": [
-            {"resource": r.name, "kind": r.kind, "permissions": a.permissions}
-            for a, r in (await assignments_by_contact(session, [cid])).get(cid, [])
+            {"resource": r.name, "kind": r.kind, "permissions": r.permissions}
+            for r in (await assignments_by_contact(session, [cid])).get(cid, [])
         ],
         "history": await rows(ContactHistoryEntry, ContactHistoryEntry.contact_id == cid),
         "consent_events": await rows(ConsentEvent, ConsentEvent.contact_id == cid),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.config import Settings
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, Resource, ResourceAssignment
+from portal.models.base import PlainRow
 from portal.normalization import fold_for_search
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services import audit
@@ -209,10 +210,32 @@ async def unassign_resource(
 
 async def assignments_by_contact(
     session: AsyncSession, contact_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[tuple[ResourceAssignment, Resource]]]:
-    result: dict[uuid.UUID, list[tuple[ResourceAssignment, Resource]]] = {}
+) -> dict[uuid.UUID, list[PlainRow]]:
+    """Each contact's resources by name, as plain rows: the resource's columns (``id``,
+    ``kind``, ``name``, ``alias``, ``url``, ``external_reference``, ``created_at``) and the
+    contact's ``permissions`` on it. Contacts without resources are left out."""
+    result: dict[uuid.UUID, list[PlainRow]] = {}
     if not contact_ids:
         return result
+    rows = await session.execute(
+        select(
+            ResourceAssignment.contact_id,
+            ResourceAssignment.permissions,
+            Resource.id,
+            Resource.kind,
+            Resource.name,
+            Resource.alias,
+            Resource.url,
+            Resource.external_reference,
+            Resource.created_at,
+        )
+        .join(Resource, Resource.id == ResourceAssignment.resource_id)
+        .where(ResourceAssignment.contact_id.in_(contact_ids))
+        .order_by(Resource.name)
+    )
+    for row in rows.all():
+        result.setdefault(row.contact_id, []).append(row)
+    return result
     rows = await session.execute(
         select(ResourceAssignment, Resource)
         .join(Resource, Resource.id == ResourceAssignment.resource_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.types import Info
@@ -56,6 +56,11 @@ class ResourceNode(Node):
 class ResourceGrant:
     resource: ResourceNode
     permissions: list[str]
+
+    @classmethod
+    def from_row(cls, row: Any) -> ResourceGrant:
+        """From a row of ``assignments_by_contact`` (the resource's columns, permissions)."""
+        return cls(resource=ResourceNode.from_row(row), permissions=list(row.permissions))
 
 
 @strawberry.input(description="Fields of a resource; in updates omitted fields stay.")
@@ -135,10 +140,7 @@ class ResourceQuery:
         if uuid_ is None:
             return []
         rows = await info.context.loaders.assignments_by_contact.load(uuid_)
-        return [
-            ResourceGrant(resource=ResourceNode.from_row(r), permissions=a.permissions)
-            for a, r in rows
-        ]
+        return [ResourceGrant.from_row(r) for r in rows]
 
     @strawberry.field(description="Permission vocabulary for resources and portal functions.")
     def permission_vocabulary(self, info: Info[RequestContext, None]) -> PermissionVocabulary:

@@ -45,6 +45,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 # Values of these types are never awaitable (no __await__ to look up).
@@ -71,7 +72,8 @@ class _Shortcut:
     """How to complete one plain field without graphql-core's per-field machinery."""
 
     field_def: GraphQLField
-    read: Callable[[Any], Any]  # the field's value on its source object
+    read: Callable[..., Any]  # the field's value: read(source), or read(source, info)
+    with_info: bool  # read takes Strawberry's Info as well
     kind: _Kind
     nullable: bool
     coerce: Callable[[Any], Any] | None = None  # leaves
@@ -80,9 +82,10 @@ class _Shortcut:
     item_type: GraphQLOutputType | None = None  # lists: the item type as declared
 
 
-def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
-    """How a plain Strawberry field reads its value (an attribute getter or a ``self``-only
-    synchronous resolver); None when graphql-core must resolve the field."""
+def _reader(field_def: GraphQLField) -> tuple[Callable[..., Any], bool] | None:
+    """How a plain Strawberry field reads its value: an attribute getter, or a synchronous
+    resolver that takes ``self`` and optionally ``info`` (and whether it takes ``info``);
+    None when graphql-core must resolve the field."""
     field = (field_def.extensions or {}).get("strawberry-definition")
     resolve = field_def.resolve
     if (
@@ -96,16 +99,18 @@ def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
     if resolver is None:
         basic = getattr(resolve, "__name__", "") == "_get_basic_result"
         if basic and field.default_resolver is getattr and field.python_name:
-            return attrgetter(field.python_name)
+            return attrgetter(field.python_name), False
         return None
-    only_self = (
-        resolver.self_parameter is not None
-        and len(resolver.signature.parameters) == 1
+    parameters = list(resolver.signature.parameters.values())
+    with_info = len(parameters) == 2 and resolver.info_parameter is parameters[1]
+    plain = (
+        resolver.self_parameter is parameters[0]
+        and (len(parameters) == 1 or with_info)
         and not resolver.is_async
         and getattr(resolve, "__name__", "") == "_resolver"
     )
     function = resolver.wrapped_func
-    return function if only_self and callable(function) else None
+    return (function, with_info) if plain and callable(function) else None
 
 
 def _object_type(type_: Any) -> GraphQLObjectType | None:
@@ -120,18 +125,23 @@ def _object_type(type_: Any) -> GraphQLObjectType | None:
 
 
 def _shortcut_for(field_def: GraphQLField) -> _Shortcut | None:
-    read = _reader(field_def)
-    if read is None:
+    reader = _reader(field_def)
+    if reader is None:
         return None
+    read, with_info = reader
     return_type = field_def.type
     nullable = not isinstance(return_type, GraphQLNonNull)
     inner = return_type if nullable else return_type.of_type  # type: ignore[union-attr]
     if is_leaf_type(inner):
         coerce = inner.coerce_output_value
         unchanged = _UNCHANGED.get(inner)
-        return _Shortcut(field_def, read, _Kind.LEAF, nullable, coerce=coerce, unchanged=unchanged)
+        return _Shortcut(
+            field_def, read, with_info, _Kind.LEAF, nullable, coerce=coerce, unchanged=unchanged
+        )
     if (object_type := _object_type(inner)) is not None:
-        return _Shortcut(field_def, read, _Kind.OBJECT, nullable, object_type=object_type)
+        return _Shortcut(
+            field_def, read, with_info, _Kind.OBJECT, nullable, object_type=object_type
+        )
     if isinstance(inner, GraphQLList):
         item_type = inner.of_type
         item_inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
@@ -139,6 +149,7 @@ def _shortcut_for(field_def: GraphQLField) -> _Shortcut | None:
             return _Shortcut(
                 field_def,
                 read,
+                with_info,
                 _Kind.OBJECT_LIST,
                 nullable,
                 object_type=object_type,
@@ -220,7 +231,15 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                         continue
                 else:
                     try:
-                        value = shortcut.read(source_value)
+                        if shortcut.with_info:
+                            value = shortcut.read(
+                                source_value,
+                                self._strawberry_info(
+                                    shortcut, parent_type, path, response_name, field_details_list
+                                ),
+                            )
+                        else:
+                            value = shortcut.read(source_value)
                     except Exception as raw_error:
                         self.handle_field_error(
                             raw_error,
@@ -273,6 +292,25 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def _strawberry_info(
+        self,
+        shortcut: _Shortcut,
+        parent_type: GraphQLObjectType,
+        path: Path | None,
+        response_name: str,
+        field_details_list: FieldDetailsList,
+    ) -> Info[Any, Any]:
+        """What Strawberry passes a resolver as ``info`` (built only for resolvers that take
+        it, as Strawberry's own wrapper does)."""
+        field_def = shortcut.field_def
+        raw = self.build_resolve_info(
+            field_def,
+            to_nodes(field_details_list),
+            parent_type,
+            Path(path, response_name, parent_type.name),
+        )
+        return Info(_raw_info=raw, _field=field_def.extensions["strawberry-definition"])
 
     def _execute_plain_field(
         self,
@@ -380,26 +418,34 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         direct = not new_defer_usages and position_context is None
         completed: list[Any] = []
         awaitable_indices: list[int] = []
-        for index, item in enumerate(items):
-            item_path = Path(path, index, None)
-            # complete_list_item_value's error handling, inline: this runs once per row.
-            try:
-                if direct:
-                    result = self.execute_fields(
-                        object_type, item, item_path, grouped_field_set, None
-                    )
+        try:
+            for index, item in enumerate(items):
+                item_path = Path(path, index, None)
+                # complete_list_item_value's error handling, inline: this runs once per row.
+                try:
+                    if direct:
+                        result = self.execute_fields(
+                            object_type, item, item_path, grouped_field_set, None
+                        )
+                    else:
+                        result = self.collect_and_execute_subfields(
+                            object_type, field_details_list, item_path, item, position_context
+                        )
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    result = None
                 else:
-                    result = self.collect_and_execute_subfields(
-                        object_type, field_details_list, item_path, item, position_context
-                    )
-            except Exception as raw_error:
-                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
-                result = None
-            else:
-                if type(result) is not dict:  # an awaitable of the item's fields
-                    result = self._await_guarded(result, item_type, field_details_list, item_path)
-                    awaitable_indices.append(index)
-            completed.append(result)
+                    if type(result) is not dict:  # an awaitable of the item's fields
+                        result = self._await_guarded(
+                            result, item_type, field_details_list, item_path
+                        )
+                        awaitable_indices.append(index)
+                completed.append(result)
+        except Exception:
+            # A non-null item failed and nulls the list: settle the items already running.
+            if awaitable_indices:
+                self.settle_in_background([completed[i] for i in awaitable_indices])
+            raise
         if not awaitable_indices:
             return completed
 

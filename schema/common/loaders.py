@@ -3,9 +3,11 @@ constant number of queries, not N."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeAlias, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,17 +17,36 @@ from identity.portal_users import portal_users_by_contact_ids
 from portal.models import (
     Contact,
     ContactEmail,
-    ContactGroup,
     ExternalReference,
     PortalUser,
-    Resource,
-    ResourceAssignment,
-    Tag,
 )
+from portal.models.base import PlainRow
 from portal.services.contacts import get_contacts_by_ids
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
 from portal.services.contacts.history import QuickInfo, quick_info_for
 from portal.services.resources import assignments_by_contact
+
+T = TypeVar("T")
+R = TypeVar("R")
+# What a relation field returns: the value, or an awaitable of it while its loader is busy.
+MaybeLoaded: TypeAlias = R | Awaitable[R]
+
+
+def loaded(pending: Awaitable[T], convert: Callable[[T], MaybeLoaded[R]]) -> MaybeLoaded[R]:
+    """``convert`` of a DataLoader's value: at once when the loader already holds it (a page
+    preloaded its relations, see ``schema.common.records.preload``), so the field completes
+    without a coroutine; else once the value arrives. ``convert`` may itself return an
+    awaitable (a second loader)."""
+    if isinstance(pending, asyncio.Future) and pending.done():
+        return convert(pending.result())  # raises the loader's error, as awaiting would
+
+    async def later() -> R:
+        converted = convert(await pending)
+        if inspect.isawaitable(converted):
+            return cast(R, await converted)
+        return converted
+
+    return later()
 
 
 def _many(
@@ -47,10 +68,10 @@ class Loaders:
         self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = DataLoader(
             _many(lambda ids: get_contacts_by_ids(s, ids), None)
         )
-        self.groups_by_contact: DataLoader[uuid.UUID, list[ContactGroup]] = DataLoader(
+        self.groups_by_contact: DataLoader[uuid.UUID, list[PlainRow]] = DataLoader(
             _many(lambda ids: groups_by_contact(s, ids), [])
         )
-        self.tags_by_contact: DataLoader[uuid.UUID, list[Tag]] = DataLoader(
+        self.tags_by_contact: DataLoader[uuid.UUID, list[PlainRow]] = DataLoader(
             _many(lambda ids: tags_by_contact(s, ids), [])
         )
         self.portal_user_by_contact: DataLoader[uuid.UUID, PortalUser | None] = DataLoader(
@@ -62,9 +83,9 @@ class Loaders:
         self.references_by_contact: DataLoader[uuid.UUID, list[ExternalReference]] = DataLoader(
             _many(self._references, [])
         )
-        self.assignments_by_contact: DataLoader[
-            uuid.UUID, list[tuple[ResourceAssignment, Resource]]
-        ] = DataLoader(_many(lambda ids: assignments_by_contact(s, ids), []))
+        self.assignments_by_contact: DataLoader[uuid.UUID, list[PlainRow]] = DataLoader(
+            _many(lambda ids: assignments_by_contact(s, ids), [])
+        )
         self.quick_info_by_contact: DataLoader[uuid.UUID, QuickInfo | None] = DataLoader(
             _many(self._quick_info, None)
         )

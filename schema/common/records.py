@@ -13,17 +13,20 @@ Fields that read a record take only ``self`` and are synchronous, so the fast-pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from schema.common.pagination import node_selections
 
 COLUMNS = "portal.columns"  # field metadata: the record columns a field reads
+LOADS = "portal.loads"  # field metadata: the DataLoaders (Loaders attributes) a field reads
 ID_COLUMN = "id"
 
 
@@ -48,10 +51,43 @@ def column(
     )
 
 
-def needs(*keys: str) -> Mapping[str, tuple[str, ...]]:
+def needs(*keys: str, loads: tuple[str, ...] = ()) -> Mapping[str, tuple[str, ...]]:
     """Field metadata of a computed field: the record columns it reads (none for fields that
-    read nothing of the record, such as constants)."""
-    return {COLUMNS: keys}
+    read nothing of the record, such as constants), and the DataLoaders it reads by the
+    node's id (``loads``, names of ``schema.common.loaders.Loaders`` attributes), which a list
+    resolver fills for the whole page at once (:func:`preload`)."""
+    return {COLUMNS: keys, LOADS: loads}
+
+
+@lru_cache(maxsize=64)
+def _declared_loaders(schema: GraphQLSchema, type_name: str) -> Mapping[str, tuple[str, ...]]:
+    graphql_type = schema.get_type(type_name)
+    assert isinstance(graphql_type, GraphQLObjectType), type_name
+    declared: dict[str, tuple[str, ...]] = {}
+    for name, field in graphql_type.fields.items():
+        definition = (field.extensions or {}).get("strawberry-definition")
+        metadata = getattr(definition, "metadata", None) or {}
+        declared[name] = metadata.get(LOADS, ())
+    return declared
+
+
+async def preload(
+    info: Info[Any, Any],
+    type_name: str,
+    fields: Iterable[SelectedField],
+    ids: Iterable[Any],
+) -> None:
+    """Fill, for the nodes of ``type_name`` with ``ids``, every DataLoader that the selected
+    ``fields`` read: one batch per loader, all before the first field resolves. The fields
+    then find their values loaded and complete without a coroutine each (a page of 100
+    contacts with four relations would otherwise await 400 of them)."""
+    declared = _declared_loaders(info._raw_info.schema, type_name)
+    names = sorted({name for field in fields for name in declared.get(field.name, ())})
+    keys = list(dict.fromkeys(ids))
+    if not names or not keys:
+        return
+    loaders = info.context.loaders
+    await asyncio.gather(*(getattr(loaders, name).load_many(keys) for name in names))
 
 
 @lru_cache(maxsize=64)

@@ -161,9 +161,9 @@ class ViewerWithContact(Viewer):
         return [
             MyResource(
                 resource=SharedResource(kind=r.kind, name=r.name, alias=r.alias, url=r.url),
-                permissions=a.permissions,
+                permissions=r.permissions,
             )
-            for a, r in rows
+            for r in rows
         ]
 
     @strawberry.field(

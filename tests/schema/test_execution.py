@@ -59,6 +59,13 @@ class Leaf(Named):
         return self.name.upper()
 
     @strawberry.field
+    def located(self, info: strawberry.Info) -> str:
+        """Takes info: the fast path must hand it the same field name and path."""
+        if self.name == "b":
+            raise ValueError("located failed")
+        return f"{info.field_name} at {info.path.as_list()}"
+
+    @strawberry.field
     async def slow(self) -> str:
         if self.name == "late boom":
             raise ValueError("slow failed")
@@ -143,7 +150,7 @@ class Query:
 stock_schema = strawberry.Schema(query=Query)
 fast_schema = strawberry.Schema(query=Query, execution_context_class=FastPathExecutor)
 
-LEAF_FIELDS = "name number colour at blob required shout slow __typename"
+LEAF_FIELDS = "name number colour at blob required shout located slow __typename"
 DOCUMENTS = [
     f"{{ holders {{ leaf {{ {LEAF_FIELDS} }} }} }}",
     f"{{ holders {{ strictLeaf {{ {LEAF_FIELDS} }} }} }}",
@@ -190,6 +197,7 @@ async def test_the_test_documents_meet_every_kind_of_trouble() -> None:
         "Expected value of type 'Leaf' but got: <Other instance>.",
         "shout failed",
         "slow failed",
+        "located failed",
         "Enum 'Colour' cannot represent value: 'purple'",
         "'str' object has no attribute 'isoformat'",
     ):
@@ -219,10 +227,14 @@ def test_the_api_fields_of_a_page_take_the_fast_path() -> None:
         ("ContactEdge", "cursor"),
         ("ContactConnection", "edges"),
         ("ContactConnection", "nodes"),
+        ("Contact", "reachableNow"),  # takes info
+        ("Contact", "portalStatus"),  # relations: synchronous through preloaded DataLoaders
+        ("Contact", "tags"),
+        ("PortalUser", "contact"),
     ]:
         field = admin.get_type(type_name).fields[field_name]  # type: ignore[union-attr]
         assert shortcut_for(field) is not None, (type_name, field_name)
-    for type_name, field_name in [("Contact", "portalStatus"), ("Query", "contacts")]:
+    for type_name, field_name in [("Query", "contacts"), ("Query", "portalUsers")]:
         field = admin.get_type(type_name).fields[field_name]  # type: ignore[union-attr]
         assert shortcut_for(field) is None, (type_name, field_name)
     viewer = portal_schema._schema.get_type("Viewer")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, ContactTag, Tag
+from portal.models.base import PlainRow
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.fields import ContactErrorCode
@@ -193,27 +194,44 @@ async def delete_tag(session: AsyncSession, actor: Actor, tag: Tag) -> None:
 
 async def groups_by_contact(
     session: AsyncSession, contact_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[ContactGroup]]:
-    result: dict[uuid.UUID, list[ContactGroup]] = {cid: [] for cid in contact_ids}
+) -> dict[uuid.UUID, list[PlainRow]]:
+    """Each contact's groups by name, as plain rows (``id``, ``name``, ``description``): what
+    a page of contacts shows needs no ORM objects."""
+    result: dict[uuid.UUID, list[PlainRow]] = {cid: [] for cid in contact_ids}
     if not contact_ids:
         return result
     rows = await session.execute(
-        select(ContactGroupMember.contact_id, ContactGroup)
+        select(
+            ContactGroupMember.contact_id,
+            ContactGroup.id,
+            ContactGroup.name,
+            ContactGroup.description,
+        )
         .join(ContactGroup, ContactGroup.id == ContactGroupMember.group_id)
         .where(ContactGroupMember.contact_id.in_(contact_ids))
         .order_by(ContactGroup.name)
     )
-    for contact_id, group in rows.all():
-        result[contact_id].append(group)
+    for row in rows.all():
+        result[row.contact_id].append(row)
     return result
 
 
 async def tags_by_contact(
     session: AsyncSession, contact_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[Tag]]:
-    result: dict[uuid.UUID, list[Tag]] = {cid: [] for cid in contact_ids}
+) -> dict[uuid.UUID, list[PlainRow]]:
+    """Each contact's tags by name, as plain rows (``id``, ``name``, ``is_central``)."""
+    result: dict[uuid.UUID, list[PlainRow]] = {cid: [] for cid in contact_ids}
     if not contact_ids:
         return result
+    rows = await session.execute(
+        select(ContactTag.contact_id, Tag.id, Tag.name, Tag.is_central)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id.in_(contact_ids))
+        .order_by(Tag.name_normalized)
+    )
+    for row in rows.all():
+        result[row.contact_id].append(row)
+    return result
     rows = await session.execute(
         select(ContactTag.contact_id, Tag)
         .join(Tag, Tag.id == ContactTag.tag_id)

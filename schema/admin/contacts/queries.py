@@ -29,9 +29,9 @@ from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.node import Node
-from schema.common.pagination import Connection
+from schema.common.pagination import Connection, node_selections
 from schema.common.permissions import HasPermission
-from schema.common.records import columns_for_nodes
+from schema.common.records import columns_for_nodes, preload
 
 READ = [HasPermission(StaffPermission.CONTACTS_READ)]
 
@@ -147,6 +147,7 @@ class ContactQuery:
             )
         except InvalidInput as exc:
             raise bad_user_input(exc) from None
+        await preload(info, "Contact", node_selections(info), (r["id"] for r in page.items))
         return Connection.from_page(page, ContactNode.from_record)
 
     @strawberry.field(description="The contact's history, newest first.", permission_classes=READ)

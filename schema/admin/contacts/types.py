@@ -12,7 +12,8 @@ import strawberry
 from strawberry.types import Info
 
 from portal.models import Contact as ContactRow
-from portal.models import ContactGroup, ContactHistoryEntry, Tag
+from portal.models import ContactGroup, ContactHistoryEntry, PortalUser, Tag
+from portal.models.base import PlainRow
 from portal.services.contacts import ContactErrorCode, ContactOrderField, ContactSource, OptInState
 from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
@@ -22,6 +23,7 @@ from schema.common.context import RequestContext
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
+from schema.common.loaders import MaybeLoaded, loaded
 from schema.common.node import Node
 from schema.common.records import column, needs
 
@@ -72,7 +74,7 @@ class GroupNode(Node):
     description: str
 
     @classmethod
-    def from_row(cls, row: ContactGroup) -> GroupNode:
+    def from_row(cls, row: ContactGroup | PlainRow) -> GroupNode:
         return cls(
             id=to_global_id("ContactGroup", row.id), name=row.name, description=row.description
         )
@@ -84,7 +86,7 @@ class TagNode(Node):
     is_central: bool = strawberry.field(description="Set centrally (e.g. by a franchise).")
 
     @classmethod
-    def from_row(cls, row: Tag) -> TagNode:
+    def from_row(cls, row: Tag | PlainRow) -> TagNode:
         return cls(id=to_global_id("Tag", row.id), name=row.name, is_central=row.is_central)
 
 
@@ -254,66 +256,105 @@ class ContactNode(Node):
         settings = info.context.settings
         return is_reachable(self.record["reachability"] or [], settings.clock(), settings.time_zone)
 
-    @strawberry.field(description="Derived from the portal user's state.", metadata=needs("id"))
-    async def portal_status(self, info: Info[RequestContext, None]) -> PortalStatus:
-        loaders = info.context.loaders
-        user = await loaders.portal_user_by_contact.load(self.contact_id)
-        if user is not None:
-            return status_of(user)
-        return status_of(None, bool(await loaders.assignments_by_contact.load(self.contact_id)))
+    # Relations: synchronous, through the request's DataLoaders. A list resolver preloads
+    # the loaders its selection reads (schema.common.records.preload), so on a page these
+    # complete at once; elsewhere they return an awaitable (schema.common.loaders.loaded).
 
-    @strawberry.field(description="Groups the contact belongs to.", metadata=needs("id"))
-    async def groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:
-        rows = await info.context.loaders.groups_by_contact.load(self.contact_id)
-        return [GroupNode.from_row(g) for g in rows]
+    @strawberry.field(
+        description="Derived from the portal user's state.",
+        graphql_type=PortalStatus,
+        metadata=needs("id", loads=("portal_user_by_contact", "assignments_by_contact")),
+    )
+    def portal_status(self, info: Info[RequestContext, None]) -> MaybeLoaded[PortalStatus]:
+        loaders, contact_id = info.context.loaders, self.contact_id
 
-    @strawberry.field(description="Tags of the contact.", metadata=needs("id"))
-    async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
-        rows = await info.context.loaders.tags_by_contact.load(self.contact_id)
-        return [TagNode.from_row(t) for t in rows]
+        def from_user(user: PortalUser | None) -> MaybeLoaded[PortalStatus]:
+            if user is not None:
+                return status_of(user)
+            return loaded(
+                loaders.assignments_by_contact.load(contact_id),
+                lambda assignments: status_of(None, bool(assignments)),
+            )
+
+        return loaded(loaders.portal_user_by_contact.load(contact_id), from_user)
+
+    @strawberry.field(
+        description="Groups the contact belongs to.",
+        graphql_type=list[GroupNode],
+        metadata=needs("id", loads=("groups_by_contact",)),
+    )
+    def groups(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[GroupNode]]:
+        return loaded(
+            info.context.loaders.groups_by_contact.load(self.contact_id),
+            lambda rows: [GroupNode.from_row(g) for g in rows],
+        )
+
+    @strawberry.field(
+        description="Tags of the contact.",
+        graphql_type=list[TagNode],
+        metadata=needs("id", loads=("tags_by_contact",)),
+    )
+    def tags(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[TagNode]]:
+        return loaded(
+            info.context.loaders.tags_by_contact.load(self.contact_id),
+            lambda rows: [TagNode.from_row(t) for t in rows],
+        )
 
     @strawberry.field(
         description="The resources assigned to the contact, each with the contact's permissions "
         "on it (the same as contactResources, through the page's DataLoader).",
-        metadata=needs("id"),
+        graphql_type=list[Annotated["ResourceGrant", strawberry.lazy("schema.admin.resources")]],
+        metadata=needs("id", loads=("assignments_by_contact",)),
     )
-    async def resources(
+    def resources(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[ResourceGrant]]:
+        from schema.admin.resources import ResourceGrant
+
+        return loaded(
+            info.context.loaders.assignments_by_contact.load(self.contact_id),
+            lambda rows: [ResourceGrant.from_row(r) for r in rows],
+        )
+
+    @strawberry.field(
+        description="Further email addresses.",
+        graphql_type=list[str],
+        metadata=needs("id", loads=("emails_by_contact",)),
+    )
+    def additional_emails(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[str]]:
+        return info.context.loaders.emails_by_contact.load(self.contact_id)
+
+    @strawberry.field(
+        description="Ids of the contact in other systems.",
+        graphql_type=list[ExternalReferenceType],
+        metadata=needs("id", loads=("references_by_contact",)),
+    )
+    def external_references(
         self, info: Info[RequestContext, None]
-    ) -> list[Annotated[ResourceGrant, strawberry.lazy("schema.admin.resources")]]:
-        from schema.admin.resources import ResourceGrant, ResourceNode
-
-        rows = await info.context.loaders.assignments_by_contact.load(self.contact_id)
-        return [
-            ResourceGrant(resource=ResourceNode.from_row(r), permissions=a.permissions)
-            for a, r in rows
-        ]
-
-    @strawberry.field(description="Further email addresses.", metadata=needs("id"))
-    async def additional_emails(self, info: Info[RequestContext, None]) -> list[str]:
-        return await info.context.loaders.emails_by_contact.load(self.contact_id)
-
-    @strawberry.field(description="Ids of the contact in other systems.", metadata=needs("id"))
-    async def external_references(
-        self, info: Info[RequestContext, None]
-    ) -> list[ExternalReferenceType]:
-        rows = await info.context.loaders.references_by_contact.load(self.contact_id)
-        return [
-            ExternalReferenceType(source_system=r.source_system, external_id=r.external_id)
-            for r in rows
-        ]
+    ) -> MaybeLoaded[list[ExternalReferenceType]]:
+        return loaded(
+            info.context.loaders.references_by_contact.load(self.contact_id),
+            lambda rows: [
+                ExternalReferenceType(source_system=r.source_system, external_id=r.external_id)
+                for r in rows
+            ],
+        )
 
     @strawberry.field(
         description="Registered at, last visit, history count, revenue.",
-        metadata=needs("id", "registered_at"),
+        graphql_type=QuickInfo,
+        metadata=needs("id", "registered_at", loads=("quick_info_by_contact",)),
     )
-    async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo:
-        facts = await info.context.loaders.quick_info_by_contact.load(self.contact_id)
-        if facts is None:
-            return QuickInfo(
-                registered_at=self.record["registered_at"], last_visit_at=None, history_count=0,
-                last_revenue=None, last_revenue_at=None, total_revenue=[],
-            )  # fmt: skip
-        return QuickInfo.from_facts(facts)
+    def quick_info(self, info: Info[RequestContext, None]) -> MaybeLoaded[QuickInfo]:
+        registered_at = self.record["registered_at"]
+
+        def from_facts(facts: QuickInfoFacts | None) -> QuickInfo:
+            if facts is None:
+                return QuickInfo(
+                    registered_at=registered_at, last_visit_at=None, history_count=0,
+                    last_revenue=None, last_revenue_at=None, total_revenue=[],
+                )  # fmt: skip
+            return QuickInfo.from_facts(facts)
+
+        return loaded(info.context.loaders.quick_info_by_contact.load(self.contact_id), from_facts)
 
     @classmethod
     def from_record(cls, record: Mapping[Any, Any]) -> ContactNode:

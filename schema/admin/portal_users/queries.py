@@ -15,8 +15,14 @@ from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNod
 from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
-from schema.common.pagination import Connection, node_field_selected
+from schema.common.pagination import (
+    Connection,
+    flatten_selections,
+    node_field_selected,
+    node_selections,
+)
 from schema.common.permissions import HasPermission
+from schema.common.records import preload
 
 
 @strawberry.type
@@ -43,6 +49,14 @@ class PortalUserQuery:
         info.context.loaders.prime_portal_users(page.items)
         for contact in page.related.values():
             info.context.loaders.contact_by_id.prime(contact.id, contact)
+        contact_fields = [
+            child
+            for field in node_selections(info)
+            if field.name == "contact"
+            for child in flatten_selections(field.selections)
+        ]
+        contact_ids = (user.contact_id for user in page.items if user.contact_id is not None)
+        await preload(info, "Contact", contact_fields, contact_ids)
         return Connection.from_page(page, PortalUserNode.from_row)
 
     @strawberry.field(

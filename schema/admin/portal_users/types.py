@@ -17,6 +17,7 @@ from schema.admin.contacts.types import ContactNode
 from schema.common.context import RequestContext
 from schema.common.errors import ErrorFields
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.loaders import MaybeLoaded, loaded
 from schema.common.node import Node
 from schema.portal.types import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 
@@ -58,12 +59,16 @@ class PortalUserNode(Node):
     suspended_at: datetime | None
     contact_uuid: strawberry.Private[UUID | None]
 
-    @strawberry.field(description="The assigned contact (null while pending).")
-    async def contact(self, info: Info[RequestContext, None]) -> ContactNode | None:
+    @strawberry.field(
+        description="The assigned contact (null while pending).", graphql_type=ContactNode | None
+    )
+    def contact(self, info: Info[RequestContext, None]) -> MaybeLoaded[ContactNode | None]:
         if self.contact_uuid is None:
             return None
-        row = await info.context.loaders.contact_by_id.load(self.contact_uuid)
-        return ContactNode.from_row(row) if row else None
+        return loaded(
+            info.context.loaders.contact_by_id.load(self.contact_uuid),
+            lambda row: ContactNode.from_row(row) if row else None,
+        )
 
     @classmethod
     def from_row(cls, row: PortalUser) -> PortalUserNode:
