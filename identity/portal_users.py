@@ -7,6 +7,7 @@ the caller's transaction commits it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,14 +21,14 @@ from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
 from portal.models import Contact, MatchingFlow, PortalUser
-from portal.models.base import session_now
+from portal.models.base import PlainRow, session_now
 from portal.normalization import normalize_email
 from portal.pagination import Page
 from portal.runtime import Runtime
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.history import add_history_entry
-from portal.services.timeline import newest_first
+from portal.services.timeline import newest_first_rows
 
 
 class PortalUserErrorCode(StrEnum):
@@ -76,19 +77,31 @@ def _conditions(f: PortalUserFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# What a list of portal users reads: everything but credentials and token ids.
+RECORD_KEYS = tuple(
+    column.key
+    for column in PortalUser.__table__.columns
+    if column.key not in ("password_hash", "password_reset_jti", "email_change_jti")
+)
+
+
 async def list_portal_users(
     session: AsyncSession,
     f: PortalUserFilter,
     *,
     first: int | None,
     after: str | None,
-    with_contacts: bool = False,
-) -> Page[PortalUser]:
-    """Newest first; keyset on (created_at, id). ``with_contacts`` reads each user's contact
-    in the same statement (``page.related[user.id]``), for pages that show them."""
-    return await newest_first(
-        session, PortalUser, _conditions(f), first=first, after=after, time_column="created_at",
-        join=(Contact, Contact.id == PortalUser.contact_id) if with_contacts else None,
+    contact_columns: Sequence[str] = (),
+) -> Page[PlainRow]:
+    """Newest first; keyset on (created_at, id); plain rows of :data:`RECORD_KEYS`. With
+    ``contact_columns``, each user's contact is read in the same statement: a mapping of those
+    columns in ``page.related[user.id]``, for pages that show contacts."""
+    join = None
+    if contact_columns:
+        join = (Contact, Contact.id == PortalUser.contact_id, ("id", *contact_columns))
+    return await newest_first_rows(
+        session, PortalUser, RECORD_KEYS, _conditions(f), first=first, after=after,
+        time_column="created_at", join=join,
     )  # fmt: skip
 
 

@@ -160,7 +160,7 @@ async def export_contacts(
                     *c,
                     tags.get(contact_id, ""), groups.get(contact_id, ""),
                     " ".join(assigned), len(assigned),
-                    status_of(users.get(contact_id), bool(assigned)).value,  # type: ignore[arg-type]
+                    status_of(users.get(contact_id), bool(assigned)).value,
                 ]
             )  # fmt: skip
         last = contacts[-1][1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -11,15 +12,17 @@ from strawberry.types import Info
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import ContactGroup, Resource
+from portal.models.base import PlainRow
 from portal.services import resources as service
 from portal.services.contacts import require_contact
 from schema.admin.contacts.types import GroupNode
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
-from schema.common.ids import from_global_id, to_global_id
+from schema.common.ids import from_global_id
 from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
+from schema.common.records import column, global_id, record_of
 
 READ = [HasPermission(StaffPermission.CONTACTS_READ)]
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
@@ -37,19 +40,19 @@ class ResourceError(ErrorFields):
 
 @strawberry.type(name="Resource", description="Something shared with customers in the portal.")
 class ResourceNode(Node):
-    kind: str = strawberry.field(description="website, contract, meter, project, ...")
-    name: str
-    alias: str
-    url: str = strawberry.field(description="URL or domain.")
-    external_reference: str
-    created_at: datetime
+    record: strawberry.Private[Mapping[Any, Any]]
+    id = global_id("Resource")
+    kind = column("kind", str, description="website, contract, meter, project, ...")
+    name = column("name", str)
+    alias = column("alias", str)
+    url = column("url", str, description="URL or domain.")
+    external_reference = column("external_reference", str)
+    created_at = column("created_at", datetime)
 
     @classmethod
-    def from_row(cls, row: Resource) -> ResourceNode:
-        return cls(
-            id=to_global_id("Resource", row.id), kind=row.kind, name=row.name, alias=row.alias,
-            url=row.url, external_reference=row.external_reference, created_at=row.created_at,
-        )  # fmt: skip
+    def from_row(cls, row: Resource | PlainRow) -> ResourceNode:
+        keys = ("id", "kind", "name", "alias", "url", "external_reference", "created_at")
+        return cls(record=record_of(row, keys))  # type: ignore[call-arg]
 
 
 @strawberry.type(description="A resource and what a contact may do with it.")

@@ -31,6 +31,7 @@ from typing import Any
 from uuid import UUID
 
 from graphql import (
+    FieldNode,
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
@@ -183,6 +184,7 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         self._fast = manager is None or not manager.middlewares
         # Plans per grouped field set; the set is kept in the value so its id stays unique.
         self._plans: dict[int, tuple[GroupedFieldSet, _Plan]] = {}
+        self._field_nodes: dict[int, tuple[FieldDetailsList, list[FieldNode]]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Plan:
         entry = self._plans.get(id(fields))
@@ -304,11 +306,12 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         """What Strawberry passes a resolver as ``info`` (built only for resolvers that take
         it, as Strawberry's own wrapper does)."""
         field_def = shortcut.field_def
+        entry = self._field_nodes.get(id(field_details_list))
+        if entry is None:  # the same list for every row of a page
+            entry = (field_details_list, to_nodes(field_details_list))
+            self._field_nodes[id(field_details_list)] = entry
         raw = self.build_resolve_info(
-            field_def,
-            to_nodes(field_details_list),
-            parent_type,
-            Path(path, response_name, parent_type.name),
+            field_def, entry[1], parent_type, Path(path, response_name, parent_type.name)
         )
         return Info(_raw_info=raw, _field=field_def.extensions["strawberry-definition"])
 

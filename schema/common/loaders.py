@@ -4,6 +4,7 @@ constant number of queries, not N."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -49,6 +50,69 @@ def loaded(pending: Awaitable[T], convert: Callable[[T], MaybeLoaded[R]]) -> May
     return later()
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loader(DataLoader[K, V]):
+    """A DataLoader that a list resolver can also fill for a whole page at once.
+
+    :meth:`fill` calls the batch function once for all keys it does not hold yet and keeps the
+    values as they are (no future per key, as :meth:`prime` does); :meth:`then` hands a field
+    its converted value at once when held or already loaded, and otherwise goes through the
+    DataLoader (batched, awaited). Clearing a key forgets a held value too."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[list[V]]]) -> None:
+        super().__init__(load_fn)
+        # A batch function may answer a key with an exception, raised where the key is used.
+        self._filled: dict[K, V | BaseException] = {}
+
+    async def fill(self, keys: Iterable[K]) -> None:
+        """Load every key not held yet, in one call of the batch function."""
+        missing = [k for k in dict.fromkeys(keys) if k not in self._filled]
+        if missing:
+            values = await self.load_fn(missing)
+            self._filled.update(zip(missing, values, strict=True))
+
+    def load(self, key: K) -> Awaitable[V]:
+        if key in self._filled:
+            future: asyncio.Future[V] = self.loop.create_future()
+            value = self._filled[key]
+            if isinstance(value, BaseException):
+                future.set_exception(value)
+            else:
+                future.set_result(value)
+            return future
+        return super().load(key)
+
+    def prime(self, key: K, value: V, force: bool = False) -> None:
+        """Hold ``value`` for ``key`` (replacing a held one only with ``force``)."""
+        if force or key not in self._filled:
+            self._filled[key] = value
+
+    def then(self, key: K, convert: Callable[[V], MaybeLoaded[R]]) -> MaybeLoaded[R]:
+        """``convert`` of the key's value: at once when held, else once loaded."""
+        if key in self._filled:
+            value = self._filled[key]
+            if isinstance(value, BaseException):
+                raise value
+            return convert(value)
+        return loaded(self.load(key), convert)
+
+    def clear(self, key: K) -> None:
+        self._filled.pop(key, None)
+        with contextlib.suppress(KeyError):  # held but never loaded
+            super().clear(key)
+
+    def clear_many(self, keys: Iterable[K]) -> None:
+        for key in keys:
+            self.clear(key)
+
+    def clear_all(self) -> None:
+        self._filled.clear()
+        super().clear_all()
+
+
 def _many(
     fetch: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, Any]]], default: Any
 ) -> Callable[[list[uuid.UUID]], Awaitable[list[Any]]]:
@@ -65,32 +129,30 @@ class Loaders:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         s = session
-        self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = DataLoader(
+        self.contact_by_id: Loader[uuid.UUID, Contact | None] = Loader(
             _many(lambda ids: get_contacts_by_ids(s, ids), None)
         )
-        self.groups_by_contact: DataLoader[uuid.UUID, list[PlainRow]] = DataLoader(
+        self.groups_by_contact: Loader[uuid.UUID, list[PlainRow]] = Loader(
             _many(lambda ids: groups_by_contact(s, ids), [])
         )
-        self.tags_by_contact: DataLoader[uuid.UUID, list[PlainRow]] = DataLoader(
+        self.tags_by_contact: Loader[uuid.UUID, list[PlainRow]] = Loader(
             _many(lambda ids: tags_by_contact(s, ids), [])
         )
-        self.portal_user_by_contact: DataLoader[uuid.UUID, PortalUser | None] = DataLoader(
+        self.portal_user_by_contact: Loader[uuid.UUID, PortalUser | PlainRow | None] = Loader(
             _many(lambda ids: portal_users_by_contact_ids(s, ids), None)
         )
-        self.emails_by_contact: DataLoader[uuid.UUID, list[str]] = DataLoader(
-            _many(self._emails, [])
-        )
-        self.references_by_contact: DataLoader[uuid.UUID, list[ExternalReference]] = DataLoader(
+        self.emails_by_contact: Loader[uuid.UUID, list[str]] = Loader(_many(self._emails, []))
+        self.references_by_contact: Loader[uuid.UUID, list[ExternalReference]] = Loader(
             _many(self._references, [])
         )
-        self.assignments_by_contact: DataLoader[uuid.UUID, list[PlainRow]] = DataLoader(
+        self.assignments_by_contact: Loader[uuid.UUID, list[PlainRow]] = Loader(
             _many(lambda ids: assignments_by_contact(s, ids), [])
         )
-        self.quick_info_by_contact: DataLoader[uuid.UUID, QuickInfo | None] = DataLoader(
+        self.quick_info_by_contact: Loader[uuid.UUID, QuickInfo | None] = Loader(
             _many(self._quick_info, None)
         )
 
-    def prime_portal_users(self, users: Iterable[PortalUser]) -> None:
+    def prime_portal_users(self, users: Iterable[PortalUser | PlainRow]) -> None:
         """Seed ``portal_user_by_contact`` with users a query already read (a contact has at
         most one portal user), so a page of portal users asking for ``contact.portalStatus``
         does not read the same users again."""

@@ -13,16 +13,17 @@ Fields that read a record take only ``self`` and are synchronous, so the fast-pa
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema
+from sqlalchemy.engine import Row
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
+from schema.common.ids import to_global_id
 from schema.common.pagination import node_selections
 
 COLUMNS = "portal.columns"  # field metadata: the record columns a field reads
@@ -49,6 +50,28 @@ def column(
         name=name,
         metadata={COLUMNS: (key,)},
     )
+
+
+def global_id(type_name: str) -> Any:
+    """Node's ``id`` field for a record node of ``type_name``, computed when asked for."""
+
+    def read(self: Any) -> strawberry.ID:
+        return to_global_id(type_name, self.record[ID_COLUMN])
+
+    return strawberry.field(
+        resolver=read,
+        graphql_type=strawberry.ID,
+        description="Opaque global id; pass it back as is.",
+        metadata={COLUMNS: (ID_COLUMN,)},
+    )
+
+
+def record_of(row: Any, keys: Iterable[str]) -> Mapping[Any, Any]:
+    """A node's record from a plain row (its mapping, nothing copied) or from an ORM object
+    (the ``keys`` attributes' current values)."""
+    if isinstance(row, Row):
+        return row._mapping
+    return {key: getattr(row, key) for key in keys}
 
 
 def needs(*keys: str, loads: tuple[str, ...] = ()) -> Mapping[str, tuple[str, ...]]:
@@ -87,7 +110,9 @@ async def preload(
     if not names or not keys:
         return
     loaders = info.context.loaders
-    await asyncio.gather(*(getattr(loaders, name).load_many(keys) for name in names))
+    # One after the other: the request's session runs one statement at a time anyway.
+    for name in names:
+        await getattr(loaders, name).fill(keys)
 
 
 @lru_cache(maxsize=64)
@@ -107,18 +132,28 @@ def _declared_columns(
     return declared
 
 
-def columns_for_nodes(
-    info: Info[Any, Any], type_name: str, available: tuple[str, ...]
+def columns_for(
+    info: Info[Any, Any],
+    type_name: str,
+    fields: Iterable[SelectedField],
+    available: tuple[str, ...],
 ) -> tuple[str, ...]:
-    """The record columns the nodes of the connection being resolved need: the columns of
-    every field selected under ``edges { node }`` and ``nodes``, with ``id`` (relations load
-    by it), in ``available``'s order. All of ``available`` as soon as a selected field does
-    not declare its columns."""
+    """The record columns that nodes of ``type_name`` need for the selected ``fields``: the
+    columns each declares, with ``id`` (relations load by it), in ``available``'s order. All of
+    ``available`` as soon as a selected field does not declare its columns."""
     declared = _declared_columns(info._raw_info.schema, type_name)
     wanted = {ID_COLUMN}
-    for field in node_selections(info):
+    for field in fields:
         columns = declared.get(field.name)
         if columns is None:
             return available
         wanted.update(columns)
     return tuple(key for key in available if key in wanted)
+
+
+def columns_for_nodes(
+    info: Info[Any, Any], type_name: str, available: tuple[str, ...]
+) -> tuple[str, ...]:
+    """:func:`columns_for` the fields the connection being resolved asks of its nodes
+    (under ``edges { node }`` and ``nodes``)."""
+    return columns_for(info, type_name, node_selections(info), available)

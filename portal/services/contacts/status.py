@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, case, exists, select
 
 from portal.models import Contact, PortalUser, ResourceAssignment
+from portal.models.base import PlainRow
 
 
 class PortalStatus(StrEnum):
@@ -35,7 +36,7 @@ def portal_status_expression() -> ColumnElement[str]:
     )
 
 
-def status_of(user: PortalUser | None, has_resources: bool = False) -> PortalStatus:
+def status_of(user: PortalUser | PlainRow | None, has_resources: bool = False) -> PortalStatus:
     """The same rule in Python, for a contact whose portal user is already loaded."""
     if user is None:
         return PortalStatus.RESOURCE_ASSIGNED if has_resources else PortalStatus.PROSPECT

@@ -23,9 +23,9 @@ from schema.common.context import RequestContext
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
-from schema.common.loaders import MaybeLoaded, loaded
+from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
-from schema.common.records import column, needs
+from schema.common.records import column, global_id, needs, record_of
 
 if TYPE_CHECKING:
     from schema.admin.resources import ResourceGrant
@@ -70,24 +70,26 @@ class ReachabilityWindowInput:
 
 @strawberry.type(name="ContactGroup", description="A named group of contacts.")
 class GroupNode(Node):
-    name: str
-    description: str
+    record: strawberry.Private[Mapping[Any, Any]]
+    id = global_id("ContactGroup")
+    name = column("name", str)
+    description = column("description", str)
 
     @classmethod
     def from_row(cls, row: ContactGroup | PlainRow) -> GroupNode:
-        return cls(
-            id=to_global_id("ContactGroup", row.id), name=row.name, description=row.description
-        )
+        return cls(record=record_of(row, ("id", "name", "description")))  # type: ignore[call-arg]
 
 
 @strawberry.type(name="Tag", description="A free label; tags double as newsletter segments.")
 class TagNode(Node):
-    name: str
-    is_central: bool = strawberry.field(description="Set centrally (e.g. by a franchise).")
+    record: strawberry.Private[Mapping[Any, Any]]
+    id = global_id("Tag")
+    name = column("name", str)
+    is_central = column("is_central", bool, description="Set centrally (e.g. by a franchise).")
 
     @classmethod
     def from_row(cls, row: Tag | PlainRow) -> TagNode:
-        return cls(id=to_global_id("Tag", row.id), name=row.name, is_central=row.is_central)
+        return cls(record=record_of(row, ("id", "name", "is_central")))  # type: ignore[call-arg]
 
 
 @strawberry.type(description="An amount of money.")
@@ -268,15 +270,14 @@ class ContactNode(Node):
     def portal_status(self, info: Info[RequestContext, None]) -> MaybeLoaded[PortalStatus]:
         loaders, contact_id = info.context.loaders, self.contact_id
 
-        def from_user(user: PortalUser | None) -> MaybeLoaded[PortalStatus]:
+        def from_user(user: PortalUser | PlainRow | None) -> MaybeLoaded[PortalStatus]:
             if user is not None:
                 return status_of(user)
-            return loaded(
-                loaders.assignments_by_contact.load(contact_id),
-                lambda assignments: status_of(None, bool(assignments)),
+            return loaders.assignments_by_contact.then(
+                contact_id, lambda assignments: status_of(None, bool(assignments))
             )
 
-        return loaded(loaders.portal_user_by_contact.load(contact_id), from_user)
+        return loaders.portal_user_by_contact.then(contact_id, from_user)
 
     @strawberry.field(
         description="Groups the contact belongs to.",
@@ -284,8 +285,8 @@ class ContactNode(Node):
         metadata=needs("id", loads=("groups_by_contact",)),
     )
     def groups(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[GroupNode]]:
-        return loaded(
-            info.context.loaders.groups_by_contact.load(self.contact_id),
+        return info.context.loaders.groups_by_contact.then(
+            self.contact_id,
             lambda rows: [GroupNode.from_row(g) for g in rows],
         )
 
@@ -295,8 +296,8 @@ class ContactNode(Node):
         metadata=needs("id", loads=("tags_by_contact",)),
     )
     def tags(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[TagNode]]:
-        return loaded(
-            info.context.loaders.tags_by_contact.load(self.contact_id),
+        return info.context.loaders.tags_by_contact.then(
+            self.contact_id,
             lambda rows: [TagNode.from_row(t) for t in rows],
         )
 
@@ -309,8 +310,8 @@ class ContactNode(Node):
     def resources(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[ResourceGrant]]:
         from schema.admin.resources import ResourceGrant
 
-        return loaded(
-            info.context.loaders.assignments_by_contact.load(self.contact_id),
+        return info.context.loaders.assignments_by_contact.then(
+            self.contact_id,
             lambda rows: [ResourceGrant.from_row(r) for r in rows],
         )
 
@@ -320,7 +321,7 @@ class ContactNode(Node):
         metadata=needs("id", loads=("emails_by_contact",)),
     )
     def additional_emails(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[str]]:
-        return info.context.loaders.emails_by_contact.load(self.contact_id)
+        return info.context.loaders.emails_by_contact.then(self.contact_id, list)
 
     @strawberry.field(
         description="Ids of the contact in other systems.",
@@ -330,8 +331,8 @@ class ContactNode(Node):
     def external_references(
         self, info: Info[RequestContext, None]
     ) -> MaybeLoaded[list[ExternalReferenceType]]:
-        return loaded(
-            info.context.loaders.references_by_contact.load(self.contact_id),
+        return info.context.loaders.references_by_contact.then(
+            self.contact_id,
             lambda rows: [
                 ExternalReferenceType(source_system=r.source_system, external_id=r.external_id)
                 for r in rows
@@ -354,7 +355,7 @@ class ContactNode(Node):
                 )  # fmt: skip
             return QuickInfo.from_facts(facts)
 
-        return loaded(info.context.loaders.quick_info_by_contact.load(self.contact_id), from_facts)
+        return info.context.loaders.quick_info_by_contact.then(self.contact_id, from_facts)
 
     @classmethod
     def from_record(cls, record: Mapping[Any, Any]) -> ContactNode:

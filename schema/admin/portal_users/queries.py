@@ -10,6 +10,7 @@ from identity.permissions import StaffPermission
 from identity.portal_users import list_portal_users
 from portal.errors import InvalidInput
 from portal.models import PortalUser
+from portal.services.contacts.search import RECORD_KEYS as CONTACT_RECORD_KEYS
 from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNode
 from schema.common.context import RequestContext
@@ -18,11 +19,10 @@ from schema.common.ids import from_global_id
 from schema.common.pagination import (
     Connection,
     flatten_selections,
-    node_field_selected,
     node_selections,
 )
 from schema.common.permissions import HasPermission
-from schema.common.records import preload
+from schema.common.records import columns_for, preload
 
 
 @strawberry.type
@@ -39,25 +39,31 @@ class PortalUserQuery:
         after: str | None = None,
     ) -> Connection[PortalUserNode]:
         criteria = (filter or PortalUserFilterInput()).to_filter()
-        try:
-            page = await list_portal_users(
-                info.context.session, criteria, first=first, after=after,
-                with_contacts=node_field_selected(info, "contact"),
-            )  # fmt: skip
-        except InvalidInput as exc:
-            raise bad_user_input(exc) from None
-        info.context.loaders.prime_portal_users(page.items)
-        for contact in page.related.values():
-            info.context.loaders.contact_by_id.prime(contact.id, contact)
         contact_fields = [
             child
             for field in node_selections(info)
             if field.name == "contact"
             for child in flatten_selections(field.selections)
         ]
-        contact_ids = (user.contact_id for user in page.items if user.contact_id is not None)
+        contact_columns = (
+            columns_for(info, "Contact", contact_fields, CONTACT_RECORD_KEYS)
+            if contact_fields
+            else ()
+        )
+        try:
+            page = await list_portal_users(
+                info.context.session, criteria, first=first, after=after,
+                contact_columns=contact_columns,
+            )  # fmt: skip
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        info.context.loaders.prime_portal_users(page.items)
+        contact_ids = [user.contact_id for user in page.items if user.contact_id is not None]
         await preload(info, "Contact", contact_fields, contact_ids)
-        return Connection.from_page(page, PortalUserNode.from_row)
+        related = page.related
+        return Connection.from_page(
+            page, lambda row: PortalUserNode.from_record(row._mapping, related.get(row.id))
+        )
 
     @strawberry.field(
         description="A portal user by global id; null when there is none.",

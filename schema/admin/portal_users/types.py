@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar
-from uuid import UUID
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.types import Info
 
-from identity.portal_users import PortalUserErrorCode, PortalUserFilter
+from identity.portal_users import RECORD_KEYS, PortalUserErrorCode, PortalUserFilter
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.models import PortalUser
 from schema.admin.contacts.types import ContactNode
 from schema.common.context import RequestContext
 from schema.common.errors import ErrorFields
 from schema.common.ids import from_global_id, to_global_id
-from schema.common.loaders import MaybeLoaded, loaded
+from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
+from schema.common.records import column, needs
 from schema.portal.types import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 
 PortalUserErrorCodeEnum = strawberry.enum(
@@ -39,57 +40,82 @@ class PortalUserError(ErrorFields):
 
 @strawberry.type(name="PortalUser", description="A customer's login to the portal.")
 class PortalUserNode(Node):
-    uuid: strawberry.ID
-    email: str
-    registration_status: RegistrationStatus
-    mapping_status: MappingStatus
-    pending_reason: PendingReason | None = strawberry.field(
-        description="Why the user waits for a contact (null when assigned)."
+    """A portal user, backed by its record (see ``schema.common.records``), and on list pages
+    by its contact's record read in the same statement."""
+
+    record: strawberry.Private[Mapping[Any, Any]]
+    contact_record: strawberry.Private[Mapping[Any, Any] | None]
+
+    # Node's id, computed from the record (to mypy, a dataclass field overridden by a method).
+    @strawberry.field(  # type: ignore[misc]
+        description="Opaque global id; pass it back as is.", metadata=needs("id")
     )
-    first_name: str = strawberry.field(description="As given at registration.")
-    last_name: str = strawberry.field(description="As given at registration.")
-    language: str
-    existing_customer: bool = strawberry.field(
-        description="Whether the user said at registration they are already a customer."
-    )
-    created_at: datetime
-    activated_at: datetime | None
-    assigned_at: datetime | None
-    last_login_at: datetime | None
-    suspended_at: datetime | None
-    contact_uuid: strawberry.Private[UUID | None]
+    def id(self) -> strawberry.ID:
+        return to_global_id("PortalUser", self.record["id"])
+
+    @strawberry.field(metadata=needs("id"))
+    def uuid(self) -> strawberry.ID:
+        return strawberry.ID(str(self.record["id"]))
+
+    email = column("email", str)
+
+    @strawberry.field(metadata=needs("registration_status"))
+    def registration_status(self) -> RegistrationStatus:
+        return RegistrationStatus(self.record["registration_status"])
+
+    @strawberry.field(metadata=needs("mapping_status"))
+    def mapping_status(self) -> MappingStatus:
+        return MappingStatus(self.record["mapping_status"])
 
     @strawberry.field(
-        description="The assigned contact (null while pending).", graphql_type=ContactNode | None
+        description="Why the user waits for a contact (null when assigned).",
+        metadata=needs("pending_reason"),
+    )
+    def pending_reason(self) -> PendingReason | None:
+        reason = self.record["pending_reason"]
+        return PendingReason(reason) if reason else None
+
+    first_name = column("first_name", str, description="As given at registration.")
+    last_name = column("last_name", str, description="As given at registration.")
+    language = column("language", str)
+    existing_customer = column(
+        "existing_customer",
+        bool,
+        description="Whether the user said at registration they are already a customer.",
+    )
+    created_at = column("created_at", datetime)
+    activated_at = column("activated_at", datetime | None)
+    assigned_at = column("assigned_at", datetime | None)
+    last_login_at = column("last_login_at", datetime | None)
+    suspended_at = column("suspended_at", datetime | None)
+
+    @strawberry.field(
+        description="The assigned contact (null while pending).",
+        graphql_type=ContactNode | None,
+        metadata=needs("contact_id"),
     )
     def contact(self, info: Info[RequestContext, None]) -> MaybeLoaded[ContactNode | None]:
-        if self.contact_uuid is None:
+        if self.contact_record is not None:  # read with the page
+            return ContactNode.from_record(self.contact_record)
+        contact_id = self.record["contact_id"]
+        if contact_id is None:
             return None
-        return loaded(
-            info.context.loaders.contact_by_id.load(self.contact_uuid),
-            lambda row: ContactNode.from_row(row) if row else None,
+        return info.context.loaders.contact_by_id.then(
+            contact_id, lambda row: ContactNode.from_row(row) if row else None
         )
 
     @classmethod
+    def from_record(
+        cls, record: Mapping[Any, Any], contact_record: Mapping[Any, Any] | None = None
+    ) -> PortalUserNode:
+        """A node over a row of ``list_portal_users`` (and its contact's columns, if read)."""
+        return cls(record=record, contact_record=contact_record)  # type: ignore[call-arg]
+
+    @classmethod
     def from_row(cls, row: PortalUser) -> PortalUserNode:
-        return cls(
-            id=to_global_id("PortalUser", row.id),
-            uuid=strawberry.ID(str(row.id)),
-            email=row.email,
-            registration_status=RegistrationStatus(row.registration_status),
-            mapping_status=MappingStatus(row.mapping_status),
-            pending_reason=PendingReason(row.pending_reason) if row.pending_reason else None,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            language=row.language,
-            existing_customer=row.existing_customer,
-            created_at=row.created_at,
-            activated_at=row.activated_at,
-            assigned_at=row.assigned_at,
-            last_login_at=row.last_login_at,
-            suspended_at=row.suspended_at,
-            contact_uuid=row.contact_id,
-        )
+        """A node over an ORM portal user's current values (single reads, payloads)."""
+        values = {key: getattr(row, key) for key in RECORD_KEYS}
+        return cls(record=values, contact_record=None)  # type: ignore[call-arg]
 
 
 @strawberry.input(description="Filters of portalUsers; all given filters must hold.")
