@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -31,14 +31,23 @@ def _after(model: Any, time_column: str, after: str | None) -> ColumnElement[boo
     return or_(moment_column < when, and_(moment_column == when, model.id < last_id))
 
 
-def _counter(
-    session: AsyncSession, model: Any, conditions: Sequence[ColumnElement[bool]]
-) -> Callable[[], Awaitable[int]]:
+def _page(
+    session: AsyncSession,
+    model: Any,
+    conditions: Sequence[ColumnElement[bool]],
+    rows: Sequence[Any],
+    limit: int,
+    key: Callable[[Any], tuple[str, str]],
+    after: str | None,
+    related: dict[Any, Any],
+) -> Page[Any]:
     async def count_total() -> int:
         total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
         return int(total or 0)
 
-    return count_total
+    page = Page.from_rows(rows, limit, key, after_given=after is not None, count_total=count_total)
+    page.related = related
+    return page
 
 
 async def newest_first(
@@ -73,12 +82,7 @@ async def newest_first(
     def key(row: Any) -> tuple[str, str]:
         return (getattr(row, time_column).isoformat(), str(row.id))
 
-    page = Page.from_rows(
-        rows, limit, key, after_given=after is not None,
-        count_total=_counter(session, model, conditions),
-    )  # fmt: skip
-    page.related = related
-    return page
+    return _page(session, model, conditions, rows, limit, key, after, related)
 
 
 async def newest_first_rows(
@@ -127,9 +131,4 @@ async def newest_first_rows(
     def key(row: Any) -> tuple[str, str]:
         return (row[position].isoformat(), str(row.id))
 
-    page = Page.from_rows(
-        rows, limit, key, after_given=after is not None,
-        count_total=_counter(session, model, conditions),
-    )  # fmt: skip
-    page.related = related
-    return page
+    return _page(session, model, conditions, rows, limit, key, after, related)
