@@ -41,6 +41,7 @@ from portal.models import (
 from portal.normalization import fold_for_search
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.contacts.crud import additional_emails, refresh_search_text
 from portal.services.contacts.history import add_history_entry
 
 MAX_SOURCES = 10
@@ -222,6 +223,10 @@ async def find_duplicates(session: AsyncSession) -> list[DuplicatePair]:
 
 
 async def dismiss(session: AsyncSession, actor: Actor, a: Contact, b: Contact) -> None:
+    if a.id == b.id:
+        raise InvalidInput.single(
+            DuplicateErrorCode.SAME_CONTACT, "secondId", "A contact is no duplicate of itself."
+        )
     first, second = sorted([a.id, b.id])
     exists = await session.scalar(
         select(DuplicateDismissal.id).where(
@@ -264,15 +269,21 @@ async def _move_rows(
             update(model).where(model.contact_id.in_(source_ids)).values(contact_id=target_id)
         )
     for model, key in _ASSOCIATIONS:
-        column = getattr(model, key)
-        have = set(await session.scalars(select(column).where(model.contact_id == target_id)))
+        have = {
+            getattr(row, key): row
+            for row in await session.scalars(select(model).where(model.contact_id == target_id))
+        }
         rows = await session.scalars(select(model).where(model.contact_id.in_(source_ids)))
         for row in list(rows):
-            if getattr(row, key) in have:
-                await session.delete(row)
-            else:
+            kept = have.get(getattr(row, key))
+            if kept is None:
                 row.contact_id = target_id
-                have.add(getattr(row, key))
+                have[getattr(row, key)] = row
+                continue
+            if model is ResourceAssignment:
+                # The same resource on both: the person keeps everything either was allowed.
+                kept.permissions = sorted({*kept.permissions, *row.permissions})
+            await session.delete(row)
 
 
 async def merge(
@@ -290,11 +301,15 @@ async def merge(
         raise InvalidInput.single(
             DuplicateErrorCode.TOO_MANY_SOURCES, "sourceIds", f"At most {MAX_SOURCES} sources."
         )
-    if any(s.id == target.id for s in sources):
-        raise InvalidInput.single(
-            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "Target is a source."
-        )
     source_ids = [s.id for s in sources]
+    if target.id in source_ids:
+        raise InvalidInput.single(
+            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "The target is among the sources."
+        )
+    if len(set(source_ids)) < len(source_ids):
+        raise InvalidInput.single(
+            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "A source is named twice."
+        )
     users = list(
         await session.scalars(
             select(PortalUser).where(PortalUser.contact_id.in_([target.id, *source_ids]))
@@ -346,14 +361,16 @@ async def merge(
     for source in sources:
         await session.delete(source)
     await session.flush()
+    emails = await additional_emails(session, target.id)  # read before the row changes
     for name, value in filled.items():
         setattr(target, name, value)
+    refresh_search_text(target, emails)
     await add_history_entry(
         session, target.id, actor, source="staff console",
         description="Merged with " + ", ".join(str(n) for n in numbers),
     )  # fmt: skip
     await audit.record(
-        session, actor, "contacts.merge", subject_type="Contact", subject_id=target.id,
+        session, actor, MERGE_ACTION, subject_type="Contact", subject_id=target.id,
         contact_id=target.id,
         changes={"sources": [str(i) for i in source_ids], "filled": sorted(filled)},
     )  # fmt: skip

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
 from portal.clock import FrozenClock
-from portal.models import Contact, ContactHistoryEntry, ContactTag, PortalUser
+from portal.models import Contact, ContactHistoryEntry, ContactTag, DuplicateDismissal, PortalUser
 from portal.runtime import Runtime
 from portal.services.contacts.crud import create_contacts, validate_new_contact
 from schema.common.ids import to_global_id
@@ -254,3 +254,54 @@ async def test_large_postal_code_and_every_phone_number(
         ("Groß", "Gross"): ["SAME_POSTAL_CODE", "SIMILAR_NAME"],
         ("Mobil", "Festnetz"): ["SAME_PHONE"],
     }
+
+
+GRANT = """mutation A($c: ID!, $r: ID!, $p: [String!]!) {
+  assignResource(contactId: $c, resourceId: $r, permissions: $p) { errors { code } } }"""
+DISMISS = """mutation D($a: ID!, $b: ID!) {
+  dismissDuplicate(firstId: $a, secondId: $b) { ok errors { code field } } }"""
+SEARCH = "query S($s: String!) { contacts(filter: {search: $s}) { edges { node { lastName } } } }"
+
+
+async def test_merge_keeps_every_permission_and_is_found_by_what_it_gained(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    target = await create(admin_api, lastName="Ziel")
+    source = await create(
+        admin_api, lastName="Quelle", email="quelle@example.de", phone1="0228 123456",
+        additionalEmails=["zweit@example.de"],
+    )  # fmt: skip
+    site = await admin_api.data('mutation { createResource(input: {kind: "web", name: "Site"}) '
+                                "{ resource { id } } }")  # fmt: skip
+    resource = site["createResource"]["resource"]["id"]
+    for contact, permissions in ((target, ["VIEW"]), (source, ["VIEW", "EDIT"])):
+        granted = await admin_api.data(GRANT, {"c": contact["id"], "r": resource, "p": permissions})
+        assert granted["assignResource"]["errors"] == []
+    merged = await admin_api.data(MERGE, {"t": target["id"], "s": [source["id"]], "logins": False})
+    assert merged["mergeContacts"]["errors"] == []
+    grants = await admin_api.data(
+        "query R($c: ID!) { contactResources(contactId: $c) { permissions } }", {"c": target["id"]}
+    )
+    assert grants["contactResources"] == [{"permissions": ["EDIT", "VIEW"]}]
+    for term in ("quelle@example.de", "zweit@example.de", "0228 123456"):
+        found = await admin_api.data(SEARCH, {"s": term})
+        assert [e["node"]["lastName"] for e in found["contacts"]["edges"]] == ["Ziel"], term
+
+
+async def test_naming_a_contact_twice_is_a_typed_error(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    target = await create(admin_api, lastName="Ziel")
+    source = await create(admin_api, lastName="Quelle")
+    for sources in ([source["id"], source["id"]], [source["id"], target["id"]]):
+        refused = await admin_api.data(MERGE, {"t": target["id"], "s": sources, "logins": False})
+        assert refused["mergeContacts"]["errors"] == [{"code": "SAME_CONTACT"}], sources
+    dismissed = await admin_api.data(DISMISS, {"a": target["id"], "b": target["id"]})
+    assert dismissed["dismissDuplicate"] == {
+        "ok": False, "errors": [{"code": "SAME_CONTACT", "field": "secondId"}]
+    }  # fmt: skip
+    async with runtime.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 2
+        assert await session.scalar(select(func.count()).select_from(DuplicateDismissal)) == 0
