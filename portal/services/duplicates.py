@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import InvalidInput
 from portal.models import (
+    AuditEntry,
     ConsentEvent,
     Contact,
     ContactEmail,
@@ -33,6 +34,7 @@ from portal.models import (
     ContactTag,
     DuplicateDismissal,
     ExternalReference,
+    Impersonation,
     Invitation,
     OutboxMessage,
     PortalUser,
@@ -252,6 +254,7 @@ _FILLABLE = (
 
 _MOVED: tuple[Any, ...] = (
     ContactHistoryEntry, ConsentEvent, ContactEmail, ExternalReference, OutboxMessage, Invitation,
+    Impersonation, AuditEntry,
 )  # fmt: skip
 # Association rows: moved unless the target already has the same tag, group or resource.
 _ASSOCIATIONS: tuple[tuple[Any, str], ...] = (
@@ -264,10 +267,17 @@ _ASSOCIATIONS: tuple[tuple[Any, str], ...] = (
 async def _move_rows(
     session: AsyncSession, source_ids: list[uuid.UUID], target_id: uuid.UUID
 ) -> None:
+    # Audit entries and support sessions move too: the sources' entries hold their names and
+    # addresses, and an erasure or export of the person must find them under the target.
     for model in _MOVED:
         await session.execute(
             update(model).where(model.contact_id.in_(source_ids)).values(contact_id=target_id)
         )
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.subject_type == "Contact", AuditEntry.subject_id.in_(source_ids))
+        .values(subject_id=target_id)
+    )
     for model, key in _ASSOCIATIONS:
         have = {
             getattr(row, key): row
@@ -377,7 +387,7 @@ async def merge(
     for source_id in source_ids:
         await audit.record(
             session, actor, "contacts.merged_into", subject_type="Contact", subject_id=source_id,
-            contact_id=source_id, changes={"target": str(target.id)},
+            contact_id=target.id, changes={"target": str(target.id)},
         )  # fmt: skip
     await session.flush()
     return filled
