@@ -391,3 +391,20 @@ async def merge(
         )  # fmt: skip
     await session.flush()
     return filled
+
+
+async def merged_contact_ids(session: AsyncSession, contact_id: uuid.UUID) -> set[uuid.UUID]:
+    """The contact and every contact merged into it, directly or through earlier merges. Merges
+    re-point what hangs off their sources; older merges left audit entries and support sessions
+    under the deleted sources' ids, which these ids still find."""
+    found, frontier = {contact_id}, [contact_id]
+    while frontier:
+        merges = await session.scalars(
+            select(AuditEntry.changes).where(
+                AuditEntry.action == MERGE_ACTION, AuditEntry.contact_id.in_(frontier)
+            )
+        )
+        sources = {uuid.UUID(s) for changes in merges for s in changes.get("sources", ())}
+        frontier = list(sources - found)
+        found.update(frontier)
+    return found

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from portal.clock import FrozenClock
-from portal.models import PortalUser
+from portal.models import Contact, PortalUser
 from portal.runtime import Runtime
+from portal.services import audit
+from portal.services.actors import SYSTEM
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
 from tests.schema.admin.contact_documents import create
@@ -75,3 +80,30 @@ async def test_merged_sources_are_exported_and_erased_with_the_target(
     assert leftovers(everything, (*SOURCE_SECRETS, "Groß", "j@example.de")) == []
     # The merge stays on record, by id only (SQLite keeps UUIDs without dashes).
     assert uuid.UUID(source["uuid"]).hex in everything.replace("-", "")
+
+
+async def test_merges_from_before_re_pointing_are_found_by_the_merge_record(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    target, source = await _source_and_target(admin_api, runtime, clock)
+    target_id, source_id = uuid.UUID(target["uuid"]), uuid.UUID(source["uuid"])
+    async with runtime.database.transaction() as session:
+        # What a merge did before it re-pointed audit entries and support sessions: move the
+        # login, delete the source and leave its trail under its id, with a record naming it.
+        user = await session.scalar(select(PortalUser).where(PortalUser.contact_id == source_id))
+        assert user is not None
+        user.contact_id = target_id
+        await session.flush()
+        await session.delete(await session.get(Contact, source_id))
+        await audit.record(
+            session, SYSTEM, "contacts.merge", subject_type="Contact", subject_id=target_id,
+            contact_id=target_id, changes={"sources": [str(source_id)], "filled": []},
+        )  # fmt: skip
+
+    document = (await admin_api.data(EXPORT, {"c": target["id"]}))["exportPersonalData"]["data"]
+    assert "Quellstadt" in json.dumps(document["audit_entries"])
+    assert len(document["support_sessions"]) == 1
+
+    erased = await admin_api.data(ERASE, {"c": target["id"]})
+    assert erased["eraseContact"]["errors"] == []
+    assert leftovers(await whole_database(runtime), SOURCE_SECRETS) == []
