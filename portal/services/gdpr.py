@@ -45,7 +45,7 @@ from portal.models import (
 )
 from portal.normalization import fold_for_search, normalize_email
 from portal.services import audit
-from portal.services.actors import Actor
+from portal.services.actors import Actor, ActorType
 from portal.services.contacts.crud import delete_contact
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
 from portal.services.duplicates import merged_contact_ids
@@ -57,6 +57,9 @@ _SECRET_COLUMNS = {
     "newsletter_token_hash", "token_jti", "search_text",
 }  # fmt: skip
 _SUPPORT_FIELDS = ("staff_name", "reason", "mode", "started_at", "ended_at")
+# Who on the staff did something, and from where: left out of the person's own copy.
+_STAFF_IDENTITY = ("actor_id", "actor_name", "ip_address")
+_STAFF_SOURCE = "staff console"  # consent evidence recorded from a staff member's browser
 ERASED = "(erased)"
 
 
@@ -186,6 +189,36 @@ async def personal_data(session: AsyncSession, contact: Contact) -> dict[str, An
         ],
     }
     return document
+
+
+def _without_staff(row: dict[str, Any]) -> dict[str, Any]:
+    if row["actor_type"] == ActorType.CUSTOMER:
+        return row
+    kept = {k: v for k, v in row.items() if k not in _STAFF_IDENTITY}
+    if isinstance(kept.get("changes"), dict):
+        kept["changes"] = {k: v for k, v in kept["changes"].items() if k != "staff"}
+    return kept
+
+
+def own_copy(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` as the person gets it themselves: what staff did stays, which staff member
+    did it and from where (name, id, IP address, browser) does not."""
+    copy = dict(document)
+    copy["audit_entries"] = [_without_staff(r) for r in document["audit_entries"]]
+    copy["history"] = [_without_staff(r) for r in document["history"]]
+    copy["invitations"] = [
+        {k: v for k, v in r.items() if k != "created_by"} for r in document["invitations"]
+    ]
+    copy["consent_events"] = [
+        r if r["source"] != _STAFF_SOURCE else {**r, "ip_address": None, "user_agent": None}
+        for r in document["consent_events"]
+    ]
+    # Support's sessions on the account were opened from a staff member's browser.
+    copy["sessions"] = [
+        r if r["impersonation_id"] is None else {**r, "ip_address": None, "user_agent": None}
+        for r in document["sessions"]
+    ]
+    return copy
 
 
 def _search_needles(person: _Person) -> set[str]:

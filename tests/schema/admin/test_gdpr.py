@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -151,6 +152,46 @@ async def test_export_is_complete(
     ]
     actions = {a["action"] for a in document["audit_entries"]}
     assert actions >= {"contact.update", "impersonation.start", "resource.assign"}
+
+
+def _without_staff_identities(document: dict[str, Any]) -> dict[str, Any]:
+    """The staff export as the customer must get it: who on the staff did it is left out."""
+    mine = json.loads(json.dumps(document))
+    for key in ("audit_entries", "history"):
+        for row in mine[key]:
+            if row["actor_type"] != "customer":
+                for name in ("actor_id", "actor_name", "ip_address"):
+                    row.pop(name, None)
+                row.get("changes", {}).pop("staff", None)
+    for row in mine["invitations"]:
+        row.pop("created_by")
+    # Where support's session and the staff console's newsletter invitation came from.
+    for row in mine["sessions"]:
+        if row["impersonation_id"]:
+            row.update(ip_address=None, user_agent=None)
+    for row in mine["consent_events"]:
+        if row["source"] == "staff console":
+            row.update(ip_address=None, user_agent=None)
+    return mine
+
+
+async def test_my_export_is_the_staff_export_without_staff_identities(
+    admin_api: GraphQLClient, customer_api: GraphQLClient, portal_api: GraphQLClient,
+    runtime: Runtime,
+) -> None:  # fmt: skip
+    cid = await _erika(admin_api, customer_api, portal_api, runtime)
+    mine = (await customer_api.data("{ exportMyData }"))["exportMyData"]
+    document = (await admin_api.data(EXPORT, {"c": cid}))["exportPersonalData"]["data"]
+    assert mine == _without_staff_identities(document)
+    staff_rows = [a for a in mine["audit_entries"] if a["actor_type"] == "staff"]
+    assert staff_rows and all(
+        "actor_name" not in a and "actor_id" not in a and "ip_address" not in a for a in staff_rows
+    )
+    assert {a["action"] for a in staff_rows} >= {"contact.create", "impersonation.start"}
+    own = [a for a in mine["audit_entries"] if a["actor_type"] == "customer"]
+    assert own and all(a["ip_address"] == CUSTOMER_IP for a in own)
+    assert "admin@example.com" not in json.dumps(mine)
+    assert "127.0.0.1" in json.dumps(document) and "127.0.0.1" not in json.dumps(mine)
 
 
 async def test_erasure_is_thorough(
