@@ -158,7 +158,7 @@ async def personal_data(session: AsyncSession, contact: Contact) -> dict[str, An
     cid, ids, user = contact.id, person.contact_ids, person.user
 
     async def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
-        order = getattr(model, "occurred_at", None) or model.created_at
+        order = model.occurred_at if hasattr(model, "occurred_at") else model.created_at
         query = select(model).where(*where).order_by(order, model.id)
         return [_row(r) for r in await session.scalars(query)]
 
