@@ -1,24 +1,31 @@
 """Finding and merging duplicate contacts.
 
-Candidates come from cheap blocking in SQL (same normalised email, same phone, same postal code)
-and are scored in Python; names are compared with rapidfuzz within a postal-code block only, so
-the work grows with the size of the blocks, not with the square of all contacts.
+Candidates come from blocking. Contacts sharing a normalised email (primary or further) or a
+phone number (phone1, phone2 or mobile, in E.164) are paired directly. Names are compared with
+rapidfuzz within a postal code, and there only among contacts whose name words share an
+initial: a postal code of 5,000 contacts becomes a few dozen small blocks, so the work grows
+with the block sizes, not with the square of all contacts. A name block that is still too large
+is compared by sorted neighbourhood (each name with its next neighbours in sorted order).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import combinations
 from typing import Any
 
-from rapidfuzz import fuzz
-from sqlalchemy import func, select, update
+from rapidfuzz import fuzz, process
+from sqlalchemy import Select, distinct, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import InvalidInput
 from portal.models import (
+    AuditEntry,
     ConsentEvent,
     Contact,
     ContactEmail,
@@ -27,6 +34,7 @@ from portal.models import (
     ContactTag,
     DuplicateDismissal,
     ExternalReference,
+    Impersonation,
     Invitation,
     OutboxMessage,
     PortalUser,
@@ -35,11 +43,21 @@ from portal.models import (
 from portal.normalization import fold_for_search
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.contacts.crud import additional_emails, refresh_search_text
 from portal.services.contacts.history import add_history_entry
 
 MAX_SOURCES = 10
 NAME_SIMILARITY = 88  # rapidfuzz token_sort_ratio, 0-100
-_BLOCK_LIMIT = 200  # larger blocks (a shared office number, a big building) are skipped
+# An email or number shared by more contacts (an office switchboard, a family address) pairs
+# nobody: hundreds of contacts would make tens of thousands of pairs. Names still count there.
+_BLOCK_LIMIT = 200
+# Name blocks (one postal code, one initial) up to this size are compared in full.
+_NAME_BLOCK_LIMIT = 1000
+_NEIGHBOURS = 50  # larger blocks: each name against this many following in sorted order
+# Words that do not tell people apart: no block of their own.
+_NAME_NOISE = frozenset({"gmbh", "mbh", "ag", "kg", "ohg", "ug", "gbr", "ev", "co", "und",
+                         "von", "van", "der", "den", "de", "dr", "prof"})  # fmt: skip
+MERGE_ACTION = "contacts.merge"
 
 
 class DuplicateErrorCode(StrEnum):
@@ -57,51 +75,147 @@ class DuplicatePair:
     reasons: list[str] = field(default_factory=list)
 
 
-def _name(contact: Contact) -> str:
-    return fold_for_search(f"{contact.first_name} {contact.last_name} {contact.company_name}")
+def _name(first_name: str, last_name: str, company_name: str) -> str:
+    """The folded name with its words sorted: ``fuzz.ratio`` of two of these is rapidfuzz's
+    ``token_sort_ratio`` of the names, without sorting again for every comparison."""
+    return " ".join(sorted(fold_for_search(f"{first_name} {last_name} {company_name}").split()))
 
 
-async def _blocks(session: AsyncSession, column: Any) -> list[list[uuid.UUID]]:
-    keys = select(column).where(column.is_not(None), column != "", Contact.is_active.is_(True))
-    shared = keys.group_by(column).having(func.count() > 1, func.count() <= _BLOCK_LIMIT).subquery()
-    rows = await session.execute(
-        select(column, Contact.id).where(column.in_(select(shared.c[0]))).order_by(column)
+def _similarity(a: Contact, b: Contact) -> int:
+    names = [_name(c.first_name, c.last_name, c.company_name) for c in (a, b)]
+    return int(fuzz.ratio(*names))
+
+
+def _postal_code(value: str | None) -> str:
+    return (value or "").replace(" ", "").upper()
+
+
+def _phones(contact: Contact) -> set[str]:
+    return {p for p in (contact.phone1_e164, contact.phone2_e164, contact.mobile_e164) if p}
+
+
+def _active(*columns: Any) -> list[Any]:
+    return [Contact.is_active.is_(True), *(c.is_not(None) for c in columns),
+            *(c != "" for c in columns)]  # fmt: skip
+
+
+async def _shared(
+    session: AsyncSession, keyed: Sequence[Select[Any, Any]]
+) -> list[list[uuid.UUID]]:
+    """Groups of contacts sharing a key; each select yields (key, contact id)."""
+    pairs = union_all(*keyed).subquery()
+    key, contact_id = pairs.c[0], pairs.c[1]
+    shared = (
+        select(key)
+        .group_by(key)
+        .having(
+            func.count(distinct(contact_id)) > 1, func.count(distinct(contact_id)) <= _BLOCK_LIMIT
+        )
     )
-    blocks: dict[Any, list[uuid.UUID]] = {}
-    for key, contact_id in rows.all():
-        blocks.setdefault(key, []).append(contact_id)
+    rows = await session.execute(
+        select(key, contact_id).where(key.in_(shared)).distinct().order_by(key)
+    )
+    blocks: dict[Any, list[uuid.UUID]] = defaultdict(list)
+    for value, cid in rows.all():
+        blocks[value].append(cid)
     return list(blocks.values())
+
+
+def _similar_in_block(names: list[str]) -> Iterable[tuple[int, int]]:
+    """Index pairs of similar names in one block: all pairs while the block is small, sorted
+    neighbours beyond (linear in the block size)."""
+    if len(names) <= _NAME_BLOCK_LIMIT:
+        for i in range(len(names) - 1):
+            for _, _, j in process.extract(
+                names[i], names[i + 1 :], scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY,
+                limit=None,
+            ):  # fmt: skip
+                yield i, i + 1 + j
+        return
+    order = sorted(range(len(names)), key=names.__getitem__)
+    for position, i in enumerate(order):
+        for j in order[position + 1 : position + 1 + _NEIGHBOURS]:
+            if fuzz.ratio(names[i], names[j]) >= NAME_SIMILARITY:
+                yield i, j
+
+
+async def _similar_names(session: AsyncSession) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Pairs (smaller id first) with similar names in the same postal code."""
+    rows = await session.execute(
+        select(Contact.id, Contact.postal_code, Contact.first_name, Contact.last_name,
+               Contact.company_name).where(*_active(Contact.postal_code))
+    )  # fmt: skip
+    blocks: dict[tuple[str, str], list[tuple[uuid.UUID, str]]] = defaultdict(list)
+    for contact_id, postal_code, *parts in rows.all():
+        name = _name(*parts)
+        words = {w for w in re.split(r"[\W_]+", name) if w and w not in _NAME_NOISE}
+        for initial in {w[0] for w in words}:
+            blocks[(_postal_code(postal_code), initial)].append((contact_id, name))
+    found = set()
+    for members in blocks.values():
+        if len(members) > 1:
+            for i, j in _similar_in_block([name for _, name in members]):
+                a, b = members[i][0], members[j][0]
+                found.add((min(a, b), max(a, b)))
+    return found
+
+
+async def _emails_by_contact(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, set[str]]:
+    found: dict[uuid.UUID, set[str]] = defaultdict(set)
+    rows = await session.execute(
+        select(ContactEmail.contact_id, ContactEmail.email_normalized).where(
+            ContactEmail.contact_id.in_(list(ids))
+        )
+    )
+    for contact_id, email in rows.all():
+        found[contact_id].add(email)
+    return found
 
 
 async def find_duplicates(session: AsyncSession) -> list[DuplicatePair]:
     """Scored candidate pairs (best first), without dismissed pairs."""
-    reasons: dict[tuple[uuid.UUID, uuid.UUID], set[str]] = {}
-    for column, reason in (
-        (Contact.email_normalized, "SAME_EMAIL"),
-        (Contact.phone1_e164, "SAME_PHONE"),
-        (Contact.postal_code, "SAME_POSTAL_CODE"),
-    ):
-        for block in await _blocks(session, column):
-            for a, b in combinations(sorted(block), 2):
-                reasons.setdefault((a, b), set()).add(reason)
-    if not reasons:
+    candidates: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    exact = (
+        [select(Contact.email_normalized, Contact.id).where(*_active(Contact.email_normalized)),
+         select(ContactEmail.email_normalized, ContactEmail.contact_id)
+         .join(Contact, Contact.id == ContactEmail.contact_id).where(*_active())],
+        [select(column, Contact.id).where(*_active(column))
+         for column in (Contact.phone1_e164, Contact.phone2_e164, Contact.mobile_e164)],
+    )  # fmt: skip
+    for keyed in exact:
+        for block in await _shared(session, keyed):
+            candidates.update(combinations(sorted(block), 2))
+    candidates.update(await _similar_names(session))
+    if not candidates:
         return []
-    ids = {i for pair in reasons for i in pair}
+    ids = {i for pair in candidates for i in pair}
     contacts = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))}
+    emails = await _emails_by_contact(session, ids)
+    for contact in contacts.values():
+        if contact.email_normalized:
+            emails[contact.id].add(contact.email_normalized)
     dismissed = {
         (d.first_id, d.second_id) for d in await session.scalars(select(DuplicateDismissal))
     }
     pairs = []
-    for (a, b), why in reasons.items():
-        if (a, b) in dismissed:
-            continue
+    for a, b in candidates - dismissed:
         # Shown older contact first (the likely merge target).
         first, second = sorted((contacts[a], contacts[b]), key=lambda c: c.customer_number)
-        similarity = int(fuzz.token_sort_ratio(_name(first), _name(second)))
-        found = set(why)
+        similarity = _similarity(first, second)
+        found = set()
+        if emails[a] & emails[b]:
+            found.add("SAME_EMAIL")
+        if _phones(first) & _phones(second):
+            found.add("SAME_PHONE")
+        if _postal_code(first.postal_code) and _postal_code(first.postal_code) == _postal_code(
+            second.postal_code
+        ):
+            found.add("SAME_POSTAL_CODE")
         if similarity >= NAME_SIMILARITY:
             found.add("SIMILAR_NAME")
-        elif found == {"SAME_POSTAL_CODE"}:
+        if not found - {"SAME_POSTAL_CODE"}:
             continue  # neighbours with different names are not duplicates
         score = min(100, 40 * ("SAME_EMAIL" in found) + 35 * ("SAME_PHONE" in found)
                     + 15 * ("SAME_POSTAL_CODE" in found) + similarity // 4)  # fmt: skip
@@ -111,6 +225,10 @@ async def find_duplicates(session: AsyncSession) -> list[DuplicatePair]:
 
 
 async def dismiss(session: AsyncSession, actor: Actor, a: Contact, b: Contact) -> None:
+    if a.id == b.id:
+        raise InvalidInput.single(
+            DuplicateErrorCode.SAME_CONTACT, "secondId", "A contact is no duplicate of itself."
+        )
     first, second = sorted([a.id, b.id])
     exists = await session.scalar(
         select(DuplicateDismissal.id).where(
@@ -136,6 +254,7 @@ _FILLABLE = (
 
 _MOVED: tuple[Any, ...] = (
     ContactHistoryEntry, ConsentEvent, ContactEmail, ExternalReference, OutboxMessage, Invitation,
+    Impersonation, AuditEntry,
 )  # fmt: skip
 # Association rows: moved unless the target already has the same tag, group or resource.
 _ASSOCIATIONS: tuple[tuple[Any, str], ...] = (
@@ -148,20 +267,33 @@ _ASSOCIATIONS: tuple[tuple[Any, str], ...] = (
 async def _move_rows(
     session: AsyncSession, source_ids: list[uuid.UUID], target_id: uuid.UUID
 ) -> None:
+    # Audit entries and support sessions move too: the sources' entries hold their names and
+    # addresses, and an erasure or export of the person must find them under the target.
     for model in _MOVED:
         await session.execute(
             update(model).where(model.contact_id.in_(source_ids)).values(contact_id=target_id)
         )
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.subject_type == "Contact", AuditEntry.subject_id.in_(source_ids))
+        .values(subject_id=target_id)
+    )
     for model, key in _ASSOCIATIONS:
-        column = getattr(model, key)
-        have = set(await session.scalars(select(column).where(model.contact_id == target_id)))
+        have = {
+            getattr(row, key): row
+            for row in await session.scalars(select(model).where(model.contact_id == target_id))
+        }
         rows = await session.scalars(select(model).where(model.contact_id.in_(source_ids)))
         for row in list(rows):
-            if getattr(row, key) in have:
-                await session.delete(row)
-            else:
+            kept = have.get(getattr(row, key))
+            if kept is None:
                 row.contact_id = target_id
-                have.add(getattr(row, key))
+                have[getattr(row, key)] = row
+                continue
+            if model is ResourceAssignment:
+                # The same resource on both: the person keeps everything either was allowed.
+                kept.permissions = sorted({*kept.permissions, *row.permissions})
+            await session.delete(row)
 
 
 async def merge(
@@ -179,11 +311,15 @@ async def merge(
         raise InvalidInput.single(
             DuplicateErrorCode.TOO_MANY_SOURCES, "sourceIds", f"At most {MAX_SOURCES} sources."
         )
-    if any(s.id == target.id for s in sources):
-        raise InvalidInput.single(
-            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "Target is a source."
-        )
     source_ids = [s.id for s in sources]
+    if target.id in source_ids:
+        raise InvalidInput.single(
+            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "The target is among the sources."
+        )
+    if len(set(source_ids)) < len(source_ids):
+        raise InvalidInput.single(
+            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "A source is named twice."
+        )
     users = list(
         await session.scalars(
             select(PortalUser).where(PortalUser.contact_id.in_([target.id, *source_ids]))
@@ -235,21 +371,40 @@ async def merge(
     for source in sources:
         await session.delete(source)
     await session.flush()
+    emails = await additional_emails(session, target.id)  # read before the row changes
     for name, value in filled.items():
         setattr(target, name, value)
+    refresh_search_text(target, emails)
     await add_history_entry(
         session, target.id, actor, source="staff console",
         description="Merged with " + ", ".join(str(n) for n in numbers),
     )  # fmt: skip
     await audit.record(
-        session, actor, "contacts.merge", subject_type="Contact", subject_id=target.id,
+        session, actor, MERGE_ACTION, subject_type="Contact", subject_id=target.id,
         contact_id=target.id,
         changes={"sources": [str(i) for i in source_ids], "filled": sorted(filled)},
     )  # fmt: skip
     for source_id in source_ids:
         await audit.record(
             session, actor, "contacts.merged_into", subject_type="Contact", subject_id=source_id,
-            contact_id=source_id, changes={"target": str(target.id)},
+            contact_id=target.id, changes={"target": str(target.id)},
         )  # fmt: skip
     await session.flush()
     return filled
+
+
+async def merged_contact_ids(session: AsyncSession, contact_id: uuid.UUID) -> set[uuid.UUID]:
+    """The contact and every contact merged into it, directly or through earlier merges. Merges
+    re-point what hangs off their sources; older merges left audit entries and support sessions
+    under the deleted sources' ids, which these ids still find."""
+    found, frontier = {contact_id}, [contact_id]
+    while frontier:
+        merges = await session.scalars(
+            select(AuditEntry.changes).where(
+                AuditEntry.action == MERGE_ACTION, AuditEntry.contact_id.in_(frontier)
+            )
+        )
+        sources = {uuid.UUID(s) for changes in merges for s in changes.get("sources", ())}
+        frontier = list(sources - found)
+        found.update(frontier)
+    return found

@@ -106,7 +106,8 @@ class DuplicateQuery:
 @strawberry.type
 class DuplicateMutation:
     @strawberry.mutation(
-        description="Mark two contacts as not duplicates; the pair is no longer suggested.",
+        description="Mark two contacts as not duplicates; the pair is no longer suggested. "
+        "The same contact twice is SAME_CONTACT.",
         permission_classes=[HasPermission(StaffPermission.CONTACTS_WRITE)],
         extensions=[Atomic()],
     )
@@ -121,9 +122,11 @@ class DuplicateMutation:
 
     @strawberry.mutation(
         description="Merge up to 10 sources into the target: the target keeps its customer "
-        "number, empty fields are filled from the sources, history, tags, groups, resources, "
-        "consent records and the portal user move over, the sources are deleted. If several "
-        "have portal users, set mergeLogins to keep the one used last.",
+        "number, empty fields are filled from the sources, history, tags, groups, resources "
+        "(permissions on a resource both hold are combined), consent records, support sessions, "
+        "audit entries and the portal user move over, the sources are deleted. If several have "
+        "portal users, set mergeLogins to keep the one used last. Naming a contact twice (or the "
+        "target as a source) is SAME_CONTACT.",
         permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
         extensions=[Atomic()],
     )

@@ -29,8 +29,10 @@ class EraseContactPayload:
 class PersonalDataPayload:
     data: JSON | None = strawberry.field(
         default=None,
-        description="Everything stored about the person (contact, portal user without secrets, "
-        "history, consent, resources, emails, audit entries), as one JSON document.",
+        description="Everything stored about the person (contact and the contacts merged into "
+        "it, portal user without secrets, waiting registrations under the person's addresses, "
+        "sessions, invitations, history, consent, resources, emails, audit entries, support "
+        "sessions), as one JSON document.",
     )
     errors: list[ContactError] = strawberry.field(default_factory=list)
 
@@ -59,8 +61,9 @@ class GdprMutation:
 
     @strawberry.mutation(
         description="GDPR erasure: remove or anonymise the person's data everywhere (contact, "
-        "history, consent, portal user, sessions, invitations, emails; audit entries keep only "
-        "ids). Irreversible.",
+        "history, consent, portal user, sessions, invitations, waiting registrations under the "
+        "person's addresses, emails, export searches for them; audit entries, also those of "
+        "merged contacts, keep only ids). Irreversible.",
         permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
         extensions=[Atomic()],
     )

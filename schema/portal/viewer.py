@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from portal.models import Contact, ContactHistoryEntry
 from portal.services.contacts import update_contact
-from portal.services.gdpr import personal_data
+from portal.services.gdpr import own_copy, personal_data
 from schema.admin.contacts.types import (
     ContactError,
     Money,
@@ -231,7 +231,8 @@ class ViewerQuery:
 class MyDataQuery:
     @strawberry.field(
         description="Everything stored about the logged-in customer, as one JSON document "
-        "(GDPR access).",
+        "(GDPR access): the same as the staff export, without which staff member acted and "
+        "from where.",
         permission_classes=[IsCustomer, NotImpersonating],
     )
     async def export_my_data(self, info: Info[RequestContext, None]) -> JSON:
@@ -239,7 +240,7 @@ class MyDataQuery:
         principal = await ctx.require_customer()
         contact = await ctx.session.get(Contact, principal.user.contact_id)
         assert contact is not None
-        return cast(JSON, await personal_data(ctx.session, contact))
+        return cast(JSON, own_copy(await personal_data(ctx.session, contact)))
 
 
 @strawberry.type

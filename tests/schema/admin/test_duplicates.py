@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
 from portal.clock import FrozenClock
-from portal.models import Contact, ContactHistoryEntry, ContactTag, PortalUser
+from portal.models import Contact, ContactHistoryEntry, ContactTag, DuplicateDismissal, PortalUser
 from portal.runtime import Runtime
+from portal.services.contacts.crud import create_contacts, validate_new_contact
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
@@ -141,3 +143,165 @@ async def test_merging_two_logins_needs_consent_and_keeps_the_last_used(
         users = list(await session.scalars(select(PortalUser)))
     assert [(u.email, str(u.contact_id)) for u in users] == [("quelle@example.de", target["uuid"])]
     assert to_global_id("Contact", uuid.UUID(target["uuid"])) == target["id"]
+
+
+_FIRST = (
+    "Anna",
+    "Bernd",
+    "Carla",
+    "Dieter",
+    "Emil",
+    "Frieda",
+    "Gustav",
+    "Helga",
+    "Ingo",
+    "Jolanda",
+    "Klaus",
+    "Lotte",
+    "Moritz",
+    "Natascha",
+    "Otto",
+    "Paula",
+    "Rainer",
+    "Sabine",
+    "Tobias",
+    "Ute",
+    "Volker",
+    "Wiebke",
+    "Xaver",
+    "Yvonne",
+    "Zoe",
+    "Adalbert",
+    "Brigitte",
+    "Cornelius",
+    "Dorothea",
+    "Eberhard",
+    "Felicitas",
+    "Gottfried",
+    "Hildegard",
+    "Irmgard",
+)
+_LAST = (
+    "Albrecht",
+    "Baumann",
+    "Conrad",
+    "Dreyer",
+    "Engel",
+    "Fuchs",
+    "Gerlach",
+    "Hoffmann",
+    "Jansen",
+    "Kuhn",
+    "Lorenz",
+    "Morgenstern",
+    "Neumann",
+    "Oswald",
+    "Pohl",
+    "Ritter",
+    "Schubert",
+    "Thiel",
+    "Vogt",
+    "Winkler",
+    "Ackermann",
+    "Brandt",
+    "Claasen",
+    "Dietrich",
+    "Eckert",
+    "Falk",
+    "Graf",
+    "Haas",
+    "Iske",
+    "Jung",
+)
+
+
+def _strangers(count: int, unlike: list[str]) -> list[tuple[str, str]]:
+    """``count`` names no two of which (nor any of ``unlike``) look alike."""
+    kept = [n.lower() for n in unlike]
+    names = []
+    for last in _LAST:
+        for first in _FIRST:
+            name = f"{first} {last}"
+            if all(fuzz.token_sort_ratio(name.lower(), k) < 80 for k in kept):
+                kept.append(name.lower())
+                names.append((first, last))
+                if len(names) == count:
+                    return names
+    raise AssertionError("not enough names")
+
+
+async def test_large_postal_code_and_every_phone_number(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    drafts = [{"first_name": f, "last_name": last, "postal_code": "50667"}
+              for f, last in _strangers(498, ["Jürgen Groß", "Jurgen Gross"])]  # fmt: skip
+    drafts += [
+        {"first_name": "Jürgen", "last_name": "Groß", "postal_code": "50667"},
+        {"first_name": "Jurgen", "last_name": "Gross", "postal_code": "50667"},
+        # Elsewhere: one's mobile is the other's second phone.
+        {"last_name": "Mobil", "mobile": "0170 1234567", "postal_code": "10115"},
+        {"last_name": "Festnetz", "phone2": "+49 170 1234567"},
+    ]
+    async with runtime.database.transaction() as session:
+        await create_contacts(session, [validate_new_contact(d) for d in drafts])
+    data = (await admin_api.data(CANDIDATES))["duplicateCandidates"]
+    found = {
+        (e["node"]["first"]["lastName"], e["node"]["second"]["lastName"]): e["node"]["reasons"]
+        for e in data["edges"]
+    }
+    assert found == {
+        ("Groß", "Gross"): ["SAME_POSTAL_CODE", "SIMILAR_NAME"],
+        ("Mobil", "Festnetz"): ["SAME_PHONE"],
+    }
+
+
+GRANT = """mutation A($c: ID!, $r: ID!, $p: [String!]!) {
+  assignResource(contactId: $c, resourceId: $r, permissions: $p) { errors { code } } }"""
+DISMISS = """mutation D($a: ID!, $b: ID!) {
+  dismissDuplicate(firstId: $a, secondId: $b) { ok errors { code field } } }"""
+SEARCH = "query S($s: String!) { contacts(filter: {search: $s}) { edges { node { lastName } } } }"
+
+
+async def test_merge_keeps_every_permission_and_is_found_by_what_it_gained(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    target = await create(admin_api, lastName="Ziel")
+    source = await create(
+        admin_api, lastName="Quelle", email="quelle@example.de", phone1="0228 123456",
+        additionalEmails=["zweit@example.de"],
+    )  # fmt: skip
+    site = await admin_api.data('mutation { createResource(input: {kind: "web", name: "Site"}) '
+                                "{ resource { id } } }")  # fmt: skip
+    resource = site["createResource"]["resource"]["id"]
+    for contact, permissions in ((target, ["VIEW"]), (source, ["VIEW", "EDIT"])):
+        granted = await admin_api.data(GRANT, {"c": contact["id"], "r": resource, "p": permissions})
+        assert granted["assignResource"]["errors"] == []
+    merged = await admin_api.data(MERGE, {"t": target["id"], "s": [source["id"]], "logins": False})
+    assert merged["mergeContacts"]["errors"] == []
+    grants = await admin_api.data(
+        "query R($c: ID!) { contactResources(contactId: $c) { permissions } }", {"c": target["id"]}
+    )
+    assert grants["contactResources"] == [{"permissions": ["EDIT", "VIEW"]}]
+    for term in ("quelle@example.de", "zweit@example.de", "0228 123456"):
+        found = await admin_api.data(SEARCH, {"s": term})
+        assert [e["node"]["lastName"] for e in found["contacts"]["edges"]] == ["Ziel"], term
+
+
+async def test_naming_a_contact_twice_is_a_typed_error(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    target = await create(admin_api, lastName="Ziel")
+    source = await create(admin_api, lastName="Quelle")
+    for sources in ([source["id"], source["id"]], [source["id"], target["id"]]):
+        refused = await admin_api.data(MERGE, {"t": target["id"], "s": sources, "logins": False})
+        assert refused["mergeContacts"]["errors"] == [{"code": "SAME_CONTACT"}], sources
+    dismissed = await admin_api.data(DISMISS, {"a": target["id"], "b": target["id"]})
+    assert dismissed["dismissDuplicate"] == {
+        "ok": False, "errors": [{"code": "SAME_CONTACT", "field": "secondId"}]
+    }  # fmt: skip
+    async with runtime.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 2
+        assert await session.scalar(select(func.count()).select_from(DuplicateDismissal)) == 0
