@@ -48,7 +48,7 @@ from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.crud import delete_contact
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
-from portal.services.duplicates import merged_contact_ids
+from portal.services.merge import merged_contact_ids
 from portal.services.resources import assignments_by_contact
 
 # Never part of an export: secrets and credentials.

@@ -11,13 +11,8 @@ from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services.contacts import require_contact
-from portal.services.duplicates import (
-    DuplicateErrorCode,
-    DuplicatePair,
-    dismiss,
-    find_duplicates,
-    merge,
-)
+from portal.services.duplicates import DuplicateErrorCode, DuplicatePair, dismiss, find_duplicates
+from portal.services.merge import merge
 from schema.admin.contacts.types import ContactNode
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
