@@ -40,6 +40,9 @@ from portal.services.portal_settings import PortalSettings
 
 CUSTOMER_SCOPE = "customer"
 INVALID_CREDENTIALS = FieldError(Code.INVALID_CREDENTIALS, None, "Email or password is wrong.")
+WRONG_CURRENT_PASSWORD = FieldError(
+    Code.WRONG_PASSWORD, "currentPassword", "The current password is wrong."
+)
 
 
 class PendingContactAssignment(Exception):
@@ -209,6 +212,28 @@ async def reset_password(
     return user
 
 
+async def verify_current_password(
+    runtime: Runtime, user: PortalUser, password: str, throttle: Throttle
+) -> bool:
+    """Whether ``password`` is the logged-in ``user``'s password, for actions that ask for it
+    again (change password, change email, delete the account).
+
+    Each check counts against the account exactly like a login (the same counter, lockout and
+    hourly cap), so a stolen session cannot guess without limit, and 15 aliases in one request
+    are 15 attempts. While the account is locked the password is not looked at: the answer is
+    False after a dummy verification, as for a wrong password."""
+    hasher = runtime.password_hasher
+    email = user.email_normalized
+    if await throttle.account_locked(CUSTOMER_SCOPE, email) or user.password_hash is None:
+        await hasher.verify_dummy(password)
+        return False
+    if not await hasher.verify(user.password_hash, password):
+        await throttle.account_failed(CUSTOMER_SCOPE, email)
+        return False
+    await throttle.account_succeeded(CUSTOMER_SCOPE, email)
+    return True
+
+
 async def change_password(
     session: AsyncSession,
     runtime: Runtime,
@@ -216,17 +241,16 @@ async def change_password(
     current_password: str,
     new_password: str,
     *,
+    throttle: Throttle,
     ip_address: str | None = None,
     user_agent: str | None = None,
 ) -> StartedSession[PortalSession]:
     """Change the password of a logged-in user. Every session ends, the current one included;
-    the caller continues in the fresh session returned (the session id rotates)."""
-    if user.password_hash is None or not await runtime.password_hasher.verify(
-        user.password_hash, current_password
-    ):
-        raise InvalidInput.single(
-            Code.WRONG_PASSWORD, "currentPassword", "The current password is wrong."
-        )
+    the caller continues in the fresh session returned (the session id rotates). A wrong or
+    throttled current password raises :class:`InvalidInput` with ``WRONG_PASSWORD`` (see
+    :func:`verify_current_password`); the caller keeps the throttle's writes."""
+    if not await verify_current_password(runtime, user, current_password, throttle):
+        raise InvalidInput([WRONG_CURRENT_PASSWORD])
     await _set_password(session, runtime, user, new_password, "newPassword")
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     return await start_session(

@@ -248,20 +248,23 @@ async def provide_second_identifier(
     client_ip: str | None = None,
 ) -> LinkResult:
     """One attempt of a flow: link, ask again, or after the last attempt put the user into
-    pending review. The answer never says how many contacts matched. A client over its limit
-    (across all flows) gets TOO_MANY_ATTEMPTS and the flow's attempts stay untouched."""
-    if throttle is not None and not await throttle.allow(
-        ThrottleAction.SECOND_IDENTIFIER, client_ip
-    ):
-        raise InvalidInput.single(
-            Code.TOO_MANY_ATTEMPTS, None, "Too many attempts. Please try again later."
-        )
+    pending review. The answer never says how many contacts matched.
+
+    A client over its limit (``second_identifier``, across all flows) gets exactly the answer
+    of a wrong answer: the identifier is not looked at, the attempt counts against the flow as
+    a wrong one would (so the flow still ends in review after its last attempt), and nothing
+    tells the client that it was throttled rather than wrong."""
     flow, user = await load_open_flow(session, runtime, portal_settings, flow_token)
     given = normalize_identifiers(raw, runtime.settings.default_phone_region)
     if not given:
         raise InvalidInput([FieldError(Code.REQUIRED, "input", "Give at least one identifier.")])
     flow.attempts += 1
-    result = await run_matching(session, runtime, portal_settings, user, later=given)
+    if throttle is not None and not await throttle.allow(
+        ThrottleAction.SECOND_IDENTIFIER, client_ip
+    ):
+        result = LinkResult(LinkOutcome.NEEDS_SECOND_IDENTIFIER)
+    else:
+        result = await run_matching(session, runtime, portal_settings, user, later=given)
     if result.outcome is LinkOutcome.LINKED:
         flow.closed_at = session_now(session)
         return result

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.customer_auth import verify_current_password
 from identity.errors import PortalAuthErrorCode as Code
 from identity.links import EMAIL_CHANGE_PATH, frontend_link
 from identity.registration import read_token, recipient_context, spend_token
 from identity.signed_tokens import TokenPurpose
 from identity.states import RegistrationStatus
+from identity.throttling import Throttle
 from portal.email.outbox import enqueue_email
-from portal.errors import InvalidInput
+from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
 from portal.runtime import Runtime
@@ -23,20 +25,31 @@ from portal.services.actors import Actor, ActorType
 from portal.services.contacts.history import add_history_entry
 from portal.services.portal_settings import PortalSettings
 
+WRONG_PASSWORD = FieldError(Code.WRONG_PASSWORD, "password", "The password is wrong.")
 
-async def _require_password(runtime: Runtime, user: PortalUser, password: str) -> None:
-    if user.password_hash is None or not await runtime.password_hasher.verify(
-        user.password_hash, password
-    ):
-        raise InvalidInput.single(Code.WRONG_PASSWORD, "password", "The password is wrong.")
+
+async def _require_password(
+    runtime: Runtime, user: PortalUser, password: str, throttle: Throttle
+) -> None:
+    # Counted against the account like a login; a locked account answers as a wrong password.
+    if not await verify_current_password(runtime, user, password, throttle):
+        raise InvalidInput([WRONG_PASSWORD])
 
 
 async def request_email_change(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, new_email: str, password: str
+    session: AsyncSession,
+    runtime: Runtime,
+    user: PortalUser,
+    new_email: str,
+    password: str,
+    *,
+    throttle: Throttle,
 ) -> None:
     """Send a confirmation link to ``new_email`` and a notice to the current address. Whether
-    the new address is taken is only checked on confirmation, so this answer reveals nothing."""
-    await _require_password(runtime, user, password)
+    the new address is taken is only checked on confirmation, so this answer reveals nothing.
+    A wrong password (or a locked account) raises ``WRONG_PASSWORD`` and counts against the
+    account's login lockout (the caller keeps that write)."""
+    await _require_password(runtime, user, password, throttle)
     new_email = new_email.strip()
     if len(new_email) > MAX_EMAIL_LENGTH or not is_valid_email(new_email):
         raise InvalidInput.single(Code.INVALID_EMAIL, "newEmail", "Not a valid email address.")
@@ -114,10 +127,11 @@ async def confirm_email_change(
 
 
 async def delete_my_account(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, password: str
+    session: AsyncSession, runtime: Runtime, user: PortalUser, password: str, *, throttle: Throttle
 ) -> None:
-    """Remove the login (sessions and flows with it); the contact stays, with a history entry."""
-    await _require_password(runtime, user, password)
+    """Remove the login (sessions and flows with it); the contact stays, with a history entry.
+    The password is checked like :func:`request_email_change`'s."""
+    await _require_password(runtime, user, password, throttle)
     if user.contact_id is not None:
         await add_history_entry(
             session,

@@ -3,15 +3,18 @@ Redis when ``PORTAL_REDIS_URL`` is set), never in a process.
 
 Two mechanisms, after Keycloak's brute-force detection and OWASP ASVS V2.2:
 
-* **Account lockout** (login): after ``lockout_threshold`` consecutive failures an account is
-  locked for 1 minute, doubling with each further failure up to 15 minutes; attempts while
-  locked are refused without looking at the password and neither count nor extend the lock; a
-  success resets the count; whatever the number of client IPs, an account never takes more than
-  ``account_failures_per_hour`` failures an hour. Unknown emails are throttled exactly like
-  known ones, so the lock itself reveals nothing.
+* **Account lockout** (login, and the current-password checks of a logged-in customer: change
+  password, change email, delete account): after ``lockout_threshold`` consecutive failures an
+  account is locked for 1 minute, doubling with each further failure up to 15 minutes; attempts
+  while locked are refused without looking at the password and neither count nor extend the
+  lock; a success resets the count; whatever the number of client IPs, an account never takes
+  more than ``account_failures_per_hour`` failures an hour. Unknown emails are throttled
+  exactly like known ones, so the lock itself reveals nothing.
 * **Rate limits** (fixed windows) per client IP for login, registration, password reset,
   activation resend, second-identifier answers and invitation requests, and per account for
-  reset and activation emails.
+  reset and activation emails. A throttled request looks like an ordinary one: the generic
+  login error, the same "accepted" for registration and emails, and for a second identifier
+  exactly the answer of a wrong one (the attempt counts against the flow).
 
 Subjects are keyed by a SHA-256 of ``scope:value`` (normalised email, IP), so the store holds no
 personal data. Each attempt is counted when it is made, so 50 aliases or a batch of 50 count 50.

@@ -6,11 +6,13 @@ import strawberry
 from strawberry.types import Info
 
 from identity import self_service
+from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie
 from schema.common.errors import Atomic
 from schema.common.permissions import IsCustomer, NotImpersonating
+from schema.portal.auth import counted_failure
 from schema.portal.types import PortalAuthError, Viewer
 
 
@@ -24,19 +26,22 @@ class ConfirmEmailChangePayload:
 class DeleteMyAccountPayload:
     deleted: bool = False
     errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of requestEmailChange.")
 class RequestEmailChangePayload:
     viewer: Viewer | None = None
     errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
         description="Start changing the login email: a confirmation link goes to the new "
-        "address, a notice to the current one. Needs the password.",
+        "address, a notice to the current one. Needs the password, which counts against the "
+        "account like a login (WRONG_PASSWORD while locked).",
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
@@ -45,9 +50,15 @@ class AccountMutation:
     ) -> RequestEmailChangePayload:
         ctx = info.context
         principal = await ctx.require_customer()
-        await self_service.request_email_change(
-            ctx.session, ctx.runtime, principal.user, new_email, password
-        )
+        try:
+            await self_service.request_email_change(
+                ctx.session, ctx.runtime, principal.user, new_email, password, throttle=ctx.throttle
+            )
+        except InvalidInput as failed:
+            return RequestEmailChangePayload(
+                errors=[PortalAuthError.from_field_error(e) for e in failed.errors],
+                keep_writes=counted_failure(failed),
+            )
         return RequestEmailChangePayload(viewer=Viewer.from_row(principal.user))
 
     @strawberry.mutation(
@@ -65,7 +76,8 @@ class AccountMutation:
         return ConfirmEmailChangePayload(email=user.email)
 
     @strawberry.mutation(
-        description="Delete the portal account (the login). The business keeps the contact.",
+        description="Delete the portal account (the login). The business keeps the contact. "
+        "The password counts against the account like a login (WRONG_PASSWORD while locked).",
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
@@ -74,7 +86,15 @@ class AccountMutation:
     ) -> DeleteMyAccountPayload:
         ctx = info.context
         principal = await ctx.require_customer()
-        await self_service.delete_my_account(ctx.session, ctx.runtime, principal.user, password)
+        try:
+            await self_service.delete_my_account(
+                ctx.session, ctx.runtime, principal.user, password, throttle=ctx.throttle
+            )
+        except InvalidInput as failed:
+            return DeleteMyAccountPayload(
+                errors=[PortalAuthError.from_field_error(e) for e in failed.errors],
+                keep_writes=counted_failure(failed),
+            )
         clear_session_cookie(ctx, CUSTOMER_COOKIE, "/")
         ctx.forget_customer()
         return DeleteMyAccountPayload(deleted=True)

@@ -48,6 +48,13 @@ class PasswordPayload:
         default=None, description="changePassword: the new session's bearer token."
     )
     errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
+
+
+def counted_failure(failed: InvalidInput) -> bool:
+    """Whether a refused current-password check counted against the account's lockout: that
+    count must be kept although the mutation's other writes roll back."""
+    return any(e.code == PortalAuthErrorCode.WRONG_PASSWORD for e in failed.errors)
 
 
 def _start_cookie(ctx: RequestContext, token: str) -> None:
@@ -169,7 +176,8 @@ class AuthMutation:
 
     @strawberry.mutation(
         description="Change the password. Every other session ends and this one is replaced "
-        "by a new one (new cookie and token).",
+        "by a new one (new cookie and token). A wrong current password counts against the "
+        "account like a failed login; while the account is locked the answer is WRONG_PASSWORD.",
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
@@ -178,15 +186,22 @@ class AuthMutation:
     ) -> PasswordPayload:
         ctx = info.context
         principal = await ctx.require_customer()
-        started = await customer_auth.change_password(
-            ctx.session,
-            ctx.runtime,
-            principal.user,
-            current_password,
-            new_password,
-            ip_address=ctx.client_ip,
-            user_agent=ctx.user_agent,
-        )
+        try:
+            started = await customer_auth.change_password(
+                ctx.session,
+                ctx.runtime,
+                principal.user,
+                current_password,
+                new_password,
+                throttle=ctx.throttle,
+                ip_address=ctx.client_ip,
+                user_agent=ctx.user_agent,
+            )
+        except InvalidInput as failed:
+            return PasswordPayload(
+                errors=[PortalAuthError.from_field_error(e) for e in failed.errors],
+                keep_writes=counted_failure(failed),
+            )
         _start_cookie(ctx, started.token)
         ctx.forget_customer()
         return PasswordPayload(ok=True, token=started.token)

@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact, narrow
+from identity.matching import (
+    Candidate,
+    MatchKind,
+    MatchResult,
+    SecondIdentifier,
+    match_contact,
+    narrow,
+)
 
 CN = SecondIdentifier.CUSTOMER_NUMBER
 PHONE = SecondIdentifier.PHONE
@@ -91,3 +98,15 @@ def test_only_configured_identifiers_count_in_their_order() -> None:
     assert narrow(
         [ANNA, ANNAS_SHOP, ANNAS_MOTHER], [POSTAL, CN], [{CN: "10001", POSTAL: "10115"}]
     ) == [ANNA]
+
+
+def test_identifiers_narrowing_to_none_two_or_three_give_one_result() -> None:
+    several = [
+        *(candidate(f"2000{i}", postal_code="80331") for i in range(3)),
+        *(candidate(f"3000{i}", postal_code="10115") for i in range(2)),
+    ]
+    results = {
+        match_contact(several, ALL, [{POSTAL: code}]) for code in ("99999", "10115", "80331")
+    }
+    # None, two or three left: the same result, carrying no contact and no count.
+    assert results == {MatchResult(MatchKind.NEEDS_SECOND_IDENTIFIER)}

@@ -1,15 +1,24 @@
-"""argon2id hashing off the event loop."""
+"""argon2id hashing off the event loop, with the configured parameters; the password policy."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 from argon2 import Type, extract_parameters
+from sqlalchemy import select
 
 from identity.password_policy import check_new_password
 from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher
+from portal.app import create_app
+from portal.models import PortalUser
+from portal.runtime import Runtime
+from tests.conftest import GraphQLClient
+from tests.schema.portal.test_registration import REGISTER, registration
 
 
 @pytest.fixture
@@ -58,11 +67,62 @@ async def test_outdated_parameters_need_a_rehash(hasher: PasswordHasher) -> None
         stronger.close()
 
 
-async def test_oversized_passwords_are_refused_before_hashing(hasher: PasswordHasher) -> None:
+class Argon2Spy:
+    """Stands in for the argon2 library object and records the length of every password it
+    is given to hash or verify."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.lengths: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def hash(self, password: str) -> str:
+        self.lengths.append(len(password))
+        return str(self.real.hash(password))
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.lengths.append(len(password))
+        return bool(self.real.verify(password_hash, password))
+
+
+async def test_oversized_passwords_are_refused_before_hashing(
+    hasher: PasswordHasher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded = await hasher.hash("x" * MAX_PASSWORD_LENGTH)
+    spy = Argon2Spy(hasher._argon2)
+    monkeypatch.setattr(hasher, "_argon2", spy)
+    megabyte = "x" * (1024 * 1024)
     with pytest.raises(ValueError, match="too long"):
         await hasher.hash("x" * (MAX_PASSWORD_LENGTH + 1))
-    encoded = await hasher.hash("x" * MAX_PASSWORD_LENGTH)
-    assert not await hasher.verify(encoded, "x" * (1024 * 1024))
+    with pytest.raises(ValueError, match="too long"):
+        await hasher.hash(megabyte)
+    assert not await hasher.verify(encoded, megabyte)
+    assert spy.lengths == []  # argon2 never saw them
+    # The longest allowed password is hashed and verified in full.
+    assert await hasher.verify(encoded, "x" * MAX_PASSWORD_LENGTH)
+    assert spy.lengths == [MAX_PASSWORD_LENGTH]
+
+
+async def test_settings_argon2_parameters_reach_the_stored_hash(runtime: Runtime) -> None:
+    # Parameters unlike the test defaults (t=1, m=8, p=1) and unlike the library's.
+    configured = runtime.settings.with_changes(
+        argon2_time_cost=2, argon2_memory_kib=24, argon2_parallelism=3
+    )
+    tuned = Runtime.build(configured)
+    try:
+        transport = httpx.ASGITransport(app=create_app(runtime=tuned))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            await GraphQLClient(http, "/graphql").data(REGISTER, registration())
+        async with tuned.database.transaction() as session:
+            stored = await session.scalar(select(PortalUser.password_hash))
+    finally:
+        await tuned.close()
+    assert stored is not None
+    prefix = re.match(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$", stored)
+    assert prefix is not None, stored
+    assert tuple(int(n) for n in prefix.groups()) == (24, 2, 3)
 
 
 def test_password_policy() -> None:
@@ -71,3 +131,10 @@ def test_password_policy() -> None:
     assert check_new_password("zehn Zeich") == []
     # Combining characters count as what the user sees.
     assert check_new_password("e\u0301" * 9)[0].code == "PASSWORD_TOO_SHORT"
+    # Common passwords, however they are cased or padded, and the account's own email.
+    for common in ("password123", "Passwort123", " QWERTZUIOP ", "passwort1234!"):
+        assert [e.code for e in check_new_password(common)] == ["PASSWORD_TOO_COMMON"], common
+    assert check_new_password("Passwort123-ganz-anders") == []
+    own = check_new_password(" Kunde@Example.de", email="kunde@example.de")
+    assert [(e.code, e.field) for e in own] == [("PASSWORD_TOO_COMMON", "password")]
+    assert check_new_password("kunde@example.de") == []  # fine for anyone else

@@ -94,6 +94,35 @@ def test_production_refuses_unsafe_settings(overrides: dict[str, str], problem: 
     assert STRONG_KEY not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("memory_kib", "time_cost", "refused"),
+    [
+        (19 * 1024, 2, None),  # exactly OWASP's minimum starts
+        (19 * 1024 - 1, 2, "PORTAL_ARGON2_MEMORY_KIB=19455 is below"),
+        (19 * 1024, 1, "PORTAL_ARGON2_TIME_COST=1 is below"),
+    ],
+)
+def test_production_argon2_thresholds_are_exactly_owasps_minimum(
+    memory_kib: int, time_cost: int, refused: str | None
+) -> None:
+    settings = Settings.from_env(
+        production_env(
+            PORTAL_ARGON2_MEMORY_KIB=str(memory_kib), PORTAL_ARGON2_TIME_COST=str(time_cost)
+        ),
+        env_file=None,
+    )
+    assert (settings.argon2_memory_kib, settings.argon2_time_cost) == (memory_kib, time_cost)
+    if refused is None:
+        assert settings.problems_for_production() == []
+        settings.check_production()
+        return
+    (problem,) = settings.problems_for_production()  # that one and nothing else
+    assert problem.startswith(refused)
+    with pytest.raises(ConfigurationError, match="refusing to start in production") as info:
+        settings.check_production()
+    assert refused in str(info.value)
+
+
 def test_sqlite_in_production_needs_explicit_opt_in() -> None:
     settings = Settings.from_env(
         production_env(

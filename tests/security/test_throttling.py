@@ -4,19 +4,26 @@ limits; the throttled answer is the generic one. Time moves by the injected cloc
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from identity.throttling import (
     RedisThrottleStore,
     Throttle,
+    ThrottleAction,
     ThrottlePolicy,
     subject_key,
 )
+from portal.app import create_app
 from portal.clock import FrozenClock
+from portal.config import Settings
 from portal.models import OutboxMessage, PortalUser, ThrottleCounter
 from portal.normalization import normalize_email
 from portal.runtime import Runtime
@@ -26,12 +33,23 @@ from tests.factories import (
     CUSTOMER_PASSWORD,
     STAFF_LOG_IN,
     STAFF_PASSWORD,
+    log_in_customer,
+    log_in_staff,
     make_customer,
     make_staff,
 )
 
 EMAIL = "kunde@example.de"
 GENERIC = [{"code": "INVALID_CREDENTIALS", "field": None, "message": "Email or password is wrong."}]
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@asynccontextmanager
+async def api_from(app: Any, ip: str, path: str = "/graphql") -> AsyncIterator[GraphQLClient]:
+    """A client of ``app`` whose requests come from ``ip`` (what the per-IP limits see)."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http, path)
 
 
 async def log_in(api: GraphQLClient, password: str, email: str = EMAIL) -> dict[str, Any]:
@@ -49,6 +67,18 @@ async def failures_of(runtime: Runtime, email: str, scope: str = "customer") -> 
     async with runtime.database.transaction() as session:
         row = await session.get(ThrottleCounter, key)
         return row.count if row is not None else 0
+
+
+async def sent(runtime: Runtime, template: str) -> list[str]:
+    """The addresses ``template`` went to, oldest first."""
+    async with runtime.database.transaction() as session:
+        return list(
+            await session.scalars(
+                select(OutboxMessage.to_address)
+                .where(OutboxMessage.template == template)
+                .order_by(OutboxMessage.created_at, OutboxMessage.to_address)
+            )
+        )
 
 
 async def test_lockout_after_n_failures_released_by_the_clock(
@@ -111,16 +141,30 @@ async def test_unknown_emails_are_throttled_like_known_ones(
 
 
 async def test_an_account_takes_at_most_100_failures_an_hour_from_any_number_of_ips(
-    portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+    app: Any, runtime: Runtime, clock: FrozenClock
 ) -> None:
     await make_customer(runtime)
-    configure(runtime, lockout_threshold=10_000, throttle_limits=("login=100000/60",))
-    for _ in range(100):
-        await log_in(portal_api, "falsch-falsch")
-        clock.advance(timedelta(seconds=10))  # spread over the hour
-    assert (await log_in(portal_api, CUSTOMER_PASSWORD))["errors"] == GENERIC
-    clock.advance(timedelta(minutes=60) - timedelta(seconds=10 * 100) + timedelta(seconds=1))
-    assert (await log_in(portal_api, CUSTOMER_PASSWORD))["token"]
+    # Consecutive-failure lockout off, so what stops the attempts is the hourly cap alone. Each
+    # failure comes from its own IP: no per-IP limit helps.
+    configure(runtime, lockout_threshold=10_000)
+    first_failure = clock()
+    for i in range(99):
+        async with api_from(app, f"198.51.{i // 250}.{i % 250 + 1}") as api:
+            assert (await log_in(api, f"falsch-{i}"))["errors"] == GENERIC
+        clock.advance(timedelta(seconds=10))
+    # Every one of the 99 was evaluated and counted (a refused attempt is not counted).
+    assert await failures_of(runtime, EMAIL) == 99
+    async with api_from(app, "203.0.113.100") as api:
+        assert (await log_in(api, "falsch-100"))["errors"] == GENERIC
+    assert await failures_of(runtime, EMAIL) == 100
+    # The 100th failure locks until the hour that began with the first one is over, whoever asks.
+    clock.set(first_failure + timedelta(hours=1) - timedelta(seconds=1))
+    async with api_from(app, "203.0.113.101") as api:
+        assert (await log_in(api, CUSTOMER_PASSWORD))["errors"] == GENERIC
+    assert await failures_of(runtime, EMAIL) == 100  # refused, not counted
+    clock.set(first_failure + timedelta(hours=1))
+    async with api_from(app, "203.0.113.102") as api:
+        assert (await log_in(api, CUSTOMER_PASSWORD))["token"]
 
 
 async def test_fifty_aliased_logins_count_as_fifty(
@@ -172,32 +216,83 @@ async def test_client_limit_on_logins_answers_generically(
     assert (await log_in(portal_api, CUSTOMER_PASSWORD))["errors"] == GENERIC
 
 
+REGISTER = """
+mutation R($email: String!) { registerCustomer(input: {email: $email, password: "Sonnenblume-2026",
+  firstName: "A", lastName: "B", language: "de", acceptTerms: true, existingCustomer: false}) {
+  accepted errors { code } } }"""
+REQUEST_RESET = (
+    "mutation P($e: String!) { requestPasswordReset(email: $e) { accepted errors { code } } }"
+)
+RESEND = "mutation A($e: String!) { resendActivation(email: $e) { accepted errors { code } } }"
+REQUEST_INVITATION = (
+    "mutation I($e: String!) { requestNewInvitation(email: $e) { accepted errors { code } } }"
+)
+
+
 async def test_registration_reset_and_resend_limits_answer_the_same_and_send_nothing(
     portal_api: GraphQLClient, runtime: Runtime
 ) -> None:
     await make_customer(runtime)
+    await make_customer(runtime, "neu@example.de", activated=False)
     configure(runtime, throttle_limits=("register=2/3600",))
-    register = """
-    mutation R($email: String!) { registerCustomer(input: {email: $email, password: "Sonnenblume-2026",
-      firstName: "A", lastName: "B", language: "de", acceptTerms: true, existingCustomer: false}) {
-      accepted errors { code } } }"""
     for i in range(3):
-        data = await portal_api.data(register, {"email": f"neu{i}@example.de"})
+        data = await portal_api.data(REGISTER, {"email": f"neu{i}@example.de"})
         assert data["registerCustomer"] == {"accepted": True, "errors": []}
     async with runtime.database.transaction() as session:
         created = await session.scalar(select(func.count()).select_from(PortalUser))
-    assert created == 1 + 2  # the customer and two registrations; the third did nothing
+    assert created == 2 + 2  # the two accounts and two registrations; the third did nothing
 
-    reset = "mutation P($e: String!) { requestPasswordReset(email: $e) { accepted } }"
-    for _ in range(5):
-        assert (await portal_api.data(reset, {"e": EMAIL}))["requestPasswordReset"]["accepted"]
-    async with runtime.database.transaction() as session:
-        resets = await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.template == "password_reset")
-        )
-    assert resets == 3  # per address: 3 an hour
+    # Per address: 3 reset emails and 3 activation emails an hour, whatever the client.
+    resets = [(await portal_api.post(REQUEST_RESET, {"e": EMAIL})).content for _ in range(5)]
+    assert len(set(resets)) == 1
+    assert await sent(runtime, "password_reset") == [EMAIL] * 3
+    resends = [(await portal_api.post(RESEND, {"e": "neu@example.de"})).content for _ in range(5)]
+    assert len(set(resends)) == 1
+    activations = await sent(runtime, "account_activation")
+    assert activations.count("neu@example.de") == 3
+
+
+@pytest.mark.parametrize(
+    ("action", "document", "activated", "template"),
+    [
+        ("password_reset", REQUEST_RESET, True, "password_reset"),
+        ("activation_resend", RESEND, False, "account_activation"),
+    ],
+)
+async def test_client_limits_on_reset_and_activation_requests(
+    app: Any, runtime: Runtime, action: str, document: str, activated: bool, template: str
+) -> None:
+    emails = [f"kunde{i}@example.de" for i in range(3)]
+    for email in emails:
+        await make_customer(runtime, email, activated=activated)
+    configure(runtime, throttle_limits=(f"{action}=2/3600",))
+    # Three different addresses, so only the client's limit can stop the third.
+    async with api_from(app, "198.51.100.7") as api:
+        answers = [(await api.post(document, {"e": email})).content for email in emails]
+    assert len(set(answers)) == 1  # over the limit answers like under it
+    assert await sent(runtime, template) == emails[:2]
+    async with api_from(app, "198.51.100.8") as other:
+        assert (await other.post(document, {"e": emails[2]})).content == answers[0]
+    assert await sent(runtime, template) == emails
+
+
+async def test_client_limit_on_invitation_requests(
+    app: Any, admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    await admin_api.data(
+        'mutation { updatePortalSettings(input: {pendingReviewNotify: ["team@example.com"]}) '
+        "{ errors { code } } }"
+    )
+    await make_customer(runtime, activated=False)  # invited, never set up
+    configure(runtime, throttle_limits=("invitation_request=2/3600",))
+    async with api_from(app, "198.51.100.9") as api:
+        answers = [(await api.post(REQUEST_INVITATION, {"e": EMAIL})).content for _ in range(3)]
+    assert len(set(answers)) == 1
+    assert await sent(runtime, "staff_pending_review") == ["team@example.com"] * 2
+    async with api_from(app, "198.51.100.10") as other:
+        assert (await other.post(REQUEST_INVITATION, {"e": EMAIL})).content == answers[0]
+    assert await sent(runtime, "staff_pending_review") == ["team@example.com"] * 3
 
 
 async def test_staff_logins_lock_out_too(admin_api: GraphQLClient, runtime: Runtime) -> None:
@@ -250,8 +345,6 @@ async def test_redis_store_behaves_like_the_database(clock: FrozenClock) -> None
         await throttle.account_failed("customer", EMAIL)
         assert not await throttle.account_locked("customer", EMAIL)
 
-        from identity.throttling import ThrottleAction
-
         results = await asyncio.gather(
             *(throttle.allow(ThrottleAction.REGISTER, "203.0.113.9") for _ in range(15))
         )
@@ -259,3 +352,143 @@ async def test_redis_store_behaves_like_the_database(clock: FrozenClock) -> None
     finally:
         await client.flushdb()
         await client.aclose()
+
+
+CURRENT_PASSWORD_CHECKS = {
+    "changePassword": 'changePassword(currentPassword: "{pw}", newPassword: "Anderes-Passwort-7")'
+    " { ok errors { code field message } }",
+    "requestEmailChange": 'requestEmailChange(newEmail: "neu@example.de", password: "{pw}")'
+    " { errors { code field message } }",
+    "deleteMyAccount": 'deleteMyAccount(password: "{pw}") { deleted errors { code field message } }',
+}
+
+
+class VerifySpy:
+    """Records which hash each argon2 verification was made against."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.hashes: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.hashes.append(password_hash)
+        return bool(self.real.verify(password_hash, password))
+
+
+@pytest.mark.parametrize("mutation", list(CURRENT_PASSWORD_CHECKS))
+async def test_current_password_checks_count_against_the_account_and_aliases_do_not_multiply(
+    portal_api: GraphQLClient,
+    runtime: Runtime,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+    mutation: str,
+) -> None:
+    user, _ = await make_customer(runtime)
+    await log_in_customer(portal_api)
+    field = CURRENT_PASSWORD_CHECKS[mutation]
+
+    def document(*passwords: str) -> str:
+        aliased = (f"a{i}: {field.replace('{pw}', pw)}" for i, pw in enumerate(passwords))
+        return f"mutation {{ {' '.join(aliased)} }}"
+
+    wrong = await portal_api.post(document("falsch-0"))
+    assert wrong.json()["data"]["a0"]["errors"][0]["code"] == "WRONG_PASSWORD"
+    assert await failures_of(runtime, EMAIL) == 1  # kept, although the mutation rolled back
+    # A stolen session sends 15 guesses in one request: 4 more reach the lockout, the other
+    # 10 are refused without being evaluated or counted.
+    guesses = await portal_api.data(document(*(f"falsch-{i}" for i in range(1, 16))))
+    assert len(guesses) == 15
+    assert {a["errors"][0]["code"] for a in guesses.values()} == {"WRONG_PASSWORD"}
+    assert await failures_of(runtime, EMAIL) == 5
+    # Locked: the right password answers exactly like a wrong one, after a dummy verification.
+    spy = VerifySpy(runtime.password_hasher._argon2)
+    monkeypatch.setattr(runtime.password_hasher, "_argon2", spy)
+    right = await portal_api.post(document(CUSTOMER_PASSWORD))
+    assert right.content == wrong.content
+    assert spy.hashes == [runtime.password_hasher._dummy_hash]
+    assert user.password_hash not in spy.hashes
+    # It is the login's lockout: logIn is locked as well.
+    assert (await log_in(portal_api, CUSTOMER_PASSWORD))["errors"] == GENERIC
+    clock.advance(timedelta(minutes=1))
+    done = (await portal_api.data(document(CUSTOMER_PASSWORD)))["a0"]
+    assert done["errors"] == []
+    assert await failures_of(runtime, EMAIL) == 0  # a right password resets, as a login does
+
+
+async def test_failures_through_one_worker_lock_the_account_for_another(
+    runtime: Runtime, clock: FrozenClock
+) -> None:
+    await make_customer(runtime)
+    # A second application instance on the same database: its own engine, connection pool,
+    # hasher and Throttle objects, as another worker process or machine would have.
+    other = Runtime.build(runtime.settings)
+    try:
+        async with (
+            api_from(create_app(runtime=runtime), "198.51.100.1") as first,
+            api_from(create_app(runtime=other), "198.51.100.2") as second,
+        ):
+            for i in range(5):
+                assert (await log_in(first, f"falsch-{i}"))["errors"] == GENERIC
+            assert (await log_in(second, CUSTOMER_PASSWORD))["errors"] == GENERIC
+            clock.advance(timedelta(minutes=1))
+            assert (await log_in(second, CUSTOMER_PASSWORD))["token"]
+    finally:
+        await other.close()
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """Redis database 15 on the CI machine (``.ci/run`` starts Redis when it is down)."""
+    redis = pytest.importorskip("redis.asyncio")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception:  # pragma: no cover - Redis is part of the CI machine
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+def test_portal_redis_url_is_read_from_the_environment() -> None:
+    settings = Settings.from_env({"PORTAL_REDIS_URL": REDIS_URL}, env_file=None)
+    assert settings.redis_url == REDIS_URL
+    assert Settings.from_env({}, env_file=None).redis_url == ""
+
+
+async def test_with_redis_configured_workers_share_the_throttle_through_redis(
+    runtime: Runtime, clock: FrozenClock, redis_url: str
+) -> None:
+    # Subjects unique to this run: Redis outlives the test database and the frozen clock
+    # starts at the same moment every run.
+    email = f"redis-{uuid.uuid4().hex[:12]}@example.de"
+    ips = [f"10.{n}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}" for n in (1, 2)]
+    await make_customer(runtime, email)
+    with_redis = runtime.settings.with_changes(redis_url=redis_url)
+    first, second = Runtime.build(with_redis), Runtime.build(with_redis)
+    keys = [f"portal:throttle:{subject_key('account:customer', email)}"] + [
+        f"portal:throttle:{subject_key('limit:login', ip)}" for ip in ips
+    ]
+    try:
+        async with first.database.transaction() as session:
+            assert isinstance(first.throttle(session).store, RedisThrottleStore)
+        async with (
+            api_from(create_app(runtime=first), ips[0]) as one,
+            api_from(create_app(runtime=second), ips[1]) as two,
+        ):
+            for i in range(5):
+                assert (await log_in(one, f"falsch-{i}", email))["errors"] == GENERIC
+            assert (await log_in(two, CUSTOMER_PASSWORD, email))["errors"] == GENERIC
+            state = await RedisThrottleStore(second.redis).read(keys[0][len("portal:throttle:") :])
+            assert state is not None and state.count == 5
+            clock.advance(timedelta(minutes=1))
+            assert (await log_in(two, CUSTOMER_PASSWORD, email))["token"]
+        async with runtime.database.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(ThrottleCounter)) == 0
+    finally:
+        await first.redis.delete(*keys)
+        await first.close()
+        await second.close()

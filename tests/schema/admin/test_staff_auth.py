@@ -10,7 +10,13 @@ from portal.clock import FrozenClock
 from portal.models import StaffUser
 from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
-from tests.factories import STAFF_LOG_IN, STAFF_PASSWORD, log_in_staff, make_staff
+from tests.factories import (
+    STAFF_LOG_IN,
+    STAFF_PASSWORD,
+    log_in_staff,
+    make_staff,
+    relog_in_staff,
+)
 
 ME = "query { me { email role permissions lastLoginAt } }"
 LOG_OUT = "mutation { staffLogOut { ok errors { code } } }"
@@ -113,19 +119,25 @@ async def test_session_expires_when_idle_and_at_its_absolute_lifetime(
     admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
 ) -> None:
     settings = runtime.settings
+    second = timedelta(seconds=1)
+    idle = timedelta(minutes=settings.staff_session_idle_minutes)
     await log_in_staff(admin_api, runtime)
-    clock.advance(timedelta(minutes=settings.staff_session_idle_minutes - 1))
+    clock.advance(idle - second)
+    assert (await admin_api.data(ME))["me"]  # just before: alive, and now active
+    clock.advance(idle - second)
     assert (await admin_api.data(ME))["me"]
-    clock.advance(timedelta(minutes=settings.staff_session_idle_minutes + 1))
+    clock.advance(idle + second)  # just after the idle timeout since the last request
     assert (await admin_api(ME))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
-    await admin_api.data(STAFF_LOG_IN, {"email": "admin@example.com", "password": STAFF_PASSWORD})
-    data = await admin_api.data(
-        STAFF_LOG_IN, {"email": "admin@example.com", "password": STAFF_PASSWORD}
-    )
-    admin_api.token = data["staffLogIn"]["token"]
-    # Staying active does not extend the absolute lifetime.
-    for _ in range(settings.staff_session_hours * 2):
-        clock.advance(timedelta(minutes=30))
-        body = await admin_api(ME)
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    await relog_in_staff(admin_api)
+    logged_in_at = clock()
+    lifetime = timedelta(hours=settings.staff_session_hours)
+    # Staying active keeps it alive up to just before its absolute lifetime...
+    while clock() + idle / 2 < logged_in_at + lifetime:
+        clock.advance(idle / 2)
+        assert (await admin_api.data(ME))["me"]
+    clock.set(logged_in_at + lifetime - second)
+    assert (await admin_api.data(ME))["me"]
+    # ...but not one second beyond it.
+    clock.set(logged_in_at + lifetime + second)
+    assert (await admin_api(ME))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -61,6 +64,23 @@ async def activation_token(runtime: Runtime, email: str = EMAIL) -> str:
         )
     assert message is not None
     return parse_qs(urlparse(message.context["activation_url"]).query)["token"][0]
+
+
+@asynccontextmanager
+async def api_from(app: Any, ip: str) -> AsyncIterator[GraphQLClient]:
+    """A customer API client whose requests come from ``ip``."""
+    transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http, "/graphql")
+
+
+async def open_flow_for(portal_api: GraphQLClient, runtime: Runtime, email: str) -> str:
+    """Register and activate ``email`` (which must match several contacts): the flow token."""
+    await portal_api.data(REGISTER, registration(email=email, password=PASSWORD))
+    token = await activation_token(runtime, email)
+    activated = (await portal_api.data(ACTIVATE, {"token": token}))["activateAccount"]
+    assert activated["outcome"] == "NEEDS_SECOND_IDENTIFIER"
+    return str(activated["flowToken"])
 
 
 async def register_and_activate(
@@ -199,6 +219,77 @@ async def test_five_wrong_answers_end_in_review_without_revealing_a_count(
     assert sixth["provideSecondIdentifier"]["errors"][0]["code"] == "TOKEN_EXPIRED"
     login = await portal_api.data(CUSTOMER_LOG_IN, {"email": EMAIL, "password": PASSWORD})
     assert login["logIn"]["flowToken"] is None
+
+
+async def test_a_client_over_its_limit_gets_exactly_the_answer_of_a_wrong_answer(
+    app: Any, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    anna = await contacts_with_email(runtime, 2)
+    await contacts_with_email(runtime, 2, "bert@example.de")
+    throttled_flow = await open_flow_for(portal_api, runtime, EMAIL)
+    wrong_flow = await open_flow_for(portal_api, runtime, "bert@example.de")
+    runtime.settings = runtime.settings.with_changes(throttle_limits=("second_identifier=2/3600",))
+    right = {"customerNumber": str(anna[0].customer_number)}
+    answers = [{"customerNumber": "99990"}, {"customerNumber": "99991"}, right, right]
+    async with api_from(app, "198.51.100.20") as limited:
+        # Attempts 1-2 are wrong; 3-4 are right but the client is over its limit. Wrong answers
+        # on another flow, each from a client under its limit, get byte for byte the same.
+        for attempt, answer in enumerate(answers):
+            got = await limited.post(PROVIDE, {"flow": throttled_flow, "input": answer})
+            async with api_from(app, f"198.51.101.{attempt + 1}") as free:
+                wrong = await free.post(
+                    PROVIDE, {"flow": wrong_flow, "input": {"customerNumber": "99992"}}
+                )
+            assert wrong.json()["data"]["provideSecondIdentifier"]["attemptsLeft"] == 4 - attempt
+            assert got.content.replace(throttled_flow.encode(), b"FLOW") == wrong.content.replace(
+                wrong_flow.encode(), b"FLOW"
+            )
+        assert got.json()["data"]["provideSecondIdentifier"] == {
+            "outcome": "NEEDS_SECOND_IDENTIFIER",
+            "flowToken": throttled_flow,
+            "attemptsLeft": 1,
+            "errors": [],
+        }
+    async with runtime.database.transaction() as session:
+        user = await session.scalar(select(PortalUser).where(PortalUser.email == EMAIL))
+        assert user is not None and user.contact_id is None
+    # The answer was right: another client, on the flow's last attempt, links with it.
+    async with api_from(app, "198.51.100.22") as other:
+        last = await other.data(PROVIDE, {"flow": throttled_flow, "input": right})
+    assert last["provideSecondIdentifier"]["outcome"] == "LINKED"
+    async with runtime.database.transaction() as session:
+        user = await session.scalar(select(PortalUser).where(PortalUser.email == EMAIL))
+        assert user is not None and user.contact_id == anna[0].id
+
+
+async def test_identifiers_narrowing_to_none_two_or_three_contacts_answer_alike(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # Each user's email is shared by several contacts; the postal code given narrows them to
+    # none, two or three. The client must not learn which.
+    postal_codes = {
+        "null@example.de": ["10115", "10117"],
+        "zwei@example.de": ["80331", "80331", "10115"],
+        "drei@example.de": ["80331", "80331", "80331"],
+    }
+    async with runtime.database.transaction() as session:
+        for email, codes in postal_codes.items():
+            for code in codes:
+                await create_contact(
+                    session, ContactDraft(last_name="K", email=email, extra={"postal_code": code})
+                )
+    activations, answers = [], []
+    for email in postal_codes:
+        await portal_api.data(REGISTER, registration(email=email, password=PASSWORD))
+        token = await activation_token(runtime, email)
+        activated = await portal_api.post(ACTIVATE, {"token": token})
+        flow = activated.json()["data"]["activateAccount"]["flowToken"]
+        activations.append(activated.content.replace(flow.encode(), b"FLOW"))
+        answer = await portal_api.post(PROVIDE, {"flow": flow, "input": {"postalCode": "80331"}})
+        answers.append(answer.content.replace(flow.encode(), b"FLOW"))
+    assert len(set(activations)) == 1  # two or three candidates: the same answer
+    assert len(set(answers)) == 1
+    assert b'"NEEDS_SECOND_IDENTIFIER"' in answers[0]
 
 
 async def test_flow_expires_by_the_clock(
