@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.errors import PortalAuthErrorCode as Code
@@ -72,17 +73,26 @@ async def verify_customer_password(
 ) -> PortalUser | None:
     """The user whose password this is, if the account may log in; else None (same cost).
 
-    With a ``throttle``: a client over its login limit or a locked account gets None without
-    the password being looked at (after the same dummy verification), and a failure counts
-    against the account (the email's normalised form, known or not)."""
-    hasher = runtime.password_hasher
+    The password is verified first, against the hash as stored now, read in a snapshot that
+    locks nothing: on SQLite the request's own transaction holds the write lock from its first
+    statement, and a login must not hold it through the hashing (every other request would
+    wait). Then, in the request's transaction: a client over its login limit or a locked
+    account gets None whatever the password, a password changed in between does not count, and
+    a failure counts against the account (the email's normalised form, known or not)."""
+    stored = await _stored_hash(runtime, email, password)
+    check = await runtime.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
         or await throttle.account_locked(CUSTOMER_SCOPE, email)
     ):
-        await hasher.verify_dummy(password[: MAX_PASSWORD_LENGTH + 1])
         return None
-    user = await _verify(session, runtime, email, password)
+    user = None
+    if check.matches:
+        user = await get_portal_user_by_email(session, email)
+        if user is None or user.password_hash != stored or not can_log_in(user):
+            user = None
+        elif check.new_hash is not None:
+            user.password_hash = check.new_hash
     if throttle is not None:
         if user is None:
             await throttle.account_failed(CUSTOMER_SCOPE, email)
@@ -91,21 +101,18 @@ async def verify_customer_password(
     return user
 
 
-async def _verify(
-    session: AsyncSession, runtime: Runtime, email: str, password: str
-) -> PortalUser | None:
-    hasher = runtime.password_hasher
-    user = None
-    if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
-        user = await get_portal_user_by_email(session, email)
-    if user is None or user.password_hash is None:
-        await hasher.verify_dummy(password)
+async def _stored_hash(runtime: Runtime, email: str, password: str) -> str | None:
+    """The account's password hash, read without taking a lock; None for an unknown address
+    and for input too long to be anyone's (it is verified against the dummy hash)."""
+    if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
         return None
-    if not await hasher.verify(user.password_hash, password) or not can_log_in(user):
-        return None
-    if hasher.needs_rehash(user.password_hash):
-        user.password_hash = await hasher.hash(password)
-    return user
+    async with runtime.database.snapshot() as snapshot:
+        stored: str | None = await snapshot.scalar(
+            select(PortalUser.password_hash).where(
+                PortalUser.email_normalized == normalize_email(email)
+            )
+        )
+    return stored
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
@@ -11,6 +12,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 # Checked before hashing: argon2 would happily hash a megabyte, which is a denial-of-service lever.
 MAX_PASSWORD_LENGTH = 1024
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of :meth:`PasswordHasher.check`."""
+
+    matches: bool
+    new_hash: str | None = None  # the password hashed with the current parameters
 
 
 class PasswordHasher:
@@ -63,6 +72,18 @@ class PasswordHasher:
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of one verification for an account that does not exist."""
         await self.verify(self._dummy_hash, password[:MAX_PASSWORD_LENGTH])
+
+    async def check(self, stored_hash: str | None, password: str) -> PasswordCheck:
+        """Exactly one verification whatever is stored: against ``stored_hash``, or against a
+        dummy hash when there is none (an unknown account costs what a wrong password does);
+        a matching password whose hash is outdated comes with a new one."""
+        if stored_hash is None:
+            await self.verify_dummy(password)
+            return PasswordCheck(matches=False)
+        if not await self.verify(stored_hash, password):
+            return PasswordCheck(matches=False)
+        new_hash = await self.hash(password) if self.needs_rehash(stored_hash) else None
+        return PasswordCheck(matches=True, new_hash=new_hash)
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Whether a stored hash was made with other parameters than the current ones."""

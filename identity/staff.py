@@ -14,7 +14,8 @@ from identity.throttling import Throttle, ThrottleAction
 from portal.errors import FieldError, InvalidInput
 from portal.models import StaffUser
 from portal.models.base import session_now
-from portal.normalization import is_valid_email, normalize_email
+from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
+from portal.runtime import Runtime
 
 STAFF_SCOPE = "staff"
 
@@ -77,7 +78,7 @@ async def create_staff_user(
 
 async def authenticate_staff(
     session: AsyncSession,
-    hasher: PasswordHasher,
+    runtime: Runtime,
     email: str,
     password: str,
     throttle: Throttle | None = None,
@@ -86,38 +87,39 @@ async def authenticate_staff(
     """The active staff user with these credentials, or None.
 
     Unknown emails, inactive accounts and wrong passwords all cost one argon2 verification and
-    give the same None, so neither the answer nor its timing tells which it was. With a
-    ``throttle``, locked accounts and clients over their limit get the same None and failures
-    count against the account (see :mod:`identity.throttling`).
+    give the same None, so neither the answer nor its timing tells which it was. The password is
+    verified before the request's transaction takes any lock, against the hash read in a
+    snapshot (see ``identity.customer_auth.verify_customer_password``). With a ``throttle``,
+    locked accounts and clients over their limit get the same None and failures count against
+    the account (see :mod:`identity.throttling`).
     """
+    stored = None
+    if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
+        async with runtime.database.snapshot() as snapshot:
+            stored = await snapshot.scalar(
+                select(StaffUser.password_hash).where(
+                    StaffUser.email_normalized == normalize_email(email)
+                )
+            )
+    check = await runtime.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
         or await throttle.account_locked(STAFF_SCOPE, email)
     ):
-        await hasher.verify_dummy(password[: MAX_PASSWORD_LENGTH + 1])
         return None
-    staff = await _verify(session, hasher, email, password)
+    staff = None
+    if check.matches:
+        staff = await get_staff_by_email(session, email)
+        if staff is None or staff.password_hash != stored or not staff.is_active:
+            staff = None
+        else:
+            if check.new_hash is not None:
+                staff.password_hash = check.new_hash
+            staff.last_login_at = session_now(session)
+            await session.flush()
     if throttle is not None:
         if staff is None:
             await throttle.account_failed(STAFF_SCOPE, email)
         else:
             await throttle.account_succeeded(STAFF_SCOPE, email)
-    return staff
-
-
-async def _verify(
-    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
-) -> StaffUser | None:
-    staff = None
-    if len(email) <= 254 and len(password) <= MAX_PASSWORD_LENGTH:
-        staff = await get_staff_by_email(session, email)
-    if staff is None:
-        await hasher.verify_dummy(password)
-        return None
-    if not await hasher.verify(staff.password_hash, password) or not staff.is_active:
-        return None
-    if hasher.needs_rehash(staff.password_hash):
-        staff.password_hash = await hasher.hash(password)
-    staff.last_login_at = session_now(session)
-    await session.flush()
     return staff

@@ -29,6 +29,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from portal.clock import Clock, system_clock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "portal_read_only"  # execution option of Database.snapshot sessions
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -51,10 +52,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two transactions that both read and then write
         # would otherwise deadlock, and SQLite answers that with an immediate "database is locked".
-        # Sent on the driver connection itself: one trip to aiosqlite's thread instead of three
-        # (cursor, execute, close) through SQLAlchemy's cursor adapter.
+        # A snapshot (Database.snapshot) only reads: a plain BEGIN, which in WAL mode neither
+        # waits for nor blocks the writer. Sent on the driver connection itself: one trip to
+        # aiosqlite's thread instead of three (cursor, execute, close) through SQLAlchemy's
+        # cursor adapter.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
         connection.connection.dbapi_connection.run_async(
-            lambda driver: driver.execute("BEGIN IMMEDIATE")
+            lambda driver: driver.execute(statement)
         )
 
     @event.listens_for(engine.sync_engine, "reset")
@@ -141,6 +146,12 @@ class Database:
         self._sessions = async_sessionmaker(
             engine, class_=SerializedAsyncSession, expire_on_commit=False, autoflush=True
         )
+        self._snapshots = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}),
+            class_=SerializedAsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
     @classmethod
     def from_url(
@@ -166,6 +177,17 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A short session for reads only, rolled back at the end. On SQLite it takes no
+        write lock and waits for none: a request reads what it needs before its own
+        transaction locks (a login verifies the password before it writes counters)."""
+        async with self._snapshots(info={"clock": self.clock}) as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -57,7 +57,7 @@ class StaffMutation:
                 f"An email address has at most {MAX_EMAIL_LENGTH} characters.",
             )
         staff = await authenticate_staff(
-            ctx.session, ctx.runtime.password_hasher, email, password, ctx.throttle, ctx.client_ip
+            ctx.session, ctx.runtime, email, password, ctx.throttle, ctx.client_ip
         )
         if staff is None:
             # The failure itself is state (the lockout counter): keep it.
