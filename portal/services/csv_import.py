@@ -8,8 +8,6 @@ good rows. Each row runs in its own savepoint, so a failing row never leaves hal
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,10 +31,17 @@ from portal.services.contacts.crud import (
 )
 from portal.services.contacts.groups_tags import change_tags, groups_by_contact, tags_by_contact
 from portal.services.contacts.status import PortalStatus
-from portal.services.csv_columns import CONTACT_COLUMNS, Column, header_index, unneutralise
+from portal.services.csv_columns import (
+    CONTACT_COLUMNS,
+    Column,
+    CsvFileProblem,
+    header_index,
+    parse_customer_number,
+    read_csv,
+    unneutralise,
+)
 from portal.services.phone_lookahead import PARALLEL_ROWS, PhoneLookahead
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
 
 
@@ -80,21 +85,6 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (what German Excel writes)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
-def sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max((";", ",", "\t"), key=header.count)
-
-
 class RowFailed(Exception):
     def __init__(self, problems: list[RowProblem]) -> None:
         super().__init__("row failed")
@@ -125,11 +115,11 @@ async def _find(
             raise RowFailed([RowProblem(line, "UUID", "NOT_FOUND", "No contact with this UUID.")])
         return found
     if match is ImportMatch.CUSTOMER_NUMBER and cells.get("customer_number"):
-        number = cells["customer_number"]
+        number = parse_customer_number(cells["customer_number"])
         found = None
-        if number.isdigit():
+        if number is not None:  # else reported by _check_cells
             found = await session.scalar(
-                select(Contact).where(Contact.customer_number == int(number)).with_for_update()
+                select(Contact).where(Contact.customer_number == number).with_for_update()
             )
         if found is None:
             raise RowFailed(
@@ -159,6 +149,11 @@ def _split(cell: str) -> set[str]:
 def _check_cells(cells: dict[str, str], line: int) -> None:
     """Cells that are checked here, not by the contact fields' validation."""
     problems: list[RowProblem] = []
+    if cells.get("customer_number") and parse_customer_number(cells["customer_number"]) is None:
+        problems.append(
+            RowProblem(line, "Customer number", "INVALID_CUSTOMER_NUMBER",
+                       "A customer number has at most 10 digits (0-9).")
+        )  # fmt: skip
     if cells.get("status") and cells["status"] not in PortalStatus.__members__:
         problems.append(RowProblem(line, "Status", "UNKNOWN_STATUS", "Unknown status."))
     dates = (
@@ -230,8 +225,8 @@ async def _apply_row(
             )
             outcome = "created"
         else:
-            if cells.get("customer_number") and cells["customer_number"] != str(
-                contact.customer_number
+            if cells.get("customer_number") and (
+                parse_customer_number(cells["customer_number"]) != contact.customer_number
             ):
                 raise RowFailed(
                     [RowProblem(line, "Customer number", "CUSTOMER_NUMBER_IMMUTABLE",
@@ -285,24 +280,19 @@ async def import_contacts(
 ) -> ImportReport:
     """Import ``data`` (a CSV file's bytes) and report every row's fate."""
     report = ImportReport()
-    if len(data) > MAX_IMPORT_BYTES:
-        report.problems.append(RowProblem(0, None, "FILE_TOO_LARGE", "At most 50 MB."))
+    try:
+        file = read_csv(data)
+    except CsvFileProblem as problem:
+        report.problems.append(RowProblem(problem.line, None, problem.code, problem.message))
         return report
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     index = header_index(CONTACT_COLUMNS)
     by_field = {c.field: c for c in CONTACT_COLUMNS if c.field}
-    try:
-        header = next(reader)
-    except StopIteration:
-        report.problems.append(RowProblem(1, None, "EMPTY_FILE", "The file has no header."))
-        return report
-    columns = [index.get(" ".join(h.lower().split())) for h in header]
+    columns = [index.get(" ".join(h.lower().split())) for h in file.header]
     if not any(columns):
         report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
         return report
     new_contacts: list[dict[str, Any]] = []
-    records = list(reader)
+    records = file.records
     phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
     lookahead = await PhoneLookahead.start(
         records, phone_columns, options.phone_region, options.parallel_phone_rows
@@ -311,7 +301,7 @@ async def import_contacts(
     whole = await session.begin_nested()
     try:
         for position, record in enumerate(records):
-            number = position + 2
+            number = file.lines[position]
             if not any(cell.strip() for cell in record):
                 continue
             if lookahead is not None:

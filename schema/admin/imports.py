@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from identity.bulk_invitations import BulkInvitationResult, invite_from_csv
+from identity.bulk_invitations import BulkInvitationErrorCode, BulkInvitationResult, invite_from_csv
 from identity.permissions import StaffPermission
-from portal.errors import InvalidInput
+from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.csv_import import (
-    MAX_IMPORT_BYTES,
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,
@@ -19,7 +20,7 @@ from portal.services.csv_import import (
 )
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import RequestContext
-from schema.common.errors import bad_user_input
+from schema.common.errors import Atomic, ErrorFields
 from schema.common.permissions import HasPermission
 from schema.common.uploads import read_upload
 
@@ -67,6 +68,17 @@ class ImportContactsPayload:
 
 
 BulkInvitationResultEnum = strawberry.enum(BulkInvitationResult, name="BulkInvitationResult")
+BulkInvitationErrorCodeEnum = strawberry.enum(
+    BulkInvitationErrorCode, name="BulkInvitationErrorCode"
+)
+
+
+@strawberry.type(description="Why a bulk invitation file was refused as a whole.")
+class BulkInvitationError(ErrorFields):
+    codes: ClassVar = BulkInvitationErrorCode
+    code: BulkInvitationErrorCode
+    field: str | None
+    message: str
 
 
 @strawberry.type(description="What happened to one row of a bulk invitation file.")
@@ -79,9 +91,14 @@ class BulkInvitationRowResult:
 
 @strawberry.type(description="Result of inviteContactsFromCsv.")
 class BulkInvitationPayload:
-    invited: int
-    already_active: int
-    rows: list[BulkInvitationRowResult]
+    invited: int = 0
+    already_active: int = 0
+    rows: list[BulkInvitationRowResult] = strawberry.field(default_factory=list)
+    errors: list[BulkInvitationError] = strawberry.field(
+        default_factory=list,
+        description="Set when the file cannot be read (too large, not UTF-8 or Windows-1252, "
+        "malformed quoting, no key column); then nobody is invited.",
+    )
 
 
 @strawberry.type
@@ -122,24 +139,24 @@ class ImportMutation:
             HasPermission(StaffPermission.PORTAL_USERS_WRITE),
             HasPermission(StaffPermission.CONTACTS_IMPORT),
         ],
+        extensions=[Atomic()],
     )
     async def invite_contacts_from_csv(
         self, info: Info[RequestContext, None], file: Upload, dry_run: bool = False
     ) -> BulkInvitationPayload:
         ctx = info.context
+        # One byte over the limit is enough to refuse the file (FILE_TOO_LARGE); a file cut at
+        # the limit could end in half a key and invite the wrong contact.
         data = await read_upload(file, MAX_IMPORT_BYTES + 1)
         staff = await ctx.require_staff()
-        try:
-            report = await invite_from_csv(
-                ctx.session,
-                ctx.runtime,
-                await load_portal_settings(ctx.session, ctx.settings),
-                data[:MAX_IMPORT_BYTES],
-                created_by=staff.user.display_name or staff.user.email,
-                dry_run=dry_run,
-            )
-        except InvalidInput as exc:
-            raise bad_user_input(exc) from None
+        report = await invite_from_csv(
+            ctx.session,
+            ctx.runtime,
+            await load_portal_settings(ctx.session, ctx.settings),
+            data,
+            created_by=staff.user.display_name or staff.user.email,
+            dry_run=dry_run,
+        )
         return BulkInvitationPayload(
             invited=report.count(BulkInvitationResult.INVITED),
             already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),

@@ -347,3 +347,69 @@ async def test_phone_numbers_validated_ahead_in_a_worker_give_the_same_result(
     assert len(stored) == 34
     fell_back = any("validating in the import" in r.getMessage() for r in caplog.records)
     assert fell_back == (worker == "broken")
+
+
+# -- files that are not what they claim to be: typed problems, never exceptions -----------------
+
+
+@pytest.mark.parametrize("byte", [0x81, 0x8D, 0x8F, 0x90, 0x9D])
+async def test_a_byte_that_is_neither_utf8_nor_windows_1252_is_an_encoding_problem(
+    runtime: Runtime, byte: int
+) -> None:
+    data = b"Nachname;Ort\r\nGro\xdf;K\xf6ln\r\nM" + bytes([byte]) + b"ller;Bonn\r\n"
+    report = await run_import(runtime, data)
+    assert [(p.row, p.column, p.code) for p in report.problems] == [(3, None, "INVALID_ENCODING")]
+    assert (report.rows, report.applied) == (0, False)
+    assert await count(runtime, Contact) == 0
+
+
+async def test_an_unclosed_quote_is_a_malformed_file_with_its_line(runtime: Runtime) -> None:
+    # The quote opened on line 3 swallows the rest of the file (more than csv's 128 KB limit).
+    data = (
+        b'Last name,Notes\r\nErster,ok\r\nZweiter,"nie geschlossen\r\n' + b"Weiter,x\r\n" * 15_000
+    )
+    report = await run_import(runtime, data, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS)
+    assert [(p.row, p.column, p.code) for p in report.problems] == [(3, None, "MALFORMED_CSV")]
+    assert report.applied is False
+    # The same below the limit: the rest of the file would have vanished into one note.
+    short = b'Last name,Notes\r\nErster,ok\r\nZweiter,"nie geschlossen\r\nDritter,x\r\n'
+    report = await run_import(runtime, short, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS)
+    assert [(p.row, p.code) for p in report.problems] == [(3, "MALFORMED_CSV")]
+    assert await count(runtime, Contact) == 0
+
+
+@pytest.mark.parametrize("match", [ImportMatch.CUSTOMER_NUMBER, ImportMatch.UUID])
+async def test_customer_numbers_that_are_no_numbers_are_row_problems(
+    runtime: Runtime, match: ImportMatch
+) -> None:
+    async with runtime.database.transaction() as session:
+        contact = await create_contact(session, {"last_name": "Nummer"})
+    lines = ["UUID;Kundennummer;Nachname"]
+    for number in ("1" * 20, "²", "١٢٣", "99999999999", "-5"):
+        lines.append(f"{contact.id};{number};Falsch")
+    lines.append(f"{contact.id};{contact.customer_number};Richtig")
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    report = await run_import(
+        runtime, data, match=match, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS
+    )
+    assert [(p.row, p.column, p.code) for p in report.problems] == [
+        (row, "Customer number", "INVALID_CUSTOMER_NUMBER") for row in range(2, 7)
+    ]
+    assert (report.updated, report.failed, report.applied) == (1, 5, True)
+    async with runtime.database.transaction() as session:
+        assert (await session.get(Contact, contact.id)).last_name == "Richtig"  # type: ignore[union-attr]
+
+
+async def test_problem_lines_count_the_lines_of_multi_line_cells(runtime: Runtime) -> None:
+    data = (
+        b"Last name,Notes,Email\r\n"
+        b'Mehrzeilig,"erste\r\nzweite\r\ndritte",a@example.de\r\n'  # lines 2-4
+        b"Kaputt,,keine-mail\r\n"  # line 5
+        b'Auch,"eins\nzwei",b@example.de\r\n'  # lines 6-7
+        b"Wieder,,auch-keine\r\n"  # line 8
+    )
+    report = await run_import(runtime, data, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS)
+    assert [(p.row, p.code) for p in report.problems] == [
+        (5, "INVALID_EMAIL"),
+        (8, "INVALID_EMAIL"),
+    ]
