@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
@@ -14,6 +15,9 @@ MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_CUSTOMER_NUMBER = 2**31 - 1
 # Cells starting with these are formulas to Excel and LibreOffice (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Neutralised cells: the formula starts, and the apostrophe itself, so that reading back strips
+# exactly one leading apostrophe from every cell that has one (an exact inverse).
+NEUTRALISED_PREFIXES = (*FORMULA_PREFIXES, "'")
 
 
 @dataclass(frozen=True)
@@ -75,15 +79,35 @@ def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
 
 
 def neutralise(cell: str) -> str:
-    """A cell that spreadsheets will not run as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+    """A cell that spreadsheets will not run as a formula (a leading apostrophe is doubled, so
+    :func:`unneutralise` is its exact inverse)."""
+    return "'" + cell if cell.startswith(NEUTRALISED_PREFIXES) else cell
 
 
 def unneutralise(cell: str) -> str:
-    """Undo :func:`neutralise` when reading back a file portal wrote."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES):
-        return cell[1:]
-    return cell
+    """Undo :func:`neutralise`: one leading apostrophe goes."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Tag or group names as one cell, ``a, b``; a name holding a comma or a double quote is
+    quoted as CSV quotes a cell (``vip, "Smith, Jr."``), so :func:`split_names` gets it back."""
+    return ", ".join(
+        '"' + name.replace('"', '""') + '"' if "," in name or '"' in name else name
+        for name in names
+    )
+
+
+def split_names(cell: str) -> list[str]:
+    """The names of a :func:`join_names` cell, whitespace-normalised; unquoted lists (older
+    exports, hand-typed cells) read as before: split at commas."""
+    names = []
+    for record in csv.reader(io.StringIO(cell, newline=""), skipinitialspace=True):
+        for part in record:
+            name = " ".join(part.split())
+            if name and name not in names:
+                names.append(name)
+    return names
 
 
 def parse_customer_number(cell: str) -> int | None:

@@ -38,6 +38,7 @@ from portal.services.csv_columns import (
     header_index,
     parse_customer_number,
     read_csv,
+    split_names,
     unneutralise,
 )
 from portal.services.phone_lookahead import PARALLEL_ROWS, PhoneLookahead
@@ -142,10 +143,6 @@ async def _find(
     return None
 
 
-def _split(cell: str) -> set[str]:
-    return {" ".join(part.split()) for part in cell.split(",") if part.strip()}
-
-
 def _check_cells(cells: dict[str, str], line: int) -> None:
     """Cells that are checked here, not by the contact fields' validation."""
     problems: list[RowProblem] = []
@@ -194,7 +191,7 @@ def _new_contact_columns(
     ):
         return None
     _check_cells(cells, line)
-    given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
+    given = _given(cells)
     given.setdefault("source", "CSV_IMPORT")
     try:
         return validate_new_contact(
@@ -204,19 +201,38 @@ def _new_contact_columns(
         raise RowFailed(_problems(line, exc, by_field)) from None
 
 
+def _given(
+    cells: dict[str, str], raw: dict[str, str] | None = None, contact: Contact | None = None
+) -> dict[str, str]:
+    """The fields a row sets: its non-empty cells, stripped for validation. A cell that holds
+    exactly the contact's stored value is no change: validation strips what it stores, and a
+    value stored with surrounding whitespace must survive export -> import untouched."""
+    return {
+        c.field: cells[c.key]
+        for c in CONTACT_COLUMNS
+        if c.field
+        and cells.get(c.key)
+        and not (
+            contact is not None and raw is not None and raw[c.key] == getattr(contact, c.field)
+        )
+    }
+
+
 async def _apply_row(
     session: AsyncSession,
     options: ImportOptions,
     actor: Actor,
     cells: dict[str, str],
+    raw: dict[str, str],
     line: int,
     by_field: dict[str, Column],
 ) -> str:
-    """Apply one row; returns created, updated or unchanged, or raises RowFailed."""
+    """Apply one row (``cells`` stripped, ``raw`` as in the file); returns created, updated or
+    unchanged, or raises RowFailed."""
     _check_cells(cells, line)
     active = cells.get("active")
     contact = await _find(session, options.match, cells, line)
-    given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
+    given = _given(cells, raw, contact)
     try:
         if contact is None:
             given.setdefault("source", "CSV_IMPORT")
@@ -246,7 +262,7 @@ async def _apply_row(
             outcome = "created" if outcome == "created" else "updated"
         if cells.get("tags"):
             current = {t.name for t in (await tags_by_contact(session, [contact.id]))[contact.id]}
-            wanted = _split(cells["tags"])
+            wanted = split_names(cells["tags"])
             lower_current = {n.lower() for n in current}
             added = [t for t in wanted if t.lower() not in lower_current]
             removed = [t for t in current if t.lower() not in {w.lower() for w in wanted}]
@@ -257,8 +273,8 @@ async def _apply_row(
             if (added or removed) and outcome == "unchanged":
                 outcome = "updated"
         if cells.get("groups"):
-            names = {g.name for g in (await groups_by_contact(session, [contact.id]))[contact.id]}
-            if names != _split(cells["groups"]):
+            groups = (await groups_by_contact(session, [contact.id]))[contact.id]
+            if {" ".join(g.name.split()) for g in groups} != set(split_names(cells["groups"])):
                 raise RowFailed(
                     [RowProblem(line, "Groups", "GROUPS_READ_ONLY",
                                 "Groups are changed in the console (setContactGroups).")]
@@ -307,11 +323,12 @@ async def import_contacts(
             if lookahead is not None:
                 known_phones = await lookahead.known_through(position)
             report.rows += 1
-            cells = {
-                column.key: unneutralise(cell.strip())
+            raw = {
+                column.key: unneutralise(cell)
                 for column, cell in zip(columns, record, strict=False)
                 if column is not None
             }
+            cells = {key: value.strip() for key, value in raw.items()}
             try:
                 created = _new_contact_columns(options, cells, number, by_field, known_phones)
             except RowFailed as failed:
@@ -331,7 +348,9 @@ async def import_contacts(
             if continue_with_row:
                 row_savepoint = await session.begin_nested()
                 try:
-                    outcome = await _apply_row(session, options, actor, cells, number, by_field)
+                    outcome = await _apply_row(
+                        session, options, actor, cells, raw, number, by_field
+                    )
                 except RowFailed as failed:
                     await row_savepoint.rollback()
                     report.failed += 1

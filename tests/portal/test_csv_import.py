@@ -15,7 +15,15 @@ from portal.models import Contact, ContactHistoryEntry
 from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
+from portal.services.contacts.groups_tags import (
+    change_tags,
+    groups_by_contact,
+    save_group,
+    set_contact_groups,
+    tags_by_contact,
+)
 from portal.services.contacts.search import ContactFilter
+from portal.services.csv_columns import join_names, neutralise, split_names, unneutralise
 from portal.services.csv_export import CsvDialect, export_contacts
 from portal.services.csv_import import (
     ImportErrorPolicy,
@@ -27,8 +35,17 @@ from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
 
 ACTOR = Actor(ActorType.IMPORT, name="test import")
-FIRST = ["Jürgen", "Zoë", "O'Neil", 'Anna "Ännchen"', "Łukasz", "=Formel"]
+FIRST = ["Jürgen", "Zoë", "O'Neil", 'Anna "Ännchen"', "Łukasz", "=Formel", "'Apostroph"]
 LAST = ["Groß", "Müller-Lüdenscheidt", "Weiß; Söhne", "Smith, Jr.", "@handle", "Ärger"]
+NOTES = ["", 'Sagt "Hallo"\nzweite Zeile', "+49 bevorzugt", "'=literal", "''zwei", "'+49"]
+# Names that a list cell must quote: commas, quotes, and both.
+TAGS = ["vip", "Smith, Jr.", 'Sagt "Hallo"', '"Zitat", mit Komma', "a,b,,c"]
+GROUPS = ["Köln, Innenstadt", "Stammkunden", 'Club "Eins"']
+# Stored with whitespace by older versions or other systems (the API strips what it stores).
+SPACED = {
+    "first_name": " Leer vorn", "city": "Köln ", "notes": "  eingerückt\n",
+    "company_name": "\t=1+1", "street": "\r-2 Hinterhof",
+}  # fmt: skip
 
 
 async def export_bytes(runtime: Runtime, **dialect: Any) -> bytes:
@@ -49,7 +66,10 @@ async def run_import(runtime: Runtime, data: bytes, **options: Any) -> Any:
 
 async def snapshot(runtime: Runtime) -> dict[str, tuple[Any, ...]]:
     async with runtime.database.transaction() as session:
-        rows = await session.scalars(select(Contact).order_by(Contact.customer_number))
+        rows = list(await session.scalars(select(Contact).order_by(Contact.customer_number)))
+        ids = [c.id for c in rows]
+        tags = await tags_by_contact(session, ids)
+        groups = await groups_by_contact(session, ids)
         return {
             str(c.id): (
                 c.first_name,
@@ -60,6 +80,8 @@ async def snapshot(runtime: Runtime) -> dict[str, tuple[Any, ...]]:
                 c.notes,
                 c.version,
                 c.is_active,
+                sorted(t.name for t in tags[c.id]),
+                sorted(g.name for g in groups[c.id]),
             )
             for c in rows
         }
@@ -75,17 +97,26 @@ async def test_round_trip_of_a_thousand_contacts_changes_only_what_was_edited(
 ) -> None:
     rng = random.Random(5)
     async with runtime.database.transaction() as session:
+        groups = [await save_group(session, ACTOR, name, "") for name in GROUPS]
         for index in range(1000):
-            await create_contact(
+            contact = await create_contact(
                 session,
                 {
                     "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
                     "email": f"kunde{index}@example.de", "city": rng.choice(["Köln", "Düsseldorf", ""]),
-                    "notes": rng.choice(["", "Sagt \"Hallo\"\nzweite Zeile", "+49 bevorzugt"]),
-                    "phone1": rng.choice(["", "0221 123456"]),
+                    "notes": rng.choice(NOTES), "phone1": rng.choice(["", "0221 123456"]),
                 },
             )  # fmt: skip
+            if index % 10 == 0:
+                await change_tags(session, ACTOR, contact, rng.sample(TAGS, 2), add=True)
+                await set_contact_groups(session, ACTOR, contact, [rng.choice(groups).id])
+            if index % 10 == 1:
+                for name, value in SPACED.items():
+                    setattr(contact, name, value)
     before = await snapshot(runtime)
+    assert any(row[5] == "'=literal" for row in before.values())
+    assert any("Smith, Jr." in row[8] for row in before.values())
+    assert any(row[0] == " Leer vorn" for row in before.values())
     history_before = await count(runtime, ContactHistoryEntry)
     exported = await export_bytes(runtime)
     unchanged = await run_import(runtime, exported)
@@ -413,3 +444,29 @@ async def test_problem_lines_count_the_lines_of_multi_line_cells(runtime: Runtim
         (5, "INVALID_EMAIL"),
         (8, "INVALID_EMAIL"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "names"),
+    [
+        ("vip, Smith, Jr.", ["vip", "Smith", "Jr."]),  # older exports and hand-typed lists
+        ('vip, "Smith, Jr."', ["vip", "Smith, Jr."]),
+        ('"Sagt ""Hallo""",  b  ,, b', ['Sagt "Hallo"', "b"]),
+        ('5" Display, x', ['5" Display', "x"]),
+        ("", []),
+    ],
+)
+def test_name_lists_read_quoted_and_unquoted_cells(cell: str, names: list[str]) -> None:
+    assert split_names(cell) == names
+
+
+@pytest.mark.parametrize(
+    "names", [["vip"], ["Smith, Jr.", 'Sagt "Hallo"', '"Zitat", mit Komma', "a,b,,c"], []]
+)
+def test_name_lists_round_trip(names: list[str]) -> None:
+    assert split_names(join_names(names)) == names
+
+
+@pytest.mark.parametrize("text", ["=1+1", "'=1+1", "''x", "'", "x'", "\t-1", "\r@a", "plain", ""])
+def test_unneutralise_is_the_exact_inverse_of_neutralise(text: str) -> None:
+    assert unneutralise(neutralise(text)) == text
