@@ -470,3 +470,29 @@ def test_name_lists_round_trip(names: list[str]) -> None:
 @pytest.mark.parametrize("text", ["=1+1", "'=1+1", "''x", "'", "x'", "\t-1", "\r@a", "plain", ""])
 def test_unneutralise_is_the_exact_inverse_of_neutralise(text: str) -> None:
     assert unneutralise(neutralise(text)) == text
+
+
+async def test_sources_are_read_case_insensitively_with_german_and_english_aliases(
+    runtime: Runtime,
+) -> None:
+    given = {
+        "voucher": "VOUCHER_PURCHASE", "Gutschein": "VOUCHER_PURCHASE", "pos": "POS",
+        "Kasse": "POS", "csv import": "CSV_IMPORT", "CSV_IMPORT": "CSV_IMPORT",
+        "Online-Bestellung": "ONLINE_ORDER", "online_order": "ONLINE_ORDER", " api ": "API",
+        "Selbstregistrierung": "SELF_REGISTRATION", "manuell": "MANUAL",
+    }  # fmt: skip
+    lines = ["Nachname;Quelle"] + [f"Quelle {i};{text}" for i, text in enumerate(given)]
+    lines.append("Unbekannt;Flohmarkt")
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    report = await run_import(runtime, data, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS)
+    (problem,) = report.problems
+    assert (problem.row, problem.column, problem.code) == (
+        len(given) + 2,
+        "Source",
+        "INVALID_SOURCE",
+    )
+    for accepted in ("VOUCHER_PURCHASE", "POS", "CSV_IMPORT", "Kasse", "Gutschein"):
+        assert accepted in problem.message
+    async with runtime.database.transaction() as session:
+        stored = dict((await session.execute(select(Contact.last_name, Contact.source))).all())
+    assert stored == {f"Quelle {i}": source for i, source in enumerate(given.values())}
