@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -75,6 +75,28 @@ class RowProblem:
     message: str
 
 
+class RowOutcome(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+
+
+# A report lists at most this many row results (the counts cover every row), so that a
+# 100,000-row import does not answer with 100,000 entries.
+MAX_ROW_RESULTS = 1000
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What one applied row did: its line, the contact (None for a contact that a dry run or
+    a rejected file would have created) and the fields it set or changed."""
+
+    row: int
+    contact_id: uuid.UUID | None
+    outcome: RowOutcome
+    changed: tuple[str, ...] = ()  # contact field names, ``is_active``, ``tags``
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -84,6 +106,17 @@ class ImportReport:
     failed: int = 0
     applied: bool = False
     problems: list[RowProblem] = field(default_factory=list)
+    # The first MAX_ROW_RESULTS rows that did not fail, in file order; ``results_omitted``
+    # counts the rest.
+    results: list[RowResult] = field(default_factory=list)
+    results_omitted: int = 0
+
+    def record(self, result: RowResult) -> None:
+        setattr(self, result.outcome.lower(), getattr(self, result.outcome.lower()) + 1)
+        if len(self.results) < MAX_ROW_RESULTS:
+            self.results.append(result)
+        else:
+            self.results_omitted += 1
 
 
 class RowFailed(Exception):
@@ -176,13 +209,20 @@ _MATCH_KEYS = {
 }
 
 
-def _new_contact_columns(
+@dataclass(frozen=True)
+class _NewContact:
+    line: int
+    fields: tuple[str, ...]
+    columns: dict[str, Any]
+
+
+def _new_contact(
     options: ImportOptions,
     cells: dict[str, str],
     line: int,
     by_field: dict[str, Column],
     known_phones: Mapping[str, str | None] | None = None,
-) -> dict[str, Any] | None:
+) -> _NewContact | None:
     """The validated columns of a row that only creates a contact (no key to match, no tags,
     groups or active flag, which need the contact's rows); None for any other row. Such rows
     are created in batches: validation needs no database, so no savepoint is needed either."""
@@ -194,11 +234,24 @@ def _new_contact_columns(
     given = _given(cells)
     given.setdefault("source", "CSV_IMPORT")
     try:
-        return validate_new_contact(
+        columns = validate_new_contact(
             given, phone_region=options.phone_region, known_phones=known_phones
         )
     except InvalidInput as exc:
         raise RowFailed(_problems(line, exc, by_field)) from None
+    return _NewContact(line, tuple(given), columns)
+
+
+async def _create(
+    session: AsyncSession, actor: Actor, pending: list[_NewContact], report: ImportReport
+) -> None:
+    """Create the pending contacts in one batch and record them; empties ``pending``."""
+    ids = await create_contacts(
+        session, [p.columns for p in pending], actor=actor, audit_each=False
+    )
+    for new, contact_id in zip(pending, ids, strict=True):
+        report.record(RowResult(new.line, contact_id, RowOutcome.CREATED, new.fields))
+    pending.clear()
 
 
 def _given(
@@ -226,20 +279,21 @@ async def _apply_row(
     raw: dict[str, str],
     line: int,
     by_field: dict[str, Column],
-) -> str:
-    """Apply one row (``cells`` stripped, ``raw`` as in the file); returns created, updated or
-    unchanged, or raises RowFailed."""
+) -> RowResult:
+    """Apply one row (``cells`` stripped, ``raw`` as in the file), or raise RowFailed."""
     _check_cells(cells, line)
     active = cells.get("active")
     contact = await _find(session, options.match, cells, line)
     given = _given(cells, raw, contact)
+    changed: list[str] = []
+    outcome = RowOutcome.CREATED if contact is None else RowOutcome.UNCHANGED
     try:
         if contact is None:
             given.setdefault("source", "CSV_IMPORT")
             contact = await create_contact(
                 session, given, actor=actor, phone_region=options.phone_region
             )
-            outcome = "created"
+            changed.extend(given)
         else:
             if cells.get("customer_number") and (
                 parse_customer_number(cells["customer_number"]) != contact.customer_number
@@ -256,10 +310,10 @@ async def _apply_row(
                 actor=actor,
                 phone_region=options.phone_region,
             )
-            outcome = "updated" if changes else "unchanged"
+            changed.extend(sorted(changes))
         if active in ("0", "1") and contact.is_active != (active == "1"):
             await set_active(session, contact, active == "1", actor)
-            outcome = "created" if outcome == "created" else "updated"
+            changed.append("is_active")
         if cells.get("tags"):
             current = {t.name for t in (await tags_by_contact(session, [contact.id]))[contact.id]}
             wanted = split_names(cells["tags"])
@@ -270,8 +324,8 @@ async def _apply_row(
                 await change_tags(session, actor, contact, added, add=True)
             if removed:
                 await change_tags(session, actor, contact, removed, add=False)
-            if (added or removed) and outcome == "unchanged":
-                outcome = "updated"
+            if added or removed:
+                changed.append("tags")
         if cells.get("groups"):
             groups = (await groups_by_contact(session, [contact.id]))[contact.id]
             if {" ".join(g.name.split()) for g in groups} != set(split_names(cells["groups"])):
@@ -281,7 +335,9 @@ async def _apply_row(
                 )  # fmt: skip
     except InvalidInput as exc:
         raise RowFailed(_problems(line, exc, by_field)) from None
-    return outcome
+    if outcome is RowOutcome.UNCHANGED and changed:
+        outcome = RowOutcome.UPDATED
+    return RowResult(line, contact.id, outcome, tuple(changed))
 
 
 async def import_contacts(
@@ -307,7 +363,7 @@ async def import_contacts(
     if not any(columns):
         report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
         return report
-    new_contacts: list[dict[str, Any]] = []
+    new_contacts: list[_NewContact] = []
     records = file.records
     phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
     lookahead = await PhoneLookahead.start(
@@ -330,7 +386,7 @@ async def import_contacts(
             }
             cells = {key: value.strip() for key, value in raw.items()}
             try:
-                created = _new_contact_columns(options, cells, number, by_field, known_phones)
+                created = _new_contact(options, cells, number, by_field, known_phones)
             except RowFailed as failed:
                 report.failed += 1
                 report.problems.extend(failed.problems)
@@ -339,25 +395,21 @@ async def import_contacts(
                 continue_with_row = created is None
                 if created is not None:
                     new_contacts.append(created)
-                    report.created += 1
             if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
                 # Before any row that reads contacts, so matching sees every earlier row and
                 # customer numbers follow the file.
-                await create_contacts(session, new_contacts, actor=actor, audit_each=False)
-                new_contacts = []
+                await _create(session, actor, new_contacts, report)
             if continue_with_row:
                 row_savepoint = await session.begin_nested()
                 try:
-                    outcome = await _apply_row(
-                        session, options, actor, cells, raw, number, by_field
-                    )
+                    result = await _apply_row(session, options, actor, cells, raw, number, by_field)
                 except RowFailed as failed:
                     await row_savepoint.rollback()
                     report.failed += 1
                     report.problems.extend(failed.problems)
                 else:
                     await row_savepoint.commit()
-                    setattr(report, outcome, getattr(report, outcome) + 1)
+                    report.record(result)
             if progress is not None:
                 progress(report.rows)
             batch_done = on_batch is not None and report.rows % batch_size == 0
@@ -368,14 +420,13 @@ async def import_contacts(
             ):
                 # Good rows so far are kept for good: a later crash cannot take them back.
                 if new_contacts:
-                    await create_contacts(session, new_contacts, actor=actor, audit_each=False)
-                    new_contacts = []
+                    await _create(session, actor, new_contacts, report)
                 await whole.commit()
                 assert on_batch is not None
                 await on_batch()
                 whole = await session.begin_nested()
         if new_contacts:
-            await create_contacts(session, new_contacts, actor=actor, audit_each=False)
+            await _create(session, actor, new_contacts, report)
     except BaseException:
         await whole.rollback()
         raise
@@ -385,6 +436,11 @@ async def import_contacts(
     reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
     if options.dry_run or reject_all:
         await whole.rollback()
+        # The contacts these rows created are gone again (the rows' outcome stays the answer).
+        report.results = [
+            replace(r, contact_id=None) if r.outcome is RowOutcome.CREATED else r
+            for r in report.results
+        ]
     else:
         await whole.commit()
         report.applied = True

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from portal.models import Contact, ContactHistoryEntry
+from portal.models import AuditEntry, Contact, ContactHistoryEntry, Tag
 from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
@@ -29,6 +29,7 @@ from portal.services.csv_import import (
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,
+    RowOutcome,
     import_contacts,
 )
 from tests.conftest import GraphQLClient
@@ -496,3 +497,73 @@ async def test_sources_are_read_case_insensitively_with_german_and_english_alias
     async with runtime.database.transaction() as session:
         stored = dict((await session.execute(select(Contact.last_name, Contact.source))).all())
     assert stored == {f"Quelle {i}": source for i, source in enumerate(given.values())}
+
+
+# -- what the report says each row did --------------------------------------------------------
+
+
+async def contact_ids_by_name(runtime: Runtime) -> dict[str, Any]:
+    async with runtime.database.transaction() as session:
+        return dict((await session.execute(select(Contact.last_name, Contact.id))).all())
+
+
+async def test_the_report_names_each_rows_contact_outcome_and_changed_fields(
+    runtime: Runtime,
+) -> None:
+    async with runtime.database.transaction() as session:
+        known = await create_contact(session, {"last_name": "Bekannt", "city": "Köln"})
+        same = await create_contact(session, {"last_name": "Gleich", "city": "Bonn"})
+    data = (
+        "UUID;Nachname;Ort;Aktiv;Tags\r\n"
+        f"{known.id};Bekannt;Berlin;0;vip\r\n"
+        f"{same.id};Gleich;Bonn;;\r\n"
+        ";Neu;Essen;;\r\n"  # created in a batch
+        ";Kaputt;;2;\r\n"  # fails: not listed
+        ";Markiert;;;Stammkunde\r\n"  # created row by row
+    ).encode()
+    report = await run_import(runtime, data, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS)
+    ids = await contact_ids_by_name(runtime)
+    assert [(r.row, r.contact_id, r.outcome, r.changed) for r in report.results] == [
+        (2, known.id, RowOutcome.UPDATED, ("city", "is_active", "tags")),
+        (3, same.id, RowOutcome.UNCHANGED, ()),
+        (4, ids["Neu"], RowOutcome.CREATED, ("last_name", "city", "source")),
+        (6, ids["Markiert"], RowOutcome.CREATED, ("last_name", "source", "tags")),
+    ]
+    assert (report.created, report.updated, report.unchanged, report.failed) == (2, 1, 1, 1)
+    assert report.results_omitted == 0
+
+
+async def test_the_row_results_are_bounded_and_the_counts_are_not(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("portal.services.csv_import.MAX_ROW_RESULTS", 3)
+    report = await run_import(runtime, new_contacts_csv([f"N{i}" for i in range(5)]))
+    assert [r.row for r in report.results] == [2, 3, 4]
+    assert (report.created, report.results_omitted) == (5, 2)
+
+
+async def test_a_dry_run_changes_no_field_active_flag_or_tag_and_reports_them(
+    runtime: Runtime,
+) -> None:
+    async with runtime.database.transaction() as session:
+        contact = await create_contact(session, {"last_name": "Trocken", "city": "Köln"})
+        await change_tags(session, ACTOR, contact, ["alt"], add=True)
+    before = await snapshot(runtime)
+    history = await count(runtime, ContactHistoryEntry)
+    audit = await count(runtime, AuditEntry)
+    data = (
+        f"UUID;Nachname;Ort;Aktiv;Tags\r\n{contact.id};Nass;Berlin;0;neu\r\n;Erfunden;;;\r\n"
+    ).encode()
+    report = await run_import(runtime, data, dry_run=True)
+    assert [(r.row, r.contact_id, r.outcome, r.changed) for r in report.results] == [
+        (2, contact.id, RowOutcome.UPDATED, ("city", "last_name", "is_active", "tags")),
+        (3, None, RowOutcome.CREATED, ("last_name", "source")),  # a contact that never was
+    ]
+    assert report.applied is False
+    assert await snapshot(runtime) == before
+    assert (await count(runtime, ContactHistoryEntry), await count(runtime, AuditEntry)) == (
+        history,
+        audit,
+    )
+    async with runtime.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Tag)) == 1
