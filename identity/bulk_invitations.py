@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -15,11 +13,21 @@ from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
 from portal.runtime import Runtime
-from portal.services.csv_import import decode, sniff_delimiter
+from portal.services.csv_columns import CsvFileProblem, parse_customer_number, read_csv
 from portal.services.portal_settings import PortalSettings
 
 _EMAIL_HEADERS = {"email", "e-mail", "mail"}
 _NUMBER_HEADERS = {"customer number", "kundennummer", "customer_number"}
+
+
+class BulkInvitationErrorCode(StrEnum):
+    """Why a whole file is refused (nobody is invited)."""
+
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    INVALID_ENCODING = "INVALID_ENCODING"
+    MALFORMED_CSV = "MALFORMED_CSV"
+    EMPTY_FILE = "EMPTY_FILE"
+    UNKNOWN_COLUMNS = "UNKNOWN_COLUMNS"
 
 
 class BulkInvitationResult(StrEnum):
@@ -27,6 +35,7 @@ class BulkInvitationResult(StrEnum):
     ALREADY_ACTIVE = "ALREADY_ACTIVE"
     NO_SUCH_CONTACT = "NO_SUCH_CONTACT"
     AMBIGUOUS = "AMBIGUOUS"
+    INVALID_CUSTOMER_NUMBER = "INVALID_CUSTOMER_NUMBER"
     FAILED = "FAILED"
 
 
@@ -49,10 +58,10 @@ class BulkInvitationReport:
 async def _contacts_for(session: AsyncSession, by_email: bool, key: str) -> list[Contact]:
     if by_email:
         query = select(Contact).where(Contact.email_normalized == normalize_email(key))
-    elif key.isdigit():
-        query = select(Contact).where(Contact.customer_number == int(key))
     else:
-        return []
+        number = parse_customer_number(key)
+        assert number is not None  # checked by the caller
+        query = select(Contact).where(Contact.customer_number == number)
     return list(await session.scalars(query.where(Contact.is_active.is_(True)).limit(2)))
 
 
@@ -65,21 +74,33 @@ async def invite_from_csv(
     created_by: str,
     dry_run: bool = False,
 ) -> BulkInvitationReport:
-    """Invite every listed contact; each row gets its own result."""
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    header = [" ".join(h.lower().split()) for h in next(reader, [])]
+    """Invite every listed contact; each row gets its own result. A file that cannot be read
+    (too large, not UTF-8 or Windows-1252, malformed quoting, no key column) raises
+    :class:`InvalidInput` on the ``file`` field and invites nobody."""
+    try:
+        file = read_csv(data)
+    except CsvFileProblem as problem:
+        raise InvalidInput.single(problem.code, "file", problem.message) from None
+    header = [" ".join(h.lower().split()) for h in file.header]
     column = next((i for i, h in enumerate(header) if h in _EMAIL_HEADERS | _NUMBER_HEADERS), None)
     if column is None:
         raise InvalidInput.single(
-            "UNKNOWN_COLUMNS", "file", "The file needs an Email or a Customer number column."
+            BulkInvitationErrorCode.UNKNOWN_COLUMNS,
+            "file",
+            "The file needs an Email or a Customer number column.",
         )
     by_email = header[column] in _EMAIL_HEADERS
     report = BulkInvitationReport()
     outer = await session.begin_nested()
-    for line, record in enumerate(reader, start=2):
+    for line, record in zip(file.lines, file.records, strict=True):
         key = record[column].strip() if column < len(record) else ""
         if not key:
+            continue
+        if not by_email and parse_customer_number(key) is None:
+            report.rows.append(
+                BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CUSTOMER_NUMBER,
+                                  "A customer number has at most 10 digits (0-9).")
+            )  # fmt: skip
             continue
         contacts = await _contacts_for(session, by_email, key)
         if not contacts:

@@ -1,12 +1,23 @@
-"""The columns of the contacts CSV: one definition for export and import, so a file exported,
-edited in Excel and imported again changes exactly what was edited."""
+"""The CSV format of contacts: one definition of the columns, the cells and the reading of a file
+for export, import and bulk invitations, so a file exported, edited in Excel and imported again
+changes exactly what was edited."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+# ``customer_number`` is a 32-bit integer column: larger keys are no customer numbers (and would
+# overflow the database driver), nor are the other Unicode digits that ``int()`` accepts.
+MAX_CUSTOMER_NUMBER = 2**31 - 1
 # Cells starting with these are formulas to Excel and LibreOffice (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Neutralised cells: the formula starts, and the apostrophe itself, so that reading back strips
+# exactly one leading apostrophe from every cell that has one (an exact inverse).
+NEUTRALISED_PREFIXES = (*FORMULA_PREFIXES, "'")
 
 
 @dataclass(frozen=True)
@@ -68,12 +79,120 @@ def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
 
 
 def neutralise(cell: str) -> str:
-    """A cell that spreadsheets will not run as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+    """A cell that spreadsheets will not run as a formula (a leading apostrophe is doubled, so
+    :func:`unneutralise` is its exact inverse)."""
+    return "'" + cell if cell.startswith(NEUTRALISED_PREFIXES) else cell
 
 
 def unneutralise(cell: str) -> str:
-    """Undo :func:`neutralise` when reading back a file portal wrote."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES):
-        return cell[1:]
-    return cell
+    """Undo :func:`neutralise`: one leading apostrophe goes."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Tag or group names as one cell, ``a, b``; a name holding a comma or a double quote is
+    quoted as CSV quotes a cell (``vip, "Smith, Jr."``), so :func:`split_names` gets it back."""
+    return ", ".join(
+        '"' + name.replace('"', '""') + '"' if "," in name or '"' in name else name
+        for name in names
+    )
+
+
+def split_names(cell: str) -> list[str]:
+    """The names of a :func:`join_names` cell, whitespace-normalised; unquoted lists (older
+    exports, hand-typed cells) read as before: split at commas."""
+    names = []
+    for record in csv.reader(io.StringIO(cell, newline=""), skipinitialspace=True):
+        for part in record:
+            name = " ".join(part.split())
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+def parse_customer_number(cell: str) -> int | None:
+    """The customer number a cell holds: ASCII digits within the column's range, else None."""
+    text = cell.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_CUSTOMER_NUMBER)):
+        return None
+    number = int(text)
+    return number if number <= MAX_CUSTOMER_NUMBER else None
+
+
+class CsvFileProblem(Exception):
+    """The file cannot be read at all (``line`` 0 for the whole file)."""
+
+    def __init__(self, line: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.line, self.code, self.message = line, code, message
+
+
+@dataclass
+class CsvFile:
+    """A file's header and records, each record with the line it starts on (a quoted cell may
+    span several lines, so records and lines differ)."""
+
+    header: list[str]
+    records: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what German Excel writes); a byte that
+    is neither (0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined in Windows-1252) is a problem."""
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, offset) + 1
+        raise CsvFileProblem(
+            line,
+            "INVALID_ENCODING",
+            f"Byte 0x{data[offset]:02X} on line {line} is neither UTF-8 nor Windows-1252; "
+            "save the file as CSV UTF-8.",
+        ) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return max((";", ",", "\t"), key=header.count)
+
+
+def read_csv(data: bytes) -> CsvFile:
+    """The header and records of an uploaded file, or :class:`CsvFileProblem`: too large, not
+    decodable, empty, or malformed (a quote never closed, a stray quote, a cell over 128 KB).
+    Quotes are read strictly: a file that quotes wrongly is refused with the line, not guessed
+    at (an unclosed quote would otherwise swallow every later row into one cell)."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise CsvFileProblem(0, "FILE_TOO_LARGE", "At most 50 MB.")
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
+    header: list[str] | None = None
+    result = CsvFile([])
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                message = f"A cell starting on line {line} is longer than 128 KB (unclosed quote?)."
+            elif "unexpected end of data" in str(exc):
+                message = f"A quote opened on line {line} is never closed."
+            else:
+                message = f"Line {reader.line_num}: {exc} (check the quotes)."
+            raise CsvFileProblem(line, "MALFORMED_CSV", message) from None
+        if header is None:
+            header = result.header = record
+        else:
+            result.records.append(record)
+            result.lines.append(line)
+    if header is None:
+        raise CsvFileProblem(1, "EMPTY_FILE", "The file has no header.")
+    return result

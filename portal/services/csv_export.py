@@ -31,14 +31,15 @@ from portal.services.contacts.search import ContactFilter, filter_conditions
 from portal.services.contacts.status import status_of
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
-    FORMULA_PREFIXES,
+    NEUTRALISED_PREFIXES,
     PORTAL_USER_COLUMNS,
     Column,
+    join_names,
     neutralise,
 )
 
 CHUNK = 1000
-_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+_NEUTRALISED_STARTS = frozenset(NEUTRALISED_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _cell(value: Any) -> str:
     kind = type(value)
     if kind is str:
         text: str = value
-        return neutralise(text) if text[:1] in _FORMULA_STARTS else text
+        return neutralise(text) if text[:1] in _NEUTRALISED_STARTS else text
     if value is None:
         return ""
     if kind is bool:
@@ -93,11 +94,12 @@ _CONTACT_FIELDS = (
 
 
 async def _joined_names(session: AsyncSession, query: Any) -> dict[uuid.UUID, str]:
-    """``contact id -> "a, b"`` from a ``(contact_id, name)`` query (tags or groups)."""
+    """``contact id -> "a, b"`` from a ``(contact_id, name)`` query (tags or groups); names
+    with commas are quoted (see :func:`join_names`)."""
     found: dict[uuid.UUID, list[str]] = {}
     for contact_id, value in await session.execute(query):
         found.setdefault(contact_id, []).append(value)
-    return {contact_id: ", ".join(values) for contact_id, values in found.items()}
+    return {contact_id: join_names(values) for contact_id, values in found.items()}
 
 
 async def export_contacts(

@@ -8,11 +8,9 @@ good rows. Each row runs in its own savepoint, so a failing row never leaves hal
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -33,10 +31,18 @@ from portal.services.contacts.crud import (
 )
 from portal.services.contacts.groups_tags import change_tags, groups_by_contact, tags_by_contact
 from portal.services.contacts.status import PortalStatus
-from portal.services.csv_columns import CONTACT_COLUMNS, Column, header_index, unneutralise
+from portal.services.csv_columns import (
+    CONTACT_COLUMNS,
+    Column,
+    CsvFileProblem,
+    header_index,
+    parse_customer_number,
+    read_csv,
+    split_names,
+    unneutralise,
+)
 from portal.services.phone_lookahead import PARALLEL_ROWS, PhoneLookahead
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
 
 
@@ -69,6 +75,28 @@ class RowProblem:
     message: str
 
 
+class RowOutcome(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+
+
+# A report lists at most this many row results (the counts cover every row), so that a
+# 100,000-row import does not answer with 100,000 entries.
+MAX_ROW_RESULTS = 1000
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What one applied row did: its line, the contact (None for a contact that a dry run or
+    a rejected file would have created) and the fields it set or changed."""
+
+    row: int
+    contact_id: uuid.UUID | None
+    outcome: RowOutcome
+    changed: tuple[str, ...] = ()  # contact field names, ``is_active``, ``tags``
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -78,21 +106,17 @@ class ImportReport:
     failed: int = 0
     applied: bool = False
     problems: list[RowProblem] = field(default_factory=list)
+    # The first MAX_ROW_RESULTS rows that did not fail, in file order; ``results_omitted``
+    # counts the rest.
+    results: list[RowResult] = field(default_factory=list)
+    results_omitted: int = 0
 
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (what German Excel writes)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
-def sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return max((";", ",", "\t"), key=header.count)
+    def record(self, result: RowResult) -> None:
+        setattr(self, result.outcome.lower(), getattr(self, result.outcome.lower()) + 1)
+        if len(self.results) < MAX_ROW_RESULTS:
+            self.results.append(result)
+        else:
+            self.results_omitted += 1
 
 
 class RowFailed(Exception):
@@ -125,11 +149,11 @@ async def _find(
             raise RowFailed([RowProblem(line, "UUID", "NOT_FOUND", "No contact with this UUID.")])
         return found
     if match is ImportMatch.CUSTOMER_NUMBER and cells.get("customer_number"):
-        number = cells["customer_number"]
+        number = parse_customer_number(cells["customer_number"])
         found = None
-        if number.isdigit():
+        if number is not None:  # else reported by _check_cells
             found = await session.scalar(
-                select(Contact).where(Contact.customer_number == int(number)).with_for_update()
+                select(Contact).where(Contact.customer_number == number).with_for_update()
             )
         if found is None:
             raise RowFailed(
@@ -152,13 +176,14 @@ async def _find(
     return None
 
 
-def _split(cell: str) -> set[str]:
-    return {" ".join(part.split()) for part in cell.split(",") if part.strip()}
-
-
 def _check_cells(cells: dict[str, str], line: int) -> None:
     """Cells that are checked here, not by the contact fields' validation."""
     problems: list[RowProblem] = []
+    if cells.get("customer_number") and parse_customer_number(cells["customer_number"]) is None:
+        problems.append(
+            RowProblem(line, "Customer number", "INVALID_CUSTOMER_NUMBER",
+                       "A customer number has at most 10 digits (0-9).")
+        )  # fmt: skip
     if cells.get("status") and cells["status"] not in PortalStatus.__members__:
         problems.append(RowProblem(line, "Status", "UNKNOWN_STATUS", "Unknown status."))
     dates = (
@@ -184,13 +209,20 @@ _MATCH_KEYS = {
 }
 
 
-def _new_contact_columns(
+@dataclass(frozen=True)
+class _NewContact:
+    line: int
+    fields: tuple[str, ...]
+    columns: dict[str, Any]
+
+
+def _new_contact(
     options: ImportOptions,
     cells: dict[str, str],
     line: int,
     by_field: dict[str, Column],
     known_phones: Mapping[str, str | None] | None = None,
-) -> dict[str, Any] | None:
+) -> _NewContact | None:
     """The validated columns of a row that only creates a contact (no key to match, no tags,
     groups or active flag, which need the contact's rows); None for any other row. Such rows
     are created in batches: validation needs no database, so no savepoint is needed either."""
@@ -199,14 +231,44 @@ def _new_contact_columns(
     ):
         return None
     _check_cells(cells, line)
-    given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
+    given = _given(cells)
     given.setdefault("source", "CSV_IMPORT")
     try:
-        return validate_new_contact(
+        columns = validate_new_contact(
             given, phone_region=options.phone_region, known_phones=known_phones
         )
     except InvalidInput as exc:
         raise RowFailed(_problems(line, exc, by_field)) from None
+    return _NewContact(line, tuple(given), columns)
+
+
+async def _create(
+    session: AsyncSession, actor: Actor, pending: list[_NewContact], report: ImportReport
+) -> None:
+    """Create the pending contacts in one batch and record them; empties ``pending``."""
+    ids = await create_contacts(
+        session, [p.columns for p in pending], actor=actor, audit_each=False
+    )
+    for new, contact_id in zip(pending, ids, strict=True):
+        report.record(RowResult(new.line, contact_id, RowOutcome.CREATED, new.fields))
+    pending.clear()
+
+
+def _given(
+    cells: dict[str, str], raw: dict[str, str] | None = None, contact: Contact | None = None
+) -> dict[str, str]:
+    """The fields a row sets: its non-empty cells, stripped for validation. A cell that holds
+    exactly the contact's stored value is no change: validation strips what it stores, and a
+    value stored with surrounding whitespace must survive export -> import untouched."""
+    return {
+        c.field: cells[c.key]
+        for c in CONTACT_COLUMNS
+        if c.field
+        and cells.get(c.key)
+        and not (
+            contact is not None and raw is not None and raw[c.key] == getattr(contact, c.field)
+        )
+    }
 
 
 async def _apply_row(
@@ -214,24 +276,27 @@ async def _apply_row(
     options: ImportOptions,
     actor: Actor,
     cells: dict[str, str],
+    raw: dict[str, str],
     line: int,
     by_field: dict[str, Column],
-) -> str:
-    """Apply one row; returns created, updated or unchanged, or raises RowFailed."""
+) -> RowResult:
+    """Apply one row (``cells`` stripped, ``raw`` as in the file), or raise RowFailed."""
     _check_cells(cells, line)
     active = cells.get("active")
     contact = await _find(session, options.match, cells, line)
-    given = {c.field: cells[c.key] for c in CONTACT_COLUMNS if c.field and cells.get(c.key)}
+    given = _given(cells, raw, contact)
+    changed: list[str] = []
+    outcome = RowOutcome.CREATED if contact is None else RowOutcome.UNCHANGED
     try:
         if contact is None:
             given.setdefault("source", "CSV_IMPORT")
             contact = await create_contact(
                 session, given, actor=actor, phone_region=options.phone_region
             )
-            outcome = "created"
+            changed.extend(given)
         else:
-            if cells.get("customer_number") and cells["customer_number"] != str(
-                contact.customer_number
+            if cells.get("customer_number") and (
+                parse_customer_number(cells["customer_number"]) != contact.customer_number
             ):
                 raise RowFailed(
                     [RowProblem(line, "Customer number", "CUSTOMER_NUMBER_IMMUTABLE",
@@ -245,13 +310,13 @@ async def _apply_row(
                 actor=actor,
                 phone_region=options.phone_region,
             )
-            outcome = "updated" if changes else "unchanged"
+            changed.extend(sorted(changes))
         if active in ("0", "1") and contact.is_active != (active == "1"):
             await set_active(session, contact, active == "1", actor)
-            outcome = "created" if outcome == "created" else "updated"
+            changed.append("is_active")
         if cells.get("tags"):
             current = {t.name for t in (await tags_by_contact(session, [contact.id]))[contact.id]}
-            wanted = _split(cells["tags"])
+            wanted = split_names(cells["tags"])
             lower_current = {n.lower() for n in current}
             added = [t for t in wanted if t.lower() not in lower_current]
             removed = [t for t in current if t.lower() not in {w.lower() for w in wanted}]
@@ -259,18 +324,20 @@ async def _apply_row(
                 await change_tags(session, actor, contact, added, add=True)
             if removed:
                 await change_tags(session, actor, contact, removed, add=False)
-            if (added or removed) and outcome == "unchanged":
-                outcome = "updated"
+            if added or removed:
+                changed.append("tags")
         if cells.get("groups"):
-            names = {g.name for g in (await groups_by_contact(session, [contact.id]))[contact.id]}
-            if names != _split(cells["groups"]):
+            groups = (await groups_by_contact(session, [contact.id]))[contact.id]
+            if {" ".join(g.name.split()) for g in groups} != set(split_names(cells["groups"])):
                 raise RowFailed(
                     [RowProblem(line, "Groups", "GROUPS_READ_ONLY",
                                 "Groups are changed in the console (setContactGroups).")]
                 )  # fmt: skip
     except InvalidInput as exc:
         raise RowFailed(_problems(line, exc, by_field)) from None
-    return outcome
+    if outcome is RowOutcome.UNCHANGED and changed:
+        outcome = RowOutcome.UPDATED
+    return RowResult(line, contact.id, outcome, tuple(changed))
 
 
 async def import_contacts(
@@ -285,24 +352,19 @@ async def import_contacts(
 ) -> ImportReport:
     """Import ``data`` (a CSV file's bytes) and report every row's fate."""
     report = ImportReport()
-    if len(data) > MAX_IMPORT_BYTES:
-        report.problems.append(RowProblem(0, None, "FILE_TOO_LARGE", "At most 50 MB."))
+    try:
+        file = read_csv(data)
+    except CsvFileProblem as problem:
+        report.problems.append(RowProblem(problem.line, None, problem.code, problem.message))
         return report
-    text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     index = header_index(CONTACT_COLUMNS)
     by_field = {c.field: c for c in CONTACT_COLUMNS if c.field}
-    try:
-        header = next(reader)
-    except StopIteration:
-        report.problems.append(RowProblem(1, None, "EMPTY_FILE", "The file has no header."))
-        return report
-    columns = [index.get(" ".join(h.lower().split())) for h in header]
+    columns = [index.get(" ".join(h.lower().split())) for h in file.header]
     if not any(columns):
         report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
         return report
-    new_contacts: list[dict[str, Any]] = []
-    records = list(reader)
+    new_contacts: list[_NewContact] = []
+    records = file.records
     phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
     lookahead = await PhoneLookahead.start(
         records, phone_columns, options.phone_region, options.parallel_phone_rows
@@ -311,19 +373,20 @@ async def import_contacts(
     whole = await session.begin_nested()
     try:
         for position, record in enumerate(records):
-            number = position + 2
+            number = file.lines[position]
             if not any(cell.strip() for cell in record):
                 continue
             if lookahead is not None:
                 known_phones = await lookahead.known_through(position)
             report.rows += 1
-            cells = {
-                column.key: unneutralise(cell.strip())
+            raw = {
+                column.key: unneutralise(cell)
                 for column, cell in zip(columns, record, strict=False)
                 if column is not None
             }
+            cells = {key: value.strip() for key, value in raw.items()}
             try:
-                created = _new_contact_columns(options, cells, number, by_field, known_phones)
+                created = _new_contact(options, cells, number, by_field, known_phones)
             except RowFailed as failed:
                 report.failed += 1
                 report.problems.extend(failed.problems)
@@ -332,23 +395,21 @@ async def import_contacts(
                 continue_with_row = created is None
                 if created is not None:
                     new_contacts.append(created)
-                    report.created += 1
             if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
                 # Before any row that reads contacts, so matching sees every earlier row and
                 # customer numbers follow the file.
-                await create_contacts(session, new_contacts, actor=actor, audit_each=False)
-                new_contacts = []
+                await _create(session, actor, new_contacts, report)
             if continue_with_row:
                 row_savepoint = await session.begin_nested()
                 try:
-                    outcome = await _apply_row(session, options, actor, cells, number, by_field)
+                    result = await _apply_row(session, options, actor, cells, raw, number, by_field)
                 except RowFailed as failed:
                     await row_savepoint.rollback()
                     report.failed += 1
                     report.problems.extend(failed.problems)
                 else:
                     await row_savepoint.commit()
-                    setattr(report, outcome, getattr(report, outcome) + 1)
+                    report.record(result)
             if progress is not None:
                 progress(report.rows)
             batch_done = on_batch is not None and report.rows % batch_size == 0
@@ -359,14 +420,13 @@ async def import_contacts(
             ):
                 # Good rows so far are kept for good: a later crash cannot take them back.
                 if new_contacts:
-                    await create_contacts(session, new_contacts, actor=actor, audit_each=False)
-                    new_contacts = []
+                    await _create(session, actor, new_contacts, report)
                 await whole.commit()
                 assert on_batch is not None
                 await on_batch()
                 whole = await session.begin_nested()
         if new_contacts:
-            await create_contacts(session, new_contacts, actor=actor, audit_each=False)
+            await _create(session, actor, new_contacts, report)
     except BaseException:
         await whole.rollback()
         raise
@@ -376,6 +436,11 @@ async def import_contacts(
     reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
     if options.dry_run or reject_all:
         await whole.rollback()
+        # The contacts these rows created are gone again (the rows' outcome stays the answer).
+        report.results = [
+            replace(r, contact_id=None) if r.outcome is RowOutcome.CREATED else r
+            for r in report.results
+        ]
     else:
         await whole.commit()
         report.applied = True

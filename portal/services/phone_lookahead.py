@@ -29,7 +29,7 @@ logger = logging.getLogger("portal.import")
 
 def cleaned(cell: str) -> str:
     """The phone text validation sees for a cell (as the import hands it over)."""
-    return unneutralise(cell.strip()).strip()
+    return unneutralise(cell).strip()
 
 
 class PhoneLookahead:

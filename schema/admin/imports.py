@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from identity.bulk_invitations import BulkInvitationResult, invite_from_csv
+from identity.bulk_invitations import BulkInvitationErrorCode, BulkInvitationResult, invite_from_csv
 from identity.permissions import StaffPermission
-from portal.errors import InvalidInput
+from portal.services.contacts.fields import camel
+from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.csv_import import (
-    MAX_IMPORT_BYTES,
+    MAX_ROW_RESULTS,
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,
     ImportReport,
+    RowOutcome,
     import_contacts,
 )
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import RequestContext
-from schema.common.errors import bad_user_input
+from schema.common.errors import Atomic, ErrorFields
+from schema.common.ids import to_global_id
 from schema.common.permissions import HasPermission
 from schema.common.uploads import read_upload
 
 ImportErrorPolicyEnum = strawberry.enum(ImportErrorPolicy, name="ImportErrorPolicy")
 ImportMatchEnum = strawberry.enum(ImportMatch, name="ImportMatch")
+ImportRowOutcomeEnum = strawberry.enum(RowOutcome, name="ImportRowOutcome")
+# Rows between two commits of a REJECT_FAILED_ROWS import (see import_contacts below).
+IMPORT_BATCH_ROWS = 500
 
 
 @strawberry.input(description="How to import.")
@@ -44,6 +52,21 @@ class ImportProblem:
     message: str
 
 
+@strawberry.type(description="What one row of an import did to its contact.")
+class ImportRowResult:
+    row: int = strawberry.field(description="Line of the file the row starts on.")
+    contact_id: strawberry.ID | None = strawberry.field(
+        description="The contact's global id; null for a contact that a dry run or a rejected "
+        "file would have created."
+    )
+    contact_uuid: strawberry.ID | None = strawberry.field(description="The contact's UUID.")
+    outcome: RowOutcome
+    changed_fields: list[str] = strawberry.field(
+        description="Contact fields the row set (created) or changed (updated), by their "
+        "GraphQL names (firstName, isActive, tags, ...)."
+    )
+
+
 @strawberry.type(description="What an import did (or, in a dry run, would do).")
 class ImportContactsPayload:
     rows: int
@@ -53,6 +76,14 @@ class ImportContactsPayload:
     failed: int
     applied: bool = strawberry.field(description="False for dry runs and rejected files.")
     problems: list[ImportProblem]
+    results: list[ImportRowResult] = strawberry.field(
+        description=f"The first {MAX_ROW_RESULTS:,} rows that did not fail, in file order "
+        "(created, updated or unchanged); the counts above cover every row."
+    )
+    results_omitted: int = strawberry.field(
+        description=f"Rows beyond the first {MAX_ROW_RESULTS:,} that did not fail, not listed "
+        "in results."
+    )
 
     @classmethod
     def from_report(cls, report: ImportReport) -> ImportContactsPayload:
@@ -63,10 +94,32 @@ class ImportContactsPayload:
                 ImportProblem(row=p.row, column=p.column, code=p.code, message=p.message)
                 for p in report.problems
             ],
+            results=[
+                ImportRowResult(
+                    row=r.row,
+                    contact_id=to_global_id("Contact", r.contact_id) if r.contact_id else None,
+                    contact_uuid=strawberry.ID(str(r.contact_id)) if r.contact_id else None,
+                    outcome=r.outcome,
+                    changed_fields=[camel(name) for name in r.changed],
+                )
+                for r in report.results
+            ],
+            results_omitted=report.results_omitted,
         )  # fmt: skip
 
 
 BulkInvitationResultEnum = strawberry.enum(BulkInvitationResult, name="BulkInvitationResult")
+BulkInvitationErrorCodeEnum = strawberry.enum(
+    BulkInvitationErrorCode, name="BulkInvitationErrorCode"
+)
+
+
+@strawberry.type(description="Why a bulk invitation file was refused as a whole.")
+class BulkInvitationError(ErrorFields):
+    codes: ClassVar = BulkInvitationErrorCode
+    code: BulkInvitationErrorCode
+    field: str | None
+    message: str
 
 
 @strawberry.type(description="What happened to one row of a bulk invitation file.")
@@ -79,9 +132,14 @@ class BulkInvitationRowResult:
 
 @strawberry.type(description="Result of inviteContactsFromCsv.")
 class BulkInvitationPayload:
-    invited: int
-    already_active: int
-    rows: list[BulkInvitationRowResult]
+    invited: int = 0
+    already_active: int = 0
+    rows: list[BulkInvitationRowResult] = strawberry.field(default_factory=list)
+    errors: list[BulkInvitationError] = strawberry.field(
+        default_factory=list,
+        description="Set when the file cannot be read (too large, not UTF-8 or Windows-1252, "
+        "malformed quoting, no key column); then nobody is invited.",
+    )
 
 
 @strawberry.type
@@ -102,17 +160,38 @@ class ImportMutation:
         ctx = info.context
         chosen = options or ImportOptionsInput()
         data = await read_upload(file, MAX_IMPORT_BYTES + 1)
-        report = await import_contacts(
-            ctx.session,
-            data,
-            ImportOptions(
-                dry_run=chosen.dry_run,
-                error_policy=chosen.error_policy,
-                match=chosen.match,
-                phone_region=ctx.settings.default_phone_region,
-            ),
-            await ctx.staff_actor(),
+        actor = await ctx.staff_actor()
+        import_options = ImportOptions(
+            dry_run=chosen.dry_run,
+            error_policy=chosen.error_policy,
+            match=chosen.match,
+            phone_region=ctx.settings.default_phone_region,
         )
+        if chosen.dry_run or chosen.error_policy is ImportErrorPolicy.REJECT_EVERYTHING:
+            # All rows or none: one transaction, the request's unit of work.
+            report = await import_contacts(ctx.session, data, import_options, actor)
+            return ImportContactsPayload.from_report(report)
+        # REJECT_FAILED_ROWS keeps good rows, so it commits them every IMPORT_BATCH_ROWS rows in
+        # a session of its own, as the CLI does: a 100,000-row upload then never holds
+        # SQLite's write lock for the whole file, and a crash, timeout or cancelled request
+        # keeps the committed batches (each row is a savepoint: no half row is ever
+        # committed). The request's own transaction ends first: on SQLite it began with
+        # BEGIN IMMEDIATE and holds the write lock the import session needs; what it holds is
+        # what the request would commit at its end anyway (the authentication's bookkeeping).
+        await ctx.session.commit()
+        session = ctx.runtime.database.new_session()
+        try:
+            report = await import_contacts(
+                session,
+                data,
+                import_options,
+                actor,
+                on_batch=session.commit,
+                batch_size=IMPORT_BATCH_ROWS,
+            )
+            await session.commit()
+        finally:
+            await session.close()  # after a failure: rolls back the unfinished batch
         return ImportContactsPayload.from_report(report)
 
     @strawberry.mutation(
@@ -122,24 +201,24 @@ class ImportMutation:
             HasPermission(StaffPermission.PORTAL_USERS_WRITE),
             HasPermission(StaffPermission.CONTACTS_IMPORT),
         ],
+        extensions=[Atomic()],
     )
     async def invite_contacts_from_csv(
         self, info: Info[RequestContext, None], file: Upload, dry_run: bool = False
     ) -> BulkInvitationPayload:
         ctx = info.context
+        # One byte over the limit is enough to refuse the file (FILE_TOO_LARGE); a file cut at
+        # the limit could end in half a key and invite the wrong contact.
         data = await read_upload(file, MAX_IMPORT_BYTES + 1)
         staff = await ctx.require_staff()
-        try:
-            report = await invite_from_csv(
-                ctx.session,
-                ctx.runtime,
-                await load_portal_settings(ctx.session, ctx.settings),
-                data[:MAX_IMPORT_BYTES],
-                created_by=staff.user.display_name or staff.user.email,
-                dry_run=dry_run,
-            )
-        except InvalidInput as exc:
-            raise bad_user_input(exc) from None
+        report = await invite_from_csv(
+            ctx.session,
+            ctx.runtime,
+            await load_portal_settings(ctx.session, ctx.settings),
+            data,
+            created_by=staff.user.display_name or staff.user.email,
+            dry_run=dry_run,
+        )
         return BulkInvitationPayload(
             invited=report.count(BulkInvitationResult.INVITED),
             already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),

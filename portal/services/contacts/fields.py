@@ -67,6 +67,40 @@ class ContactSource(StrEnum):
     API = "API"
 
 
+# What people write in a source column (a CSV import, a POS system): matched case-insensitively,
+# with "-" and "_" read as spaces; each source's own name is accepted too.
+SOURCE_ALIASES: dict[ContactSource, tuple[str, ...]] = {
+    ContactSource.MANUAL: ("manual", "manuell", "staff console"),
+    ContactSource.CSV_IMPORT: ("CSV import", "CSV", "Import"),
+    ContactSource.POS: ("Kasse", "Kassensystem", "point of sale"),
+    ContactSource.ONLINE_ORDER: ("online order", "Onlinebestellung", "Online-Bestellung",
+                                 "Onlineshop", "Webshop"),
+    ContactSource.VOUCHER_PURCHASE: ("voucher", "voucher purchase", "Gutschein", "Gutscheinkauf"),
+    ContactSource.SELF_REGISTRATION: ("self registration", "Selbstregistrierung",
+                                      "Registrierung"),
+    ContactSource.API: ("Schnittstelle",),
+}  # fmt: skip
+
+
+def _source_key(text: str) -> str:
+    return " ".join(text.casefold().replace("-", " ").replace("_", " ").split())
+
+
+_SOURCES_BY_KEY = {
+    _source_key(name): source
+    for source, aliases in SOURCE_ALIASES.items()
+    for name in (source.value, *aliases)
+}
+_SOURCE_HINT = "; ".join(
+    f"{source.value} ({', '.join(aliases)})" for source, aliases in SOURCE_ALIASES.items()
+)
+
+
+def parse_source(value: object) -> ContactSource | None:
+    """The source a value names (``VOUCHER_PURCHASE``, ``voucher``, ``Gutschein``), or None."""
+    return _SOURCES_BY_KEY.get(_source_key(str(value))) if value is not None else None
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -168,9 +202,14 @@ def validate_fields(
         elif name == "directory_visible":
             columns[name] = bool(value)
         elif name == "source":
-            if value not in ContactSource.__members__:
-                error(ContactErrorCode.INVALID_SOURCE, name, "Unknown source.")
-            columns[name] = value
+            source = parse_source(value)
+            if source is None:
+                error(
+                    ContactErrorCode.INVALID_SOURCE,
+                    name,
+                    f"Unknown source; use (any case) {_SOURCE_HINT}.",
+                )
+            columns[name] = source.value if source else value
         elif name == "reachability":
             try:
                 columns[name] = parse_reachability(value or [])

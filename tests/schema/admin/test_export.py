@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from portal.clock import FrozenClock
+from portal.models import Contact
 from portal.runtime import Runtime
+from portal.services.actors import SYSTEM
+from portal.services.contacts.groups_tags import change_tags
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff, make_customer
-from tests.schema.admin.contact_documents import create
+from tests.schema.admin.contact_documents import CONTACT, create
 
 EXPORT = """
 mutation E($filter: ContactFilterInput, $options: CsvOptionsInput) {
@@ -158,3 +163,167 @@ async def test_auto_delivery_emails_above_the_threshold_only(
     large = await admin_api.data(EXPORT_BY, {})
     assert large["exportContacts"]["downloadUrl"] is None
     assert large["exportContacts"]["emailedTo"] == "admin@example.com"
+
+
+async def store(runtime: Runtime, contact_id: str, **values: Any) -> None:
+    """Write column values directly, as older versions or other systems may have left them
+    (the API strips and validates what it stores)."""
+    async with runtime.database.transaction() as session:
+        contact = await session.get(Contact, UUID(contact_id))
+        assert contact is not None
+        for name, value in values.items():
+            setattr(contact, name, value)
+
+
+async def tag(runtime: Runtime, contact_id: str, *names: str) -> None:
+    async with runtime.database.transaction() as session:
+        contact = await session.get(Contact, UUID(contact_id))
+        assert contact is not None
+        await change_tags(session, SYSTEM, contact, list(names), add=True)
+
+
+async def test_tab_carriage_return_and_apostrophe_starts_are_neutralised(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Zelle")
+    await store(
+        runtime, contact["uuid"],
+        company_name="\t=cmd|' /C calc'!A0", street="\r=1+1", notes="'=literal",
+    )  # fmt: skip
+    _, content, _ = await download(admin_api)
+    (row,) = rows(content)
+    assert row["Company"] == "'\t=cmd|' /C calc'!A0"
+    assert row["Street"] == "'\r=1+1"
+    assert row["Notes"] == "''=literal"  # read back: exactly one apostrophe goes
+
+
+async def test_tag_and_group_names_with_commas_are_quoted_in_their_cell(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Liste")
+    await tag(runtime, contact["uuid"], "Smith, Jr.", "vip", 'Sagt "Hallo"')
+    _, content, _ = await download(admin_api)
+    (row,) = rows(content)
+    assert row["Tags"] == '"Sagt ""Hallo""", "Smith, Jr.", vip'
+
+
+async def test_export_honours_tag_status_and_source_filters(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    vip = await create(admin_api, lastName="Vip")
+    await create(admin_api, lastName="Kasse", source="POS")
+    await make_customer(runtime, "kunde@example.de")  # last name Kunde, status INVITED
+    await tag(runtime, vip["uuid"], "vip")
+
+    async def exported(**filter: Any) -> list[str]:
+        _, content, _ = await download(admin_api, filter=filter)
+        return sorted(r["Last name"] for r in rows(content))
+
+    assert await exported() == ["Kasse", "Kunde", "Vip"]
+    assert await exported(tags=["vip"]) == ["Vip"]
+    assert await exported(status="INVITED") == ["Kunde"]
+    assert await exported(status="PROSPECT") == ["Kasse", "Vip"]
+    assert await exported(source="POS") == ["Kasse"]
+    assert await exported(tags=["vip"], source="POS") == []
+
+
+IMPORT = """
+mutation I($file: Upload!) {
+  importContacts(file: $file, options: {match: UUID}) {
+    rows created updated unchanged failed applied problems { row column code }
+  }
+}
+"""
+
+
+async def test_german_semicolon_export_imports_back_changing_only_the_edit(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    first = await create(
+        admin_api, firstName="Jürgen", lastName="Groß; Söhne", city="Köln",
+        notes='=SUMME(A1)\nzweite "Zeile"', email="j@example.de",
+    )  # fmt: skip
+    second = await create(admin_api, lastName="Weiß", companyName="-Minus GmbH", city="Bonn")
+    await tag(runtime, first["uuid"], "Stammkunde, alt", "vip")
+    _, content, _ = await download(
+        admin_api, options={"delimiter": ";", "language": "de", "bom": False}
+    )
+    exported = rows(content, ";")
+    assert list(exported[0])[:6] == [
+        "UUID",
+        "Kundennummer",
+        "Anrede",
+        "Titel",
+        "Vorname",
+        "Nachname",
+    ]
+    by_name = {r["Nachname"]: r for r in exported}
+    by_name["Weiß"]["Ort"] = "Düsseldorf"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(exported[0]), delimiter=";", lineterminator="\r\n"
+    )
+    writer.writeheader()
+    writer.writerows(exported)
+    response = await admin_api.http.post(
+        "/admin/graphql",
+        data={
+            "operations": json.dumps({"query": IMPORT, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={"0": ("kontakte.csv", buffer.getvalue().encode("cp1252"), "text/csv")},
+        headers={"authorization": f"Bearer {admin_api.token}"},
+    )
+    assert response.json()["data"]["importContacts"] == {
+        "rows": 2, "created": 0, "updated": 1, "unchanged": 1, "failed": 0, "applied": True,
+        "problems": [],
+    }  # fmt: skip
+    after = await admin_api.data(CONTACT, {"id": first["id"]})
+    assert after["contact"]["notes"] == '=SUMME(A1)\nzweite "Zeile"'
+    assert after["contact"]["version"] == first["version"]
+    assert sorted(t["name"] for t in after["contact"]["tags"]) == ["Stammkunde, alt", "vip"]
+    edited = await admin_api.data(CONTACT, {"id": second["id"]})
+    assert (edited["contact"]["city"], edited["contact"]["companyName"]) == (
+        "Düsseldorf",
+        "-Minus GmbH",
+    )
+
+
+PORTAL_USERS = """
+mutation P($options: CsvOptionsInput) { exportPortalUsers(options: $options) { downloadUrl } }
+"""
+
+
+async def test_portal_user_export_columns_in_both_languages(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    _, contact = await make_customer(runtime, "a@example.de")
+    await make_customer(runtime, "=b@example.de", linked=False)
+    assert contact is not None
+    created = clock().isoformat()
+    english: list[list[str]] = []
+    german: list[list[str]] = []
+    for options, target in (({}, english), ({"language": "de", "delimiter": ";"}, german)):
+        data = await admin_api.data(PORTAL_USERS, {"options": options})
+        response = await admin_api.http.get(data["exportPortalUsers"]["downloadUrl"])
+        text = response.content.decode("utf-8-sig")
+        target.extend(csv.reader(io.StringIO(text), delimiter=options.get("delimiter", ",")))
+    assert english[0] == [
+        "Email", "Registration status", "Mapping status", "Customer number", "Contact",
+        "Created at", "Last login",
+    ]  # fmt: skip
+    assert german[0] == [
+        "E-Mail", "Registrierungsstatus", "Zuordnungsstatus", "Kundennummer", "Kontakt",
+        "Erstellt am", "Letzte Anmeldung",
+    ]  # fmt: skip
+    # Both users were created at the same (frozen) time: their order is the id's.
+    assert sorted(english[1:]) == sorted(german[1:]) == [
+        ["'=b@example.de", "REGISTERED", "PENDING", "", "", created, ""],
+        ["a@example.de", "REGISTERED", "ASSIGNED", str(contact.customer_number), "Anna Kunde",
+         created, ""],
+    ]  # fmt: skip

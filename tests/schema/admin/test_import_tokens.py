@@ -142,3 +142,38 @@ async def test_only_admins_create_tokens_and_input_is_checked(
     await log_in_staff(admin_api, runtime, email="support@example.com", role="support")
     refused = await admin_api(CREATE, {"input": {"name": "x"}})
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_token_import_that_keeps_good_rows_is_recorded_for_the_token(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # REJECT_FAILED_ROWS runs in a database session of its own, apart from the request's.
+    await log_in_staff(admin_api, runtime)
+    token = str((await create_token(admin_api))["token"])
+    document = (
+        "mutation I($file: Upload!) { importContacts(file: $file, "
+        "options: {errorPolicy: REJECT_FAILED_ROWS}) { created failed applied } }"
+    )
+    response = await admin_api.http.post(
+        "/admin/graphql",
+        data={
+            "operations": json.dumps({"query": document, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={
+            "0": ("pos.csv", b"Nachname;E-Mail\r\nGut;gut@example.de\r\n;kaputt\r\n", "text/csv")
+        },
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert response.json()["data"]["importContacts"] == {
+        "created": 1,
+        "failed": 1,
+        "applied": True,
+    }
+    async with runtime.database.transaction() as session:
+        entry = await session.scalar(
+            select(ContactHistoryEntry)
+            .join(Contact, Contact.id == ContactHistoryEntry.contact_id)
+            .where(Contact.last_name == "Gut")
+        )
+        assert entry is not None and "Kasse Filiale Mitte" in (entry.actor_name or "")
