@@ -13,7 +13,8 @@ from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
 from portal.runtime import Runtime
-from portal.services.csv_columns import CsvFileProblem, parse_customer_number, read_csv
+from portal.services.csv_columns import CsvFileProblem, read_csv
+from portal.services.customer_numbers import parse_customer_number
 from portal.services.portal_settings import PortalSettings
 
 _EMAIL_HEADERS = {"email", "e-mail", "mail"}

@@ -58,9 +58,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # cursor adapter.
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
-        connection.connection.dbapi_connection.run_async(
-            lambda driver: driver.execute(statement)
-        )
+        connection.connection.dbapi_connection.run_async(lambda driver: driver.execute(statement))
 
     @event.listens_for(engine.sync_engine, "reset")
     def _on_reset(dbapi_connection: Any, _record: ConnectionPoolEntry, state: Any) -> None:

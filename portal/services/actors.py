@@ -21,5 +21,18 @@ class Actor:
     name: str = ""
     ip_address: str | None = None
 
+    @property
+    def history_source(self) -> str:
+        """Where a change came from, as the contact's history names it."""
+        return _HISTORY_SOURCES[self.type]
+
+
+_HISTORY_SOURCES = {
+    ActorType.STAFF: "staff console",
+    ActorType.CUSTOMER: "portal",
+    ActorType.SYSTEM: "system",
+    ActorType.IMPORT: "CSV import",
+}
+
 
 SYSTEM = Actor(ActorType.SYSTEM, name="system")

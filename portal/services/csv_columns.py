@@ -10,9 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-# ``customer_number`` is a 32-bit integer column: larger keys are no customer numbers (and would
-# overflow the database driver), nor are the other Unicode digits that ``int()`` accepts.
-MAX_CUSTOMER_NUMBER = 2**31 - 1
 # Cells starting with these are formulas to Excel and LibreOffice (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Neutralised cells: the formula starts, and the apostrophe itself, so that reading back strips
@@ -108,15 +105,6 @@ def split_names(cell: str) -> list[str]:
             if name and name not in names:
                 names.append(name)
     return names
-
-
-def parse_customer_number(cell: str) -> int | None:
-    """The customer number a cell holds: ASCII digits within the column's range, else None."""
-    text = cell.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_CUSTOMER_NUMBER)):
-        return None
-    number = int(text)
-    return number if number <= MAX_CUSTOMER_NUMBER else None
 
 
 class CsvFileProblem(Exception):

@@ -13,6 +13,19 @@ from portal.models import IdCounter
 
 CUSTOMER_NUMBER_SEQUENCE = "contact_customer_number_seq"
 FIRST_CUSTOMER_NUMBER = 10001
+# ``customer_number`` is a 32-bit integer column: larger keys are no customer numbers (and would
+# overflow the database driver), nor are the other Unicode digits that ``int()`` accepts.
+MAX_CUSTOMER_NUMBER = 2**31 - 1
+
+
+def parse_customer_number(text: str) -> int | None:
+    """The customer number ``text`` holds (surrounding blanks ignored): ASCII digits within the
+    column's range, else None."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_CUSTOMER_NUMBER)):
+        return None
+    number = int(text)
+    return number if number <= MAX_CUSTOMER_NUMBER else None
 
 
 async def next_customer_numbers(session: AsyncSession, count: int = 1) -> list[int]:

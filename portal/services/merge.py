@@ -136,7 +136,7 @@ async def merge(
     numbers = [s.customer_number for s in sources]
     for source in sources:
         await add_history_entry(
-            session, source.id, actor, source="staff console",
+            session, source.id, actor, source=actor.history_source,
             description=f"Merged into {target.customer_number}",
         )  # fmt: skip
     # Move what hangs off the sources; association rows the target already has are dropped.
@@ -170,7 +170,7 @@ async def merge(
         setattr(target, name, value)
     refresh_search_text(target, emails)
     await add_history_entry(
-        session, target.id, actor, source="staff console",
+        session, target.id, actor, source=actor.history_source,
         description="Merged with " + ", ".join(str(n) for n in numbers),
     )  # fmt: skip
     await audit.record(

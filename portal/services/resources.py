@@ -172,7 +172,7 @@ async def assign_resource(
         assignment.permissions = granted
     await session.flush()
     await add_history_entry(
-        session, contact.id, actor, source="staff console",
+        session, contact.id, actor, source=actor.history_source,
         description=f"Resource {resource.name}: {', '.join(granted) or 'no permissions'}",
     )  # fmt: skip
     await audit.record(
@@ -193,7 +193,7 @@ async def unassign_resource(
     await session.delete(assignment)
     await session.flush()
     await add_history_entry(
-        session, contact.id, actor, source="staff console",
+        session, contact.id, actor, source=actor.history_source,
         description=f"Resource {resource.name} removed",
     )  # fmt: skip
     await audit.record(

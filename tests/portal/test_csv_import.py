@@ -536,7 +536,7 @@ async def test_the_report_names_each_rows_contact_outcome_and_changed_fields(
 async def test_the_row_results_are_bounded_and_the_counts_are_not(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("portal.services.csv_import.MAX_ROW_RESULTS", 3)
+    monkeypatch.setattr("portal.services.csv_import.report.MAX_ROW_RESULTS", 3)
     report = await run_import(runtime, new_contacts_csv([f"N{i}" for i in range(5)]))
     assert [r.row for r in report.results] == [2, 3, 4]
     assert (report.created, report.results_omitted) == (5, 2)
@@ -569,12 +569,6 @@ async def test_a_dry_run_changes_no_field_active_flag_or_tag_and_reports_them(
         assert await session.scalar(select(func.count()).select_from(Tag)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crud.update_contact/set_active and groups_tags.change_tags hard-code the history "
-    "source 'staff console'; they need to take it from the actor (ActorType.IMPORT) or a "
-    "history_source parameter, which the import would then pass",
-)
 async def test_history_entries_of_an_import_name_the_import_not_the_staff_console(
     runtime: Runtime,
 ) -> None:
@@ -593,4 +587,4 @@ async def test_history_entries_of_an_import_name_the_import_not_the_staff_consol
             )
         )
     assert len(sources) == 3  # changed fields, deactivated, tags added
-    assert "staff console" not in sources
+    assert sources == ["CSV import"] * 3

@@ -28,7 +28,7 @@ from portal.services import audit
 from portal.services.actors import SYSTEM, Actor
 from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
 from portal.services.contacts.history import add_history_entry, history_row
-from portal.services.customer_numbers import next_customer_numbers
+from portal.services.customer_numbers import next_customer_numbers, parse_customer_number
 
 # Fields whose change is shown by name only in history (the values are in the audit log).
 _TRACKED = (
@@ -275,7 +275,7 @@ async def update_contact(
         session,
         contact.id,
         actor,
-        source="portal" if actor.type == "customer" else "staff console",
+        source=actor.history_source,
         description="Changed: " + ", ".join(sorted(changes)),
         visible_to_customer=actor.type == "customer",
     )
@@ -300,7 +300,7 @@ async def set_active(session: AsyncSession, contact: Contact, active: bool, acto
     await session.flush()
     word = "reactivated" if active else "deactivated"
     await add_history_entry(
-        session, contact.id, actor, source="staff console", description=f"Contact {word}"
+        session, contact.id, actor, source=actor.history_source, description=f"Contact {word}"
     )
     await audit.record(
         session,
@@ -351,10 +351,11 @@ async def require_contact(
 
 
 async def get_contact_by_customer_number(session: AsyncSession, number: str) -> Contact | None:
-    text = number.strip()
-    if not text.isdigit() or len(text) > 12:
+    """The contact with this customer number; None for text that is no customer number."""
+    parsed = parse_customer_number(number)
+    if parsed is None:
         return None
-    return await session.scalar(select(Contact).where(Contact.customer_number == int(text)))
+    return await session.scalar(select(Contact).where(Contact.customer_number == parsed))
 
 
 async def get_contacts_by_ids(

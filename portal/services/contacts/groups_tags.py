@@ -96,7 +96,7 @@ async def set_contact_groups(
     await session.flush()
     names = sorted(g.name for g in groups)
     await add_history_entry(
-        session, contact.id, actor, source="staff console",
+        session, contact.id, actor, source=actor.history_source,
         description="Groups: " + (", ".join(names) or "none"),
     )  # fmt: skip
     await audit.record(
@@ -156,7 +156,7 @@ async def change_tags(
     await session.flush()
     label = ", ".join(sorted(t.name for t in touched))
     await add_history_entry(
-        session, contact.id, actor, source="staff console",
+        session, contact.id, actor, source=actor.history_source,
         description=("Tags added: " if add else "Tags removed: ") + label,
     )  # fmt: skip
     await audit.record(

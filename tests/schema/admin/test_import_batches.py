@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from portal.models import Contact, ContactHistoryEntry, ContactTag
 from portal.runtime import Runtime
-from portal.services import csv_import
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
 from portal.services.csv_import import ImportErrorPolicy, ImportOptions, import_contacts
+from portal.services.csv_import import rows as csv_import_rows
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
 
@@ -52,7 +52,7 @@ def tagged_file(count: int) -> bytes:
 
 def crash_at(monkeypatch: pytest.MonkeyPatch, last_name: str, error: BaseException) -> None:
     """Fail in the middle of one row: after its contact and its tag were written."""
-    real = csv_import.change_tags
+    real = csv_import_rows.change_tags
 
     async def change_tags(
         session: Any, actor: Any, contact: Contact, *args: Any, **kw: Any
@@ -61,7 +61,7 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, last_name: str, error: BaseExcepti
         if contact.last_name == last_name:
             raise error
 
-    monkeypatch.setattr(csv_import, "change_tags", change_tags)
+    monkeypatch.setattr(csv_import_rows, "change_tags", change_tags)
 
 
 async def stored(runtime: Runtime) -> tuple[list[str], int, int]:

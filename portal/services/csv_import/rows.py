@@ -1,18 +1,13 @@
-"""CSV import and update of contacts: reads exactly what the export writes.
-
-Empty cells and missing columns leave fields untouched, so export -> edit -> import changes only
-what was edited. Every row is checked and reported (file line, column, code, message); dry runs
-write nothing. ``REJECT_EVERYTHING`` applies all rows or none; ``REJECT_FAILED_ROWS`` keeps the
-good rows. Each row runs in its own savepoint, so a failing row never leaves half a contact.
-"""
+"""One row of an import: checked, matched to a contact (by UUID, customer number or email),
+then created, updated or left unchanged; a failing row raises :class:`RowFailed` with its
+problems."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -34,95 +29,18 @@ from portal.services.contacts.status import PortalStatus
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
     Column,
-    CsvFileProblem,
-    header_index,
-    parse_customer_number,
-    read_csv,
     split_names,
-    unneutralise,
 )
-from portal.services.phone_lookahead import PARALLEL_ROWS, PhoneLookahead
-
-PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
-
-
-class ImportErrorPolicy(StrEnum):
-    REJECT_EVERYTHING = "REJECT_EVERYTHING"
-    REJECT_FAILED_ROWS = "REJECT_FAILED_ROWS"
-
-
-class ImportMatch(StrEnum):
-    UUID = "UUID"
-    CUSTOMER_NUMBER = "CUSTOMER_NUMBER"
-    EMAIL = "EMAIL"
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    dry_run: bool = False
-    error_policy: ImportErrorPolicy = ImportErrorPolicy.REJECT_EVERYTHING
-    match: ImportMatch = ImportMatch.UUID
-    phone_region: str = "DE"
-    # Files with this many rows validate their phone numbers in a worker process, ahead.
-    parallel_phone_rows: int = PARALLEL_ROWS
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int  # line of the file (the header is line 1)
-    column: str | None
-    code: str
-    message: str
-
-
-class RowOutcome(StrEnum):
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-    UNCHANGED = "UNCHANGED"
-
-
-# A report lists at most this many row results (the counts cover every row), so that a
-# 100,000-row import does not answer with 100,000 entries.
-MAX_ROW_RESULTS = 1000
-
-
-@dataclass(frozen=True)
-class RowResult:
-    """What one applied row did: its line, the contact (None for a contact that a dry run or
-    a rejected file would have created) and the fields it set or changed."""
-
-    row: int
-    contact_id: uuid.UUID | None
-    outcome: RowOutcome
-    changed: tuple[str, ...] = ()  # contact field names, ``is_active``, ``tags``
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    applied: bool = False
-    problems: list[RowProblem] = field(default_factory=list)
-    # The first MAX_ROW_RESULTS rows that did not fail, in file order; ``results_omitted``
-    # counts the rest.
-    results: list[RowResult] = field(default_factory=list)
-    results_omitted: int = 0
-
-    def record(self, result: RowResult) -> None:
-        setattr(self, result.outcome.lower(), getattr(self, result.outcome.lower()) + 1)
-        if len(self.results) < MAX_ROW_RESULTS:
-            self.results.append(result)
-        else:
-            self.results_omitted += 1
-
-
-class RowFailed(Exception):
-    def __init__(self, problems: list[RowProblem]) -> None:
-        super().__init__("row failed")
-        self.problems = problems
+from portal.services.csv_import.report import (
+    ImportMatch,
+    ImportOptions,
+    ImportReport,
+    RowFailed,
+    RowOutcome,
+    RowProblem,
+    RowResult,
+)
+from portal.services.customer_numbers import parse_customer_number
 
 
 def _problems(line: int, exc: InvalidInput, by_field: dict[str, Column]) -> list[RowProblem]:
@@ -210,19 +128,19 @@ _MATCH_KEYS = {
 
 
 @dataclass(frozen=True)
-class _NewContact:
+class NewContact:
     line: int
     fields: tuple[str, ...]
     columns: dict[str, Any]
 
 
-def _new_contact(
+def new_contact_row(
     options: ImportOptions,
     cells: dict[str, str],
     line: int,
     by_field: dict[str, Column],
     known_phones: Mapping[str, str | None] | None = None,
-) -> _NewContact | None:
+) -> NewContact | None:
     """The validated columns of a row that only creates a contact (no key to match, no tags,
     groups or active flag, which need the contact's rows); None for any other row. Such rows
     are created in batches: validation needs no database, so no savepoint is needed either."""
@@ -239,11 +157,11 @@ def _new_contact(
         )
     except InvalidInput as exc:
         raise RowFailed(_problems(line, exc, by_field)) from None
-    return _NewContact(line, tuple(given), columns)
+    return NewContact(line, tuple(given), columns)
 
 
-async def _create(
-    session: AsyncSession, actor: Actor, pending: list[_NewContact], report: ImportReport
+async def create_new(
+    session: AsyncSession, actor: Actor, pending: list[NewContact], report: ImportReport
 ) -> None:
     """Create the pending contacts in one batch and record them; empties ``pending``."""
     ids = await create_contacts(
@@ -271,7 +189,7 @@ def _given(
     }
 
 
-async def _apply_row(
+async def apply_row(
     session: AsyncSession,
     options: ImportOptions,
     actor: Actor,
@@ -338,110 +256,3 @@ async def _apply_row(
     if outcome is RowOutcome.UNCHANGED and changed:
         outcome = RowOutcome.UPDATED
     return RowResult(line, contact.id, outcome, tuple(changed))
-
-
-async def import_contacts(
-    session: AsyncSession,
-    data: bytes,
-    options: ImportOptions,
-    actor: Actor,
-    *,
-    progress: Callable[[int], None] | None = None,
-    on_batch: Callable[[], Any] | None = None,
-    batch_size: int = 500,
-) -> ImportReport:
-    """Import ``data`` (a CSV file's bytes) and report every row's fate."""
-    report = ImportReport()
-    try:
-        file = read_csv(data)
-    except CsvFileProblem as problem:
-        report.problems.append(RowProblem(problem.line, None, problem.code, problem.message))
-        return report
-    index = header_index(CONTACT_COLUMNS)
-    by_field = {c.field: c for c in CONTACT_COLUMNS if c.field}
-    columns = [index.get(" ".join(h.lower().split())) for h in file.header]
-    if not any(columns):
-        report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
-        return report
-    new_contacts: list[_NewContact] = []
-    records = file.records
-    phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
-    lookahead = await PhoneLookahead.start(
-        records, phone_columns, options.phone_region, options.parallel_phone_rows
-    )
-    known_phones: Mapping[str, str | None] | None = None
-    whole = await session.begin_nested()
-    try:
-        for position, record in enumerate(records):
-            number = file.lines[position]
-            if not any(cell.strip() for cell in record):
-                continue
-            if lookahead is not None:
-                known_phones = await lookahead.known_through(position)
-            report.rows += 1
-            raw = {
-                column.key: unneutralise(cell)
-                for column, cell in zip(columns, record, strict=False)
-                if column is not None
-            }
-            cells = {key: value.strip() for key, value in raw.items()}
-            try:
-                created = _new_contact(options, cells, number, by_field, known_phones)
-            except RowFailed as failed:
-                report.failed += 1
-                report.problems.extend(failed.problems)
-                continue_with_row = False
-            else:
-                continue_with_row = created is None
-                if created is not None:
-                    new_contacts.append(created)
-            if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
-                # Before any row that reads contacts, so matching sees every earlier row and
-                # customer numbers follow the file.
-                await _create(session, actor, new_contacts, report)
-            if continue_with_row:
-                row_savepoint = await session.begin_nested()
-                try:
-                    result = await _apply_row(session, options, actor, cells, raw, number, by_field)
-                except RowFailed as failed:
-                    await row_savepoint.rollback()
-                    report.failed += 1
-                    report.problems.extend(failed.problems)
-                else:
-                    await row_savepoint.commit()
-                    report.record(result)
-            if progress is not None:
-                progress(report.rows)
-            batch_done = on_batch is not None and report.rows % batch_size == 0
-            if (
-                batch_done
-                and not options.dry_run
-                and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
-            ):
-                # Good rows so far are kept for good: a later crash cannot take them back.
-                if new_contacts:
-                    await _create(session, actor, new_contacts, report)
-                await whole.commit()
-                assert on_batch is not None
-                await on_batch()
-                whole = await session.begin_nested()
-        if new_contacts:
-            await _create(session, actor, new_contacts, report)
-    except BaseException:
-        await whole.rollback()
-        raise
-    finally:
-        if lookahead is not None:
-            await lookahead.close()
-    reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
-    if options.dry_run or reject_all:
-        await whole.rollback()
-        # The contacts these rows created are gone again (the rows' outcome stays the answer).
-        report.results = [
-            replace(r, contact_id=None) if r.outcome is RowOutcome.CREATED else r
-            for r in report.results
-        ]
-    else:
-        await whole.commit()
-        report.applied = True
-    return report

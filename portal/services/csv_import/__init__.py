@@ -1,0 +1,157 @@
+"""CSV import and update of contacts: reads exactly what the export writes.
+
+Empty cells and missing columns leave fields untouched, so export -> edit -> import changes only
+what was edited. Every row is checked and reported (file line, column, code, message); dry runs
+write nothing. ``REJECT_EVERYTHING`` applies all rows or none; ``REJECT_FAILED_ROWS`` keeps the
+good rows. Each row runs in its own savepoint, so a failing row never leaves half a contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.services.actors import Actor
+from portal.services.csv_columns import (
+    CONTACT_COLUMNS,
+    CsvFileProblem,
+    header_index,
+    read_csv,
+    unneutralise,
+)
+from portal.services.csv_import.report import (
+    MAX_ROW_RESULTS,
+    PHONE_FIELDS,
+    ImportErrorPolicy,
+    ImportMatch,
+    ImportOptions,
+    ImportReport,
+    RowFailed,
+    RowOutcome,
+    RowProblem,
+    RowResult,
+)
+from portal.services.csv_import.rows import NewContact, apply_row, create_new, new_contact_row
+from portal.services.phone_lookahead import PhoneLookahead
+
+__all__ = [
+    "MAX_ROW_RESULTS",
+    "ImportErrorPolicy",
+    "ImportMatch",
+    "ImportOptions",
+    "ImportReport",
+    "RowOutcome",
+    "RowProblem",
+    "RowResult",
+    "import_contacts",
+]
+
+
+async def import_contacts(
+    session: AsyncSession,
+    data: bytes,
+    options: ImportOptions,
+    actor: Actor,
+    *,
+    progress: Callable[[int], None] | None = None,
+    on_batch: Callable[[], Any] | None = None,
+    batch_size: int = 500,
+) -> ImportReport:
+    """Import ``data`` (a CSV file's bytes) and report every row's fate."""
+    report = ImportReport()
+    try:
+        file = read_csv(data)
+    except CsvFileProblem as problem:
+        report.problems.append(RowProblem(problem.line, None, problem.code, problem.message))
+        return report
+    index = header_index(CONTACT_COLUMNS)
+    by_field = {c.field: c for c in CONTACT_COLUMNS if c.field}
+    columns = [index.get(" ".join(h.lower().split())) for h in file.header]
+    if not any(columns):
+        report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
+        return report
+    new_contacts: list[NewContact] = []
+    records = file.records
+    phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
+    lookahead = await PhoneLookahead.start(
+        records, phone_columns, options.phone_region, options.parallel_phone_rows
+    )
+    known_phones: Mapping[str, str | None] | None = None
+    whole = await session.begin_nested()
+    try:
+        for position, record in enumerate(records):
+            number = file.lines[position]
+            if not any(cell.strip() for cell in record):
+                continue
+            if lookahead is not None:
+                known_phones = await lookahead.known_through(position)
+            report.rows += 1
+            raw = {
+                column.key: unneutralise(cell)
+                for column, cell in zip(columns, record, strict=False)
+                if column is not None
+            }
+            cells = {key: value.strip() for key, value in raw.items()}
+            try:
+                created = new_contact_row(options, cells, number, by_field, known_phones)
+            except RowFailed as failed:
+                report.failed += 1
+                report.problems.extend(failed.problems)
+                continue_with_row = False
+            else:
+                continue_with_row = created is None
+                if created is not None:
+                    new_contacts.append(created)
+            if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
+                # Before any row that reads contacts, so matching sees every earlier row and
+                # customer numbers follow the file.
+                await create_new(session, actor, new_contacts, report)
+            if continue_with_row:
+                row_savepoint = await session.begin_nested()
+                try:
+                    result = await apply_row(session, options, actor, cells, raw, number, by_field)
+                except RowFailed as failed:
+                    await row_savepoint.rollback()
+                    report.failed += 1
+                    report.problems.extend(failed.problems)
+                else:
+                    await row_savepoint.commit()
+                    report.record(result)
+            if progress is not None:
+                progress(report.rows)
+            batch_done = on_batch is not None and report.rows % batch_size == 0
+            if (
+                batch_done
+                and not options.dry_run
+                and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
+            ):
+                # Good rows so far are kept for good: a later crash cannot take them back.
+                if new_contacts:
+                    await create_new(session, actor, new_contacts, report)
+                await whole.commit()
+                assert on_batch is not None
+                await on_batch()
+                whole = await session.begin_nested()
+        if new_contacts:
+            await create_new(session, actor, new_contacts, report)
+    except BaseException:
+        await whole.rollback()
+        raise
+    finally:
+        if lookahead is not None:
+            await lookahead.close()
+    reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
+    if options.dry_run or reject_all:
+        await whole.rollback()
+        # The contacts these rows created are gone again (the rows' outcome stays the answer).
+        report.results = [
+            replace(r, contact_id=None) if r.outcome is RowOutcome.CREATED else r
+            for r in report.results
+        ]
+    else:
+        await whole.commit()
+        report.applied = True
+    return report

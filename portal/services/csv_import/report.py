@@ -1,0 +1,91 @@
+"""What an import is told (options) and what it answers (the report: per-row problems and
+results, counts)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from portal.services.phone_lookahead import PARALLEL_ROWS
+
+PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
+
+
+class ImportErrorPolicy(StrEnum):
+    REJECT_EVERYTHING = "REJECT_EVERYTHING"
+    REJECT_FAILED_ROWS = "REJECT_FAILED_ROWS"
+
+
+class ImportMatch(StrEnum):
+    UUID = "UUID"
+    CUSTOMER_NUMBER = "CUSTOMER_NUMBER"
+    EMAIL = "EMAIL"
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    dry_run: bool = False
+    error_policy: ImportErrorPolicy = ImportErrorPolicy.REJECT_EVERYTHING
+    match: ImportMatch = ImportMatch.UUID
+    phone_region: str = "DE"
+    # Files with this many rows validate their phone numbers in a worker process, ahead.
+    parallel_phone_rows: int = PARALLEL_ROWS
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # line of the file (the header is line 1)
+    column: str | None
+    code: str
+    message: str
+
+
+class RowOutcome(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+
+
+# A report lists at most this many row results (the counts cover every row), so that a
+# 100,000-row import does not answer with 100,000 entries.
+MAX_ROW_RESULTS = 1000
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What one applied row did: its line, the contact (None for a contact that a dry run or
+    a rejected file would have created) and the fields it set or changed."""
+
+    row: int
+    contact_id: uuid.UUID | None
+    outcome: RowOutcome
+    changed: tuple[str, ...] = ()  # contact field names, ``is_active``, ``tags``
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    applied: bool = False
+    problems: list[RowProblem] = field(default_factory=list)
+    # The first MAX_ROW_RESULTS rows that did not fail, in file order; ``results_omitted``
+    # counts the rest.
+    results: list[RowResult] = field(default_factory=list)
+    results_omitted: int = 0
+
+    def record(self, result: RowResult) -> None:
+        setattr(self, result.outcome.lower(), getattr(self, result.outcome.lower()) + 1)
+        if len(self.results) < MAX_ROW_RESULTS:
+            self.results.append(result)
+        else:
+            self.results_omitted += 1
+
+
+class RowFailed(Exception):
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("row failed")
+        self.problems = problems
