@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -12,6 +16,17 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 # Checked before hashing: argon2 would happily hash a megabyte, which is a denial-of-service lever.
 MAX_PASSWORD_LENGTH = 1024
+
+
+# Niceness of the hashing threads (Linux: per thread). A login burst then takes longer, while
+# the event loop and the database keep their CPU for the requests being served.
+HASH_THREAD_NICENESS = 10
+
+
+def _yield_to_requests() -> None:
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,9 @@ class PasswordHasher:
             parallelism=parallelism,
             type=Type.ID,
         )
-        self._executor = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            max_workers=max_threads, thread_name_prefix="argon2", initializer=_yield_to_requests
+        )
         # Verified against for unknown accounts, so "no such user" costs what a wrong password does.
         self._dummy_hash = self._argon2.hash("portal dummy password for timing equality")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +16,7 @@ from argon2 import Type, extract_parameters
 from sqlalchemy import select
 
 from identity.password_policy import check_new_password
-from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher
+from identity.passwords import HASH_THREAD_NICENESS, MAX_PASSWORD_LENGTH, PasswordHasher
 from portal.app import create_app
 from portal.models import PortalUser
 from portal.runtime import Runtime
@@ -55,6 +58,33 @@ async def test_hashing_runs_in_the_bounded_pool(
     await hasher.hash("long enough password")
     assert threads and threads[0].startswith("argon2")
     assert threads[0] != threading.main_thread().name
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread niceness is Linux's")
+async def test_hashing_threads_yield_the_cpu_to_requests(hasher: PasswordHasher) -> None:
+    """argon2 runs at a lower priority than the event loop and the database, so a burst of
+    logins slows itself rather than the requests being served."""
+    loop = asyncio.get_running_loop()
+    niceness = await loop.run_in_executor(
+        hasher._executor,
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+    )
+    assert niceness == os.getpriority(os.PRIO_PROCESS, 0) + HASH_THREAD_NICENESS
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < niceness
+
+
+async def test_password_check_verifies_once_whatever_is_stored(hasher: PasswordHasher) -> None:
+    stored = await hasher.hash("right password 2026")
+    assert (await hasher.check(stored, "right password 2026")).matches
+    assert not (await hasher.check(stored, "wrong password 2026")).matches
+    assert not (await hasher.check(None, "right password 2026")).matches  # unknown account
+    outdated = PasswordHasher(time_cost=2, memory_kib=8, parallelism=1, max_threads=1)
+    try:
+        renewed = await outdated.check(stored, "right password 2026")
+    finally:
+        outdated.close()
+    assert renewed.matches and renewed.new_hash is not None
+    assert extract_parameters(renewed.new_hash).time_cost == 2
 
 
 async def test_outdated_parameters_need_a_rehash(hasher: PasswordHasher) -> None:
