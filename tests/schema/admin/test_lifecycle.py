@@ -6,11 +6,14 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.clock import FrozenClock
-from portal.models import Invitation, OutboxMessage, PortalUser, ResourceAssignment
+from portal.email.backends import MemoryBackend
+from portal.email.delivery import deliver_due
+from portal.models import Base, Invitation, OutboxMessage, PortalUser, ResourceAssignment
 from portal.runtime import Runtime
+from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_LOG_IN, log_in_staff, relog_in_staff
 from tests.schema.admin.contact_documents import create, names
@@ -197,6 +200,49 @@ async def test_invitation_links_are_single_use_hashed_and_expire_after_30_days(
     assert accepted["invitations"] == [{"status": "ACCEPTED"}]
     refused = await data(admin_api, INVITE, c=contact["id"], send=False)
     assert refused["errors"] == [{"code": "ALREADY_ACTIVE"}]
+
+
+async def whole_database(runtime: Runtime) -> str:
+    """Every row of every table as text: what a database dump would show."""
+    dump = []
+    async with runtime.database.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(text(f'SELECT * FROM "{table.name}"'))).all()
+            dump.append(f"{table.name}: {rows!r}")
+    return "\n".join(dump)
+
+
+async def test_a_database_dump_holds_no_usable_setup_link(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Dump", email="dump@example.de")
+    invited = await data(admin_api, INVITE, c=contact["id"], send=True)
+    token = setup_token(invited["setupUrl"])
+    nonce = token.split(".")[1]
+    # Queued, not yet sent: the outbox holds the link sealed.
+    assert nonce not in await whole_database(runtime)
+    assert (await deliver_due(runtime)).sent == 1
+    assert isinstance(runtime.mail_backend, MemoryBackend)
+    (mail,) = runtime.mail_backend.sent
+    html, plain = mail.get_body(("html",)), mail.get_body(("plain",))
+    assert html is not None and plain is not None
+    assert invited["setupUrl"] in plain.get_content()
+    assert invited["setupUrl"].replace("&", "&amp;") in html.get_content()
+    # Sent: the link is gone from the outbox, sealed or not; a marker says there was one.
+    dump = await whole_database(runtime)
+    assert nonce not in dump and token not in dump
+    async with runtime.database.transaction() as session:
+        row = await session.scalar(select(OutboxMessage))
+    assert row is not None and row.context["setup_url"] == {"removed": "after delivery"}
+    # The emailed link works.
+    accepted = await data(portal_api, ACCEPT, t=token, p=PASSWORD)
+    assert accepted["errors"] == []
+    resend = await admin_api.data(
+        "mutation R($id: ID!) { resendOutboxMessage(id: $id) { errors { code } } }",
+        {"id": to_global_id("OutboxMessage", row.id)},
+    )
+    assert resend["resendOutboxMessage"]["errors"] == [{"code": "NOT_RESENDABLE"}]
 
 
 async def test_resend_revoke_and_preview(
