@@ -375,3 +375,43 @@ async def test_delete_contact_removes_user_invitations_and_assignments(
     async with runtime.database.transaction() as session:
         for model in (PortalUser, Invitation, ResourceAssignment):
             assert await session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def assert_not_kept(response: Any) -> None:
+    """The answer may hold a session token or tell about a link: no cache keeps it, and no
+    Referer carries the page's setup link onwards."""
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store", response.text
+    assert response.headers["referrer-policy"] == "no-referrer", response.text
+
+
+async def test_every_invitation_answer_is_no_store_and_no_referrer(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Kopf", email="kopf@example.de")
+    token = setup_token((await data(admin_api, INVITE, c=contact["id"], send=False))["setupUrl"])
+    answers = {
+        "INVALID_TOKEN": await portal_api.post(ACCEPT, {"t": "kaputt.nonce", "p": PASSWORD}),
+        "PASSWORD_TOO_SHORT": await portal_api.post(ACCEPT, {"t": token, "p": "kurz"}),
+        None: await portal_api.post(ACCEPT, {"t": token, "p": PASSWORD}),
+        "TOKEN_USED": await portal_api.post(ACCEPT, {"t": token, "p": PASSWORD}),
+    }
+    for expected, response in answers.items():
+        assert_not_kept(response)
+        errors = response.json()["data"]["acceptInvitation"]["errors"]
+        assert [e["code"] for e in errors] == ([expected] if expected else [])
+    await relog_in_staff(admin_api)
+    other = await create(admin_api, lastName="Spaet", email="spaet@example.de")
+    late = setup_token((await data(admin_api, INVITE, c=other["id"], send=False))["setupUrl"])
+    clock.advance(timedelta(days=31))
+    expired = await portal_api.post(ACCEPT, {"t": late, "p": PASSWORD})
+    assert_not_kept(expired)
+    assert expired.json()["data"]["acceptInvitation"]["errors"][0]["code"] == "TOKEN_EXPIRED"
+
+    request = "mutation R($e: String!) { requestNewInvitation(email: $e) { accepted } }"
+    portal_api.token = None
+    for email in ["spaet@example.de", "niemand@example.de", "x" * 300] + ["a@example.de"] * 11:
+        response = await portal_api.post(request, {"e": email})  # the last ones over the limit
+        assert_not_kept(response)
+        assert response.json() == {"data": {"requestNewInvitation": {"accepted": True}}}
