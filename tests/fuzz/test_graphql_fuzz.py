@@ -9,7 +9,7 @@ Each operation is its own test with a fresh database, so a fuzzed ``logOut`` or
 
 Bounded and deterministic: at most ``PORTAL_FUZZ_EXAMPLES`` examples per operation (default
 10), derandomized, no example database. Bounded in time: the fuzzing of one run takes about
-``PORTAL_FUZZ_SECONDS`` of wall-clock time (default 30, or 3 s per example above 10) plus one
+``PORTAL_FUZZ_SECONDS`` of wall-clock time (default 30, or 3 s per example when more than 10) plus one
 example. Each operation may take new examples for an equal part of the time left (what a
 quick one leaves over goes to those after it), always runs its first one, and skips the rest
 once its part is spent; once the whole budget is spent, the remaining operations are skipped
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.fuzz
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "10"))
-# 30 s, and 3 s per example beyond 10: asking for more examples asks for more time too.
+# 30 s, or 3 s per example when more than 10 are asked for: more examples get more time.
 SECONDS = float(os.environ.get("PORTAL_FUZZ_SECONDS", str(max(30, 3 * EXAMPLES))))
 
 # Scalars schemathesis has no strategy for: valid values and junk, as a client could send.
