@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.links import frontend_link
+from identity.permissions import StaffPermission, permissions_for_role
 from identity.registration import read_token, spend_token
 from identity.sessions import CUSTOMER_SESSIONS, SessionPolicy, StartedSession, start_session
 from identity.signed_tokens import TokenPurpose
@@ -73,6 +74,18 @@ def state_of(row: Impersonation, now: datetime) -> ImpersonationState:
     if row.expires_at is not None and row.expires_at <= now:
         return ImpersonationState.EXPIRED
     return ImpersonationState.ACTIVE
+
+
+def staff_may_impersonate(staff: StaffUser | None, mode: str) -> bool:
+    """Whether ``staff`` may (still) impersonate in ``mode``: an impersonation is bound to its
+    staff member, and stops working once that account is deactivated, deleted or no longer
+    holds the permission its mode needs."""
+    if staff is None or not staff.is_active:
+        return False
+    needed = {StaffPermission.SUPPORT_IMPERSONATE}
+    if mode == ImpersonationMode.FULL:
+        needed.add(StaffPermission.SUPPORT_IMPERSONATE_FULL)
+    return needed <= permissions_for_role(staff.role)
 
 
 def staff_actor(staff: StaffUser, ip: str | None = None) -> Actor:
@@ -152,7 +165,8 @@ async def redeem(
     ip_address: str | None = None,
     user_agent: str | None = None,
 ) -> tuple[Impersonation, PortalUser, StartedSession[PortalSession]]:
-    """Open the impersonated customer session (once, within the token's 2 minutes)."""
+    """Open the impersonated customer session (once, within the token's 2 minutes, while the
+    staff member who started it is active and may still impersonate)."""
     settings = runtime.settings
     claims = read_token(
         runtime,
@@ -168,8 +182,14 @@ async def redeem(
     await spend_token(session, claims)
     if row.started_at is not None or row.ended_at is not None:
         raise InvalidInput.single(ImpersonationErrorCode.TOKEN_USED, "token", "The link was used.")
+    staff = await session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
     user = await session.get(PortalUser, row.portal_user_id) if row.portal_user_id else None
-    if user is None or user.suspended_at is not None or user.contact_id is None:
+    if (
+        not staff_may_impersonate(staff, row.mode)
+        or user is None
+        or user.suspended_at is not None
+        or user.contact_id is None
+    ):
         raise InvalidInput.single(
             ImpersonationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
         )

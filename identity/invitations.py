@@ -1,7 +1,8 @@
 """Invitations: staff create a customer's portal user and send a 30-day setup link.
 
-The link carries the invitation id and a random nonce; only the nonce's SHA-256 is stored. A
-link is single use and is voided by a newer invitation, by suspension and by deletion.
+The link carries the invitation id and a random nonce; only the nonce's SHA-256 is stored, and
+the emailed link is sealed in the outbox and removed from it once sent. A link is single use
+and is voided by a newer invitation, by suspension and by deletion.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
+from portal.email.sealing import LinkSealer
 from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
@@ -190,6 +192,7 @@ async def invite_contact(
             formality=contact.formality,
             context=invitation_context(contact, setup_url, user.email, invitation.expires_at),
             contact_id=contact.id,
+            sealer=LinkSealer.from_settings(runtime.settings),
         )
     await session.flush()
     return IssuedInvitation(invitation, user, setup_url)

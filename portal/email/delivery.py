@@ -5,6 +5,9 @@ server. A claim marks rows ``sending`` with a lease (``next_attempt_at`` = now +
 PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent workers claim disjoint rows, so each row is
 sent once. A worker that dies after claiming leaves the lease to expire, and the row is claimed
 again (at-least-once in that crash window; never lost).
+
+A message's link is opened (see :mod:`portal.email.sealing`) only to render it, and removed
+from the row in the transaction that records the message as sent.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from portal.email.backends import MailBackend, build_message
 from portal.email.outbox import OutboxStatus
 from portal.email.overrides import load_override
 from portal.email.rendering import EmailRenderer
+from portal.email.sealing import LinkSealer, remove_links
 from portal.models import OutboxMessage
 from portal.models.base import session_now
 from portal.runtime import Runtime
@@ -79,8 +83,9 @@ async def _send_one(
         if row is None or row.status != OutboxStatus.SENDING:
             return "skipped"
         override = await load_override(session, row.template, renderer.language(row.language))
-        rendered = renderer.render(row.template, row.language, row.formality, row.context, override)
-        template, context, to_address = row.template, dict(row.context), row.to_address
+        context = LinkSealer.from_settings(runtime.settings).open_links(row.template, row.context)
+        rendered = renderer.render(row.template, row.language, row.formality, context, override)
+        template, to_address = row.template, row.to_address
     # Built after the claim's transaction ended: an export reads in its own session (SQLite
     # allows one writer, and the claim transaction is one).
     attachments = await attachments_for(runtime, template, context)
@@ -102,6 +107,8 @@ async def _send_one(
             row.status = OutboxStatus.SENT
             row.sent_at = now
             row.last_error = None
+            # Sent: the link now lives only in the recipient's mailbox, not in our database.
+            row.context = remove_links(row.template, row.context)
             return "sent"
         row.last_error = error
         if row.attempts >= runtime.settings.mail_max_attempts:

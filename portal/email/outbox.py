@@ -1,11 +1,14 @@
 """Enqueueing email: the only way any part of portal sends mail.
 
 The row is written with the caller's session, so it commits or rolls back with the change that
-caused it: a rolled-back registration sends nothing, a committed one always sends.
+caused it: a rolled-back registration sends nothing, a committed one always sends. A message's
+link is stored sealed when the caller passes a :class:`~portal.email.sealing.LinkSealer`, and
+removed once the message is sent (see :mod:`portal.email.sealing`).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from enum import StrEnum
@@ -14,11 +17,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.email.catalog import MESSAGES
+from portal.email.sealing import LinkSealer, link_keys, links_removed
 from portal.errors import InvalidInput
 from portal.models.base import session_now
 from portal.models.outbox import OutboxMessage
 from portal.pagination import Page
 from portal.services.timeline import newest_first
+
+logger = logging.getLogger("portal.email")
 
 
 class OutboxStatus(StrEnum):
@@ -42,22 +48,29 @@ async def enqueue_email(
     formality: str = Formality.FORMAL,
     context: Mapping[str, Any] | None = None,
     contact_id: uuid.UUID | None = None,
+    sealer: LinkSealer | None = None,
 ) -> OutboxMessage:
     """Queue ``template`` for ``to``, rendered later in ``language`` / ``formality``.
 
     ``context`` must be JSON-serialisable (strings, numbers, lists, dicts); it is what the
-    template sees, next to the recipient fields.
+    template sees, next to the recipient fields. ``sealer`` encrypts the message's link, so
+    the row holds no usable link; every message with a link should pass one.
     """
     spec = MESSAGES.get(template)
     if spec is None or spec.missing(context or {}):
         # A programming error, not bad input: fail the request loudly, in tests first.
         raise ValueError(f"email {template!r} needs context {spec.required if spec else '?'}")
+    context = dict(context or {})
+    if sealer is not None:
+        context = sealer.seal_links(template, context)
+    elif link_keys(template):
+        logger.warning("email %r queued with its link unsealed (no sealer passed)", template)
     message = OutboxMessage(
         template=template,
         to_address=to,
         language=language,
         formality=str(formality),
-        context=dict(context or {}),
+        context=context,
         contact_id=contact_id,
         status="pending",
         attempts=0,
@@ -83,6 +96,12 @@ async def requeue(session: AsyncSession, message: OutboxMessage) -> None:
     if message.status not in (OutboxStatus.SENT, OutboxStatus.FAILED):
         raise InvalidInput.single(
             "NOT_RESENDABLE", "id", "Only sent or failed messages can be sent again."
+        )
+    if message.status == OutboxStatus.SENT and links_removed(message.template, message.context):
+        raise InvalidInput.single(
+            "NOT_RESENDABLE",
+            "id",
+            "The link in this message was removed when it was sent; issue a new one instead.",
         )
     message.status = OutboxStatus.PENDING
     message.attempts = 0

@@ -95,7 +95,11 @@ class EmailRenderer:
             "greeting": greeting_from_context(language, formality, context),
         }
         if spec.action_key:
-            values["action_url"] = context[spec.action_key]
+            link = context[spec.action_key]
+            if not isinstance(link, str):
+                # A sealed or removed link (portal.email.sealing) must never reach a recipient.
+                raise ValueError(f"the link {spec.action_key!r} is not open for rendering")
+            values["action_url"] = link
         return values
 
     def render(

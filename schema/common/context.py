@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from identity.api_keys import is_api_key, resolve_api_key
 from identity.customer_auth import can_log_in
+from identity.impersonation import staff_may_impersonate
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
 from identity.throttling import Throttle
@@ -142,6 +143,14 @@ class RequestContext:
         if record.impersonation_id is not None:
             impersonation = await self.session.get(Impersonation, record.impersonation_id)
             if impersonation is None or impersonation.ended_at is not None:
+                return None
+            # Bound to its staff member: deactivation or a lost permission ends it at once.
+            staff = (
+                await self.session.get(StaffUser, impersonation.staff_user_id)
+                if impersonation.staff_user_id
+                else None
+            )
+            if not staff_may_impersonate(staff, impersonation.mode):
                 return None
         return CustomerPrincipal(user, record, impersonation)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.clock import FrozenClock
-from portal.models import AuditEntry, OutboxMessage, PortalUser
+from portal.models import AuditEntry, Impersonation, OutboxMessage, PortalUser, StaffUser
 from portal.runtime import Runtime
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
-from tests.factories import CUSTOMER_PASSWORD, log_in_staff, make_customer
+from tests.factories import CUSTOMER_PASSWORD, log_in_customer, log_in_staff, make_customer
 
 START = """
 mutation S($u: ID!, $reason: String!, $mode: ImpersonationMode!) {
@@ -234,3 +234,74 @@ def test_every_customer_mutation_is_guarded_against_impersonation() -> None:
         if not guards & {WritesAllowed, NotImpersonating}:
             unguarded.append(field.python_name)
     assert unguarded == []
+
+
+async def test_impersonation_is_bound_to_an_active_staff_member(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    user, _ = await make_customer(runtime)
+    await log_in_staff(admin_api, runtime)
+    await enter(portal_api, (await start(admin_api, user))["token"])
+    pending = (await start(admin_api, user))["token"]
+    assert (await portal_api.data("{ viewer { email } }"))["viewer"]
+    async with runtime.database.transaction() as session:
+        await session.execute(update(StaffUser).values(is_active=False))
+    # The open session stops at once, and the issued token opens nothing.
+    assert code(await portal_api("{ viewer { email } }")) == "UNAUTHENTICATED"
+    portal_api.token = None
+    portal_api.http.cookies.clear()
+    assert (await enter(portal_api, pending))["errors"] == [
+        {"code": "INVALID_TOKEN", "field": "token"}
+    ]
+    async with runtime.database.transaction() as session:
+        started = await session.scalar(
+            select(func.count()).where(Impersonation.started_at.isnot(None))
+        )
+    assert started == 1
+
+
+async def test_impersonation_ends_when_its_staff_member_loses_the_permission(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    user, _ = await make_customer(runtime)
+    await log_in_staff(admin_api, runtime)
+    await enter(portal_api, (await start(admin_api, user, mode="FULL"))["token"])
+    pending = (await start(admin_api, user, mode="FULL"))["token"]
+    assert (await portal_api.data("{ viewer { email } }"))["viewer"]
+    # Demoted to support, which may impersonate read-only but not in FULL mode.
+    async with runtime.database.transaction() as session:
+        await session.execute(update(StaffUser).values(role="support"))
+    assert code(await portal_api("{ viewer { email } }")) == "UNAUTHENTICATED"
+    portal_api.token = None
+    portal_api.http.cookies.clear()
+    assert (await enter(portal_api, pending))["errors"][0]["code"] == "INVALID_TOKEN"
+
+
+async def test_impersonation_replaces_an_existing_customer_cookie_with_its_own_session(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    anna, _ = await make_customer(runtime, "anna@example.de")
+    await make_customer(runtime, "bernd@example.de")
+    # The browser holds Bernd's own session in its cookie.
+    own = await log_in_customer(portal_api, "bernd@example.de")
+    portal_api.token = None
+    assert portal_api.http.cookies["portal_session"] == own
+    await log_in_staff(admin_api, runtime)
+    response = await portal_api.post(REDEEM, {"t": (await start(admin_api, anna))["token"]})
+    redeemed = response.json()["data"]["startImpersonatedSession"]
+    assert redeemed["viewer"] == {"email": "anna@example.de"}
+    support = redeemed["token"]
+    assert support and support != own
+    assert f"portal_session={support}" in response.headers["set-cookie"]
+    assert portal_api.http.cookies["portal_session"] == support
+    # The cookie now opens the impersonation; Bernd's session was neither adopted nor changed.
+    banner = "{ viewer { email impersonation { staffName } } }"
+    assert (await portal_api.data(banner))["viewer"] == {
+        "email": "anna@example.de",
+        "impersonation": {"staffName": "admin"},
+    }
+    portal_api.token = own
+    assert (await portal_api.data(banner))["viewer"] == {
+        "email": "bernd@example.de",
+        "impersonation": None,
+    }

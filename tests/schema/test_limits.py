@@ -271,3 +271,64 @@ async def test_a_fragment_bomb_is_measured_in_linear_time(portal_api: GraphQLCli
     body = await portal_api(document)
     assert set(codes(body)) == {"TOO_MANY_ROOT_FIELDS", "QUERY_TOO_COMPLEX"}
     assert body["errors"][1]["extensions"]["actual"] == 2 * 2**40
+
+
+# Per API: a root field with a nested scalar, and a page whose estimated cost is known.
+LEAF = {"/graphql": "portalInfo { name }", "/admin/graphql": "permissionVocabulary { __typename }"}
+PAGE_OF_100 = {
+    # 1 + 100 * (edges 1 + node (1 + 6 fields)) = 801
+    "/graphql": "directory(first: 100) { edges { node { id firstName lastName companyName city website } } }",
+    # 1 + 100 * (edges 1 + node (1 + 10 fields)) = 1201
+    "/admin/graphql": "contacts(first: 100) { edges { node { id lastName firstName email city street postalCode country phone1 website } } }",
+}
+PAGE_COST = {"/graphql": 801, "/admin/graphql": 1201}
+
+
+def nested(levels: int) -> str:
+    return "{ " + "a { " * (levels - 1) + "b" + " }" * (levels - 1) + " }"
+
+
+def documents(path: str, code: str, over: bool) -> str:
+    """A document just over (or exactly at) one default limit, and within every other."""
+    root, _, rest = LEAF[path].partition(" ")
+    leaf = rest.strip("{} ")
+    if code == "QUERY_TOO_DEEP":
+        return nested(11 if over else 10)
+    if code == "TOO_MANY_ALIASES":
+        count = 16 if over else 15
+        return "{ " + root + " { " + " ".join(f"a{i}: {leaf}" for i in range(count)) + " } }"
+    if code == "TOO_MANY_ROOT_FIELDS":
+        return "{ " + f" {LEAF[path]}" * (16 if over else 15) + " }"
+    if code == "QUERY_TOO_LARGE":
+        return "{ " + root + " { " + f" {leaf}" * (2000 if over else 1990) + " } }"
+    assert code == "QUERY_TOO_COMPLEX"
+    pages = 10_000 // PAGE_COST[path] + (1 if over else 0)
+    return "{ " + " ".join(f"p{i}: {PAGE_OF_100[path]}" for i in range(pages)) + " }"
+
+
+LIMIT_CODES = [
+    "QUERY_TOO_DEEP",
+    "TOO_MANY_ALIASES",
+    "TOO_MANY_ROOT_FIELDS",
+    "QUERY_TOO_LARGE",
+    "QUERY_TOO_COMPLEX",
+]
+
+
+@pytest.mark.parametrize("env", ["test", "production"])
+@pytest.mark.parametrize("path", ["/graphql", "/admin/graphql"])
+async def test_every_limit_holds_on_both_apis_in_every_environment(
+    make_client: Any, runtime: Runtime, path: str, env: str
+) -> None:
+    async with await make_client(env=env) as http:
+        api = GraphQLClient(http, path)
+        if path == "/admin/graphql":
+            await log_in_staff(api, runtime)
+        for code in LIMIT_CODES:
+            refused = await api(documents(path, code, over=True))
+            assert codes(refused) == [code], (code, refused)
+            assert refused["data"] is None
+            # At the limit the document passes the limits (and fails, if at all, on its own).
+            allowed = await api(documents(path, code, over=False))
+            assert not set(codes(allowed)) & set(LIMIT_CODES), (code, allowed)
+    assert await _contacts(runtime) == 0

@@ -3,15 +3,19 @@ configured public URL, and login timing that does not tell accounts apart."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from portal.app import create_app
-from portal.models import OutboxMessage
+from portal.email.sealing import LinkSealer
+from portal.models import Contact, OutboxMessage
 from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import (
@@ -26,6 +30,11 @@ from tests.factories import (
 
 VIEWER = "{ viewer { email } }"
 LOG_OUT = "mutation { logOut { ok } }"
+STAFF_ME = "{ me { email } }"
+CREATE_CONTACT = (
+    'mutation { createContact(input: {lastName: "Untergeschoben"}) { errors { code } } }'
+)
+IMPORT = "mutation I($file: Upload!) { importContacts(file: $file) { created } }"
 
 
 async def test_cookie_posts_must_be_json_from_a_trusted_origin(
@@ -43,6 +52,21 @@ async def test_cookie_posts_must_be_json_from_a_trusted_origin(
     )
     assert form.status_code == 415
     assert form.json()["errors"][0]["extensions"]["code"] == "CSRF_REFUSED"
+    # <form enctype="text/plain"> can carry a JSON body, also without a preflight.
+    plain = await http.post(
+        "/graphql",
+        content=json.dumps({"query": LOG_OUT}).encode(),
+        headers={**cookie, "content-type": "text/plain"},
+    )
+    assert plain.status_code == 415
+    assert plain.json()["errors"][0]["extensions"]["code"] == "CSRF_REFUSED"
+    uploads = await http.post(
+        "/graphql",
+        data={"operations": json.dumps({"query": LOG_OUT}), "map": "{}"},
+        files={"0": ("x.txt", b"x", "text/plain")},
+        headers=cookie,
+    )
+    assert uploads.status_code == 403
     foreign = await http.post(
         "/graphql",
         json={"query": LOG_OUT},
@@ -63,6 +87,105 @@ async def test_cookie_posts_must_be_json_from_a_trusted_origin(
         headers={"authorization": f"Bearer {portal_api.token}", "origin": "https://app.example"},
     )
     assert bearer.json()["data"]["viewer"] == {"email": "kunde@example.de"}
+
+
+@pytest.fixture
+async def console(settings: Any, runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with separate CORS origins for the customer frontend and the staff console."""
+    configured = Runtime.build(
+        settings.with_changes(
+            cors_origins=("https://kunden.example",),
+            admin_cors_origins=("https://console.example",),
+        ),
+        runtime.database,  # closed by the runtime fixture
+    )
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(runtime=configured)),
+            base_url="http://testserver",
+        ) as http:
+            yield http
+    finally:
+        configured.password_hasher.close()
+
+
+async def test_staff_cookie_posts_must_be_json_from_the_consoles_origin(
+    console: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await make_staff(runtime)
+    login = await console.post(
+        "/admin/graphql",
+        json={
+            "query": STAFF_LOG_IN,
+            "variables": {"email": "admin@example.com", "password": STAFF_PASSWORD},
+        },
+    )
+    token = login.json()["data"]["staffLogIn"]["token"]
+    console.cookies.clear()  # sent by hand: the cookie's path is /admin
+    cookie = {"cookie": f"portal_staff_session={token}"}
+
+    async def post(**kwargs: Any) -> httpx.Response:
+        headers = {**cookie, **kwargs.pop("headers", {})}
+        return await console.post("/admin/graphql", headers=headers, **kwargs)
+
+    body = json.dumps({"query": CREATE_CONTACT}).encode()
+    refused = {
+        "form": await post(
+            content=b"query=" + CREATE_CONTACT.encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+        "text/plain": await post(content=body, headers={"content-type": "text/plain"}),
+        "no content type": await post(content=body),
+        "multipart": await post(
+            data={
+                "operations": json.dumps({"query": IMPORT, "variables": {"file": None}}),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": ("k.csv", b"Last name\r\nUntergeschoben\r\n", "text/csv")},
+        ),
+        "foreign origin": await post(
+            json={"query": CREATE_CONTACT}, headers={"origin": "https://evil.example"}
+        ),
+        # The customer frontend's origin is trusted on /graphql, not on the staff API.
+        "customer origin": await post(
+            json={"query": CREATE_CONTACT}, headers={"origin": "https://kunden.example"}
+        ),
+        "opaque origin": await post(json={"query": CREATE_CONTACT}, headers={"origin": "null"}),
+    }
+    statuses = {name: response.status_code for name, response in refused.items()}
+    assert statuses == {
+        "form": 415,
+        "text/plain": 415,
+        "no content type": 415,
+        "multipart": 403,
+        "foreign origin": 403,
+        "customer origin": 403,
+        "opaque origin": 403,
+    }
+    for response in refused.values():
+        assert response.json()["errors"][0]["extensions"]["code"] == "CSRF_REFUSED"
+    async with runtime.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+    # The session survived; the console's own origin and the server itself may post.
+    for origin in ("https://console.example", "http://testserver"):
+        same = await post(json={"query": STAFF_ME}, headers={"origin": origin})
+        assert same.json() == {"data": {"me": {"email": "admin@example.com"}}}, origin
+    # The console's origin is no key to the customer API.
+    customer = await console.post(
+        "/graphql", json={"query": VIEWER}, headers={"origin": "https://console.example"}
+    )
+    assert customer.status_code == 403
+    # With a bearer token (which no foreign page can attach) an upload goes through.
+    bearer = await console.post(
+        "/admin/graphql",
+        data={
+            "operations": json.dumps({"query": IMPORT, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={"0": ("k.csv", b"Last name\r\nHochgeladen\r\n", "text/csv")},
+        headers={"authorization": f"Bearer {token}", "origin": "https://evil.example"},
+    )
+    assert bearer.json() == {"data": {"importContacts": {"created": 1}}}
 
 
 async def test_cors_is_configured_per_api(settings: Any, runtime: Runtime) -> None:
@@ -190,8 +313,9 @@ async def test_links_use_the_public_url_whatever_the_host_headers_say(
     )
     async with runtime.database.transaction() as session:
         messages = list(await session.scalars(select(OutboxMessage)))
+    sealer = LinkSealer.from_settings(runtime.settings)
     urls = [
-        m.context[key]
+        sealer.open(m.context[key])  # sealed or not
         for m in messages
         for key in ("reset_url", "activation_url")
         if key in m.context

@@ -21,6 +21,7 @@ from portal.clock import FrozenClock
 from portal.email.backends import FileBackend, MemoryBackend, SmtpBackend
 from portal.email.delivery import deliver_due
 from portal.email.outbox import enqueue_email
+from portal.email.sealing import LinkSealer
 from portal.models import OutboxMessage
 from portal.runtime import Runtime
 
@@ -208,3 +209,44 @@ async def test_two_concurrent_workers_send_each_message_once(
     assert sum(r.sent for r in reports) == 40
     assert len(recipients) == len(set(recipients)) == 40
     assert {row.status for row in await rows(runtime)} == {"sent"}
+
+
+async def test_a_sent_message_keeps_no_link_sealed_or_not(runtime: Runtime) -> None:
+    await queue(runtime)  # a link queued unsealed (before sealing, or by a caller without one)
+    async with runtime.database.transaction() as session:
+        await enqueue_email(
+            session,
+            template="password_reset",
+            to="bernd@example.de",
+            language="de",
+            context=RESET,
+            sealer=LinkSealer.from_settings(runtime.settings),
+        )
+    report = await deliver_due(runtime)
+    assert report.sent == 2
+    for message in memory(runtime).sent:
+        html = message.get_body(("html",))
+        assert html is not None and RESET["reset_url"] in html.get_content()
+    for row in await rows(runtime):
+        assert row.context["reset_url"] == {"removed": "after delivery"}
+        assert row.context["first_name"] == "Anna"
+
+
+async def test_a_link_sealed_with_a_removed_key_fails_instead_of_sending(
+    runtime: Runtime,
+) -> None:
+    async with runtime.database.transaction() as session:
+        await enqueue_email(
+            session,
+            template="password_reset",
+            to="anna@example.de",
+            language="de",
+            context=RESET,
+            sealer=LinkSealer(["a-key-that-was-rotated-out-long-ago-000000"]),
+        )
+    report = await deliver_due(runtime)
+    assert (report.sent, report.failed) == (0, 1)
+    assert memory(runtime).sent == []
+    (row,) = await rows(runtime)
+    assert row.status == "failed"
+    assert "key no longer configured" in (row.last_error or "")

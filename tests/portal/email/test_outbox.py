@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.email.outbox import enqueue_email
+from portal.email.sealing import LinkSealer, LinkUnavailable
 from portal.models import OutboxMessage
 from portal.runtime import Runtime
 
@@ -57,3 +58,34 @@ async def test_unknown_templates_and_missing_context_fail_loudly(runtime: Runtim
             await enqueue_email(session, template="account_activation", to="a@b.de", language="de")
         with pytest.raises(ValueError, match="needs context"):
             await enqueue_email(session, template="no_such_mail", to="a@b.de", language="de")
+
+
+async def test_a_sealed_link_is_stored_encrypted_and_opens_with_any_configured_key(
+    runtime: Runtime,
+) -> None:
+    old, new = "o" * 40, "n" * 40
+    async with runtime.database.transaction() as session:
+        await enqueue_email(
+            session,
+            template="account_activation",
+            to="kunde@example.de",
+            language="de",
+            context=CONTEXT,
+            sealer=LinkSealer([old], runtime.settings.clock),
+        )
+    (message,) = await _messages(runtime)
+    stored = message.context["activation_url"]
+    assert CONTEXT["activation_url"] not in repr(message.context)
+    assert message.context["activation_hours"] == 48  # only the link is sealed
+    # Rotation: the newest key seals, every configured key opens.
+    rotated = LinkSealer([new, old])
+    assert rotated.open_links("account_activation", message.context) == CONTEXT
+    assert LinkSealer([new]).seal("x") != LinkSealer([old]).seal("x")
+    with pytest.raises(LinkUnavailable):
+        LinkSealer([new]).open(stored)
+    # A tampered ciphertext is refused, not decrypted to something else.
+    token = stored["sealed"]
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    with pytest.raises(LinkUnavailable):
+        rotated.open({"sealed": flipped})

@@ -159,3 +159,12 @@ def test_greeting(args: tuple[str, ...], expected: str) -> None:
         )
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    "link", [{"sealed": "gAAAAA-not-opened"}, {"removed": "after delivery"}], ids=str
+)
+def test_a_link_that_is_not_open_is_never_rendered(renderer: EmailRenderer, link: Any) -> None:
+    context = {"reset_url": link, **RECIPIENT}
+    with pytest.raises(ValueError, match="not open for rendering"):
+        renderer.render("password_reset", "de", "formal", context)

@@ -6,11 +6,14 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.clock import FrozenClock
-from portal.models import Invitation, OutboxMessage, PortalUser, ResourceAssignment
+from portal.email.backends import MemoryBackend
+from portal.email.delivery import deliver_due
+from portal.models import Base, Invitation, OutboxMessage, PortalUser, ResourceAssignment
 from portal.runtime import Runtime
+from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_LOG_IN, log_in_staff, relog_in_staff
 from tests.schema.admin.contact_documents import create, names
@@ -199,6 +202,49 @@ async def test_invitation_links_are_single_use_hashed_and_expire_after_30_days(
     assert refused["errors"] == [{"code": "ALREADY_ACTIVE"}]
 
 
+async def whole_database(runtime: Runtime) -> str:
+    """Every row of every table as text: what a database dump would show."""
+    dump = []
+    async with runtime.database.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(text(f'SELECT * FROM "{table.name}"'))).all()
+            dump.append(f"{table.name}: {rows!r}")
+    return "\n".join(dump)
+
+
+async def test_a_database_dump_holds_no_usable_setup_link(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Dump", email="dump@example.de")
+    invited = await data(admin_api, INVITE, c=contact["id"], send=True)
+    token = setup_token(invited["setupUrl"])
+    nonce = token.split(".")[1]
+    # Queued, not yet sent: the outbox holds the link sealed.
+    assert nonce not in await whole_database(runtime)
+    assert (await deliver_due(runtime)).sent == 1
+    assert isinstance(runtime.mail_backend, MemoryBackend)
+    (mail,) = runtime.mail_backend.sent
+    html, plain = mail.get_body(("html",)), mail.get_body(("plain",))
+    assert html is not None and plain is not None
+    assert invited["setupUrl"] in plain.get_content()
+    assert invited["setupUrl"].replace("&", "&amp;") in html.get_content()
+    # Sent: the link is gone from the outbox, sealed or not; a marker says there was one.
+    dump = await whole_database(runtime)
+    assert nonce not in dump and token not in dump
+    async with runtime.database.transaction() as session:
+        row = await session.scalar(select(OutboxMessage))
+    assert row is not None and row.context["setup_url"] == {"removed": "after delivery"}
+    # The emailed link works.
+    accepted = await data(portal_api, ACCEPT, t=token, p=PASSWORD)
+    assert accepted["errors"] == []
+    resend = await admin_api.data(
+        "mutation R($id: ID!) { resendOutboxMessage(id: $id) { errors { code } } }",
+        {"id": to_global_id("OutboxMessage", row.id)},
+    )
+    assert resend["resendOutboxMessage"]["errors"] == [{"code": "NOT_RESENDABLE"}]
+
+
 async def test_resend_revoke_and_preview(
     admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime
 ) -> None:
@@ -329,3 +375,43 @@ async def test_delete_contact_removes_user_invitations_and_assignments(
     async with runtime.database.transaction() as session:
         for model in (PortalUser, Invitation, ResourceAssignment):
             assert await session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def assert_not_kept(response: Any) -> None:
+    """The answer may hold a session token or tell about a link: no cache keeps it, and no
+    Referer carries the page's setup link onwards."""
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store", response.text
+    assert response.headers["referrer-policy"] == "no-referrer", response.text
+
+
+async def test_every_invitation_answer_is_no_store_and_no_referrer(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Kopf", email="kopf@example.de")
+    token = setup_token((await data(admin_api, INVITE, c=contact["id"], send=False))["setupUrl"])
+    answers = {
+        "INVALID_TOKEN": await portal_api.post(ACCEPT, {"t": "kaputt.nonce", "p": PASSWORD}),
+        "PASSWORD_TOO_SHORT": await portal_api.post(ACCEPT, {"t": token, "p": "kurz"}),
+        None: await portal_api.post(ACCEPT, {"t": token, "p": PASSWORD}),
+        "TOKEN_USED": await portal_api.post(ACCEPT, {"t": token, "p": PASSWORD}),
+    }
+    for expected, response in answers.items():
+        assert_not_kept(response)
+        errors = response.json()["data"]["acceptInvitation"]["errors"]
+        assert [e["code"] for e in errors] == ([expected] if expected else [])
+    await relog_in_staff(admin_api)
+    other = await create(admin_api, lastName="Spaet", email="spaet@example.de")
+    late = setup_token((await data(admin_api, INVITE, c=other["id"], send=False))["setupUrl"])
+    clock.advance(timedelta(days=31))
+    expired = await portal_api.post(ACCEPT, {"t": late, "p": PASSWORD})
+    assert_not_kept(expired)
+    assert expired.json()["data"]["acceptInvitation"]["errors"][0]["code"] == "TOKEN_EXPIRED"
+
+    request = "mutation R($e: String!) { requestNewInvitation(email: $e) { accepted } }"
+    portal_api.token = None
+    for email in ["spaet@example.de", "niemand@example.de", "x" * 300] + ["a@example.de"] * 11:
+        response = await portal_api.post(request, {"e": email})  # the last ones over the limit
+        assert_not_kept(response)
+        assert response.json() == {"data": {"requestNewInvitation": {"accepted": True}}}

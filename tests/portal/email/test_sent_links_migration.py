@@ -1,0 +1,38 @@
+"""Migration 0015 removes the links that messages sent before it still held."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from portal.email.outbox import enqueue_email
+from portal.migrate import current_revision, head_revision, upgrade_database_async
+from portal.models import OutboxMessage
+from portal.runtime import Runtime
+
+RESET = {"reset_url": "https://portal.example.test/password/reset?token=old", "first_name": "A"}
+
+
+async def test_links_of_messages_sent_before_are_removed(
+    runtime: Runtime, database_url: str
+) -> None:
+    await upgrade_database_async(database_url, "0014", downgrade=True)
+    try:
+        async with runtime.database.transaction() as session:
+            for to in ("sent@example.de", "queued@example.de"):
+                await enqueue_email(
+                    session, template="password_reset", to=to, language="de", context=RESET
+                )
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.to_address == "sent@example.de")
+                .values(status="sent")
+            )
+    finally:
+        await upgrade_database_async(database_url, "head")
+    assert await current_revision(database_url) == head_revision()
+    async with runtime.database.transaction() as session:
+        rows = {m.to_address: m.context for m in await session.scalars(select(OutboxMessage))}
+    assert rows == {
+        "sent@example.de": {"reset_url": {"removed": "after delivery"}, "first_name": "A"},
+        "queued@example.de": RESET,  # still to be sent: delivery removes it then
+    }
