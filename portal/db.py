@@ -141,6 +141,9 @@ class Database:
     def __init__(self, engine: AsyncEngine, clock: Clock = system_clock) -> None:
         self.engine = engine
         self.clock = clock
+        # Put into every session's ``info`` next to the clock: what services need from the
+        # application without a parameter through every call (the outbox's link sealer).
+        self.session_info: dict[str, Any] = {}
         self._sessions = async_sessionmaker(
             engine, class_=SerializedAsyncSession, expire_on_commit=False, autoflush=True
         )
@@ -163,7 +166,7 @@ class Database:
 
     def new_session(self) -> AsyncSession:
         """A session whose timestamps come from this database's clock; the caller closes it."""
-        return self._sessions(info={"clock": self.clock})
+        return self._sessions(info={**self.session_info, "clock": self.clock})
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -181,7 +184,7 @@ class Database:
         """A short session for reads only, rolled back at the end. On SQLite it takes no
         write lock and waits for none: a request reads what it needs before its own
         transaction locks (a login verifies the password before it writes counters)."""
-        async with self._snapshots(info={"clock": self.clock}) as session:
+        async with self._snapshots(info={**self.session_info, "clock": self.clock}) as session:
             try:
                 yield session
             finally:

@@ -21,6 +21,7 @@ from portal.config import Settings
 from portal.db import Database
 from portal.email.backends import MailBackend, backend_from_settings
 from portal.email.rendering import EmailRenderer
+from portal.email.sealing import LINK_SEALER, LinkSealer
 
 
 @dataclass
@@ -35,12 +36,14 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> Runtime:
+        database = database or Database.from_url(
+            settings.database_url, clock=settings.clock, echo=settings.sql_echo
+        )
+        # Every email queued with a link seals it (see portal.email.sealing).
+        database.session_info[LINK_SEALER] = LinkSealer.from_settings(settings)
         return cls(
             settings=settings,
-            database=database
-            or Database.from_url(
-                settings.database_url, clock=settings.clock, echo=settings.sql_echo
-            ),
+            database=database,
             password_hasher=PasswordHasher(
                 time_cost=settings.argon2_time_cost,
                 memory_kib=settings.argon2_memory_kib,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from identity.staff import create_staff_user
-from portal.models import Contact, PortalUser
+from portal.email.sealing import LinkSealer
+from portal.models import Contact, OutboxMessage, PortalUser
 from portal.normalization import normalize_email
 from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
@@ -116,3 +117,8 @@ async def relog_in_staff(api: GraphQLClient, email: str = "admin@example.com") -
     data = await api.data(STAFF_LOG_IN, {"email": email, "password": STAFF_PASSWORD})
     api.token = data["staffLogIn"]["token"]
     assert api.token
+
+
+def link_in(runtime: Runtime, message: OutboxMessage, key: str) -> str:
+    """The link a queued message will carry: stored sealed, opened with the app's key."""
+    return LinkSealer.from_settings(runtime.settings).open(message.context[key])

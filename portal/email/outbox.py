@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.email.catalog import MESSAGES
-from portal.email.sealing import LinkSealer, link_keys, links_removed
+from portal.email.sealing import LINK_SEALER, LinkSealer, link_keys, links_removed
 from portal.errors import InvalidInput
 from portal.models.base import session_now
 from portal.models.outbox import OutboxMessage
@@ -53,18 +53,20 @@ async def enqueue_email(
     """Queue ``template`` for ``to``, rendered later in ``language`` / ``formality``.
 
     ``context`` must be JSON-serialisable (strings, numbers, lists, dicts); it is what the
-    template sees, next to the recipient fields. ``sealer`` encrypts the message's link, so
-    the row holds no usable link; every message with a link should pass one.
+    template sees, next to the recipient fields. The message's link is sealed (encrypted, see
+    :mod:`portal.email.sealing`) with ``sealer`` or the session's (every application session
+    has one), so the row holds no usable link; a link with no sealer at hand is refused.
     """
     spec = MESSAGES.get(template)
     if spec is None or spec.missing(context or {}):
         # A programming error, not bad input: fail the request loudly, in tests first.
         raise ValueError(f"email {template!r} needs context {spec.required if spec else '?'}")
     context = dict(context or {})
-    if sealer is not None:
+    if link_keys(template):
+        sealer = sealer or session.info.get(LINK_SEALER)
+        if sealer is None:
+            raise ValueError(f"email {template!r} has a link and no LinkSealer to seal it")
         context = sealer.seal_links(template, context)
-    elif link_keys(template):
-        logger.warning("email %r queued with its link unsealed (no sealer passed)", template)
     message = OutboxMessage(
         template=template,
         to_address=to,

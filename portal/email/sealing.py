@@ -24,6 +24,7 @@ from portal.clock import Clock, system_clock
 from portal.config import Settings
 from portal.email.catalog import MESSAGES
 
+LINK_SEALER = "link_sealer"  # the session ``info`` key of the application's LinkSealer
 SEALED = "sealed"
 REMOVED = "removed"
 # What a sent message keeps where its link was: the outbox shows that there was one.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from portal.db import Database
 from portal.email.outbox import enqueue_email
 from portal.email.sealing import LinkSealer, LinkUnavailable
 from portal.models import OutboxMessage
@@ -34,7 +35,10 @@ async def test_committed_change_leaves_a_pending_message(runtime: Runtime) -> No
         0,
         "kunde@example.de",
     )
-    assert message.context["activation_url"].endswith("token=t")
+    # Stored sealed: no usable link at rest, the application's key opens it.
+    assert "token=t" not in str(message.context)
+    sealer = LinkSealer.from_settings(runtime.settings)
+    assert sealer.open(message.context["activation_url"]).endswith("token=t")
     assert message.next_attempt_at == runtime.settings.clock()
 
 
@@ -89,3 +93,19 @@ async def test_a_sealed_link_is_stored_encrypted_and_opens_with_any_configured_k
     flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
     with pytest.raises(LinkUnavailable):
         rotated.open({"sealed": flipped})
+
+
+async def test_a_link_is_never_queued_unsealed(database_url: str) -> None:
+    """Application sessions carry the link sealer; a session without one cannot queue a link
+    (it would sit readable in the outbox), while emails without links queue as before."""
+    bare = Database.from_url(database_url)
+    try:
+        async with bare.new_session() as session:
+            with pytest.raises(ValueError, match="no LinkSealer"):
+                await enqueue_email(
+                    session, template="account_activation", to="kunde@example.de",
+                    language="de", context=CONTEXT,
+                )  # fmt: skip
+            await session.rollback()
+    finally:
+        await bare.dispose()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from portal.email.outbox import enqueue_email
 from portal.migrate import current_revision, head_revision, upgrade_database_async
 from portal.models import OutboxMessage
 from portal.runtime import Runtime
@@ -17,16 +16,16 @@ async def test_links_of_messages_sent_before_are_removed(
 ) -> None:
     await upgrade_database_async(database_url, "0014", downgrade=True)
     try:
+        # Rows as the outbox wrote them before links were sealed: plain context.
         async with runtime.database.transaction() as session:
-            for to in ("sent@example.de", "queued@example.de"):
-                await enqueue_email(
-                    session, template="password_reset", to=to, language="de", context=RESET
-                )
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.to_address == "sent@example.de")
-                .values(status="sent")
-            )
+            for to, status in (("sent@example.de", "sent"), ("queued@example.de", "pending")):
+                session.add(
+                    OutboxMessage(
+                        template="password_reset", to_address=to, language="de",
+                        formality="formal", context=dict(RESET), status=status, attempts=0,
+                        next_attempt_at=runtime.settings.clock(),
+                    )
+                )  # fmt: skip
     finally:
         await upgrade_database_async(database_url, "head")
     assert await current_revision(database_url) == head_revision()

@@ -13,7 +13,7 @@ from portal.clock import FrozenClock
 from portal.models import ConsentEvent, OutboxMessage
 from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
-from tests.factories import log_in_staff
+from tests.factories import link_in, log_in_staff
 from tests.schema.admin.contact_documents import CONTACT, LIST, create, names
 
 
@@ -156,8 +156,8 @@ async def test_newsletter_double_opt_in(
         )
     assert message is not None
     assert (message.to_address, message.formality) == ("nora@example.de", "informal")
-    token = parse_qs(urlparse(message.context["confirm_url"]).query)["token"][0]
-    assert message.context["confirm_url"].startswith(
+    token = parse_qs(urlparse(link_in(runtime, message, "confirm_url")).query)["token"][0]
+    assert link_in(runtime, message, "confirm_url").startswith(
         "https://portal.example.test/newsletter/confirm"
     )
     assert await names(admin_api, filter={"optIn": "INVITED"}) == ["News"]
@@ -196,7 +196,7 @@ async def test_newsletter_double_opt_in(
             .order_by(OutboxMessage.created_at.desc())
         )
     assert newest is not None
-    late = parse_qs(urlparse(newest.context["confirm_url"]).query)["token"][0]
+    late = parse_qs(urlparse(link_in(runtime, newest, "confirm_url")).query)["token"][0]
     clock.advance(timedelta(days=7, seconds=1))
     assert (await mutate(portal_api, confirm, t=late))["errors"] == [{"code": "TOKEN_EXPIRED"}]
 

@@ -14,7 +14,7 @@ from portal.services.contacts.groups_tags import change_tags, save_group, set_co
 from portal.services.resources import assign_resource, save_resource
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
-from tests.factories import log_in_customer, log_in_staff, make_customer
+from tests.factories import link_in, log_in_customer, log_in_staff, make_customer
 
 LIST = """
 query Users($filter: PortalUserFilterInput, $first: Int, $after: String) {
@@ -107,7 +107,7 @@ async def test_staff_assign_a_pending_user_who_is_emailed(
             select(OutboxMessage).where(OutboxMessage.template == "account_ready")
         )
     assert mail is not None
-    assert mail.context["login_url"] == "https://portal.example.test/login"
+    assert link_in(runtime, mail, "login_url") == "https://portal.example.test/login"
     await log_in_customer(portal_api)
 
     again = await admin_api.data(

@@ -11,7 +11,13 @@ from portal.clock import FrozenClock
 from portal.models import Contact, OutboxMessage, PortalUser
 from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
-from tests.factories import CUSTOMER_LOG_IN, CUSTOMER_PASSWORD, log_in_customer, make_customer
+from tests.factories import (
+    CUSTOMER_LOG_IN,
+    CUSTOMER_PASSWORD,
+    link_in,
+    log_in_customer,
+    make_customer,
+)
 
 REQUEST = """
 mutation R($email: String!, $pw: String!) {
@@ -34,7 +40,7 @@ async def confirm_token(runtime: Runtime) -> str:
             .order_by(OutboxMessage.created_at.desc())
         )
     assert message is not None
-    return parse_qs(urlparse(message.context["confirm_url"]).query)["token"][0]
+    return parse_qs(urlparse(link_in(runtime, message, "confirm_url")).query)["token"][0]
 
 
 async def test_email_change_round_trip(portal_api: GraphQLClient, runtime: Runtime) -> None:

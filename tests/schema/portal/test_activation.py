@@ -18,7 +18,7 @@ from portal.models import Contact, OutboxMessage, PortalUser
 from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
 from tests.conftest import GraphQLClient
-from tests.factories import CUSTOMER_LOG_IN, log_in_staff
+from tests.factories import CUSTOMER_LOG_IN, link_in, log_in_staff
 from tests.schema.portal.test_registration import REGISTER, registration
 
 ACTIVATE = """
@@ -63,7 +63,7 @@ async def activation_token(runtime: Runtime, email: str = EMAIL) -> str:
             .order_by(OutboxMessage.created_at.desc())
         )
     assert message is not None
-    return parse_qs(urlparse(message.context["activation_url"]).query)["token"][0]
+    return parse_qs(urlparse(link_in(runtime, message, "activation_url")).query)["token"][0]
 
 
 @asynccontextmanager

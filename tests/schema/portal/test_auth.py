@@ -14,7 +14,13 @@ from portal.clock import FrozenClock
 from portal.models import OutboxMessage, PortalUser
 from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
-from tests.factories import CUSTOMER_LOG_IN, CUSTOMER_PASSWORD, log_in_customer, make_customer
+from tests.factories import (
+    CUSTOMER_LOG_IN,
+    CUSTOMER_PASSWORD,
+    link_in,
+    log_in_customer,
+    make_customer,
+)
 from tests.identity.test_passwords import Argon2Spy
 
 VIEWER = "{ viewer { email mappingStatus lastLoginAt } }"
@@ -205,7 +211,9 @@ async def _reset_links(runtime: Runtime, email: str = "kunde@example.de") -> lis
             .where(OutboxMessage.template == "password_reset", OutboxMessage.to_address == email)
             .order_by(OutboxMessage.created_at)
         )
-        return [parse_qs(urlparse(m.context["reset_url"]).query)["token"][0] for m in rows]
+        return [
+            parse_qs(urlparse(link_in(runtime, m, "reset_url")).query)["token"][0] for m in rows
+        ]
 
 
 async def _reset_error(api: GraphQLClient, token: str, password: str) -> str | None:
