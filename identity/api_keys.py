@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.permissions import StaffPermission, permissions_for_role
+from portal.db import defer_write, is_read_only
 from portal.errors import FieldError, InvalidInput
 from portal.models import ApiKey, StaffUser
 from portal.models.base import session_now
@@ -136,7 +137,13 @@ async def resolve_api_key(
     ):
         return None
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
+        if is_read_only(session):  # a query: recorded after it, without making it a write
+            defer_write(
+                session,
+                update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now, updated_at=now),
+            )
+        else:
+            key.last_used_at = now
     known = {p.value for p in StaffPermission}
     granted = frozenset(StaffPermission(p) for p in key.permissions if p in known)
     return key, creator, granted & permissions_for_role(creator.role)

@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from portal.db import defer_write, is_read_only
 from portal.models import PortalSession, PortalUser, StaffSession, StaffUser
 from portal.models.base import session_now
 from portal.tokens import hash_token, new_opaque_token
@@ -124,7 +125,15 @@ async def find_live_session(
     ):
         return None
     if now - record.last_seen_at >= LAST_SEEN_RESOLUTION:
-        record.last_seen_at = now
+        if is_read_only(session):  # a query: recorded after it, without making it a write
+            defer_write(
+                session,
+                update(kind.record)
+                .where(kind.record.id == record.id)
+                .values(last_seen_at=now, updated_at=now),
+            )
+        else:
+            record.last_seen_at = now
     return record, owner
 
 

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from portal.clock import Clock, system_clock
@@ -131,6 +132,34 @@ for _name in (
     setattr(SerializedAsyncSession, _name, _take_turns(getattr(AsyncSession, _name)))
 
 
+# Session ``info`` keys of read-only sessions (Database.new_session(read_only=True)).
+READ_ONLY_SESSION = "read_only"
+DEFERRED_WRITES = "deferred_writes"
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A read-only session (a GraphQL query) tried to write."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_read_only_sessions(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY_SESSION) and (session.new or session.dirty or session.deleted):
+        changed = [type(obj).__name__ for obj in (*session.new, *session.dirty, *session.deleted)]
+        raise ReadOnlyViolation(f"a read-only session would write {sorted(set(changed))}")
+
+
+def is_read_only(session: AsyncSession) -> bool:
+    """Whether ``session`` only reads (the unit of work of a GraphQL query)."""
+    return bool(session.info.get(READ_ONLY_SESSION))
+
+
+def defer_write(session: AsyncSession, statement: Executable) -> None:
+    """Run ``statement`` after the read-only ``session`` has ended, in a transaction of its own
+    (:meth:`Database.run_deferred_writes`): bookkeeping a read may cause (a session's last
+    seen time) without making the read a write."""
+    session.info.setdefault(DEFERRED_WRITES, []).append(statement)
+
+
 def is_postgresql(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -164,9 +193,25 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def new_session(self) -> AsyncSession:
-        """A session whose timestamps come from this database's clock; the caller closes it."""
+    def new_session(self, *, read_only: bool = False) -> AsyncSession:
+        """A session whose timestamps come from this database's clock; the caller closes it.
+
+        A ``read_only`` session refuses to write (:class:`ReadOnlyViolation`; what it must
+        record goes through :func:`defer_write`) and, on SQLite, begins with a plain BEGIN: it
+        takes no write lock and waits for none, so reads never queue behind a write."""
+        if read_only:
+            return self._snapshots(
+                info={**self.session_info, "clock": self.clock, READ_ONLY_SESSION: True}
+            )
         return self._sessions(info={**self.session_info, "clock": self.clock})
+
+    async def run_deferred_writes(self, session: AsyncSession) -> None:
+        """The writes a read-only ``session`` deferred, in one short transaction of their own."""
+        statements = session.info.pop(DEFERRED_WRITES, None)
+        if statements:
+            async with self.transaction() as writer:
+                for statement in statements:
+                    await writer.execute(statement)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

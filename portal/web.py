@@ -22,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from portal.db import is_read_only
 from portal.request_id import request_id_of
 from portal.runtime import Runtime
 from schema.common.context import RequestContext
@@ -88,12 +89,10 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
     ) -> RequestContext:
         assert isinstance(request, Request)
         assert isinstance(response, Response)
-        session = self.runtime.database.new_session()
-        request.state.db_session = session
         request.state.failed = False
-        return RequestContext(
-            request=request, response=response, session=session, runtime=self.runtime
-        )
+        # The session is opened at its first use, once the operation is known: a query gets a
+        # read-only one (schema.common.context.ReadOnlyQueries); _finish ends it.
+        return RequestContext(request=request, response=response, runtime=self.runtime)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -181,6 +180,9 @@ async def _finish(request: Request, *, commit: bool) -> None:
             await session.rollback()
     finally:
         await session.close()
+    if commit and is_read_only(session):
+        runtime: Runtime = request.app.state.runtime
+        await runtime.database.run_deferred_writes(session)
 
 
 def download_route(runtime: Runtime) -> Any:

@@ -24,6 +24,7 @@ from schema.admin.resources import ResourceMutation, ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.caches import DocumentCaches
+from schema.common.context import ReadOnlyQueries
 from schema.common.execution import FastPathExecutor
 from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
@@ -69,6 +70,6 @@ admin_schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     types=[Node],
-    extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches],
+    extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches, ReadOnlyQueries],
     execution_context_class=FastPathExecutor,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from identity.api_keys import is_api_key, resolve_api_key
 from identity.customer_auth import can_log_in
@@ -65,10 +68,22 @@ class CustomerPrincipal:
 class RequestContext:
     request: Request
     response: Response
-    session: AsyncSession
     runtime: Runtime
+    # A query only reads: its session is read-only (no write lock on SQLite, see
+    # portal.db.Database.new_session). Set by ReadOnlyQueries before execution starts.
+    read_only: bool = False
+    _session: AsyncSession | None = None
     _resolved: dict[str, Any] = field(default_factory=dict)
     _resolving: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def session(self) -> AsyncSession:
+        """The request's one session (its unit of work), opened at first use; the HTTP
+        boundary (portal.web) commits or rolls it back and closes it."""
+        if self._session is None:
+            self._session = self.runtime.database.new_session(read_only=self.read_only)
+            self.request.state.db_session = self._session
+        return self._session
 
     @property
     def settings(self) -> Settings:
@@ -212,3 +227,17 @@ class RequestContext:
         if principal is None:  # pragma: no cover - guarded by IsStaff / HasPermission
             raise RuntimeError("resolver reached without an authenticated staff user")
         return principal
+
+
+class ReadOnlyQueries(SchemaExtension):
+    """A query operation's unit of work only reads: its session (opened at first use, after
+    this runs) is read-only. Mutations keep a read-write one."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if (
+            isinstance(context, RequestContext)
+            and self.execution_context.operation_type is OperationType.QUERY
+        ):
+            context.read_only = True
+        yield

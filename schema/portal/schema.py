@@ -7,7 +7,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from schema.common.caches import DocumentCaches
-from schema.common.context import RequestContext
+from schema.common.context import ReadOnlyQueries, RequestContext
 from schema.common.execution import FastPathExecutor
 from schema.common.limits import GraphQLLimits
 from schema.common.text_input import RefuseNulCharacters
@@ -60,6 +60,6 @@ Mutation = merge_types(
 portal_schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches],
+    extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches, ReadOnlyQueries],
     execution_context_class=FastPathExecutor,
 )

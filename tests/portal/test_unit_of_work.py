@@ -3,19 +3,23 @@ errors masked in production."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.app import create_app
-from portal.models import Contact
+from portal.clock import FrozenClock
+from portal.db import ReadOnlyViolation
+from portal.models import Contact, PortalSession
 from portal.runtime import Runtime
 from portal.services import contacts
 from tests.conftest import GraphQLClient
-from tests.factories import log_in_staff
+from tests.factories import log_in_customer, log_in_staff, make_customer
 
 TWO_MUTATIONS = """
 mutation {
@@ -84,3 +88,46 @@ async def test_production_masks_unexpected_errors_with_the_request_id_as_inciden
     (record,) = [r for r in caplog.records if r.name == "portal.web"]
     assert response.headers["x-request-id"] in record.getMessage()
     assert "hunter2" not in str(body)
+
+
+async def test_a_query_reads_without_waiting_for_a_writer(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    """A query's unit of work is read-only: on SQLite it takes no write lock, so it answers
+    while another transaction holds that lock (a login in the middle of its writes)."""
+    await make_customer(runtime)
+    await log_in_customer(portal_api)
+    async with runtime.database.transaction() as writer:
+        await writer.execute(
+            update(Contact).where(Contact.last_name == "Kunde").values(notes="being written")
+        )  # the write lock is held from here until the block ends
+        body = await asyncio.wait_for(portal_api.data("{ viewer { email } }"), timeout=10)
+        assert body == {"viewer": {"email": "kunde@example.de"}}
+
+
+async def test_a_query_records_the_sessions_last_visit_after_it(
+    portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """The idle timeout needs the session's last visit; a query records it in a transaction
+    of its own once it has answered, so the query itself never writes."""
+    await make_customer(runtime)
+    await log_in_customer(portal_api)
+    clock.advance(timedelta(minutes=5))
+    assert await portal_api.data("{ viewer { email } }") == {
+        "viewer": {"email": "kunde@example.de"}
+    }
+    async with runtime.database.transaction() as session:
+        seen = await session.scalar(select(func.max(PortalSession.last_seen_at)))
+    assert seen == clock()
+
+
+async def test_a_read_only_session_refuses_to_write(runtime: Runtime) -> None:
+    session = runtime.database.new_session(read_only=True)
+    try:
+        session.add(Contact(customer_number=999_999, last_name="Nie"))
+        with pytest.raises(ReadOnlyViolation, match="Contact"):
+            await session.flush()
+    finally:
+        await session.rollback()
+        await session.close()
+    assert await _contacts(runtime) == 0
