@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.config import Settings
+from portal.db import Database
 from portal.models import ThrottleCounter
 from portal.normalization import normalize_email
 
@@ -161,6 +162,24 @@ class ThrottleStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
 
+COUNTED_ATTEMPTS = "throttle_counted_attempts"  # session info: the counter updates made
+
+
+async def replay_counted_attempts(database: Database, rolled_back: AsyncSession) -> None:
+    """Write again, in a transaction of their own, the counter updates of a session that was
+    rolled back (an unexpected error anywhere in the request): otherwise a request that makes
+    one of its fields fail could try passwords without being counted. Resets (a success) are
+    not replayed: the success was rolled back with the rest."""
+    updates = rolled_back.info.pop(COUNTED_ATTEMPTS, None)
+    if not updates:
+        return
+    async with database.transaction() as session:
+        store = DatabaseThrottleStore(session)
+        for key, now, change in updates:
+            await store.update(key, now, change)
+        session.info.pop(COUNTED_ATTEMPTS, None)
+
+
 class DatabaseThrottleStore:
     """Counters in the request's own session: they commit with the request, and concurrent
     requests for one subject serialise on the row lock (PostgreSQL) or the writer lock
@@ -202,6 +221,9 @@ class DatabaseThrottleStore:
         row.count, row.locked_until = state.count, state.locked_until
         row.window_started_at, row.window_count = state.window_started_at, state.window_count
         await self.session.flush()
+        # Kept for replay_counted_attempts: a request that fails unexpectedly rolls back
+        # everything it wrote, and an attempt must count all the same.
+        self.session.info.setdefault(COUNTED_ATTEMPTS, []).append((key, now, change))
         return result
 
     async def delete(self, key: str) -> None:

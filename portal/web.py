@@ -22,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from identity.throttling import replay_counted_attempts
 from portal.db import is_read_only
 from portal.request_id import request_id_of
 from portal.runtime import Runtime
@@ -180,9 +181,11 @@ async def _finish(request: Request, *, commit: bool) -> None:
             await session.rollback()
     finally:
         await session.close()
+    runtime: Runtime = request.app.state.runtime
     if commit and is_read_only(session):
-        runtime: Runtime = request.app.state.runtime
         await runtime.database.run_deferred_writes(session)
+    if not commit:
+        await replay_counted_attempts(runtime.database, session)
 
 
 def download_route(runtime: Runtime) -> Any:

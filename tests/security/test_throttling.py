@@ -492,3 +492,30 @@ async def test_with_redis_configured_workers_share_the_throttle_through_redis(
         await first.redis.delete(*keys)
         await first.close()
         await second.close()
+
+
+async def test_attempts_count_even_when_the_request_fails_unexpectedly(
+    portal_api: GraphQLClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error anywhere in a request rolls back all it wrote, its counters
+    included; the counted attempts are written again on their own, so a request cannot make
+    one field fail to try passwords uncounted. The rolled-back success of a login does not
+    reset the counter."""
+    await make_customer(runtime)
+    from identity import customer_auth
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the mail server went away")
+
+    monkeypatch.setattr(customer_auth, "request_password_reset", broken)
+    attempts = " ".join(
+        f'a{i}: logIn(email: "{EMAIL}", password: "falsch-{i}") {{ errors {{ code }} }}'
+        for i in range(3)
+    )
+    body = (
+        await portal_api.post(
+            f'mutation {{ {attempts} r: requestPasswordReset(email: "{EMAIL}") {{ accepted }} }}'
+        )
+    ).json()
+    assert "the mail server went away" in body["errors"][0]["message"]  # the request failed
+    assert await failures_of(runtime, EMAIL) == 3
