@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,12 @@ async def product_app(settings: Settings) -> AsyncIterator[Product]:
     runtime: Runtime = app.state.runtime
     transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        # Benchmarks authenticate with bearer tokens, as an app would; cookies from logins
+        # are not kept (a login form posts without a session cookie).
+        jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", cookies=jar
+        ) as client:
             yield Product(runtime, client)
     finally:
         await runtime.close()

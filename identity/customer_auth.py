@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.errors import PortalAuthErrorCode as Code
 from identity.password_policy import check_new_password
-from identity.passwords import MAX_PASSWORD_LENGTH
+from identity.passwords import MAX_PASSWORD_LENGTH, read_before_locking
 from identity.registration import (
     get_portal_user_by_email,
     issue_password_reset,
@@ -79,7 +79,7 @@ async def verify_customer_password(
     wait). Then, in the request's transaction: a client over its login limit or a locked
     account gets None whatever the password, a password changed in between does not count, and
     a failure counts against the account (the email's normalised form, known or not)."""
-    stored = await _stored_hash(runtime, email, password)
+    stored = await _stored_hash(session, runtime, email, password)
     check = await runtime.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
@@ -101,18 +101,20 @@ async def verify_customer_password(
     return user
 
 
-async def _stored_hash(runtime: Runtime, email: str, password: str) -> str | None:
+async def _stored_hash(
+    session: AsyncSession, runtime: Runtime, email: str, password: str
+) -> str | None:
     """The account's password hash, read without taking a lock; None for an unknown address
     and for input too long to be anyone's (it is verified against the dummy hash)."""
     if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
         return None
-    async with runtime.database.snapshot() as snapshot:
-        stored: str | None = await snapshot.scalar(
-            select(PortalUser.password_hash).where(
-                PortalUser.email_normalized == normalize_email(email)
-            )
-        )
-    return stored
+    return await read_before_locking(
+        session,
+        runtime.database,
+        select(PortalUser.password_hash).where(
+            PortalUser.email_normalized == normalize_email(email)
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,15 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.db import Database
 
 # Checked before hashing: argon2 would happily hash a megabyte, which is a denial-of-service lever.
 MAX_PASSWORD_LENGTH = 1024
@@ -117,3 +122,21 @@ class PasswordHasher:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def read_before_locking(
+    session: AsyncSession, database: Database, query: Select[Any]
+) -> str | None:
+    """A stored password hash, read before ``session`` (the request's unit of work) takes any
+    lock: in a snapshot while ``session`` has not begun, so the argon2 verification that
+    follows holds no lock (on SQLite, the request's first statement takes the database's write
+    lock). A request whose session has begun (it looked up a cookie's session first) reads
+    through it: it holds its connection already, and waiting for a second one could starve
+    the pool."""
+    stored: str | None
+    if session.in_transaction():
+        stored = await session.scalar(query)
+    else:
+        async with database.snapshot() as snapshot:
+            stored = await snapshot.scalar(query)
+    return stored

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.errors import StaffAuthErrorCode
 from identity.password_policy import check_new_password
-from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher
+from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
 from identity.permissions import StaffRole
 from identity.throttling import Throttle, ThrottleAction
 from portal.errors import FieldError, InvalidInput
@@ -95,12 +95,13 @@ async def authenticate_staff(
     """
     stored = None
     if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
-        async with runtime.database.snapshot() as snapshot:
-            stored = await snapshot.scalar(
-                select(StaffUser.password_hash).where(
-                    StaffUser.email_normalized == normalize_email(email)
-                )
-            )
+        stored = await read_before_locking(
+            session,
+            runtime.database,
+            select(StaffUser.password_hash).where(
+                StaffUser.email_normalized == normalize_email(email)
+            ),
+        )
     check = await runtime.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
@@ -346,3 +347,28 @@ async def test_outdated_hashes_are_rehashed_on_login(
     assert stored.password_hash != old_hash
     assert extract_parameters(stored.password_hash).parallelism == 1
     assert await runtime.password_hasher.verify(stored.password_hash, CUSTOMER_PASSWORD)
+
+
+async def test_many_logins_at_once_from_a_logged_in_browser_all_finish(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    """A login whose request already holds a connection (its cookie's session was looked up)
+    reads the password hash through it instead of waiting for a second one: 20 logins at once
+    on a pool of 15 connections once starved it (each waited for the database lock while
+    holding a connection, the lock holder for a connection)."""
+    await make_customer(runtime)
+    await log_in_customer(portal_api)  # the client now sends a session cookie
+    portal_api.token = None
+    runtime.settings = runtime.settings.with_changes(throttle_limits=("login=1000/60",))
+    answers = await asyncio.wait_for(
+        asyncio.gather(
+            *(
+                portal_api.data(
+                    CUSTOMER_LOG_IN, {"email": "kunde@example.de", "password": CUSTOMER_PASSWORD}
+                )
+                for _ in range(20)
+            )
+        ),
+        timeout=25,
+    )
+    assert all(answer["logIn"]["token"] for answer in answers)
