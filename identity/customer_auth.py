@@ -79,8 +79,9 @@ async def verify_customer_password(
     wait). Then, in the request's transaction: a client over its login limit or a locked
     account gets None whatever the password, a password changed in between does not count, and
     a failure counts against the account (the email's normalised form, known or not)."""
-    stored = await _stored_hash(session, runtime, email, password)
-    check = await runtime.password_hasher.check(stored, password)
+    async with runtime.password_hasher.turn():
+        stored = await _stored_hash(session, runtime, email, password)
+        check = await runtime.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
         or await throttle.account_locked(CUSTOMER_SCOPE, email)

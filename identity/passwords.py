@@ -68,6 +68,16 @@ class PasswordHasher:
         )
         # Verified against for unknown accounts, so "no such user" costs what a wrong password does.
         self._dummy_hash = self._argon2.hash("portal dummy password for timing equality")
+        # Logins admitted at once (see turn()): enough to keep the pool busy, no more.
+        self._turns = asyncio.Semaphore(2 * max_threads)
+
+    def turn(self) -> asyncio.Semaphore:
+        """A login's turn to verify: ``async with hasher.turn():`` around reading the stored
+        hash and checking it. At most twice as many logins as hashing threads run at once; the
+        others wait before doing any work. A burst of logins then costs the event loop a few of
+        them at a time, not all of their reads and parsing in one go, while requests keep
+        being served between them."""
+        return self._turns
 
     @property
     def parameters(self) -> tuple[int, int, int]:

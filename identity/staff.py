@@ -94,15 +94,16 @@ async def authenticate_staff(
     the account (see :mod:`identity.throttling`).
     """
     stored = None
-    if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
-        stored = await read_before_locking(
-            session,
-            runtime.database,
-            select(StaffUser.password_hash).where(
-                StaffUser.email_normalized == normalize_email(email)
-            ),
-        )
-    check = await runtime.password_hasher.check(stored, password)
+    async with runtime.password_hasher.turn():
+        if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
+            stored = await read_before_locking(
+                session,
+                runtime.database,
+                select(StaffUser.password_hash).where(
+                    StaffUser.email_normalized == normalize_email(email)
+                ),
+            )
+        check = await runtime.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
         or await throttle.account_locked(STAFF_SCOPE, email)
