@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from portal.clock import Clock, system_clock
+from portal.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "portal_read_only"  # execution option of Database.snapshot sessions
@@ -80,6 +81,8 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.update(pool_reset_on_return=None)  # see _on_reset
+        if url.get_driver_name() == "aiosqlite":
+            kwargs.update(module=one_trip_dbapi())  # one trip to the driver per statement
     else:
         kwargs.update(pool_size=10, max_overflow=20)
     engine = create_async_engine(url, **kwargs)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.clock import FrozenClock
@@ -130,3 +131,77 @@ async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
         await killer.close()
     async with runtime.database.transaction() as session:
         assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
+
+
+async def test_sqlite_statements_take_one_trip_to_the_driver_thread(
+    runtime: Runtime, is_postgres: bool
+) -> None:
+    """SQLAlchemy's aiosqlite adapter opens a cursor, executes, fetches and closes: four trips
+    to aiosqlite's thread per statement. portal's cursor does the four in one."""
+    if is_postgres:
+        pytest.skip("aiosqlite's driver thread")
+    async with runtime.database.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # BEGIN is behind us
+        driver = (await connection.get_raw_connection()).driver_connection
+        trips = 0
+        real_execute = driver._execute
+
+        async def counted(fn: object, *args: object, **kwargs: object) -> object:
+            nonlocal trips
+            trips += 1
+            return await real_execute(fn, *args, **kwargs)
+
+        driver._execute = counted
+        try:
+            rows = (await connection.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
+            assert [tuple(row) for row in rows] == [(1,), (2,)]
+            assert trips == 1
+            await connection.execute(
+                text("UPDATE id_counters SET value = value WHERE name = 'nobody'")
+            )
+            assert trips == 2
+        finally:
+            del driver._execute
+
+
+async def test_sqlite_cursor_reports_rows_counts_ids_and_errors(
+    runtime: Runtime, is_postgres: bool
+) -> None:
+    """What a DBAPI cursor reports survives the single trip: row counts of single and many
+    executions, RETURNING rows, the last row id, errors as SQLAlchemy's, and streaming."""
+    if is_postgres:
+        pytest.skip("aiosqlite's driver thread")
+    insert = text("INSERT INTO id_counters (name, value) VALUES (:name, :value)")
+    async with runtime.database.engine.connect() as connection:
+        many = await connection.execute(
+            insert, [{"name": "trip-a", "value": 1}, {"name": "trip-b", "value": 2}]
+        )
+        assert many.rowcount == 2
+        one = await connection.execute(insert, {"name": "trip-c", "value": 3})
+        rowid = (
+            await connection.execute(text("SELECT rowid FROM id_counters WHERE name = 'trip-c'"))
+        ).scalar()
+        assert one.lastrowid == rowid
+        updated = await connection.execute(
+            text("UPDATE id_counters SET value = value * 10 WHERE name LIKE 'trip-%'")
+        )
+        assert updated.rowcount == 3
+        returned = await connection.execute(
+            text(
+                "UPDATE id_counters SET value = value + 1 WHERE name IN ('trip-a', 'trip-b') "
+                "RETURNING name, value"
+            )
+        )
+        assert sorted(tuple(row) for row in returned) == [("trip-a", 11), ("trip-b", 21)]
+        with pytest.raises(IntegrityError):
+            await connection.execute(insert, {"name": "trip-a", "value": 0})
+        streamed = await connection.stream(
+            text("SELECT name FROM id_counters WHERE name LIKE 'trip-%' ORDER BY name")
+        )
+        assert [row[0] async for row in streamed] == ["trip-a", "trip-b", "trip-c"]
+        await connection.rollback()
+    async with runtime.database.engine.connect() as connection:
+        left = await connection.execute(
+            text("SELECT count(*) FROM id_counters WHERE name LIKE 'trip-%'")
+        )
+        assert left.scalar() == 0
