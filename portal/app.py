@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from portal.admission import OnePerIteration
 from portal.config import Settings
 from portal.email.delivery import run_worker
 from portal.request_id import RequestIdMiddleware
@@ -29,12 +30,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = Runtime.build(settings.with_development_secret())
     graphiql = runtime.settings.graphiql_enabled
     settings = runtime.settings
+    admission = OnePerIteration()  # both APIs share the event loop, so they share admission
     customer_api = UnitOfWorkGraphQL(
-        portal_schema, runtime, graphiql=graphiql, trusted_origins=settings.cors_origins
+        portal_schema,
+        runtime,
+        graphiql=graphiql,
+        trusted_origins=settings.cors_origins,
+        admission=admission,
     )
     staff_api = UnitOfWorkGraphQL(
         admin_schema, runtime, graphiql=graphiql, uploads=True,
-        trusted_origins=settings.admin_cors_origins,
+        trusted_origins=settings.admin_cors_origins, admission=admission,
     )  # fmt: skip
     healthz, readyz = health_routes(runtime)
 

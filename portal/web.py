@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from identity.throttling import replay_counted_attempts
+from portal.admission import OnePerIteration
 from portal.db import is_read_only
 from portal.request_id import request_id_of
 from portal.runtime import Runtime
@@ -54,6 +55,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         graphiql: bool,
         uploads: bool = False,
         trusted_origins: tuple[str, ...] = (),
+        admission: OnePerIteration | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -62,6 +64,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             multipart_uploads_enabled=uploads,
         )
         self.runtime = runtime
+        self.admission = admission or OnePerIteration()
         self.trusted_origins = frozenset((runtime.settings.public_origin, *trusted_origins))
 
     def decode_json(self, data: str | bytes) -> object:
@@ -137,6 +140,8 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
                 {"errors": [{"message": message, "extensions": {"code": "CSRF_REFUSED"}}]},
                 status_code=status,
             )
+        # A burst of requests starts its GraphQL work one per loop iteration (portal.admission).
+        await self.admission.admit()
         try:
             response = await super().run(request, context, root_value)  # type: ignore[arg-type]
         except BaseException:
