@@ -97,6 +97,14 @@ def _int(value: str, name: str) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
 
 
+def default_hash_threads(cpu_count: int | None = None) -> int:
+    """Password hashing threads by default: one less than the CPU cores, 1 to 4. argon2 keeps
+    a core busy for the whole hash; with as many hashing threads as cores, a burst of logins
+    leaves the event loop waiting for a core between its steps (benchmarks/login_load)."""
+    cores = cpu_count if cpu_count is not None else (os.cpu_count() or 1)
+    return max(1, min(4, cores - 1))
+
+
 def _positive_int(value: str, name: str) -> int:
     number = _int(value, name)
     if number < 1:
@@ -123,7 +131,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     argon2_parallelism: int = 1
-    password_hash_threads: int = 4
+    # Threads that hash passwords: one core is left to the event loop (see default_hash_threads).
+    password_hash_threads: int = field(default_factory=default_hash_threads)
     staff_session_hours: int = 12
     staff_session_idle_minutes: int = 60
     customer_session_hours: int = 24 * 7
@@ -246,7 +255,7 @@ class Settings:
                 get("PORTAL_ARGON2_PARALLELISM", str(defaults.argon2_parallelism)),
                 "PORTAL_ARGON2_PARALLELISM",
             ),
-            password_hash_threads=_int(
+            password_hash_threads=_positive_int(
                 get("PORTAL_PASSWORD_HASH_THREADS", str(defaults.password_hash_threads)),
                 "PORTAL_PASSWORD_HASH_THREADS",
             ),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.config import ConfigurationError, Secret, Settings
+from portal.config import ConfigurationError, Secret, Settings, default_hash_threads
 
 STRONG_KEY = "k" * 48
 
@@ -42,6 +42,17 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     assert settings.public_url == "https://from-env.example"
 
 
+@pytest.mark.parametrize(("cores", "threads"), [(1, 1), (2, 1), (3, 2), (5, 4), (64, 4)])
+def test_password_hashing_leaves_a_core_to_the_event_loop(cores: int, threads: int) -> None:
+    assert default_hash_threads(cores) == threads
+
+
+def test_password_hash_threads_default_to_the_machine_and_can_be_set() -> None:
+    assert Settings.from_env({}, env_file=None).password_hash_threads == default_hash_threads()
+    configured = Settings.from_env({"PORTAL_PASSWORD_HASH_THREADS": "3"}, env_file=None)
+    assert configured.password_hash_threads == 3
+
+
 def test_secrets_never_show_in_repr() -> None:
     settings = Settings.from_env({"PORTAL_SECRET_KEY": "super-secret-value"}, env_file=None)
     assert "super-secret-value" not in repr(settings)
@@ -61,6 +72,7 @@ def test_several_secret_keys_for_rotation() -> None:
         ({"PORTAL_ARGON2_TIME_COST": "three"}, "PORTAL_ARGON2_TIME_COST must be an integer"),
         ({"PORTAL_SQL_ECHO": "maybe"}, "PORTAL_SQL_ECHO must be a boolean"),
         ({"PORTAL_DEFAULT_LANGUAGE": "fr"}, "PORTAL_DEFAULT_LANGUAGE"),
+        ({"PORTAL_PASSWORD_HASH_THREADS": "0"}, "PORTAL_PASSWORD_HASH_THREADS must be at least 1"),
     ],
 )
 def test_malformed_values_are_refused_with_the_variable_named(
