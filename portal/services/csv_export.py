@@ -1,7 +1,8 @@
 """Streaming CSV export of contacts and portal users: memory stays flat in the number of rows.
 
 Rows are read in keyset chunks (customer number order); each chunk loads its tags, groups,
-resources and portal users in one query each, then is written and forgotten.
+resources and portal users in one query each (by the chunk's customer-number range), then is
+written and forgotten.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from portal.models import (
     Contact,
@@ -71,7 +72,15 @@ class _Writer:
         self.writer = csv.writer(self.buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
 
     def row(self, cells: Sequence[Any]) -> None:
-        self.writer.writerow([_cell(c) for c in cells])
+        # Most cells are plain text or empty: written as they are (csv writes None as an
+        # empty cell); everything else goes through _cell. Runs once per cell of the export.
+        starts = _NEUTRALISED_STARTS
+        self.writer.writerow(
+            [
+                c if c is None or (type(c) is str and c[:1] not in starts) else _cell(c)
+                for c in cells
+            ]
+        )
 
     def take(self) -> bytes:
         data = self.buffer.getvalue().encode("utf-8")
@@ -93,11 +102,11 @@ _CONTACT_FIELDS = (
 )  # fmt: skip
 
 
-async def _joined_names(session: AsyncSession, query: Any) -> dict[uuid.UUID, str]:
+async def _joined_names(connection: AsyncConnection, query: Any) -> dict[uuid.UUID, str]:
     """``contact id -> "a, b"`` from a ``(contact_id, name)`` query (tags or groups); names
     with commas are quoted (see :func:`join_names`)."""
     found: dict[uuid.UUID, list[str]] = {}
-    for contact_id, value in await session.execute(query):
+    for contact_id, value in await connection.execute(query):
         found.setdefault(contact_id, []).append(value)
     return {contact_id: join_names(values) for contact_id, values in found.items()}
 
@@ -113,8 +122,11 @@ async def export_contacts(
     conditions = filter_conditions(filter)
     last = -1
     while True:
+        # Core rows straight from the connection: the session's ORM result processing would
+        # cost more than writing the CSV.
+        connection = await session.connection()
         contacts = (
-            await session.execute(
+            await connection.execute(
                 select(*_CONTACT_FIELDS)
                 .where(*conditions, Contact.customer_number > last)
                 .order_by(Contact.customer_number)
@@ -123,35 +135,42 @@ async def export_contacts(
         ).all()
         if not contacts:
             return
-        ids = [c[0] for c in contacts]
+        # The chunk's relations, selected by the chunk's customer-number range rather than by
+        # a list of its 1,000 ids (rendering 4,000 bound parameters per chunk took a third of
+        # the export). The range may hold contacts the filter left out: they are never looked
+        # up.
+        in_chunk = Contact.customer_number.between(contacts[0][1], contacts[-1][1])
         tags = await _joined_names(
-            session,
+            connection,
             select(ContactTag.contact_id, Tag.name)
             .join(Tag, Tag.id == ContactTag.tag_id)
-            .where(ContactTag.contact_id.in_(ids))
+            .join(Contact, Contact.id == ContactTag.contact_id)
+            .where(in_chunk)
             .order_by(Tag.name_normalized),
         )
         groups = await _joined_names(
-            session,
+            connection,
             select(ContactGroupMember.contact_id, ContactGroup.name)
             .join(ContactGroup, ContactGroup.id == ContactGroupMember.group_id)
-            .where(ContactGroupMember.contact_id.in_(ids))
+            .join(Contact, Contact.id == ContactGroupMember.contact_id)
+            .where(in_chunk)
             .order_by(ContactGroup.name),
         )
         resources: dict[uuid.UUID, list[str]] = {}
-        for contact_id, resource_id in await session.execute(
+        for contact_id, resource_id in await connection.execute(
             select(ResourceAssignment.contact_id, ResourceAssignment.resource_id)
             .join(Resource, Resource.id == ResourceAssignment.resource_id)
-            .where(ResourceAssignment.contact_id.in_(ids))
+            .join(Contact, Contact.id == ResourceAssignment.contact_id)
+            .where(in_chunk)
             .order_by(Resource.name)
         ):
             resources.setdefault(contact_id, []).append(str(resource_id))
         users = {
             row.contact_id: row
-            for row in await session.execute(
-                select(
-                    PortalUser.contact_id, PortalUser.suspended_at, PortalUser.last_login_at
-                ).where(PortalUser.contact_id.in_(ids))
+            for row in await connection.execute(
+                select(PortalUser.contact_id, PortalUser.suspended_at, PortalUser.last_login_at)
+                .join(Contact, Contact.id == PortalUser.contact_id)
+                .where(in_chunk)
             )
         }
         for c in contacts:

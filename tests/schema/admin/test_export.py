@@ -327,3 +327,34 @@ async def test_portal_user_export_columns_in_both_languages(
         ["a@example.de", "REGISTERED", "ASSIGNED", str(contact.customer_number), "Anna Kunde",
          created, ""],
     ]  # fmt: skip
+
+
+async def test_relations_stay_with_their_rows_across_chunks_and_filters(
+    admin_api: GraphQLClient, runtime: Runtime, monkeypatch: Any
+) -> None:
+    """Chunks read their tags by customer-number range: with chunks of two and a filter that
+    leaves out contacts inside a range, every row still carries exactly its own tags."""
+    import portal.services.csv_export as csv_export
+
+    monkeypatch.setattr(csv_export, "CHUNK", 2)
+    await log_in_staff(admin_api, runtime)
+    names = ["Eins", "Zwei", "Drei", "Vier", "Fuenf"]
+    contacts = [await create(admin_api, lastName=name) for name in names]
+    for index, contact in enumerate(contacts):
+        own = f"nur-{names[index].lower()}"
+        await tag(runtime, contact["uuid"], own, *(["vip"] if index % 2 == 0 else []))
+
+    _, content, _ = await download(admin_api)
+    assert {r["Last name"]: r["Tags"] for r in rows(content)} == {
+        "Eins": "nur-eins, vip",
+        "Zwei": "nur-zwei",
+        "Drei": "nur-drei, vip",
+        "Vier": "nur-vier",
+        "Fuenf": "nur-fuenf, vip",
+    }
+    _, content, _ = await download(admin_api, filter={"tags": ["vip"]})
+    assert [(r["Last name"], r["Tags"]) for r in rows(content)] == [
+        ("Eins", "nur-eins, vip"),
+        ("Drei", "nur-drei, vip"),
+        ("Fuenf", "nur-fuenf, vip"),
+    ]
