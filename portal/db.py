@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, event
+from sqlalchemy import Executable, Result, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -133,6 +133,22 @@ for _name in (
     "reset", "invalidate",
 ):  # fmt: skip
     setattr(SerializedAsyncSession, _name, _take_turns(getattr(AsyncSession, _name)))
+
+
+async def read_rows(session: AsyncSession, statement: Executable) -> Result[Any]:
+    """The rows of a Core select of columns (never of ORM entities), run on the session's
+    connection: the ORM session's result processing costs more than reading a page of plain
+    rows (about 0.4 ms of a 100-row page here). Pending ORM changes are flushed first, as the
+    session's own ``execute`` would, and on a :class:`SerializedAsyncSession` the statement
+    waits for its turn like every other operation. The result is buffered."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    if isinstance(session, SerializedAsyncSession):
+        async with session._turn:
+            connection = await AsyncSession.connection(session)
+            return await connection.execute(statement)
+    connection = await session.connection()
+    return await connection.execute(statement)
 
 
 # Session ``info`` keys of read-only sessions (Database.new_session(read_only=True)).

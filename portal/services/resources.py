@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.config import Settings
+from portal.db import read_rows
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, Resource, ResourceAssignment
 from portal.models.base import PlainRow
@@ -217,7 +218,8 @@ async def assignments_by_contact(
     result: dict[uuid.UUID, list[PlainRow]] = {}
     if not contact_ids:
         return result
-    rows = await session.execute(
+    rows = await read_rows(
+        session,
         select(
             ResourceAssignment.contact_id,
             ResourceAssignment.permissions,
@@ -231,7 +233,7 @@ async def assignments_by_contact(
         )
         .join(Resource, Resource.id == ResourceAssignment.resource_id)
         .where(ResourceAssignment.contact_id.in_(contact_ids))
-        .order_by(Resource.name)
+        .order_by(Resource.name),
     )
     for row in rows.all():
         result.setdefault(row.contact_id, []).append(row)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.db import read_rows
 from portal.errors import InvalidInput
 from portal.models import AuditEntry, ContactHistoryEntry, OutboxMessage, PortalUser
 from portal.models.base import PlainRow
@@ -118,7 +119,7 @@ async def newest_first_rows(
         query = query.where(older)
     moment_column: Any = getattr(model, time_column)
     ordered = query.order_by(moment_column.desc(), model.id.desc()).limit(limit + 1)
-    rows = (await session.execute(ordered)).all()
+    rows = (await read_rows(session, ordered)).all()
     related: dict[Any, Any] = {}
     if joined:
         width = len(columns)

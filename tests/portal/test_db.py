@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.clock import FrozenClock
+from portal.db import read_rows
 from portal.models import Contact
 from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
@@ -205,3 +206,22 @@ async def test_sqlite_cursor_reports_rows_counts_ids_and_errors(
             text("SELECT count(*) FROM id_counters WHERE name LIKE 'trip-%'")
         )
         assert left.scalar() == 0
+
+
+async def test_read_rows_sees_pending_changes_and_runs_beside_the_session(runtime: Runtime) -> None:
+    """``read_rows`` runs a Core select on the session's connection: like the session's own
+    ``execute`` it flushes pending changes first, and interleaved with the session's own
+    statements (concurrent resolvers) every result is complete and right."""
+    async with runtime.database.transaction() as session:
+        session.add(Contact(customer_number=4711, last_name="Ungespeichert"))
+        names = (await read_rows(session, select(Contact.last_name))).scalars().all()
+        assert names == ["Ungespeichert"]
+        results = await asyncio.gather(
+            *(
+                read_rows(session, select(Contact.last_name))
+                if i % 2
+                else session.execute(select(Contact.last_name))
+                for i in range(20)
+            )
+        )
+        assert [r.scalars().all() for r in results] == [["Ungespeichert"]] * 20

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.db import read_rows
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, ContactTag, Tag
 from portal.models.base import PlainRow
@@ -200,7 +201,8 @@ async def groups_by_contact(
     result: dict[uuid.UUID, list[PlainRow]] = {cid: [] for cid in contact_ids}
     if not contact_ids:
         return result
-    rows = await session.execute(
+    rows = await read_rows(
+        session,
         select(
             ContactGroupMember.contact_id,
             ContactGroup.id,
@@ -209,7 +211,7 @@ async def groups_by_contact(
         )
         .join(ContactGroup, ContactGroup.id == ContactGroupMember.group_id)
         .where(ContactGroupMember.contact_id.in_(contact_ids))
-        .order_by(ContactGroup.name)
+        .order_by(ContactGroup.name),
     )
     for row in rows.all():
         result[row.contact_id].append(row)
@@ -223,11 +225,12 @@ async def tags_by_contact(
     result: dict[uuid.UUID, list[PlainRow]] = {cid: [] for cid in contact_ids}
     if not contact_ids:
         return result
-    rows = await session.execute(
+    rows = await read_rows(
+        session,
         select(ContactTag.contact_id, Tag.id, Tag.name, Tag.is_central)
         .join(Tag, Tag.id == ContactTag.tag_id)
         .where(ContactTag.contact_id.in_(contact_ids))
-        .order_by(Tag.name_normalized)
+        .order_by(Tag.name_normalized),
     )
     for row in rows.all():
         result[row.contact_id].append(row)

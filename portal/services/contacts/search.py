@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.db import read_rows
 from portal.errors import InvalidInput
 from portal.models import Contact, ContactGroupMember, ContactTag, PortalUser, Tag
 from portal.models.base import UTCDateTime
@@ -231,7 +232,7 @@ async def list_contacts(
     if after is not None:
         row, bound = tuple_(*keys), tuple_(*_decode(after, keys))
         query = query.where(row < bound if order.descending else row > bound)
-    rows = (await session.execute(query.limit(limit + 1))).mappings().all()
+    rows = (await read_rows(session, query.limit(limit + 1))).mappings().all()
 
     async def count_total() -> int:
         total = await session.scalar(select(func.count()).select_from(Contact).where(*conditions))
