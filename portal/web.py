@@ -140,9 +140,10 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
                 {"errors": [{"message": message, "extensions": {"code": "CSRF_REFUSED"}}]},
                 status_code=status,
             )
-        # A burst of requests starts its GraphQL work one per loop iteration (portal.admission).
-        await self.admission.admit()
         try:
+            # A burst of requests starts its GraphQL work one per loop iteration
+            # (portal.admission); a request cancelled while it waits still closes its upload.
+            await self.admission.admit()
             response = await super().run(request, context, root_value)  # type: ignore[arg-type]
         except BaseException:
             await _finish(request, commit=False)
