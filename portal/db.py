@@ -99,7 +99,9 @@ def _configure_postgresql(engine: AsyncEngine) -> None:
         # A connection the server has closed (restart, idle timeout, pg_terminate_backend) is
         # replaced before use. asyncpg notices the closed socket on the event loop, so this
         # costs no round trip; SQLAlchemy's pool_pre_ping costs three per request (BEGIN, ping,
-        # ROLLBACK), more than the request's own statements.
+        # ROLLBACK), more than the request's own statements. A request that takes the
+        # connection in the instant between the server closing it and the loop reading the
+        # socket fails once, as it would had the server closed it a moment later, mid-request.
         if dbapi_connection.driver_connection.is_closed():
             raise DisconnectionError("the server closed this connection")
 

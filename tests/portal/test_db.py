@@ -113,7 +113,8 @@ async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
     runtime: Runtime, database_url: str, is_postgres: bool
 ) -> None:
     """No round trip checks a pooled connection before use (pool_pre_ping cost three per
-    request); one whose backend the server ended is still never handed out."""
+    request); one whose backend the server ended is never handed out once asyncpg has read
+    the server's goodbye, which it does on the event loop as soon as it arrives."""
     if not is_postgres:
         pytest.skip("server-side connection loss needs PostgreSQL")
     import asyncpg
@@ -121,6 +122,7 @@ async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
     engine = runtime.database.engine
     async with engine.connect() as connection:
         pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar()
+        driver = (await connection.get_raw_connection()).driver_connection
     assert engine.pool.checkedin() >= 1
     killer = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     try:
@@ -130,6 +132,13 @@ async def test_a_connection_the_server_closed_is_replaced_without_a_ping(
                 break
     finally:
         await killer.close()
+    # The backend is gone on the server; the pooled connection learns it when the loop reads
+    # its socket. Wait for that (bounded), not for a clock.
+    for _ in range(500):
+        if driver.is_closed():
+            break
+        await asyncio.sleep(0.002)
+    assert driver.is_closed()
     async with runtime.database.transaction() as session:
         assert (await session.execute(text("SELECT pg_backend_pid()"))).scalar() != pid
 
