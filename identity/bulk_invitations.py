@@ -66,6 +66,41 @@ async def _contacts_for(session: AsyncSession, by_email: bool, key: str) -> list
     return list(await session.scalars(query.where(Contact.is_active.is_(True)).limit(2)))
 
 
+async def _invite_row(
+    session: AsyncSession,
+    runtime: Runtime,
+    portal_settings: PortalSettings,
+    created_by: str,
+    by_email: bool,
+    line: int,
+    key: str,
+) -> BulkInvitationRow:
+    """One row's invitation, in a savepoint of its own: a refused one leaves nothing behind."""
+    if not by_email and parse_customer_number(key) is None:
+        return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CUSTOMER_NUMBER,
+                                 "A customer number has at most 10 digits (0-9).")  # fmt: skip
+    contacts = await _contacts_for(session, by_email, key)
+    if not contacts:
+        return BulkInvitationRow(line, key, BulkInvitationResult.NO_SUCH_CONTACT)
+    if len(contacts) > 1:
+        return BulkInvitationRow(line, key, BulkInvitationResult.AMBIGUOUS)
+    try:
+        async with session.begin_nested():
+            await invite_contact(
+                session, runtime, portal_settings, contacts[0], send_email=True,
+                created_by=created_by,
+            )  # fmt: skip
+    except InvalidInput as exc:
+        error = exc.errors[0]
+        result = (
+            BulkInvitationResult.ALREADY_ACTIVE
+            if error.code == InvitationErrorCode.ALREADY_ACTIVE
+            else BulkInvitationResult.FAILED
+        )
+        return BulkInvitationRow(line, key, result, error.message)
+    return BulkInvitationRow(line, key, BulkInvitationResult.INVITED)
+
+
 async def invite_from_csv(
     session: AsyncSession,
     runtime: Runtime,
@@ -92,44 +127,15 @@ async def invite_from_csv(
         )
     by_email = header[column] in _EMAIL_HEADERS
     report = BulkInvitationReport()
-    outer = await session.begin_nested()
-    for line, record in zip(file.lines, file.records, strict=True):
-        key = record[column].strip() if column < len(record) else ""
-        if not key:
-            continue
-        if not by_email and parse_customer_number(key) is None:
-            report.rows.append(
-                BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CUSTOMER_NUMBER,
-                                  "A customer number has at most 10 digits (0-9).")
-            )  # fmt: skip
-            continue
-        contacts = await _contacts_for(session, by_email, key)
-        if not contacts:
-            report.rows.append(BulkInvitationRow(line, key, BulkInvitationResult.NO_SUCH_CONTACT))
-            continue
-        if len(contacts) > 1:
-            report.rows.append(BulkInvitationRow(line, key, BulkInvitationResult.AMBIGUOUS))
-            continue
-        savepoint = await session.begin_nested()
-        try:
-            await invite_contact(
-                session, runtime, portal_settings, contacts[0], send_email=True,
-                created_by=created_by,
-            )  # fmt: skip
-        except InvalidInput as exc:
-            await savepoint.rollback()
-            error = exc.errors[0]
-            result = (
-                BulkInvitationResult.ALREADY_ACTIVE
-                if error.code == InvitationErrorCode.ALREADY_ACTIVE
-                else BulkInvitationResult.FAILED
-            )
-            report.rows.append(BulkInvitationRow(line, key, result, error.message))
-        else:
-            await savepoint.commit()
-            report.rows.append(BulkInvitationRow(line, key, BulkInvitationResult.INVITED))
-    if dry_run:
-        await outer.rollback()
-    else:
-        await outer.commit()
+    # One savepoint around the file: a dry run rolls it back and leaves nothing behind.
+    async with session.begin_nested() as outer:
+        for line, record in zip(file.lines, file.records, strict=True):
+            key = record[column].strip() if column < len(record) else ""
+            if key:
+                report.rows.append(
+                    await _invite_row(session, runtime, portal_settings, created_by, by_email,
+                                      line, key)
+                )  # fmt: skip
+        if dry_run:
+            await outer.rollback()
     return report

@@ -80,9 +80,20 @@ async def import_contacts(
         records, phone_columns, options.phone_region, options.parallel_phone_rows
     )
     known_phones: Mapping[str, str | None] | None = None
-    whole = await session.begin_nested()
-    try:
-        for position, record in enumerate(records):
+    # REJECT_FAILED_ROWS keeps good rows for good every batch_size rows (the caller's on_batch
+    # commits); otherwise all rows run in one savepoint, released at the end or, for a dry run
+    # or REJECT_EVERYTHING with failed rows, rolled back.
+    batched = (
+        on_batch is not None
+        and not options.dry_run
+        and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
+    )
+    pending = iter(enumerate(records))
+
+    async def run_batch() -> bool:
+        """Rows up to the next batch boundary (True: more rows follow) or the end (False)."""
+        nonlocal known_phones
+        for position, record in pending:
             number = file.lines[position]
             if not any(cell.strip() for cell in record):
                 continue
@@ -110,48 +121,52 @@ async def import_contacts(
                 # customer numbers follow the file.
                 await create_new(session, actor, new_contacts, report)
             if continue_with_row:
-                row_savepoint = await session.begin_nested()
                 try:
-                    result = await apply_row(session, options, actor, cells, raw, number, by_field)
+                    async with session.begin_nested():  # a failing row leaves nothing behind
+                        result = await apply_row(
+                            session, options, actor, cells, raw, number, by_field
+                        )
                 except RowFailed as failed:
-                    await row_savepoint.rollback()
                     report.failed += 1
                     report.problems.extend(failed.problems)
                 else:
-                    await row_savepoint.commit()
                     report.record(result)
             if progress is not None:
                 progress(report.rows)
-            batch_done = on_batch is not None and report.rows % batch_size == 0
-            if (
-                batch_done
-                and not options.dry_run
-                and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
-            ):
-                # Good rows so far are kept for good: a later crash cannot take them back.
-                if new_contacts:
-                    await create_new(session, actor, new_contacts, report)
-                await whole.commit()
-                assert on_batch is not None
-                await on_batch()
-                whole = await session.begin_nested()
+            if batched and report.rows % batch_size == 0:
+                more = True
+                break
+        else:
+            more = False
         if new_contacts:
             await create_new(session, actor, new_contacts, report)
-    except BaseException:
-        await whole.rollback()
-        raise
+        return more
+
+    discarded = False
+    try:
+        more = True
+        while more:
+            async with session.begin_nested() as whole:
+                more = await run_batch()
+                failed_all = (
+                    options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
+                )
+                if not more and (options.dry_run or failed_all):
+                    await whole.rollback()
+                    discarded = True
+            if more:
+                # Good rows so far are kept for good: a later crash cannot take them back.
+                assert on_batch is not None
+                await on_batch()
     finally:
         if lookahead is not None:
             await lookahead.close()
-    reject_all = options.error_policy is ImportErrorPolicy.REJECT_EVERYTHING and report.failed
-    if options.dry_run or reject_all:
-        await whole.rollback()
+    if discarded:
         # The contacts these rows created are gone again (the rows' outcome stays the answer).
         report.results = [
             replace(r, contact_id=None) if r.outcome is RowOutcome.CREATED else r
             for r in report.results
         ]
     else:
-        await whole.commit()
         report.applied = True
     return report
