@@ -17,17 +17,6 @@ from portal.models import Contact, StaffUser
 from schema.sdl import render_sdl_files
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("DATABASE_URL", "PORTAL_DATABASE_URL", "PORTAL_ENV", "PORTAL_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("PORTAL_ARGON2_TIME_COST", "1")
-    monkeypatch.setenv("PORTAL_ARGON2_MEMORY_KIB", "8")
-    return tmp_path
-
-
 def _count(model: type, where: object = None) -> int:
     async def count() -> int:
         database = Database.from_url(Settings.from_env().database_url)

@@ -10,15 +10,6 @@ from click.testing import CliRunner
 from portal.cli import main
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("DATABASE_URL", "PORTAL_DATABASE_URL", "PORTAL_ENV", "PORTAL_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "var"))
-    return tmp_path
-
-
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
