@@ -1,27 +1,50 @@
 """Settings from the environment (``PORTAL_*`` and ``DATABASE_URL``) and an optional ``.env``.
 
-Every setting has a default that works for the embedded development setup. Production
-(``PORTAL_ENV=production``) refuses to start with settings that are unsafe there; see
-:func:`Settings.check_production`.
+pydantic-settings reads and converts the variables: each field below is one variable,
+``PORTAL_`` + its name in capitals unless it names its variable itself (``validation_alias``).
+Every setting has a default that works for the embedded development setup; an empty variable
+counts as unset. ``Settings(...)`` holds exactly what it is given (tests build it that way);
+only :meth:`Settings.from_env` reads the environment. Production (``PORTAL_ENV=production``)
+refuses to start with settings that are unsafe there; see :meth:`Settings.check_production`.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+)
+from pydantic_core import core_schema
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from portal.clock import Clock, system_clock
 
 Environment = Literal["development", "production", "test"]
+PREFIX = "PORTAL_"
 
 # OWASP password storage cheat sheet: argon2id with at least 19 MiB and 2 iterations.
 ARGON2_MIN_MEMORY_KIB = 19 * 1024
 ARGON2_MIN_TIME_COST = 2
+SECOND_IDENTIFIER_NAMES = ("CUSTOMER_NUMBER", "PHONE", "POSTAL_CODE", "DATE_OF_BIRTH")
 
 
 class Secret:
@@ -46,55 +69,18 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            lambda value: cls(value) if isinstance(value, str) else value,
+            core_schema.is_instance_schema(cls),
+        )
+
 
 class ConfigurationError(Exception):
     """Settings that must not be used; the message says which and why."""
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a ``.env`` file: ``KEY=value`` lines, ``#`` comments, optional quotes."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key] = value
-    return values
-
-
-def _bool(value: str, name: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ConfigurationError(f"{name} must be a boolean (true/false), got {value!r}")
-
-
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(part.strip().upper() for part in value.split(",") if part.strip())
-
-
-def _origins(value: str, name: str) -> tuple[str, ...]:
-    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
-    for origin in origins:
-        if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
-            raise ConfigurationError(f"{name}: {origin!r} is not an origin like https://host")
-    return origins
-
-
-def _int(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be an integer, got {value!r}") from None
 
 
 def default_hash_threads(cpu_count: int | None = None) -> int:
@@ -105,43 +91,99 @@ def default_hash_threads(cpu_count: int | None = None) -> int:
     return max(1, min(4, cores - 1))
 
 
-def _positive_int(value: str, name: str) -> int:
-    number = _int(value, name)
-    if number < 1:
-        raise ConfigurationError(f"{name} must be at least 1, got {number}")
-    return number
+# -- value types: how one variable's text becomes a value ------------------------------------
 
 
-@dataclass(frozen=True)
-class Settings:
+def _comma_separated(transform: Callable[[str], str]) -> BeforeValidator:
+    """A comma-separated variable as a tuple (values given as sequences pass unchanged)."""
+
+    def split(value: object) -> object:
+        if isinstance(value, str):
+            return tuple(transform(part.strip()) for part in value.split(",") if part.strip())
+        return value
+
+    return BeforeValidator(split)
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"is not a known time zone: {name!r}") from None
+    return name
+
+
+def _origins(origins: tuple[str, ...]) -> tuple[str, ...]:
+    origins = tuple(origin.rstrip("/") for origin in origins)
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")) or origin.count("/") != 2:
+            raise ValueError(f"lists {origin!r}, which is not an origin like https://host")
+    return origins
+
+
+def _second_identifiers(names: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(names)) != len(names) or not set(names) <= set(SECOND_IDENTIFIER_NAMES):
+        raise ValueError(f"must list each of {', '.join(SECOND_IDENTIFIER_NAMES)} at most once")
+    return names
+
+
+Positive = Annotated[int, Field(ge=1)]
+Words = Annotated[tuple[str, ...], NoDecode, _comma_separated(str)]
+UpperWords = Annotated[tuple[str, ...], NoDecode, _comma_separated(str.upper)]
+Origins = Annotated[tuple[str, ...], NoDecode, _comma_separated(str), AfterValidator(_origins)]
+SecretKeys = Annotated[tuple[Secret, ...], NoDecode, _comma_separated(str)]
+# Fields whose input never appears in an error message.
+_SECRET_FIELDS = frozenset({"secret_keys", "smtp_password"})
+
+
+class Settings(BaseSettings):
     """Everything configurable about a portal instance. Build with :meth:`from_env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+        validate_by_name=True,
+        arbitrary_types_allowed=True,
+    )
 
     env: Environment = "development"
     data_dir: Path = Path("var")
-    database_url: str = ""
+    database_url: str = Field(
+        default_factory=lambda data: f"sqlite+aiosqlite:///{data['data_dir'] / 'portal.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "PORTAL_DATABASE_URL"),
+    )
     allow_sqlite_in_production: bool = False
-    secret_keys: tuple[Secret, ...] = ()
-    portal_name: str = "Customer Portal"
-    public_url: str = "http://localhost:8000"
-    default_language: str = "de"
-    time_zone: str = "Europe/Berlin"
+    secret_keys: SecretKeys = Field(default=(), validation_alias="PORTAL_SECRET_KEY")
+    portal_name: str = Field(default="Customer Portal", validation_alias="PORTAL_NAME")
+    public_url: Annotated[str, AfterValidator(lambda url: url.rstrip("/"))] = (
+        "http://localhost:8000"
+    )
+    default_language: Literal["de", "en"] = "de"
+    time_zone: Annotated[str, AfterValidator(_time_zone)] = "Europe/Berlin"
     # Phone numbers typed without a country code are read in this region (ISO 3166).
-    default_phone_region: str = "DE"
+    default_phone_region: Annotated[str, AfterValidator(str.upper)] = "DE"
     # argon2id parameters; tests use the cheapest, production refuses less than OWASP's minimum.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 64 * 1024
-    argon2_parallelism: int = 1
+    argon2_time_cost: Positive = 3
+    argon2_memory_kib: Annotated[int, Field(ge=8)] = 64 * 1024
+    argon2_parallelism: Positive = 1
     # Threads that hash passwords: one core is left to the event loop (see default_hash_threads).
-    password_hash_threads: int = field(default_factory=default_hash_threads)
-    staff_session_hours: int = 12
-    staff_session_idle_minutes: int = 60
-    customer_session_hours: int = 24 * 7
-    customer_session_idle_minutes: int = 24 * 60
+    password_hash_threads: Positive = Field(default_factory=default_hash_threads)
+    staff_session_hours: Positive = 12
+    staff_session_idle_minutes: Positive = 60
+    customer_session_hours: Positive = 24 * 7
+    customer_session_idle_minutes: Positive = 24 * 60
     # Defaults of the portal settings staff can change at run time (portalSettings).
-    registration_policy: str = "ALLOW_PENDING"
-    second_identifiers: tuple[str, ...] = ("CUSTOMER_NUMBER", "POSTAL_CODE")
+    registration_policy: Literal["ALLOW_WITH_CONTACT_CREATION", "ALLOW_PENDING", "DENY_NEW"] = (
+        "ALLOW_PENDING"
+    )
+    second_identifiers: Annotated[UpperWords, AfterValidator(_second_identifiers)] = (
+        "CUSTOMER_NUMBER",
+        "POSTAL_CODE",
+    )
     # Permissions a contact can hold on a resource, and which need which ("PUBLISH>EDIT").
-    resource_permissions: tuple[str, ...] = (
+    resource_permissions: UpperWords = (
         "VIEW",
         "EDIT>VIEW",
         "PUBLISH>EDIT",
@@ -150,55 +192,63 @@ class Settings:
         "DOWNLOAD_DOCUMENTS>VIEW",
     )
     # Portal functions groups can grant their members.
-    feature_permissions: tuple[str, ...] = (
-        "NEWSLETTER",
-        "DOCUMENTS",
-        "DIRECTORY",
-        "SUPPORT_TICKETS",
-    )
+    feature_permissions: UpperWords = ("NEWSLETTER", "DOCUMENTS", "DIRECTORY", "SUPPORT_TICKETS")
     # Support impersonation: one-time login token lifetime, hard session maximum, notice email.
-    impersonation_token_seconds: int = 120
-    impersonation_max_minutes: int = 30
+    impersonation_token_seconds: Positive = 120
+    impersonation_max_minutes: Positive = 30
     impersonation_notify_customer: bool = True
-    impersonation_reason_min_length: int = 10
+    impersonation_reason_min_length: Positive = 10
     # Email: "file" (development), "smtp" (production), "memory" (tests).
-    mail_backend: str = "file"
-    mail_dir: Path = Path("var/mail")
+    mail_backend: Literal["file", "smtp", "memory"] = "file"
+    mail_dir: Path = Field(default_factory=lambda data: data["data_dir"] / "mail")
     mail_from: str = "portal@localhost"
     smtp_host: str = "localhost"
-    smtp_port: int = 587
-    smtp_security: str = "starttls"  # starttls, tls or none
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_user: str = ""
     smtp_password: Secret | None = None
-    smtp_timeout_seconds: int = 30
-    mail_max_attempts: int = 5
-    mail_retry_base_seconds: int = 60
+    smtp_timeout_seconds: Positive = 30
+    mail_max_attempts: Positive = 5
+    mail_retry_base_seconds: Positive = 60
     mail_worker: bool = True
-    mail_poll_seconds: int = 5
+    mail_poll_seconds: Positive = 5
     # Browser origins allowed to call each API with credentials (CORS), and trusted for
     # cookie-authenticated POSTs (CSRF); the public URL's origin is always trusted.
-    cors_origins: tuple[str, ...] = ()
-    admin_cors_origins: tuple[str, ...] = ()
+    cors_origins: Origins = ()
+    admin_cors_origins: Origins = ()
     # Throttling (identity.throttling): shared through the database, or Redis when set.
     redis_url: str = ""
-    lockout_threshold: int = 5
-    lockout_first_seconds: int = 60
-    lockout_max_seconds: int = 15 * 60
-    account_failures_per_hour: int = 100
+    lockout_threshold: Positive = 5
+    lockout_first_seconds: Positive = 60
+    lockout_max_seconds: Positive = 15 * 60
+    account_failures_per_hour: Positive = 100
     # "action=count/seconds" entries overriding the defaults of identity.throttling.
-    throttle_limits: tuple[str, ...] = ()
+    throttle_limits: Words = ()
     # Exports with delivery AUTO are zipped and emailed above this many rows.
-    export_email_threshold: int = 50_000
+    export_email_threshold: Annotated[int, Field(ge=0)] = 50_000
     sql_echo: bool = False
     # What one GraphQL request may ask for (schema.common.limits); refused before execution.
-    graphql_max_tokens: int = 2000
-    graphql_max_depth: int = 10
-    graphql_max_aliases: int = 15
-    graphql_max_root_fields: int = 15
-    graphql_max_cost: int = 10000
-    clock: Clock = field(default=system_clock, compare=False, repr=False)
+    graphql_max_tokens: Positive = 2000
+    graphql_max_depth: Positive = 10
+    graphql_max_aliases: Positive = 15
+    graphql_max_root_fields: Positive = 15
+    graphql_max_cost: Positive = 10000
+    # Not configuration: time as an injected dependency (tests pass a FrozenClock).
+    clock: Clock = Field(default=system_clock, repr=False)
 
     # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``Settings(...)`` holds what it is given; :meth:`from_env` reads the environment."""
+        return (init_settings,)
 
     @classmethod
     def from_env(
@@ -207,199 +257,43 @@ class Settings:
         env_file: Path | None = Path(".env"),
     ) -> Settings:
         """Read settings from ``environ`` (default ``os.environ``) over an optional ``.env``."""
-        values: dict[str, str] = {}
+        sources: list[PydanticBaseSettingsSource] = [
+            _EnvironmentSource(cls, os.environ if environ is None else environ)
+        ]
         if env_file is not None:
-            values.update(read_env_file(env_file))
-        values.update(os.environ if environ is None else environ)
-
-        def get(name: str, default: str = "") -> str:
-            return values.get(name, default)
-
-        env = get("PORTAL_ENV", "development")
-        if env not in ("development", "production", "test"):
-            raise ConfigurationError(
-                f"PORTAL_ENV must be development, production or test, got {env!r}"
-            )
-        data_dir = Path(get("PORTAL_DATA_DIR", "var"))
-        database_url = get("DATABASE_URL") or get("PORTAL_DATABASE_URL")
-        if not database_url:
-            database_url = f"sqlite+aiosqlite:///{data_dir / 'portal.db'}"
-        raw_keys = get("PORTAL_SECRET_KEY")
-        keys = tuple(Secret(k.strip()) for k in raw_keys.split(",") if k.strip())
-        defaults = cls()
-        settings = cls(
-            env=env,  # type: ignore[arg-type]  # checked above
-            data_dir=data_dir,
-            database_url=database_url,
-            allow_sqlite_in_production=_bool(
-                get("PORTAL_ALLOW_SQLITE_IN_PRODUCTION", "false"),
-                "PORTAL_ALLOW_SQLITE_IN_PRODUCTION",
-            ),
-            secret_keys=keys,
-            portal_name=get("PORTAL_NAME", defaults.portal_name),
-            public_url=get("PORTAL_PUBLIC_URL", defaults.public_url).rstrip("/"),
-            default_language=get("PORTAL_DEFAULT_LANGUAGE", defaults.default_language),
-            time_zone=get("PORTAL_TIME_ZONE", defaults.time_zone),
-            default_phone_region=get(
-                "PORTAL_DEFAULT_PHONE_REGION", defaults.default_phone_region
-            ).upper(),
-            argon2_time_cost=_int(
-                get("PORTAL_ARGON2_TIME_COST", str(defaults.argon2_time_cost)),
-                "PORTAL_ARGON2_TIME_COST",
-            ),
-            argon2_memory_kib=_int(
-                get("PORTAL_ARGON2_MEMORY_KIB", str(defaults.argon2_memory_kib)),
-                "PORTAL_ARGON2_MEMORY_KIB",
-            ),
-            argon2_parallelism=_int(
-                get("PORTAL_ARGON2_PARALLELISM", str(defaults.argon2_parallelism)),
-                "PORTAL_ARGON2_PARALLELISM",
-            ),
-            password_hash_threads=_positive_int(
-                get("PORTAL_PASSWORD_HASH_THREADS", str(defaults.password_hash_threads)),
-                "PORTAL_PASSWORD_HASH_THREADS",
-            ),
-            staff_session_hours=_int(
-                get("PORTAL_STAFF_SESSION_HOURS", str(defaults.staff_session_hours)),
-                "PORTAL_STAFF_SESSION_HOURS",
-            ),
-            staff_session_idle_minutes=_int(
-                get("PORTAL_STAFF_SESSION_IDLE_MINUTES", str(defaults.staff_session_idle_minutes)),
-                "PORTAL_STAFF_SESSION_IDLE_MINUTES",
-            ),
-            customer_session_hours=_int(
-                get("PORTAL_CUSTOMER_SESSION_HOURS", str(defaults.customer_session_hours)),
-                "PORTAL_CUSTOMER_SESSION_HOURS",
-            ),
-            customer_session_idle_minutes=_int(
-                get(
-                    "PORTAL_CUSTOMER_SESSION_IDLE_MINUTES",
-                    str(defaults.customer_session_idle_minutes),
-                ),
-                "PORTAL_CUSTOMER_SESSION_IDLE_MINUTES",
-            ),
-            registration_policy=get("PORTAL_REGISTRATION_POLICY", defaults.registration_policy),
-            second_identifiers=tuple(
-                part.strip().upper()
-                for part in get(
-                    "PORTAL_SECOND_IDENTIFIERS", ",".join(defaults.second_identifiers)
-                ).split(",")
-                if part.strip()
-            ),
-            resource_permissions=_csv(
-                get("PORTAL_RESOURCE_PERMISSIONS", ",".join(defaults.resource_permissions))
-            ),
-            feature_permissions=_csv(
-                get("PORTAL_FEATURE_PERMISSIONS", ",".join(defaults.feature_permissions))
-            ),
-            impersonation_token_seconds=_int(
-                get(
-                    "PORTAL_IMPERSONATION_TOKEN_SECONDS", str(defaults.impersonation_token_seconds)
-                ),
-                "PORTAL_IMPERSONATION_TOKEN_SECONDS",
-            ),
-            impersonation_max_minutes=_int(
-                get("PORTAL_IMPERSONATION_MAX_MINUTES", str(defaults.impersonation_max_minutes)),
-                "PORTAL_IMPERSONATION_MAX_MINUTES",
-            ),
-            impersonation_notify_customer=_bool(
-                get("PORTAL_IMPERSONATION_NOTIFY_CUSTOMER", "true"),
-                "PORTAL_IMPERSONATION_NOTIFY_CUSTOMER",
-            ),
-            mail_backend=get("PORTAL_MAIL_BACKEND", defaults.mail_backend),
-            mail_dir=Path(get("PORTAL_MAIL_DIR", str(data_dir / "mail"))),
-            mail_from=get("PORTAL_MAIL_FROM", defaults.mail_from),
-            smtp_host=get("PORTAL_SMTP_HOST", defaults.smtp_host),
-            smtp_port=_int(get("PORTAL_SMTP_PORT", str(defaults.smtp_port)), "PORTAL_SMTP_PORT"),
-            smtp_security=get("PORTAL_SMTP_SECURITY", defaults.smtp_security),
-            smtp_user=get("PORTAL_SMTP_USER"),
-            smtp_password=Secret(get("PORTAL_SMTP_PASSWORD"))
-            if get("PORTAL_SMTP_PASSWORD")
-            else None,
-            smtp_timeout_seconds=_int(
-                get("PORTAL_SMTP_TIMEOUT_SECONDS", str(defaults.smtp_timeout_seconds)),
-                "PORTAL_SMTP_TIMEOUT_SECONDS",
-            ),
-            mail_max_attempts=_int(
-                get("PORTAL_MAIL_MAX_ATTEMPTS", str(defaults.mail_max_attempts)),
-                "PORTAL_MAIL_MAX_ATTEMPTS",
-            ),
-            mail_retry_base_seconds=_int(
-                get("PORTAL_MAIL_RETRY_BASE_SECONDS", str(defaults.mail_retry_base_seconds)),
-                "PORTAL_MAIL_RETRY_BASE_SECONDS",
-            ),
-            mail_worker=_bool(get("PORTAL_MAIL_WORKER", "true"), "PORTAL_MAIL_WORKER"),
-            mail_poll_seconds=_int(
-                get("PORTAL_MAIL_POLL_SECONDS", str(defaults.mail_poll_seconds)),
-                "PORTAL_MAIL_POLL_SECONDS",
-            ),
-            cors_origins=_origins(get("PORTAL_CORS_ORIGINS"), "PORTAL_CORS_ORIGINS"),
-            admin_cors_origins=_origins(
-                get("PORTAL_ADMIN_CORS_ORIGINS"), "PORTAL_ADMIN_CORS_ORIGINS"
-            ),
-            redis_url=get("PORTAL_REDIS_URL"),
-            lockout_threshold=_int(
-                get("PORTAL_LOCKOUT_THRESHOLD", str(defaults.lockout_threshold)),
-                "PORTAL_LOCKOUT_THRESHOLD",
-            ),
-            lockout_first_seconds=_int(
-                get("PORTAL_LOCKOUT_FIRST_SECONDS", str(defaults.lockout_first_seconds)),
-                "PORTAL_LOCKOUT_FIRST_SECONDS",
-            ),
-            lockout_max_seconds=_int(
-                get("PORTAL_LOCKOUT_MAX_SECONDS", str(defaults.lockout_max_seconds)),
-                "PORTAL_LOCKOUT_MAX_SECONDS",
-            ),
-            account_failures_per_hour=_int(
-                get("PORTAL_ACCOUNT_FAILURES_PER_HOUR", str(defaults.account_failures_per_hour)),
-                "PORTAL_ACCOUNT_FAILURES_PER_HOUR",
-            ),
-            throttle_limits=tuple(
-                e.strip() for e in get("PORTAL_THROTTLE_LIMITS").split(",") if e.strip()
-            ),
-            export_email_threshold=_int(
-                get("PORTAL_EXPORT_EMAIL_THRESHOLD", str(defaults.export_email_threshold)),
-                "PORTAL_EXPORT_EMAIL_THRESHOLD",
-            ),
-            sql_echo=_bool(get("PORTAL_SQL_ECHO", "false"), "PORTAL_SQL_ECHO"),
-            graphql_max_tokens=_positive_int(
-                get("PORTAL_GRAPHQL_MAX_TOKENS", str(defaults.graphql_max_tokens)),
-                "PORTAL_GRAPHQL_MAX_TOKENS",
-            ),
-            graphql_max_depth=_positive_int(
-                get("PORTAL_GRAPHQL_MAX_DEPTH", str(defaults.graphql_max_depth)),
-                "PORTAL_GRAPHQL_MAX_DEPTH",
-            ),
-            graphql_max_aliases=_positive_int(
-                get("PORTAL_GRAPHQL_MAX_ALIASES", str(defaults.graphql_max_aliases)),
-                "PORTAL_GRAPHQL_MAX_ALIASES",
-            ),
-            graphql_max_root_fields=_positive_int(
-                get("PORTAL_GRAPHQL_MAX_ROOT_FIELDS", str(defaults.graphql_max_root_fields)),
-                "PORTAL_GRAPHQL_MAX_ROOT_FIELDS",
-            ),
-            graphql_max_cost=_positive_int(
-                get("PORTAL_GRAPHQL_MAX_COST", str(defaults.graphql_max_cost)),
-                "PORTAL_GRAPHQL_MAX_COST",
-            ),
-        )
+            sources.append(DotEnvSettingsSource(cls, env_file=env_file))
+        values: dict[str, Any] = {}
         try:
-            ZoneInfo(settings.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(
-                f"PORTAL_TIME_ZONE is not a known time zone: {settings.time_zone!r}"
-            ) from None
-        if settings.default_language not in ("de", "en"):
-            raise ConfigurationError("PORTAL_DEFAULT_LANGUAGE must be 'de' or 'en'")
-        if settings.mail_backend not in ("file", "smtp", "memory"):
-            raise ConfigurationError("PORTAL_MAIL_BACKEND must be file, smtp or memory")
-        if settings.smtp_security not in ("starttls", "tls", "none"):
-            raise ConfigurationError("PORTAL_SMTP_SECURITY must be starttls, tls or none")
-        return settings
+            for source in reversed(sources):  # the environment wins over the file
+                values.update(source())
+        except SettingsError as error:
+            raise ConfigurationError(str(error)) from None
+        values.pop("clock", None)  # never from the environment
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            raise ConfigurationError(_describe(error)) from None
 
     def with_changes(self, **changes: object) -> Settings:
-        """A copy with some settings replaced (tests and the CLI use this)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        """A validated copy with some settings replaced (tests and the CLI use this)."""
+        return type(self)(**{**dict(self), **changes})
+
+    @classmethod
+    def variables(cls) -> dict[str, tuple[str, ...]]:
+        """The environment variables of each setting, by field name (the first is the one
+        to document; later ones are accepted too)."""
+        variables: dict[str, tuple[str, ...]] = {}
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            if name == "clock":
+                continue
+            if isinstance(alias, AliasChoices):
+                variables[name] = tuple(str(choice) for choice in alias.choices)
+            elif isinstance(alias, str):
+                variables[name] = (alias,)
+            else:
+                variables[name] = (PREFIX + name.upper(),)
+        return variables
 
     # -- derived --------------------------------------------------------------------------
 
@@ -436,7 +330,11 @@ class Settings:
     # -- checks ---------------------------------------------------------------------------
 
     def problems_for_production(self) -> list[str]:
-        """What makes these settings unsafe for production; empty when they are fine."""
+        """What makes these settings unsafe for production; empty when they are fine.
+
+        Not validators of the fields: settings must be buildable with these values (tests
+        switch cheap test settings to production), and start-up names every problem at once.
+        """
         problems: list[str] = []
         if not self.secret_keys:
             problems.append("PORTAL_SECRET_KEY is not set (generate one: portal secret generate)")
@@ -491,4 +389,55 @@ class Settings:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(key + "\n")
-        return replace(self, secret_keys=(Secret(key),))
+        return self.with_changes(secret_keys=(Secret(key),))
+
+
+class _EnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' environment source reading ``environ`` instead of ``os.environ``.
+
+    ``_load_env_vars`` is the hook pydantic-settings' own ``.env`` source overrides; the
+    settings tests pass their own mapping, so they fail if an upgrade stops calling it.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {
+            (key if self.case_sensitive else key.lower()): value
+            for key, value in self._environ.items()
+            if value or not self.env_ignore_empty
+        }
+
+
+# What a failed check means, in the words of the variable ("PORTAL_X must be an integer").
+_MEANINGS = {
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be an integer",
+    "bool_parsing": "must be a boolean (true/false)",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be {expected}",
+}
+
+
+def _describe(error: ValidationError) -> str:
+    """One line per refused variable, naming it and what it must be (never a secret)."""
+    owners: dict[str, str] = {}  # field name or any of its variables -> field name
+    for name, names in Settings.variables().items():
+        owners.update(dict.fromkeys((name, *names, *(n.lower() for n in names)), name))
+    lines = []
+    for problem in error.errors():
+        if problem["type"] == "default_factory_not_called":
+            continue  # a default derived from a refused value: that one is named
+        field = owners.get(str(problem["loc"][0]), "") if problem["loc"] else ""
+        variable = Settings.variables()[field][0] if field else "settings"
+        context = problem.get("ctx", {})
+        if problem["type"] == "value_error":
+            lines.append(f"{variable} {context['error']}")
+            continue
+        meaning = _MEANINGS.get(problem["type"], problem["msg"]).format(**context)
+        shown = "" if field in _SECRET_FIELDS else f", got {problem['input']!r}"
+        lines.append(f"{variable} {meaning}{shown}")
+    return "\n".join(lines)

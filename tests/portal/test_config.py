@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from portal.config import ConfigurationError, Secret, Settings, default_hash_threads
 
@@ -189,3 +191,132 @@ async def test_graphql_limits_are_read_from_the_environment() -> None:
     ) == (500, 8, 5, 4, 2500)
     with pytest.raises(ConfigurationError, match="PORTAL_GRAPHQL_MAX_DEPTH must be at least 1"):
         Settings.from_env({"PORTAL_GRAPHQL_MAX_DEPTH": "0"}, env_file=None)
+
+
+def test_settings_built_in_code_never_read_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_NAME", "From the environment")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("PORTAL_DEFAULT_LANGUAGE=en\n")
+    assert Settings().portal_name == "Customer Portal"
+    assert Settings().default_language == "de"
+    from_env = Settings.from_env()
+    assert (from_env.portal_name, from_env.default_language) == ("From the environment", "en")
+
+
+def test_empty_variables_count_as_unset() -> None:
+    settings = Settings.from_env(
+        {"PORTAL_NAME": "", "PORTAL_MAIL_WORKER": "", "PORTAL_SMTP_PORT": ""}, env_file=None
+    )
+    assert (settings.portal_name, settings.mail_worker, settings.smtp_port) == (
+        "Customer Portal",
+        True,
+        587,
+    )
+
+
+def test_database_url_wins_over_its_prefixed_spelling(tmp_path: Path) -> None:
+    both = {"DATABASE_URL": "postgresql+asyncpg://a/a", "PORTAL_DATABASE_URL": "sqlite:///b"}
+    assert Settings.from_env(both, env_file=None).database_url == "postgresql+asyncpg://a/a"
+    prefixed = {"PORTAL_DATABASE_URL": "postgresql+asyncpg://b/b"}
+    assert Settings.from_env(prefixed, env_file=None).database_url == "postgresql+asyncpg://b/b"
+    in_data_dir = Settings.from_env({"PORTAL_DATA_DIR": str(tmp_path)}, env_file=None)
+    assert in_data_dir.database_url == f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
+    assert in_data_dir.mail_dir == tmp_path / "mail"
+
+
+def test_lists_are_comma_separated() -> None:
+    settings = Settings.from_env(
+        {
+            "PORTAL_SECOND_IDENTIFIERS": "phone, date_of_birth",
+            "PORTAL_FEATURE_PERMISSIONS": "newsletter,,documents",
+            "PORTAL_THROTTLE_LIMITS": "login=3/60, register=1/60",
+            "PORTAL_ADMIN_CORS_ORIGINS": "https://console.example.com/, http://localhost:5173",
+        },
+        env_file=None,
+    )
+    assert settings.second_identifiers == ("PHONE", "DATE_OF_BIRTH")
+    assert settings.feature_permissions == ("NEWSLETTER", "DOCUMENTS")
+    assert settings.throttle_limits == ("login=3/60", "register=1/60")
+    assert settings.admin_cors_origins == ("https://console.example.com", "http://localhost:5173")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORTAL_TIME_ZONE": "Mars/Olympus"}, "PORTAL_TIME_ZONE is not a known time zone"),
+        ({"PORTAL_MAIL_BACKEND": "pigeon"}, "PORTAL_MAIL_BACKEND must be 'file', 'smtp' or"),
+        ({"PORTAL_SMTP_SECURITY": "ssl"}, "PORTAL_SMTP_SECURITY must be 'starttls', 'tls' or"),
+        ({"PORTAL_CORS_ORIGINS": "portal.example.com"}, "PORTAL_CORS_ORIGINS lists 'portal"),
+        ({"PORTAL_REGISTRATION_POLICY": "OPEN"}, "PORTAL_REGISTRATION_POLICY must be"),
+        ({"PORTAL_SECOND_IDENTIFIERS": "PHONE,SHOE_SIZE"}, "PORTAL_SECOND_IDENTIFIERS must list"),
+        ({"PORTAL_SMTP_PORT": "70000"}, "PORTAL_SMTP_PORT must be at most 65535, got '70000'"),
+        ({"PORTAL_MAIL_POLL_SECONDS": "-5"}, "PORTAL_MAIL_POLL_SECONDS must be at least 1"),
+        ({"DATABASE_URL": "x", "PORTAL_ENV": "staging"}, "PORTAL_ENV must be"),
+    ],
+)
+def test_refused_values_name_the_variable_and_what_it_must_be(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env(env, env_file=None)
+
+
+def test_every_refused_variable_is_named_at_once_without_its_secret() -> None:
+    """Not the defaults derived from other settings (mail_dir) that could not be computed."""
+    with pytest.raises(ConfigurationError) as info:
+        Settings.from_env(
+            {
+                "PORTAL_SECRET_KEY": STRONG_KEY,
+                "PORTAL_ARGON2_TIME_COST": "x",
+                "PORTAL_SQL_ECHO": "x",
+            },
+            env_file=None,
+        )
+    lines = str(info.value).splitlines()
+    assert [line.split()[0] for line in lines] == ["PORTAL_ARGON2_TIME_COST", "PORTAL_SQL_ECHO"]
+    assert STRONG_KEY not in str(info.value)
+
+
+def test_settings_are_immutable_and_changes_are_validated() -> None:
+    settings = Settings()
+    with pytest.raises(ValidationError):
+        settings.portal_name = "Changed"  # type: ignore[misc]
+    assert settings.with_changes(portal_name="Changed").portal_name == "Changed"
+    assert settings.portal_name == "Customer Portal"
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        settings.with_changes(graphql_max_depth=0)
+
+
+def _readme_configuration_rows() -> dict[str, str]:
+    """Each variable of the README's configuration table and its default cell."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, str] = {}
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        names, default, *_ = (cell.strip() for cell in line.strip("|").split(" | "))
+        for name in re.findall(r"`([A-Z0-9_]+)`", names):
+            rows[name] = default
+    return rows
+
+
+def test_the_readme_documents_every_variable_and_its_default() -> None:
+    rows = _readme_configuration_rows()
+    variables = Settings.variables()
+    assert set(rows) == {name for names in variables.values() for name in names}
+    defaults = Settings()
+    for field, names in variables.items():
+        value = getattr(defaults, field)
+        if isinstance(value, bool):
+            shown = "true" if value else "false"
+        elif isinstance(value, tuple):
+            shown = ",".join(value)
+        elif isinstance(value, int | str) and field != "password_hash_threads":
+            shown = str(value)
+        else:
+            continue  # paths and machine-dependent defaults are described in words
+        if shown:
+            assert f"`{shown}`" in rows[names[0]], (names[0], shown, rows[names[0]])
