@@ -13,7 +13,7 @@ from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
 from portal.runtime import Runtime
-from portal.services.csv_columns import CsvFileProblem, read_csv
+from portal.services.csv_columns import UNSTORABLE_CHARACTER, CsvFileProblem, read_csv
 from portal.services.customer_numbers import parse_customer_number
 from portal.services.portal_settings import PortalSettings
 
@@ -37,6 +37,7 @@ class BulkInvitationResult(StrEnum):
     NO_SUCH_CONTACT = "NO_SUCH_CONTACT"
     AMBIGUOUS = "AMBIGUOUS"
     INVALID_CUSTOMER_NUMBER = "INVALID_CUSTOMER_NUMBER"
+    INVALID_CHARACTER = "INVALID_CHARACTER"
     FAILED = "FAILED"
 
 
@@ -76,6 +77,9 @@ async def _invite_row(
     key: str,
 ) -> BulkInvitationRow:
     """One row's invitation, in a savepoint of its own: a refused one leaves nothing behind."""
+    if UNSTORABLE_CHARACTER in key:
+        return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CHARACTER,
+                                 "The key holds the NUL character (U+0000).")  # fmt: skip
     if not by_email and parse_customer_number(key) is None:
         return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CUSTOMER_NUMBER,
                                  "A customer number has at most 10 digits (0-9).")  # fmt: skip

@@ -9,11 +9,13 @@ of the time for 100,000 contacts.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -46,12 +48,26 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[s
         records.append(values)
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    if dialect.name == "postgresql":
-        await driver.copy_records_to_table(table.name, records=records, columns=names)
-    else:
-        columns = ", ".join(f'"{name}"' for name in names)
-        marks = ", ".join("?" for _ in names)
-        await driver.executemany(
-            f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',  # noqa: S608 (names from the table)
-            records,
-        )
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'INSERT INTO "{table.name}" ({columns})'
+    try:
+        if dialect.name == "postgresql":
+            await driver.copy_records_to_table(table.name, records=records, columns=names)
+        else:
+            marks = ", ".join("?" for _ in names)
+            await driver.executemany(f"{statement} VALUES ({marks})", records)
+    except Exception as exc:
+        raise _as_sqlalchemy_error(statement, exc) from exc
+
+
+def _as_sqlalchemy_error(statement: str, exc: Exception) -> Exception:
+    """The driver's own exception as SQLAlchemy would have raised it for an ordinary insert
+    (callers tell a refused value from a lost connection by these classes)."""
+    # asyncpg's errors carry PostgreSQL's SQLSTATE: class 22 is "data exception" (a value the
+    # column cannot hold), class 23 "integrity constraint violation".
+    sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    if sqlstate.startswith("22") or isinstance(exc, sqlite3.DataError):
+        return DataError(statement, None, exc)
+    if sqlstate.startswith("23") or isinstance(exc, sqlite3.IntegrityError):
+        return IntegrityError(statement, None, exc)
+    return exc

@@ -294,8 +294,9 @@ def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
         f"{report.unchanged} unchanged, {report.failed} failed; "
         + ("applied" if report.applied else "nothing written")
     )
-    if (report.failed or report.problems) and not report.applied:
-        raise SystemExit(1)  # rejected rows, or a file that could not be read at all
+    if ((report.failed or report.problems) and not report.applied) or report.interrupted_at:
+        # Rejected rows, a file that could not be read at all, or an import that stopped.
+        raise SystemExit(1)
 
 
 # -- mail ----------------------------------------------------------------------------------

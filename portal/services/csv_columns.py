@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 # Cells starting with these are formulas to Excel and LibreOffice (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What no database column can hold: PostgreSQL refuses NUL in text, and a value that holds one
+# would read back differently on SQLite. Decoding never yields lone surrogates.
+UNSTORABLE_CHARACTER = "\x00"
 # Neutralised cells: the formula starts, and the apostrophe itself, so that reading back strips
 # exactly one leading apostrophe from every cell that has one (an exact inverse).
 NEUTRALISED_PREFIXES = (*FORMULA_PREFIXES, "'")
@@ -123,6 +126,13 @@ class CsvFile:
     header: list[str]
     records: list[list[str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    # Whether any cell holds UNSTORABLE_CHARACTER (rows are only searched for it when so).
+    has_unstorable: bool = False
+
+
+def unstorable_cells(record: list[str]) -> list[int]:
+    """The positions of ``record``'s cells that hold a character no database can store."""
+    return [i for i, cell in enumerate(record) if UNSTORABLE_CHARACTER in cell]
 
 
 def decode(data: bytes) -> str:
@@ -183,4 +193,9 @@ def read_csv(data: bytes) -> CsvFile:
             result.lines.append(line)
     if header is None:
         raise CsvFileProblem(1, "EMPTY_FILE", "The file has no header.")
+    if unstorable_cells(header):
+        raise CsvFileProblem(
+            1, "INVALID_CHARACTER", "The header holds the NUL character (U+0000); remove it."
+        )
+    result.has_unstorable = UNSTORABLE_CHARACTER in text
     return result

@@ -8,10 +8,12 @@ good rows. Each row runs in its own savepoint, so a failing row never leaves hal
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.services.actors import Actor
@@ -21,6 +23,7 @@ from portal.services.csv_columns import (
     header_index,
     read_csv,
     unneutralise,
+    unstorable_cells,
 )
 from portal.services.csv_import.report import (
     MAX_ROW_RESULTS,
@@ -34,8 +37,17 @@ from portal.services.csv_import.report import (
     RowProblem,
     RowResult,
 )
-from portal.services.csv_import.rows import NewContact, apply_row, create_new, new_contact_row
+from portal.services.csv_import.rows import (
+    NUL_MESSAGE,
+    NewContact,
+    apply_row,
+    create_new,
+    new_contact_row,
+    refused_by_database,
+)
 from portal.services.phone_lookahead import PhoneLookahead
+
+logger = logging.getLogger("portal.import")
 
 __all__ = [
     "MAX_ROW_RESULTS",
@@ -89,33 +101,45 @@ async def import_contacts(
         and options.error_policy is ImportErrorPolicy.REJECT_FAILED_ROWS
     )
     pending = iter(enumerate(records))
+    line = 0  # the line of the row being read
 
     async def run_batch() -> bool:
         """Rows up to the next batch boundary (True: more rows follow) or the end (False)."""
-        nonlocal known_phones
+        nonlocal known_phones, line
         for position, record in pending:
-            number = file.lines[position]
+            number = line = file.lines[position]
             if not any(cell.strip() for cell in record):
                 continue
             if lookahead is not None:
                 known_phones = await lookahead.known_through(position)
             report.rows += 1
-            raw = {
-                column.key: unneutralise(cell)
-                for column, cell in zip(columns, record, strict=False)
-                if column is not None
-            }
-            cells = {key: value.strip() for key, value in raw.items()}
-            try:
-                created = new_contact_row(options, cells, number, by_field, known_phones)
-            except RowFailed as failed:
+            unstorable = [
+                RowProblem(number, file.header[i], "INVALID_CHARACTER", NUL_MESSAGE)
+                for i in (unstorable_cells(record) if file.has_unstorable else ())
+                if i < len(columns) and columns[i] is not None
+            ]
+            if unstorable:
                 report.failed += 1
-                report.problems.extend(failed.problems)
+                report.problems.extend(unstorable)
                 continue_with_row = False
+                created = None
             else:
-                continue_with_row = created is None
-                if created is not None:
-                    new_contacts.append(created)
+                raw = {
+                    column.key: unneutralise(cell)
+                    for column, cell in zip(columns, record, strict=False)
+                    if column is not None
+                }
+                cells = {key: value.strip() for key, value in raw.items()}
+                try:
+                    created = new_contact_row(options, cells, number, by_field, known_phones)
+                except RowFailed as failed:
+                    report.failed += 1
+                    report.problems.extend(failed.problems)
+                    continue_with_row = False
+                else:
+                    continue_with_row = created is None
+                    if created is not None:
+                        new_contacts.append(created)
             if new_contacts and (continue_with_row or len(new_contacts) >= batch_size):
                 # Before any row that reads contacts, so matching sees every earlier row and
                 # customer numbers follow the file.
@@ -123,9 +147,12 @@ async def import_contacts(
             if continue_with_row:
                 try:
                     async with session.begin_nested():  # a failing row leaves nothing behind
-                        result = await apply_row(
-                            session, options, actor, cells, raw, number, by_field
-                        )
+                        try:
+                            result = await apply_row(
+                                session, options, actor, cells, raw, number, by_field
+                            )
+                        except DBAPIError as exc:
+                            raise RowFailed([refused_by_database(number, exc)]) from exc
                 except RowFailed as failed:
                     report.failed += 1
                     report.problems.extend(failed.problems)
@@ -143,6 +170,8 @@ async def import_contacts(
         return more
 
     discarded = False
+    committed = report.checkpoint()  # what the caller's commits have kept so far
+    batch_start = file.lines[0] if file.lines else 0
     try:
         more = True
         while more:
@@ -158,9 +187,33 @@ async def import_contacts(
                 # Good rows so far are kept for good: a later crash cannot take them back.
                 assert on_batch is not None
                 await on_batch()
+                committed = report.checkpoint()
+                batch_start = line + 1
+    except Exception:
+        if not batched:
+            raise  # one transaction: the caller rolls it back, nothing was applied
+        # The batches committed so far stay: report exactly them, and where the import stopped,
+        # instead of an error that would leave the caller guessing what was applied.
+        logger.exception("CSV import interrupted at line %d", line)
+        await session.rollback()
+        report.restore(committed)
+        report.interrupted_at = batch_start
+        report.problems.append(
+            RowProblem(
+                batch_start,
+                None,
+                "IMPORT_INTERRUPTED",
+                f"The import stopped after an unexpected error at line {line}. Rows from line "
+                f"{batch_start} on were not applied; the rows before it were (see the counts). "
+                "Import the rest of the file again.",
+            )
+        )
+        report.applied = report.rows > 0
+        return report
     finally:
         if lookahead is not None:
             await lookahead.close()
+    report.problems.sort(key=lambda problem: problem.row)  # batched rows report late
     if discarded:
         # The contacts these rows created are gone again (the rows' outcome stays the answer).
         report.results = [

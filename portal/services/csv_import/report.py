@@ -4,7 +4,7 @@ results, counts)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from portal.services.phone_lookahead import PARALLEL_ROWS
@@ -71,11 +71,24 @@ class ImportReport:
     unchanged: int = 0
     failed: int = 0
     applied: bool = False
+    # A batched import that stopped on an unexpected error: the first line not applied.
+    interrupted_at: int | None = None
     problems: list[RowProblem] = field(default_factory=list)
     # The first MAX_ROW_RESULTS rows that did not fail, in file order; ``results_omitted``
     # counts the rest.
     results: list[RowResult] = field(default_factory=list)
     results_omitted: int = 0
+
+    def checkpoint(self) -> ImportReport:
+        """A copy of the report as it stands (see :meth:`restore`)."""
+        return replace(self, problems=list(self.problems), results=list(self.results))
+
+    def restore(self, checkpoint: ImportReport) -> None:
+        """Go back to ``checkpoint``: the rows since then were not applied after all."""
+        for name in ("rows", "created", "updated", "unchanged", "failed", "results_omitted"):
+            setattr(self, name, getattr(checkpoint, name))
+        self.problems = list(checkpoint.problems)
+        self.results = list(checkpoint.results)
 
     def record(self, result: RowResult) -> None:
         setattr(self, result.outcome.lower(), getattr(self, result.outcome.lower()) + 1)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import InvalidInput
@@ -41,6 +42,19 @@ from portal.services.csv_import.report import (
     RowResult,
 )
 from portal.services.customer_numbers import parse_customer_number
+
+NUL_MESSAGE = "The cell holds the NUL character (U+0000), which cannot be stored; remove it."
+
+
+def refused_by_database(line: int, exc: DBAPIError) -> RowProblem:
+    """A row the database refused although it passed validation (a value it cannot store, a
+    constraint another transaction just claimed): a row problem, never an error of the whole
+    import. Connection trouble is not the row's fault and goes on up."""
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        raise exc
+    return RowProblem(
+        line, None, "UNSTORABLE_VALUE", "The database refused a value of this row; check its cells."
+    )
 
 
 def _problems(line: int, exc: InvalidInput, by_field: dict[str, Column]) -> list[RowProblem]:
@@ -163,12 +177,30 @@ def new_contact_row(
 async def create_new(
     session: AsyncSession, actor: Actor, pending: list[NewContact], report: ImportReport
 ) -> None:
-    """Create the pending contacts in one batch and record them; empties ``pending``."""
-    ids = await create_contacts(
-        session, [p.columns for p in pending], actor=actor, audit_each=False
-    )
-    for new, contact_id in zip(pending, ids, strict=True):
-        report.record(RowResult(new.line, contact_id, RowOutcome.CREATED, new.fields))
+    """Create the pending contacts in one batch and record them; empties ``pending``. When the
+    database refuses the batch, each row is tried on its own, so only the rows it refuses fail
+    (as ``UNSTORABLE_VALUE`` problems)."""
+    try:
+        async with session.begin_nested():
+            ids = await create_contacts(
+                session, [p.columns for p in pending], actor=actor, audit_each=False
+            )
+    except DBAPIError as exc:
+        refused_by_database(pending[0].line, exc)  # connection trouble goes on up
+        for new in pending:
+            try:
+                async with session.begin_nested():
+                    (contact_id,) = await create_contacts(
+                        session, [new.columns], actor=actor, audit_each=False
+                    )
+            except DBAPIError as row_exc:
+                report.failed += 1
+                report.problems.append(refused_by_database(new.line, row_exc))
+            else:
+                report.record(RowResult(new.line, contact_id, RowOutcome.CREATED, new.fields))
+    else:
+        for new, contact_id in zip(pending, ids, strict=True):
+            report.record(RowResult(new.line, contact_id, RowOutcome.CREATED, new.fields))
     pending.clear()
 
 

@@ -1,6 +1,7 @@
 """importContacts over the staff API: REJECT_FAILED_ROWS commits batches in a session of its
-own (a crash keeps the committed batches and no half row), REJECT_EVERYTHING is one
-transaction, and the payload says what each row did."""
+own (a crash keeps the committed batches and no half row, and the answer reports them:
+tests/security/test_unstorable_values.py), REJECT_EVERYTHING is one transaction, and the payload
+says what each row did."""
 
 from __future__ import annotations
 
@@ -79,18 +80,6 @@ async def stored(runtime: Runtime) -> tuple[list[str], int, int]:
             .where(~Contact.id.in_(select(ContactHistoryEntry.contact_id)))
         )
     return names, int(untagged or 0), int(unrecorded or 0)
-
-
-async def test_a_crash_keeps_the_committed_batches_and_no_half_row(
-    admin_api: GraphQLClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await log_in_staff(admin_api, runtime)
-    monkeypatch.setattr("schema.admin.imports.IMPORT_BATCH_ROWS", 5)
-    crash_at(monkeypatch, "Kunde 8", RuntimeError("the server went away"))
-    body = await upload(admin_api, tagged_file(12), errorPolicy="REJECT_FAILED_ROWS")
-    assert body["data"] is None
-    assert "the server went away" in body["errors"][0]["message"]
-    assert await stored(runtime) == ([f"Kunde {i}" for i in range(1, 6)], 0, 0)
 
 
 async def test_reject_everything_stays_one_transaction(
