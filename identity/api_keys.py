@@ -1,5 +1,11 @@
 """Import tokens: API keys for machines (a POS system pushing contacts) that hold only
-``contacts:import`` and act for the staff user who created them.
+``contacts:import`` (and, when created so explicitly, ``contacts:import_identity``) and act for
+the staff user who created them.
+
+A token writes and never reads: the import answers a token only what follows from the file it
+sent (see ``ImportOptions.blind``), and without ``contacts:import_identity`` it never changes
+the emails of an existing contact (the keys a portal login is matched by), so it cannot steer
+someone else's contact to an address it controls.
 
 A key is shown once at creation and stored as a SHA-256 hash; it never grants more than its
 creator's role (checked on every request, so a demoted or deactivated creator takes the key's
@@ -26,8 +32,10 @@ from portal.services.actors import Actor
 from portal.tokens import hash_token, new_opaque_token
 
 IMPORT_TOKEN_PREFIX = "pik"
-# What an import token may do; deliberately not configurable per key.
+# What an import token may do; deliberately not configurable per key beyond the one explicit
+# right to change identity-bearing fields.
 IMPORT_TOKEN_PERMISSIONS = frozenset({StaffPermission.CONTACTS_IMPORT})
+IDENTITY_PERMISSION = StaffPermission.CONTACTS_IMPORT_IDENTITY
 MAX_TOKEN_LENGTH = 128
 MAX_LIFETIME_DAYS = 3650
 # Writing last_used_at on every request would turn each push into an extra UPDATE.
@@ -53,9 +61,11 @@ async def create_import_token(
     *,
     name: str,
     expires_in_days: int | None = None,
+    identity_changes: bool = False,
 ) -> CreatedApiKey:
-    """A new import token acting for ``creator``; raises InvalidInput for a blank name or a
-    lifetime outside 1..3650 days."""
+    """A new import token acting for ``creator``; with ``identity_changes`` it may also change
+    the emails of existing contacts. Raises InvalidInput for a blank name or a lifetime outside
+    1..3650 days."""
     name = name.strip()
     errors: list[tuple[str, str, str]] = []
     if not name or len(name) > 120:
@@ -74,7 +84,11 @@ async def create_import_token(
         name=name,
         token_hash=digest,
         token_prefix=token[:10],
-        permissions=sorted(p.value for p in IMPORT_TOKEN_PERMISSIONS),
+        permissions=sorted(
+            p.value
+            for p in IMPORT_TOKEN_PERMISSIONS
+            | ({IDENTITY_PERMISSION} if identity_changes else set())
+        ),
         created_by_id=creator.id,
         expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
     )

@@ -15,6 +15,8 @@ class StaffPermission(StrEnum):
     CONTACTS_WRITE = "contacts:write"
     CONTACTS_DELETE = "contacts:delete"
     CONTACTS_IMPORT = "contacts:import"
+    # Imports that may change an existing contact's emails (the keys portal logins match by).
+    CONTACTS_IMPORT_IDENTITY = "contacts:import_identity"
     PORTAL_USERS_READ = "portal_users:read"
     PORTAL_USERS_WRITE = "portal_users:write"
     OUTBOX_READ = "outbox:read"

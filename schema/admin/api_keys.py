@@ -59,6 +59,12 @@ class CreateImportTokenInput:
     expires_in_days: int | None = strawberry.field(
         default=None, description="1 to 3650 days; none: until revoked."
     )
+    allow_identity_changes: bool = strawberry.field(
+        default=False,
+        description="Let the token change the email of an existing contact (the key a portal "
+        "login is matched by; adds the permission contacts:import_identity). Without it such a "
+        "row is held and never applied. Only for systems that own the contacts' addresses.",
+    )
 
 
 @strawberry.type(description="Result of createImportToken.")
@@ -67,7 +73,8 @@ class CreateImportTokenPayload:
     token: str | None = strawberry.field(
         default=None,
         description="The secret, shown once: send it as 'Authorization: Bearer <token>' to "
-        "/admin/graphql. It can call importContacts and nothing else.",
+        "/admin/graphql. It can call importContacts and nothing else, and the answer tells it "
+        "only what follows from the file it sent.",
     )
     errors: list[ImportTokenError] = strawberry.field(default_factory=list)
 
@@ -91,7 +98,8 @@ class ApiKeyQuery:
 @strawberry.type
 class ApiKeyMutation:
     @strawberry.mutation(
-        description="Create an import token (only contacts:import, acting for you). Audited.",
+        description="Create an import token (only contacts:import, and contacts:import_identity "
+        "when asked for; acting for you). Audited.",
         permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
         extensions=[Atomic()],
     )
@@ -103,6 +111,7 @@ class ApiKeyMutation:
         created = await create_import_token(
             ctx.session, await ctx.staff_actor(), principal.user,
             name=input.name, expires_in_days=input.expires_in_days,
+            identity_changes=input.allow_identity_changes,
         )  # fmt: skip
         return CreateImportTokenPayload(
             import_token=ImportToken.from_row(created.key), token=created.token

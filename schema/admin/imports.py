@@ -69,16 +69,28 @@ class ImportRowResult:
 
 @strawberry.type(description="What an import did (or, in a dry run, would do).")
 class ImportContactsPayload:
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
+    rows: int = strawberry.field(description="Rows of the file with at least one filled cell.")
+    accepted: int = strawberry.field(
+        description="Rows that did not fail in themselves (the rest are in failed)."
+    )
+    created: int | None = strawberry.field(
+        description="Rows that created a contact; null for import tokens (see results)."
+    )
+    updated: int | None = strawberry.field(
+        description="Rows that changed a contact; null for import tokens."
+    )
+    unchanged: int | None = strawberry.field(
+        description="Rows that matched a contact holding every value already; null for import "
+        "tokens."
+    )
     failed: int
     applied: bool = strawberry.field(description="False for dry runs and rejected files.")
     problems: list[ImportProblem]
     results: list[ImportRowResult] = strawberry.field(
         description=f"The first {MAX_ROW_RESULTS:,} rows that did not fail, in file order "
-        "(created, updated or unchanged); the counts above cover every row."
+        "(created, updated or unchanged); the counts above cover every row. An import token "
+        "writes but does not read: it gets ACCEPTED for each such row, without contact ids or "
+        "changed fields, whether the row was applied or held for staff (SECURITY.md)."
     )
     results_omitted: int = strawberry.field(
         description=f"Rows beyond the first {MAX_ROW_RESULTS:,} that did not fail, not listed "
@@ -86,15 +98,23 @@ class ImportContactsPayload:
     )
 
     @classmethod
-    def from_report(cls, report: ImportReport) -> ImportContactsPayload:
+    def from_report(cls, report: ImportReport, *, blind: bool = False) -> ImportContactsPayload:
+        """The payload of ``report``; ``blind`` (an import token) leaves out everything that
+        does not follow from the file alone."""
         return cls(
-            rows=report.rows, created=report.created, updated=report.updated,
-            unchanged=report.unchanged, failed=report.failed, applied=report.applied,
+            rows=report.rows, accepted=report.accepted,
+            created=None if blind else report.created,
+            updated=None if blind else report.updated,
+            unchanged=None if blind else report.unchanged,
+            failed=report.failed, applied=report.applied,
             problems=[
                 ImportProblem(row=p.row, column=p.column, code=p.code, message=p.message)
                 for p in report.problems
             ],
             results=[
+                ImportRowResult(row=r.row, contact_id=None, contact_uuid=None,
+                                outcome=RowOutcome.ACCEPTED, changed_fields=[])
+                if blind else
                 ImportRowResult(
                     row=r.row,
                     contact_id=to_global_id("Contact", r.contact_id) if r.contact_id else None,
@@ -161,16 +181,20 @@ class ImportMutation:
         chosen = options or ImportOptionsInput()
         data = await read_upload(file, MAX_IMPORT_BYTES + 1)
         actor = await ctx.staff_actor()
+        principal = await ctx.require_staff()
+        blind = principal.api_key is not None  # an import token writes and does not read
         import_options = ImportOptions(
             dry_run=chosen.dry_run,
             error_policy=chosen.error_policy,
             match=chosen.match,
             phone_region=ctx.settings.default_phone_region,
+            identity_changes=principal.can(StaffPermission.CONTACTS_IMPORT_IDENTITY),
+            blind=blind,
         )
         if chosen.dry_run or chosen.error_policy is ImportErrorPolicy.REJECT_EVERYTHING:
             # All rows or none: one transaction, the request's unit of work.
             report = await import_contacts(ctx.session, data, import_options, actor)
-            return ImportContactsPayload.from_report(report)
+            return ImportContactsPayload.from_report(report, blind=blind)
         # REJECT_FAILED_ROWS keeps good rows, so it commits them every IMPORT_BATCH_ROWS rows in
         # a session of its own, as the CLI does: a 100,000-row upload then never holds
         # SQLite's write lock for the whole file, and a crash, timeout or cancelled request
@@ -192,7 +216,7 @@ class ImportMutation:
             await session.commit()
         finally:
             await session.close()  # after a failure: rolls back the unfinished batch
-        return ImportContactsPayload.from_report(report)
+        return ImportContactsPayload.from_report(report, blind=blind)
 
     @strawberry.mutation(
         description="Bulk invitations: a CSV with an Email or a Customer number column; each "

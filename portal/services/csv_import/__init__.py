@@ -41,8 +41,10 @@ from portal.services.csv_import.rows import (
     NUL_MESSAGE,
     NewContact,
     apply_row,
+    check_row_alone,
     create_new,
     new_contact_row,
+    record_held,
     refused_by_database,
 )
 from portal.services.phone_lookahead import PhoneLookahead
@@ -102,10 +104,11 @@ async def import_contacts(
     )
     pending = iter(enumerate(records))
     line = 0  # the line of the row being read
+    held_recorded = 0  # held rows already in the audit log
 
     async def run_batch() -> bool:
         """Rows up to the next batch boundary (True: more rows follow) or the end (False)."""
-        nonlocal known_phones, line
+        nonlocal known_phones, line, held_recorded
         for position, record in pending:
             number = line = file.lines[position]
             if not any(cell.strip() for cell in record):
@@ -144,6 +147,15 @@ async def import_contacts(
                 # Before any row that reads contacts, so matching sees every earlier row and
                 # customer numbers follow the file.
                 await create_new(session, actor, new_contacts, report)
+            if continue_with_row and options.blind:
+                # What the row has in itself is the caller's to know; what the stored data
+                # says is not (below, such a row is held).
+                try:
+                    check_row_alone(options, cells, number, by_field, known_phones)
+                except RowFailed as failed:
+                    report.failed += 1
+                    report.problems.extend(failed.problems)
+                    continue_with_row = False
             if continue_with_row:
                 try:
                     async with session.begin_nested():  # a failing row leaves nothing behind
@@ -154,8 +166,11 @@ async def import_contacts(
                         except DBAPIError as exc:
                             raise RowFailed([refused_by_database(number, exc)]) from exc
                 except RowFailed as failed:
-                    report.failed += 1
-                    report.problems.extend(failed.problems)
+                    if options.blind:
+                        report.hold(failed.problems)
+                    else:
+                        report.failed += 1
+                        report.problems.extend(failed.problems)
                 else:
                     report.record(result)
             if progress is not None:
@@ -167,6 +182,9 @@ async def import_contacts(
             more = False
         if new_contacts:
             await create_new(session, actor, new_contacts, report)
+        if options.blind and len(report.held) > held_recorded:
+            await record_held(session, actor, report.held[held_recorded:])
+            held_recorded = len(report.held)
         return more
 
     discarded = False

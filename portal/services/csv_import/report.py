@@ -31,6 +31,15 @@ class ImportOptions:
     phone_region: str = "DE"
     # Files with this many rows validate their phone numbers in a worker process, ahead.
     parallel_phone_rows: int = PARALLEL_ROWS
+    # Whether rows may change the identity-bearing fields of an existing contact (its primary
+    # and further emails: the keys portal logins are matched by). A row that would is refused
+    # with IDENTITY_CHANGE_NOT_ALLOWED.
+    identity_changes: bool = True
+    # The caller writes but must not read (an import token): the answer depends only on the
+    # file. Problems found in the row itself are reported; a row that cannot be applied for a
+    # reason in the stored data (no such contact, several, a stored value it may not change)
+    # is held (not applied, counted as accepted, listed for staff in the audit log).
+    blind: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class RowOutcome(StrEnum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
     UNCHANGED = "UNCHANGED"
+    # What a blind import answers for every row that did not fail in itself (applied or held).
+    ACCEPTED = "ACCEPTED"
 
 
 # A report lists at most this many row results (the counts cover every row), so that a
@@ -73,6 +84,9 @@ class ImportReport:
     applied: bool = False
     # A batched import that stopped on an unexpected error: the first line not applied.
     interrupted_at: int | None = None
+    # Rows of a blind import not applied for a reason in the stored data (see ImportOptions).
+    held: list[RowProblem] = field(default_factory=list)
+    held_rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     # The first MAX_ROW_RESULTS rows that did not fail, in file order; ``results_omitted``
     # counts the rest.
@@ -81,17 +95,42 @@ class ImportReport:
 
     def checkpoint(self) -> ImportReport:
         """A copy of the report as it stands (see :meth:`restore`)."""
-        return replace(self, problems=list(self.problems), results=list(self.results))
+        return replace(
+            self, problems=list(self.problems), results=list(self.results), held=list(self.held)
+        )
 
     def restore(self, checkpoint: ImportReport) -> None:
         """Go back to ``checkpoint``: the rows since then were not applied after all."""
-        for name in ("rows", "created", "updated", "unchanged", "failed", "results_omitted"):
+        for name in (
+            "rows",
+            "created",
+            "updated",
+            "unchanged",
+            "failed",
+            "held_rows",
+            "results_omitted",
+        ):
             setattr(self, name, getattr(checkpoint, name))
         self.problems = list(checkpoint.problems)
         self.results = list(checkpoint.results)
+        self.held = list(checkpoint.held)
+
+    @property
+    def accepted(self) -> int:
+        """Rows that did not fail in themselves: created, updated, unchanged or held."""
+        return self.created + self.updated + self.unchanged + self.held_rows
+
+    def hold(self, problems: list[RowProblem]) -> None:
+        """A blind import's row that the stored data keeps from being applied."""
+        self.held.extend(problems)
+        self.held_rows += 1
+        self._list(RowResult(problems[0].row, None, RowOutcome.ACCEPTED))
 
     def record(self, result: RowResult) -> None:
         setattr(self, result.outcome.lower(), getattr(self, result.outcome.lower()) + 1)
+        self._list(result)
+
+    def _list(self, result: RowResult) -> None:
         if len(self.results) < MAX_ROW_RESULTS:
             self.results.append(result)
         else:

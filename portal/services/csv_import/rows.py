@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.errors import InvalidInput
+from portal.errors import FieldError, InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
+from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.crud import (
     create_contact,
@@ -25,7 +26,15 @@ from portal.services.contacts.crud import (
     update_contact,
     validate_new_contact,
 )
-from portal.services.contacts.groups_tags import change_tags, groups_by_contact, tags_by_contact
+from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
+from portal.services.contacts.groups_tags import (
+    MAX_NAME as MAX_TAG_NAME,
+)
+from portal.services.contacts.groups_tags import (
+    change_tags,
+    groups_by_contact,
+    tags_by_contact,
+)
 from portal.services.contacts.status import PortalStatus
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
@@ -43,6 +52,7 @@ from portal.services.csv_import.report import (
 )
 from portal.services.customer_numbers import parse_customer_number
 
+NAME_REQUIRED = "A contact needs a first name, a last name or a company name."
 NUL_MESSAGE = "The cell holds the NUL character (U+0000), which cannot be stored; remove it."
 
 
@@ -221,6 +231,57 @@ def _given(
     }
 
 
+async def record_held(session: AsyncSession, actor: Actor, held: list[RowProblem]) -> None:
+    """Tell staff which rows a blind import held and why (line, column, code: no cell values,
+    so the audit log holds no personal data of a row that was never applied)."""
+    await audit.record(
+        session, actor, "import.rows_held", subject_type="ApiKey", subject_id=actor.id,
+        changes={"rows": [{"line": p.row, "column": p.column, "code": p.code} for p in held]},
+    )  # fmt: skip
+
+
+def check_row_alone(
+    options: ImportOptions,
+    cells: dict[str, str],
+    line: int,
+    by_field: dict[str, Column],
+    known_phones: Mapping[str, str | None] | None = None,
+) -> None:
+    """Raise RowFailed with the problems a row has in itself: its cells as validation sees
+    them, without reading anything stored. A blind import reports exactly these."""
+    _check_cells(cells, line)
+    given = _given(cells)
+    _, errors = validate_fields(given, phone_region=options.phone_region, known_phones=known_phones)
+    if not cells.get(_MATCH_KEYS[options.match]) and not has_a_name(given):
+        # No key: the row can only create a contact, and a contact needs a name.
+        errors.append(FieldError(ContactErrorCode.REQUIRED, "lastName", NAME_REQUIRED))
+    if any(len(name) > MAX_TAG_NAME for name in split_names(cells.get("tags", ""))):
+        errors.append(
+            FieldError(
+                ContactErrorCode.TOO_LONG, "tags", f"A tag has 1 to {MAX_TAG_NAME} characters."
+            )
+        )
+    if errors:
+        raise RowFailed(_problems(line, InvalidInput(errors), by_field))
+
+
+def _check_identity(
+    options: ImportOptions, contact: Contact, given: dict[str, str], line: int
+) -> None:
+    """Refuse a change of an existing contact's email (the key portal logins are matched by)
+    unless the import may change identities."""
+    email = given.get("email")
+    if (
+        not options.identity_changes
+        and email is not None
+        and normalize_email(email) != contact.email_normalized
+    ):
+        raise RowFailed(
+            [RowProblem(line, "Email", "IDENTITY_CHANGE_NOT_ALLOWED",
+                        "This import may not change the email of an existing contact.")]
+        )  # fmt: skip
+
+
 async def apply_row(
     session: AsyncSession,
     options: ImportOptions,
@@ -245,6 +306,7 @@ async def apply_row(
             )
             changed.extend(given)
         else:
+            _check_identity(options, contact, given, line)
             if cells.get("customer_number") and (
                 parse_customer_number(cells["customer_number"]) != contact.customer_number
             ):

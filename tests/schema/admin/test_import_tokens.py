@@ -23,7 +23,7 @@ mutation C($input: CreateImportTokenInput!) {
 }
 """
 REVOKE = "mutation R($id: ID!) { revokeImportToken(id: $id) { importToken { revokedAt } errors { code } } }"
-IMPORT = "mutation I($file: Upload!) { importContacts(file: $file) { created failed applied } }"
+IMPORT = "mutation I($file: Upload!) { importContacts(file: $file) { accepted failed applied } }"
 
 
 async def push(http: httpx.AsyncClient, token: str, csv: bytes) -> httpx.Response:
@@ -65,7 +65,7 @@ async def test_a_pos_system_pushes_contacts_with_its_token(
         admin_api.http, token, b"Nachname;E-Mail;Quelle\r\nKasse;kasse@example.de;POS\r\n"
     )
     assert response.json()["data"]["importContacts"] == {
-        "created": 1,
+        "accepted": 1,
         "failed": 0,
         "applied": True,
     }
@@ -152,7 +152,7 @@ async def test_a_token_import_that_keeps_good_rows_is_recorded_for_the_token(
     token = str((await create_token(admin_api))["token"])
     document = (
         "mutation I($file: Upload!) { importContacts(file: $file, "
-        "options: {errorPolicy: REJECT_FAILED_ROWS}) { created failed applied } }"
+        "options: {errorPolicy: REJECT_FAILED_ROWS}) { accepted failed applied } }"
     )
     response = await admin_api.http.post(
         "/admin/graphql",
@@ -166,7 +166,7 @@ async def test_a_token_import_that_keeps_good_rows_is_recorded_for_the_token(
         headers={"authorization": f"Bearer {token}"},
     )
     assert response.json()["data"]["importContacts"] == {
-        "created": 1,
+        "accepted": 1,
         "failed": 1,
         "applied": True,
     }
