@@ -49,6 +49,17 @@ def test_identity_never_imports_the_web_or_graphql_layers() -> None:
     assert violations("identity", ("schema", "strawberry", "starlette", "graphql"), set()) == []
 
 
+def test_the_two_apis_never_import_each_other() -> None:
+    """Types both APIs use live in ``schema.common``."""
+    found = [
+        f"{module} imports {name}"
+        for module, name in imports("schema")
+        for api, other in (("schema/portal/", "schema.admin"), ("schema/admin/", "schema.portal"))
+        if module.startswith(api) and (name == other or name.startswith(other + "."))
+    ]
+    assert found == []
+
+
 def test_the_rules_would_catch_a_violation() -> None:
     found = list(imports("portal"))
     assert ("portal/app.py", "schema.admin.schema") in found  # the walker sees real imports

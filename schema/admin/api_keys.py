@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.api_keys import (
     ApiKeyErrorCode,
@@ -17,9 +16,9 @@ from identity.api_keys import (
 )
 from identity.permissions import StaffPermission
 from portal.models import ApiKey
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 ApiKeyErrorCodeEnum = strawberry.enum(ApiKeyErrorCode, name="ImportTokenErrorCode")
@@ -91,7 +90,7 @@ class ApiKeyQuery:
         description="Import tokens, newest first, revoked ones included.",
         permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
     )
-    async def import_tokens(self, info: Info[RequestContext, None]) -> list[ImportToken]:
+    async def import_tokens(self, info: Info) -> list[ImportToken]:
         return [ImportToken.from_row(k) for k in await list_api_keys(info.context.session)]
 
 
@@ -104,7 +103,7 @@ class ApiKeyMutation:
         extensions=[Atomic()],
     )
     async def create_import_token(
-        self, info: Info[RequestContext, None], input: CreateImportTokenInput
+        self, info: Info, input: CreateImportTokenInput
     ) -> CreateImportTokenPayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -122,9 +121,7 @@ class ApiKeyMutation:
         permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
         extensions=[Atomic()],
     )
-    async def revoke_import_token(
-        self, info: Info[RequestContext, None], id: strawberry.ID
-    ) -> RevokeImportTokenPayload:
+    async def revoke_import_token(self, info: Info, id: strawberry.ID) -> RevokeImportTokenPayload:
         ctx = info.context
         key = await revoke_api_key(
             ctx.session, await ctx.staff_actor(), from_global_id("ImportToken", id)

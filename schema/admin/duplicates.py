@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
@@ -14,9 +13,9 @@ from portal.services.contacts import require_contact
 from portal.services.duplicates import DuplicateErrorCode, DuplicatePair, dismiss, find_duplicates
 from portal.services.merge import merge
 from schema.admin.contacts.types import ContactNode
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
 
@@ -70,7 +69,7 @@ class DuplicateQuery:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
     )
     async def duplicate_candidates(
-        self, info: Info[RequestContext, None], first: int | None = 20, after: str | None = None
+        self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[DuplicateCandidate]:
         try:
             limit = check_page_size(first)
@@ -107,7 +106,7 @@ class DuplicateMutation:
         extensions=[Atomic()],
     )
     async def dismiss_duplicate(
-        self, info: Info[RequestContext, None], first_id: strawberry.ID, second_id: strawberry.ID
+        self, info: Info, first_id: strawberry.ID, second_id: strawberry.ID
     ) -> DismissDuplicatePayload:
         ctx = info.context
         a = await require_contact(ctx.session, from_global_id("Contact", first_id), "firstId")
@@ -127,7 +126,7 @@ class DuplicateMutation:
     )
     async def merge_contacts(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         target_id: strawberry.ID,
         source_ids: list[strawberry.ID],
         merge_logins: bool = False,

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.email.outbox import OutboxStatus, list_outbox, requeue
@@ -14,9 +13,9 @@ from portal.email.overrides import EmailErrorCode, delete_override, load_overrid
 from portal.errors import InvalidInput
 from portal.models import Contact, OutboxMessage
 from portal.models.base import session_now
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
@@ -112,7 +111,7 @@ class EmailQuery:
     )
     async def outbox_messages(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         status: OutboxStatus | None = None,
         first: int | None = 20,
         after: str | None = None,
@@ -128,7 +127,7 @@ class EmailQuery:
         permission_classes=[HasPermission(StaffPermission.OUTBOX_READ)],
     )
     async def email_template_override(
-        self, info: Info[RequestContext, None], language: str, template: str = "invitation"
+        self, info: Info, language: str, template: str = "invitation"
     ) -> EmailTemplateOverrideNode | None:
         found = await load_override(info.context.session, template, language)
         if found is None:
@@ -144,7 +143,7 @@ class EmailQuery:
     )
     async def preview_invitation_email(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         language: str | None = None,
     ) -> EmailPreview | None:
@@ -195,7 +194,7 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def resend_outbox_message(
-        self, info: Info[RequestContext, None], id: strawberry.ID
+        self, info: Info, id: strawberry.ID
     ) -> ResendOutboxMessagePayload:
         uuid_ = from_global_id("OutboxMessage", id)
         row = await info.context.session.get(OutboxMessage, uuid_) if uuid_ else None
@@ -210,7 +209,7 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def update_email_template_override(
-        self, info: Info[RequestContext, None], input: EmailTemplateOverrideInput
+        self, info: Info, input: EmailTemplateOverrideInput
     ) -> EmailTemplateOverridePayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -235,7 +234,7 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def reset_email_template_override(
-        self, info: Info[RequestContext, None], language: str, template: str = "invitation"
+        self, info: Info, language: str, template: str = "invitation"
     ) -> EmailTemplateOverridePayload:
         if not await delete_override(info.context.session, template, language):
             raise InvalidInput.single(EmailErrorCode.NOT_FOUND, "language", "No override.")

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.downloads import download_link
 from identity.permissions import StaffPermission
@@ -16,6 +15,7 @@ from portal.services.exports import ExportDelivery, ExportErrorCode, ExportKind,
 from schema.admin.contacts.queries import ContactFilterInput
 from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 ExportErrorCodeEnum = strawberry.enum(ExportErrorCode, name="ExportErrorCode")
@@ -67,7 +67,7 @@ class ExportMutation:
     )
     async def export_contacts(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         filter: ContactFilterInput | None = None,
         options: CsvOptionsInput | None = None,
         delivery: ExportDelivery = ExportDelivery.AUTO,
@@ -88,7 +88,7 @@ class ExportMutation:
     )
     async def export_portal_users(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         options: CsvOptionsInput | None = None,
         delivery: ExportDelivery = ExportDelivery.AUTO,
     ) -> ExportPayload:

@@ -6,16 +6,15 @@ from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.services import audit
 from portal.services.contacts import require_contact
 from portal.services.gdpr import erase, personal_data
-from schema.admin.contacts.types import ContactError
-from schema.common.context import RequestContext
+from schema.common.contacts import ContactError
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 
@@ -46,7 +45,7 @@ class GdprMutation:
         extensions=[Atomic()],
     )
     async def export_personal_data(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+        self, info: Info, contact_id: strawberry.ID
     ) -> PersonalDataPayload:
         ctx = info.context
         contact = await require_contact(
@@ -67,9 +66,7 @@ class GdprMutation:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
         extensions=[Atomic()],
     )
-    async def erase_contact(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
-    ) -> EraseContactPayload:
+    async def erase_contact(self, info: Info, contact_id: strawberry.ID) -> EraseContactPayload:
         ctx = info.context
         contact = await require_contact(
             ctx.session, from_global_id("Contact", contact_id), "contactId"

@@ -8,16 +8,15 @@ from typing import Any, ClassVar
 import strawberry
 from sqlalchemy import select
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
 from identity import impersonation as service
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
 from portal.models.base import session_now
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.permissions import HasPermission, unauthenticated
 
@@ -34,9 +33,7 @@ class CanImpersonateInMode(BasePermission):
     message = "You do not have permission to do this."
     error_extensions = {"code": "FORBIDDEN"}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = await info.context.staff()
         if principal is None:
             raise unauthenticated()
@@ -103,7 +100,7 @@ class RevokeImpersonationPayload:
 
 
 async def _start(
-    info: Info[RequestContext, None], user: PortalUser | None, reason: str, ticket: str,
+    info: Info, user: PortalUser | None, reason: str, ticket: str,
     mode: service.ImpersonationMode,
 ) -> StartImpersonationPayload:  # fmt: skip
     ctx = info.context
@@ -127,7 +124,7 @@ class ImpersonationQuery:
     )
     async def impersonation_sessions(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         state: service.ImpersonationState | None = None,
         portal_user_id: strawberry.ID | None = None,
         first: int = 50,
@@ -155,7 +152,7 @@ class ImpersonationMutation:
     )
     async def start_impersonation(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         portal_user_id: strawberry.ID,
         reason: str,
         ticket_reference: str = "",
@@ -172,7 +169,7 @@ class ImpersonationMutation:
     )
     async def start_impersonation_for_contact(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         reason: str,
         ticket_reference: str = "",
@@ -200,7 +197,7 @@ class ImpersonationMutation:
         extensions=[Atomic()],
     )
     async def revoke_impersonation(
-        self, info: Info[RequestContext, None], id: strawberry.ID
+        self, info: Info, id: strawberry.ID
     ) -> RevokeImpersonationPayload:
         ctx = info.context
         uuid_ = from_global_id("ImpersonationSession", id)

@@ -6,7 +6,6 @@ from typing import ClassVar
 
 import strawberry
 from strawberry.file_uploads import Upload
-from strawberry.types import Info
 
 from identity.bulk_invitations import BulkInvitationErrorCode, BulkInvitationResult, invite_from_csv
 from identity.permissions import StaffPermission
@@ -22,9 +21,9 @@ from portal.services.csv_import import (
     import_contacts,
 )
 from portal.services.portal_settings import load_portal_settings
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.ids import to_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 from schema.common.uploads import read_upload
 
@@ -173,7 +172,7 @@ class ImportMutation:
     )
     async def import_contacts(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         file: Upload,
         options: ImportOptionsInput | None = None,
     ) -> ImportContactsPayload:
@@ -228,7 +227,7 @@ class ImportMutation:
         extensions=[Atomic()],
     )
     async def invite_contacts_from_csv(
-        self, info: Info[RequestContext, None], file: Upload, dry_run: bool = False
+        self, info: Info, file: Upload, dry_run: bool = False
     ) -> BulkInvitationPayload:
         ctx = info.context
         # One byte over the limit is enough to refuse the file (FILE_TOO_LARGE); a file cut at

@@ -8,7 +8,6 @@ from typing import ClassVar
 
 import strawberry
 from sqlalchemy import select
-from strawberry.types import Info
 
 from identity import invitations as service
 from identity.password_policy import check_new_password
@@ -27,9 +26,9 @@ from portal.models.base import session_now
 from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.email import EmailPreview
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.permissions import HasPermission
 
@@ -98,9 +97,7 @@ class AccessPayload:
     errors: list[InvitationError] = strawberry.field(default_factory=list)
 
 
-async def _invite(
-    info: Info[RequestContext, None], contact: Contact, send_email: bool
-) -> InvitePayload:
+async def _invite(info: Info, contact: Contact, send_email: bool) -> InvitePayload:
     ctx = info.context
     staff = await ctx.require_staff()
     settings = await load_portal_settings(ctx.session, ctx.settings)
@@ -120,7 +117,7 @@ async def _invite(
     )
 
 
-async def _contact_user(info: Info[RequestContext, None], contact_id: strawberry.ID) -> PortalUser:
+async def _contact_user(info: Info, contact_id: strawberry.ID) -> PortalUser:
     contact = await require_contact(
         info.context.session, from_global_id("Contact", contact_id), "contactId"
     )
@@ -142,7 +139,7 @@ class InvitationQuery:
     )
     async def invitations(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         status: service.InvitationStatus | None = None,
         contact_id: strawberry.ID | None = None,
         first: int = 50,
@@ -179,7 +176,7 @@ class InvitationQuery:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
     )
     async def preview_invitation(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+        self, info: Info, contact_id: strawberry.ID
     ) -> EmailPreview | None:
         ctx = info.context
         uuid_ = from_global_id("Contact", contact_id)
@@ -216,7 +213,7 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def invite_contact(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID, send_email: bool
+        self, info: Info, contact_id: strawberry.ID, send_email: bool
     ) -> InvitePayload:
         contact = await require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contactId"
@@ -228,9 +225,7 @@ class InvitationMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def resend_invitation(
-        self, info: Info[RequestContext, None], invitation_id: strawberry.ID
-    ) -> InvitePayload:
+    async def resend_invitation(self, info: Info, invitation_id: strawberry.ID) -> InvitePayload:
         uuid_ = from_global_id("Invitation", invitation_id)
         invitation = await info.context.session.get(Invitation, uuid_) if uuid_ else None
         if invitation is None:
@@ -243,9 +238,7 @@ class InvitationMutation:
     @strawberry.mutation(
         description="Void an open invitation.", permission_classes=WRITE, extensions=[Atomic()]
     )
-    async def revoke_invitation(
-        self, info: Info[RequestContext, None], invitation_id: strawberry.ID
-    ) -> AccessPayload:
+    async def revoke_invitation(self, info: Info, invitation_id: strawberry.ID) -> AccessPayload:
         ctx = info.context
         uuid_ = from_global_id("Invitation", invitation_id)
         invitation = (
@@ -279,7 +272,7 @@ class InvitationMutation:
     )
     async def set_portal_user_password(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         password: str | None = None,
         generate: bool = False,
@@ -320,9 +313,7 @@ class InvitationMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def suspend_contact_access(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
-    ) -> AccessPayload:
+    async def suspend_contact_access(self, info: Info, contact_id: strawberry.ID) -> AccessPayload:
         user = await _contact_user(info, contact_id)
         ended = await suspend_portal_user(info.context.session, user)
         await record_staff_action(
@@ -340,7 +331,7 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def reactivate_contact_access(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+        self, info: Info, contact_id: strawberry.ID
     ) -> AccessPayload:
         user = await _contact_user(info, contact_id)
         await reactivate_portal_user(info.context.session, user)

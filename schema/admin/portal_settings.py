@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.matching import SecondIdentifier
 from identity.permissions import StaffPermission
@@ -17,8 +16,8 @@ from portal.services.portal_settings import (
     load_portal_settings,
     update_portal_settings,
 )
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 RegistrationPolicyEnum = strawberry.enum(
@@ -121,7 +120,7 @@ class PortalSettingsQuery:
         description="The effective portal settings (stored values over configured defaults).",
         permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
     )
-    async def portal_settings(self, info: Info[RequestContext, None]) -> PortalSettingsNode:
+    async def portal_settings(self, info: Info) -> PortalSettingsNode:
         ctx = info.context
         return PortalSettingsNode.from_settings(
             await load_portal_settings(ctx.session, ctx.settings)
@@ -136,7 +135,7 @@ class PortalSettingsMutation:
         extensions=[Atomic()],
     )
     async def update_portal_settings(
-        self, info: Info[RequestContext, None], input: UpdatePortalSettingsInput
+        self, info: Info, input: UpdatePortalSettingsInput
     ) -> UpdatePortalSettingsPayload:
         ctx = info.context
         principal = await ctx.require_staff()

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
@@ -16,9 +15,9 @@ from portal.models.base import PlainRow
 from portal.services import resources as service
 from portal.services.contacts import require_contact
 from schema.admin.contacts.types import GroupNode
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
@@ -104,7 +103,7 @@ class GroupPermissionsPayload:
     errors: list[ResourceError] = strawberry.field(default_factory=list)
 
 
-async def _resource(info: Info[RequestContext, None], resource_id: strawberry.ID) -> Resource:
+async def _resource(info: Info, resource_id: strawberry.ID) -> Resource:
     uuid_ = from_global_id("Resource", resource_id)
     row = await info.context.session.get(Resource, uuid_) if uuid_ else None
     if row is None:
@@ -122,7 +121,7 @@ class ResourceQuery:
     )
     async def resources(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         search: str | None = None,
         first: int | None = 20,
         after: str | None = None,
@@ -136,9 +135,7 @@ class ResourceQuery:
         return Connection.from_page(page, ResourceNode.from_row)
 
     @strawberry.field(description="The resources assigned to a contact.", permission_classes=READ)
-    async def contact_resources(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
-    ) -> list[ResourceGrant]:
+    async def contact_resources(self, info: Info, contact_id: strawberry.ID) -> list[ResourceGrant]:
         uuid_ = from_global_id("Contact", contact_id)
         if uuid_ is None:
             return []
@@ -146,7 +143,7 @@ class ResourceQuery:
         return [ResourceGrant.from_row(r) for r in rows]
 
     @strawberry.field(description="Permission vocabulary for resources and portal functions.")
-    def permission_vocabulary(self, info: Info[RequestContext, None]) -> PermissionVocabulary:
+    def permission_vocabulary(self, info: Info) -> PermissionVocabulary:
         settings = info.context.settings
         return PermissionVocabulary(
             resource_permissions=[
@@ -174,9 +171,7 @@ class ResourceMutation:
     @strawberry.mutation(
         description="Create a resource.", permission_classes=WRITE, extensions=[Atomic()]
     )
-    async def create_resource(
-        self, info: Info[RequestContext, None], input: ResourceInput
-    ) -> ResourcePayload:
+    async def create_resource(self, info: Info, input: ResourceInput) -> ResourcePayload:
         row = await service.save_resource(
             info.context.session, await info.context.staff_actor(), input.given()
         )
@@ -186,7 +181,7 @@ class ResourceMutation:
         description="Change a resource.", permission_classes=WRITE, extensions=[Atomic()]
     )
     async def update_resource(
-        self, info: Info[RequestContext, None], id: strawberry.ID, input: ResourceInput
+        self, info: Info, id: strawberry.ID, input: ResourceInput
     ) -> ResourcePayload:
         row = await _resource(info, id)
         await service.save_resource(
@@ -199,9 +194,7 @@ class ResourceMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def delete_resource(
-        self, info: Info[RequestContext, None], id: strawberry.ID
-    ) -> ResourcePayload:
+    async def delete_resource(self, info: Info, id: strawberry.ID) -> ResourcePayload:
         row = await _resource(info, id)
         await service.delete_resource(info.context.session, await info.context.staff_actor(), row)
         return ResourcePayload()
@@ -214,7 +207,7 @@ class ResourceMutation:
     )
     async def assign_resource(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         resource_id: strawberry.ID,
         permissions: list[str],
@@ -228,7 +221,7 @@ class ResourceMutation:
     )
     async def update_resource_permissions(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         resource_id: strawberry.ID,
         permissions: list[str],
@@ -242,7 +235,7 @@ class ResourceMutation:
     )
     async def unassign_resource(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         resource_id: strawberry.ID,
     ) -> ResourceGrantPayload:
@@ -262,7 +255,7 @@ class ResourceMutation:
         extensions=[Atomic()],
     )
     async def set_group_portal_permissions(
-        self, info: Info[RequestContext, None], group_id: strawberry.ID, permissions: list[str]
+        self, info: Info, group_id: strawberry.ID, permissions: list[str]
     ) -> GroupPermissionsPayload:
         ctx = info.context
         uuid_ = from_global_id("ContactGroup", group_id)
@@ -280,7 +273,7 @@ class ResourceMutation:
 
 
 async def _grant(
-    info: Info[RequestContext, None],
+    info: Info,
     contact_id: strawberry.ID,
     resource_id: strawberry.ID,
     permissions: list[str],

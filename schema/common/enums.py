@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import strawberry
 
+from identity.states import MappingStatus, RegistrationStatus
 from portal.services.contacts import ContactErrorCode
 
 ContactErrorCodeEnum = strawberry.enum(
     ContactErrorCode, name="ContactErrorCode", description="Why a contact change was refused."
+)
+RegistrationStatusEnum = strawberry.enum(
+    RegistrationStatus,
+    name="RegistrationStatus",
+    description="Where a portal user stands in registration.",
+)
+MappingStatusEnum = strawberry.enum(
+    MappingStatus, name="MappingStatus", description="Whether a portal user is linked to a contact."
 )

@@ -8,10 +8,9 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
-from schema.common.context import RequestContext
+from schema.common.info import Info
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
@@ -28,9 +27,7 @@ class IsStaff(BasePermission):
     message = "Authentication required."
     error_extensions = {"code": UNAUTHENTICATED}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = await info.context.staff()
         return principal is not None and principal.session is not None
 
@@ -41,9 +38,7 @@ class IsCustomer(BasePermission):
     message = "Authentication required."
     error_extensions = {"code": UNAUTHENTICATED}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return await info.context.customer() is not None
 
 
@@ -54,9 +49,7 @@ class NotImpersonating(BasePermission):
     message = "Not allowed while support is viewing this account."
     error_extensions = {"code": "FORBIDDEN_WHILE_IMPERSONATING"}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = await info.context.customer()
         return principal is None or principal.impersonation is None
 
@@ -68,9 +61,7 @@ class WritesAllowed(BasePermission):
     message = "This support session is read-only."
     error_extensions = {"code": "IMPERSONATION_READ_ONLY"}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         from identity.impersonation import record_mutation
 
         principal = await info.context.customer()
@@ -87,9 +78,7 @@ class _HasFeature(BasePermission):
     message = "Your account does not include this portal function."
     error_extensions = {"code": FORBIDDEN}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         if await info.context.customer() is None:
             raise unauthenticated()
         return self.feature in await info.context.customer_features()
@@ -110,9 +99,7 @@ class _HasStaffPermission(BasePermission):
     message = "You do not have permission to do this."
     error_extensions = {"code": FORBIDDEN}
 
-    async def has_permission(
-        self, source: Any, info: Info[RequestContext, None], **kwargs: Any
-    ) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = await info.context.staff()
         if principal is None:
             raise unauthenticated()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity import self_service
 from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
-from schema.common.context import CUSTOMER_COOKIE, RequestContext
+from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import clear_session_cookie
 from schema.common.errors import Atomic
+from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating
 from schema.portal.auth import counted_failure
 from schema.portal.types import PortalAuthError, Viewer
@@ -46,7 +46,7 @@ class AccountMutation:
         extensions=[Atomic()],
     )
     async def request_email_change(
-        self, info: Info[RequestContext, None], new_email: str, password: str
+        self, info: Info, new_email: str, password: str
     ) -> RequestEmailChangePayload:
         ctx = info.context
         principal = await ctx.require_customer()
@@ -67,9 +67,7 @@ class AccountMutation:
         permission_classes=[NotImpersonating],
         extensions=[Atomic()],
     )
-    async def confirm_email_change(
-        self, info: Info[RequestContext, None], token: str
-    ) -> ConfirmEmailChangePayload:
+    async def confirm_email_change(self, info: Info, token: str) -> ConfirmEmailChangePayload:
         ctx = info.context
         settings = await load_portal_settings(ctx.session, ctx.settings)
         user = await self_service.confirm_email_change(ctx.session, ctx.runtime, settings, token)
@@ -81,9 +79,7 @@ class AccountMutation:
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
-    async def delete_my_account(
-        self, info: Info[RequestContext, None], password: str
-    ) -> DeleteMyAccountPayload:
+    async def delete_my_account(self, info: Info, password: str) -> DeleteMyAccountPayload:
         ctx = info.context
         principal = await ctx.require_customer()
         try:

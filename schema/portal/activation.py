@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity.errors import PortalAuthErrorCode
 from identity.linking import (
@@ -15,8 +14,8 @@ from identity.linking import (
 )
 from identity.registration import redeem_activation
 from portal.services.portal_settings import load_portal_settings
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic
+from schema.common.info import Info
 from schema.common.permissions import WritesAllowed
 from schema.portal.types import PortalAuthError
 
@@ -79,9 +78,7 @@ class ActivationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def activate_account(
-        self, info: Info[RequestContext, None], token: str
-    ) -> ActivationPayload:
+    async def activate_account(self, info: Info, token: str) -> ActivationPayload:
         ctx = info.context
         settings = await load_portal_settings(ctx.session, ctx.settings)
         user = await redeem_activation(ctx.session, ctx.runtime, settings, token)
@@ -98,7 +95,7 @@ class ActivationMutation:
         extensions=[Atomic()],
     )
     async def provide_second_identifier(
-        self, info: Info[RequestContext, None], flow_token: str, input: SecondIdentifierInput
+        self, info: Info, flow_token: str, input: SecondIdentifierInput
     ) -> ActivationPayload:
         ctx = info.context
         settings = await load_portal_settings(ctx.session, ctx.settings)

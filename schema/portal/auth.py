@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity import customer_auth
 from identity.errors import PortalAuthErrorCode
@@ -15,6 +14,7 @@ from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie, set_session_cookie
 from schema.common.errors import Atomic
+from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
 from schema.portal.types import AcceptedPayload, PortalAuthError, Viewer
 
@@ -72,9 +72,7 @@ class AuthMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def log_in(
-        self, info: Info[RequestContext, None], email: str, password: str
-    ) -> LogInPayload:
+    async def log_in(self, info: Info, email: str, password: str) -> LogInPayload:
         ctx = info.context
         try:
             logged_in = await customer_auth.log_in(
@@ -119,7 +117,7 @@ class AuthMutation:
         permission_classes=[IsCustomer],
         extensions=[Atomic()],
     )
-    async def log_out(self, info: Info[RequestContext, None]) -> LogOutPayload:
+    async def log_out(self, info: Info) -> LogOutPayload:
         principal = await info.context.require_customer()
         if principal.impersonation is not None:
             await end_impersonation(
@@ -136,7 +134,7 @@ class AuthMutation:
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
-    async def log_out_everywhere(self, info: Info[RequestContext, None]) -> LogOutPayload:
+    async def log_out_everywhere(self, info: Info) -> LogOutPayload:
         principal = await info.context.require_customer()
         await revoke_all_sessions(info.context.session, CUSTOMER_SESSIONS, principal.user.id)
         clear_session_cookie(info.context, CUSTOMER_COOKIE, "/")
@@ -149,9 +147,7 @@ class AuthMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def request_password_reset(
-        self, info: Info[RequestContext, None], email: str
-    ) -> AcceptedPayload:
+    async def request_password_reset(self, info: Info, email: str) -> AcceptedPayload:
         ctx = info.context
         await customer_auth.request_password_reset(
             ctx.session, ctx.runtime, email, ctx.throttle, ctx.client_ip
@@ -164,9 +160,7 @@ class AuthMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def reset_password(
-        self, info: Info[RequestContext, None], token: str, new_password: str
-    ) -> PasswordPayload:
+    async def reset_password(self, info: Info, token: str, new_password: str) -> PasswordPayload:
         ctx = info.context
         portal_settings = await load_portal_settings(ctx.session, ctx.settings)
         await customer_auth.reset_password(
@@ -182,7 +176,7 @@ class AuthMutation:
         extensions=[Atomic()],
     )
     async def change_password(
-        self, info: Info[RequestContext, None], current_password: str, new_password: str
+        self, info: Info, current_password: str, new_password: str
     ) -> PasswordPayload:
         ctx = info.context
         principal = await ctx.require_customer()

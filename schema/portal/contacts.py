@@ -6,15 +6,14 @@ from typing import ClassVar
 
 import strawberry
 from sqlalchemy.engine import RowMapping
-from strawberry.types import Info
 
 from portal.errors import InvalidInput
 from portal.services.contacts import ContactErrorCode, consent
 from portal.services.contacts.directory import list_directory
-from schema.common.context import RequestContext
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasFeature, NotImpersonating
@@ -63,7 +62,7 @@ class DirectoryQuery:
     )
     async def directory(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         search: str | None = None,
         first: int | None = 20,
         after: str | None = None,
@@ -86,7 +85,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def confirm_newsletter_subscription(
-        self, info: Info[RequestContext, None], token: str
+        self, info: Info, token: str
     ) -> ConfirmNewsletterPayload:
         ctx = info.context
         await consent.confirm_by_token(

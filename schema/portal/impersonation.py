@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity import impersonation as service
 from portal.services.actors import Actor, ActorType
-from schema.common.context import CUSTOMER_COOKIE, RequestContext
+from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import clear_session_cookie, set_session_cookie
 from schema.common.errors import Atomic, ErrorFields
+from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating
 from schema.portal.viewer import ViewerWithContact, viewer_of
 
@@ -51,7 +51,7 @@ class ImpersonationMutation:
         extensions=[Atomic()],
     )
     async def start_impersonated_session(
-        self, info: Info[RequestContext, None], token: str
+        self, info: Info, token: str
     ) -> ImpersonatedSessionPayload:
         ctx = info.context
         ctx.response.headers["Cache-Control"] = "no-store"
@@ -71,7 +71,7 @@ class ImpersonationMutation:
         permission_classes=[IsCustomer],
         extensions=[Atomic()],
     )
-    async def end_impersonation(self, info: Info[RequestContext, None]) -> EndImpersonationPayload:
+    async def end_impersonation(self, info: Info) -> EndImpersonationPayload:
         ctx = info.context
         principal = await ctx.require_customer()
         if principal.impersonation is None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity import invitations
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import set_session_cookie
 from schema.common.errors import Atomic, ErrorFields
+from schema.common.info import Info
 from schema.common.permissions import WritesAllowed
 from schema.portal.types import AcceptedPayload
 from schema.portal.viewer import ViewerWithContact, viewer_of
@@ -49,7 +49,7 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def accept_invitation(
-        self, info: Info[RequestContext, None], token: str, password: str
+        self, info: Info, token: str, password: str
     ) -> AcceptInvitationPayload:
         ctx = info.context
         _no_store(ctx)
@@ -72,9 +72,7 @@ class InvitationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def request_new_invitation(
-        self, info: Info[RequestContext, None], email: str
-    ) -> AcceptedPayload:
+    async def request_new_invitation(self, info: Info, email: str) -> AcceptedPayload:
         ctx = info.context
         _no_store(ctx)
         settings = await load_portal_settings(ctx.session, ctx.settings)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity.registration import Registration, register_customer, resend_activation
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic
+from schema.common.info import Info
 from schema.common.permissions import WritesAllowed
 from schema.portal.types import AcceptedPayload
 
@@ -55,9 +54,7 @@ class RegistrationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def register_customer(
-        self, info: Info[RequestContext, None], input: RegisterCustomerInput
-    ) -> AcceptedPayload:
+    async def register_customer(self, info: Info, input: RegisterCustomerInput) -> AcceptedPayload:
         ctx = info.context
         await register_customer(
             ctx.session, ctx.runtime, input.to_form(), ctx.throttle, ctx.client_ip
@@ -70,9 +67,7 @@ class RegistrationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def resend_activation(
-        self, info: Info[RequestContext, None], email: str
-    ) -> AcceptedPayload:
+    async def resend_activation(self, info: Info, email: str) -> AcceptedPayload:
         ctx = info.context
         await resend_activation(ctx.session, ctx.runtime, email, ctx.throttle, ctx.client_ip)
         return AcceptedPayload(accepted=True)

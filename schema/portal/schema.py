@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.tools import merge_types
-from strawberry.types import Info
 
 from schema.common.caches import DocumentCaches
-from schema.common.context import ReadOnlyQueries, RequestContext
+from schema.common.context import ReadOnlyQueries
 from schema.common.execution import FastPathExecutor
+from schema.common.info import Info
 from schema.common.limits import GraphQLLimits
 from schema.common.text_input import RefuseNulCharacters
 from schema.portal.account import AccountMutation
@@ -32,7 +32,7 @@ class PortalInfo:
 @strawberry.type
 class PortalInfoQuery:
     @strawberry.field(description="Public facts about this portal; needs no login.")
-    def portal_info(self, info: Info[RequestContext, None]) -> PortalInfo:
+    def portal_info(self, info: Info) -> PortalInfo:
         settings = info.context.settings
         return PortalInfo(
             name=settings.portal_name,

@@ -10,6 +10,7 @@ import strawberry
 from identity.errors import PortalAuthErrorCode
 from identity.states import MappingStatus, RegistrationStatus
 from portal.models import PortalUser
+from schema.common.enums import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 from schema.common.errors import ErrorFields
 
 PortalAuthErrorCodeEnum = strawberry.enum(
@@ -25,16 +26,6 @@ class PortalAuthError(ErrorFields):
     code: PortalAuthErrorCode
     field: str | None = strawberry.field(description="Input field (camelCase) or null.")
     message: str
-
-
-RegistrationStatusEnum = strawberry.enum(
-    RegistrationStatus,
-    name="RegistrationStatus",
-    description="Where a portal user stands in registration.",
-)
-MappingStatusEnum = strawberry.enum(
-    MappingStatus, name="MappingStatus", description="Whether a portal user is linked to a contact."
-)
 
 
 @strawberry.type(description="The logged-in customer.")

@@ -8,12 +8,11 @@ from typing import Any, cast
 import strawberry
 from sqlalchemy import select
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from portal.models import Contact, ContactHistoryEntry
 from portal.services.contacts import update_contact
 from portal.services.gdpr import own_copy, personal_data
-from schema.admin.contacts.types import (
+from schema.common.contacts import (
     ContactError,
     Money,
     QuickInfo,
@@ -21,8 +20,8 @@ from schema.admin.contacts.types import (
     ReachabilityWindowInput,
     given_fields,
 )
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic
+from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
 from schema.portal.types import Viewer
 
@@ -58,22 +57,20 @@ class MyContact:
     row: strawberry.Private[Contact]
 
     @strawberry.field(description="Names of the groups the customer belongs to.")
-    async def groups(self, info: Info[RequestContext, None]) -> list[str]:
+    async def groups(self, info: Info) -> list[str]:
         return [g.name for g in await info.context.loaders.groups_by_contact.load(self.row.id)]
 
     @strawberry.field(description="The customer's tags.")
-    async def tags(self, info: Info[RequestContext, None]) -> list[str]:
+    async def tags(self, info: Info) -> list[str]:
         return [t.name for t in await info.context.loaders.tags_by_contact.load(self.row.id)]
 
     @strawberry.field(description="Registered at, last visit, revenue.")
-    async def quick_info(self, info: Info[RequestContext, None]) -> QuickInfo | None:
+    async def quick_info(self, info: Info) -> QuickInfo | None:
         facts = await info.context.loaders.quick_info_by_contact.load(self.row.id)
         return QuickInfo.from_facts(facts) if facts else None
 
     @strawberry.field(description="History entries meant for the customer, newest first.")
-    async def history(
-        self, info: Info[RequestContext, None], first: int = 20
-    ) -> list[MyHistoryEntry]:
+    async def history(self, info: Info, first: int = 20) -> list[MyHistoryEntry]:
         rows = await info.context.session.scalars(
             select(ContactHistoryEntry)
             .where(
@@ -151,12 +148,12 @@ class ViewerWithContact(Viewer):
     contact_id: strawberry.Private[Any]
 
     @strawberry.field(description="The customer's own contact record.")
-    async def contact(self, info: Info[RequestContext, None]) -> MyContact | None:
+    async def contact(self, info: Info) -> MyContact | None:
         row = await info.context.loaders.contact_by_id.load(self.contact_id)
         return MyContact.from_row(row) if row else None
 
     @strawberry.field(description="What is shared with the customer, with their permissions.")
-    async def resources(self, info: Info[RequestContext, None]) -> list[MyResource]:
+    async def resources(self, info: Info) -> list[MyResource]:
         rows = await info.context.loaders.assignments_by_contact.load(self.contact_id)
         return [
             MyResource(
@@ -169,7 +166,7 @@ class ViewerWithContact(Viewer):
     @strawberry.field(
         description="Set while support views the account: show a banner with these facts."
     )
-    async def impersonation(self, info: Info[RequestContext, None]) -> ImpersonationBanner | None:
+    async def impersonation(self, info: Info) -> ImpersonationBanner | None:
         principal = await info.context.customer()
         row = principal.impersonation if principal else None
         if row is None or row.started_at is None or row.expires_at is None:
@@ -180,7 +177,7 @@ class ViewerWithContact(Viewer):
         )  # fmt: skip
 
     @strawberry.field(description="Portal functions the customer's groups grant.")
-    async def permissions(self, info: Info[RequestContext, None]) -> list[str]:
+    async def permissions(self, info: Info) -> list[str]:
         return sorted(await info.context.customer_features())
 
 
@@ -222,7 +219,7 @@ class ViewerQuery:
     @strawberry.field(
         description="The logged-in customer and their contact.", permission_classes=[IsCustomer]
     )
-    async def viewer(self, info: Info[RequestContext, None]) -> ViewerWithContact:
+    async def viewer(self, info: Info) -> ViewerWithContact:
         principal = await info.context.require_customer()
         return viewer_of(principal.user)
 
@@ -235,7 +232,7 @@ class MyDataQuery:
         "from where.",
         permission_classes=[IsCustomer, NotImpersonating],
     )
-    async def export_my_data(self, info: Info[RequestContext, None]) -> JSON:
+    async def export_my_data(self, info: Info) -> JSON:
         ctx = info.context
         principal = await ctx.require_customer()
         contact = await ctx.session.get(Contact, principal.user.contact_id)
@@ -251,7 +248,7 @@ class ProfileMutation:
         extensions=[Atomic()],
     )
     async def update_my_profile(
-        self, info: Info[RequestContext, None], input: UpdateMyProfileInput
+        self, info: Info, input: UpdateMyProfileInput
     ) -> UpdateMyProfilePayload:
         ctx = info.context
         principal = await ctx.require_customer()

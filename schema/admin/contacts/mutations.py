@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
@@ -15,15 +14,15 @@ from portal.services import contacts
 from portal.services.contacts.history import add_history_entry, parse_revenue
 from portal.services.contacts.references import remove_reference, set_reference
 from schema.admin.contacts.types import (
-    ContactError,
     ContactNode,
     CreateContactInput,
     HistoryEntryNode,
     UpdateContactInput,
 )
-from schema.common.context import RequestContext
+from schema.common.contacts import ContactError
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
@@ -47,7 +46,7 @@ class HistoryEntryPayload:
     errors: list[ContactError] = strawberry.field(default_factory=list)
 
 
-async def _contact(info: Info[RequestContext, None], contact_id: strawberry.ID) -> Contact:
+async def _contact(info: Info, contact_id: strawberry.ID) -> Contact:
     return await contacts.require_contact(
         info.context.session, from_global_id("Contact", contact_id), "contactId"
     )
@@ -60,9 +59,7 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def create_contact(
-        self, info: Info[RequestContext, None], input: CreateContactInput
-    ) -> ContactPayload:
+    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
         ctx = info.context
         row = await contacts.create_contact(
             ctx.session,
@@ -78,9 +75,7 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def update_contact(
-        self, info: Info[RequestContext, None], input: UpdateContactInput
-    ) -> ContactPayload:
+    async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactPayload:
         ctx = info.context
         contact = await contacts.require_contact(ctx.session, from_global_id("Contact", input.id))
         await contacts.update_contact(
@@ -98,9 +93,7 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def deactivate_contact(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
-    ) -> ContactPayload:
+    async def deactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await contacts.set_active(
             info.context.session, contact, False, await info.context.staff_actor()
@@ -112,9 +105,7 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def reactivate_contact(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
-    ) -> ContactPayload:
+    async def reactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await contacts.set_active(
             info.context.session, contact, True, await info.context.staff_actor()
@@ -127,9 +118,7 @@ class ContactMutation:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
         extensions=[Atomic()],
     )
-    async def delete_contact(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
-    ) -> DeleteContactPayload:
+    async def delete_contact(self, info: Info, contact_id: strawberry.ID) -> DeleteContactPayload:
         contact = await _contact(info, contact_id)
         await contacts.delete_contact(
             info.context.session, contact, await info.context.staff_actor()
@@ -142,7 +131,7 @@ class ContactMutation:
         extensions=[Atomic()],
     )
     async def add_contact_note(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID, text: str
+        self, info: Info, contact_id: strawberry.ID, text: str
     ) -> HistoryEntryPayload:
         contact = await _contact(info, contact_id)
         if not text.strip() or len(text) > 10_000:
@@ -162,7 +151,7 @@ class ContactMutation:
     )
     async def add_history_entry(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         entry_source: Annotated[
             str, strawberry.argument(name="source", description="Where it happened, e.g. POS.")
@@ -198,7 +187,7 @@ class ContactMutation:
     )
     async def set_external_reference(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         source_system: str,
         external_id: str,
@@ -219,7 +208,7 @@ class ContactMutation:
         extensions=[Atomic()],
     )
     async def remove_external_reference(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID, source_system: str
+        self, info: Info, contact_id: strawberry.ID, source_system: str
     ) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await remove_reference(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.models import Contact
 from portal.services import contacts
 from portal.services.contacts import consent
-from schema.admin.contacts.types import ContactError, ContactNode
-from schema.common.context import RequestContext
+from schema.admin.contacts.types import ContactNode
+from schema.common.contacts import ContactError
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
@@ -33,11 +33,11 @@ class BulkDeactivationPayload:
     errors: list[ContactError] = strawberry.field(default_factory=list)
 
 
-def _evidence(info: Info[RequestContext, None]) -> consent.Evidence:
+def _evidence(info: Info) -> consent.Evidence:
     return consent.Evidence("staff console", info.context.client_ip, info.context.user_agent)
 
 
-async def _contact(info: Info[RequestContext, None], contact_id: strawberry.ID) -> Contact:
+async def _contact(info: Info, contact_id: strawberry.ID) -> Contact:
     return await contacts.require_contact(
         info.context.session, from_global_id("Contact", contact_id), "contactId"
     )
@@ -51,7 +51,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def send_newsletter_invitation(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+        self, info: Info, contact_id: strawberry.ID
     ) -> NewsletterPayload:
         contact = await _contact(info, contact_id)
         await consent.send_invitation(
@@ -66,7 +66,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def confirm_newsletter_opt_in(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+        self, info: Info, contact_id: strawberry.ID
     ) -> NewsletterPayload:
         contact = await _contact(info, contact_id)
         await consent.confirm(
@@ -80,7 +80,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def revoke_newsletter_opt_in(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID
+        self, info: Info, contact_id: strawberry.ID
     ) -> NewsletterPayload:
         contact = await _contact(info, contact_id)
         await consent.revoke(
@@ -95,7 +95,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def deactivate_contacts_without_opt_in(
-        self, info: Info[RequestContext, None], dry_run: bool
+        self, info: Info, dry_run: bool
     ) -> BulkDeactivationPayload:
         count = await consent.deactivate_without_opt_in(
             info.context.session, await info.context.staff_actor(), dry_run=dry_run

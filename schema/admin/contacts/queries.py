@@ -9,7 +9,6 @@ from typing import cast
 import strawberry
 from sqlalchemy import ColumnElement, select
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
@@ -25,9 +24,9 @@ from schema.admin.contacts.types import (
     HistoryEntryNode,
     TagNode,
 )
-from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection, node_selections
 from schema.common.permissions import HasPermission
@@ -108,17 +107,13 @@ class ContactQuery:
     @strawberry.field(
         description="A contact by global id; null when there is none.", permission_classes=READ
     )
-    async def contact(
-        self, info: Info[RequestContext, None], id: strawberry.ID
-    ) -> ContactNode | None:
+    async def contact(self, info: Info, id: strawberry.ID) -> ContactNode | None:
         contact_id = from_global_id("Contact", id)
         row = await info.context.loaders.contact_by_id.load(contact_id) if contact_id else None
         return ContactNode.from_row(row) if row else None
 
     @strawberry.field(description="A contact by its customer number.", permission_classes=READ)
-    async def contact_by_customer_number(
-        self, info: Info[RequestContext, None], number: str
-    ) -> ContactNode | None:
+    async def contact_by_customer_number(self, info: Info, number: str) -> ContactNode | None:
         row = await contacts.get_contact_by_customer_number(info.context.session, number)
         return ContactNode.from_row(row) if row else None
 
@@ -129,7 +124,7 @@ class ContactQuery:
     )
     async def contacts(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         filter: ContactFilterInput | None = None,
         order_by: ContactOrderInput | None = None,
         first: int | None = 20,
@@ -153,7 +148,7 @@ class ContactQuery:
     @strawberry.field(description="The contact's history, newest first.", permission_classes=READ)
     async def contact_history(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         first: int | None = 20,
         after: str | None = None,
@@ -172,12 +167,12 @@ class ContactQuery:
         return Connection.from_page(page, HistoryEntryNode.from_row)
 
     @strawberry.field(description="All contact groups, by name.", permission_classes=READ)
-    async def contact_groups(self, info: Info[RequestContext, None]) -> list[GroupNode]:
+    async def contact_groups(self, info: Info) -> list[GroupNode]:
         rows = await info.context.session.scalars(select(ContactGroup).order_by(ContactGroup.name))
         return [GroupNode.from_row(g) for g in rows]
 
     @strawberry.field(description="All tags, by name.", permission_classes=READ)
-    async def tags(self, info: Info[RequestContext, None]) -> list[TagNode]:
+    async def tags(self, info: Info) -> list[TagNode]:
         rows = await info.context.session.scalars(select(Tag).order_by(Tag.name_normalized))
         return [TagNode.from_row(t) for t in rows]
 
@@ -187,7 +182,7 @@ class ContactQuery:
     )
     async def audit_log(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID | None = None,
         action: str | None = None,
         first: int | None = 20,

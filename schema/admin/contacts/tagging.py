@@ -6,17 +6,17 @@ import uuid
 from typing import TypeVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import ContactGroup, Tag
 from portal.services import contacts
 from portal.services.contacts import groups_tags
-from schema.admin.contacts.types import ContactError, ContactNode, GroupNode, TagNode
-from schema.common.context import RequestContext
+from schema.admin.contacts.types import ContactNode, GroupNode, TagNode
+from schema.common.contacts import ContactError
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 T = TypeVar("T", ContactGroup, Tag)
@@ -42,7 +42,7 @@ class ContactTaggingPayload:
     errors: list[ContactError] = strawberry.field(default_factory=list)
 
 
-async def _row(info: Info[RequestContext, None], model: type[T], kind: str, id: strawberry.ID) -> T:
+async def _row(info: Info, model: type[T], kind: str, id: strawberry.ID) -> T:
     row_id = from_global_id(kind, id)
     row = await info.context.session.get(model, row_id) if row_id else None
     if row is None:
@@ -56,7 +56,7 @@ class TaggingMutation:
         description="Create a contact group.", permission_classes=WRITE, extensions=[Atomic()]
     )
     async def create_contact_group(
-        self, info: Info[RequestContext, None], name: str, description: str = ""
+        self, info: Info, name: str, description: str = ""
     ) -> GroupPayload:
         group = await groups_tags.save_group(
             info.context.session, await info.context.staff_actor(), name, description
@@ -69,7 +69,7 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def update_contact_group(
-        self, info: Info[RequestContext, None], id: strawberry.ID, name: str, description: str = ""
+        self, info: Info, id: strawberry.ID, name: str, description: str = ""
     ) -> GroupPayload:
         group = await _row(info, ContactGroup, "ContactGroup", id)
         await groups_tags.save_group(
@@ -82,9 +82,7 @@ class TaggingMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def delete_contact_group(
-        self, info: Info[RequestContext, None], id: strawberry.ID
-    ) -> GroupPayload:
+    async def delete_contact_group(self, info: Info, id: strawberry.ID) -> GroupPayload:
         group = await _row(info, ContactGroup, "ContactGroup", id)
         await groups_tags.delete_group(
             info.context.session, await info.context.staff_actor(), group
@@ -96,9 +94,7 @@ class TaggingMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def create_tag(
-        self, info: Info[RequestContext, None], name: str, is_central: bool = False
-    ) -> TagPayload:
+    async def create_tag(self, info: Info, name: str, is_central: bool = False) -> TagPayload:
         await _require_central_permission(info, is_central)
         tag = await groups_tags.save_tag(
             info.context.session, await info.context.staff_actor(), name, is_central
@@ -111,7 +107,7 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def update_tag(
-        self, info: Info[RequestContext, None], id: strawberry.ID, name: str, is_central: bool
+        self, info: Info, id: strawberry.ID, name: str, is_central: bool
     ) -> TagPayload:
         tag = await _row(info, Tag, "Tag", id)
         await _require_central_permission(info, is_central or tag.is_central)
@@ -125,7 +121,7 @@ class TaggingMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def delete_tag(self, info: Info[RequestContext, None], id: strawberry.ID) -> TagPayload:
+    async def delete_tag(self, info: Info, id: strawberry.ID) -> TagPayload:
         tag = await _row(info, Tag, "Tag", id)
         await _require_central_permission(info, tag.is_central)
         await groups_tags.delete_tag(info.context.session, await info.context.staff_actor(), tag)
@@ -136,7 +132,7 @@ class TaggingMutation:
     )
     async def set_contact_groups(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         contact_id: strawberry.ID,
         group_ids: list[strawberry.ID],
     ) -> ContactTaggingPayload:
@@ -155,7 +151,7 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def add_tags(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID, tags: list[str]
+        self, info: Info, contact_id: strawberry.ID, tags: list[str]
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contactId"
@@ -169,7 +165,7 @@ class TaggingMutation:
         description="Remove tags by name.", permission_classes=WRITE, extensions=[Atomic()]
     )
     async def remove_tags(
-        self, info: Info[RequestContext, None], contact_id: strawberry.ID, tags: list[str]
+        self, info: Info, contact_id: strawberry.ID, tags: list[str]
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contactId"
@@ -180,7 +176,7 @@ class TaggingMutation:
         return ContactTaggingPayload(contact=ContactNode.from_row(contact))
 
 
-async def _require_central_permission(info: Info[RequestContext, None], central: bool) -> None:
+async def _require_central_permission(info: Info, central: bool) -> None:
     if central and not (await info.context.require_staff()).can(StaffPermission.SETTINGS_WRITE):
         raise InvalidInput.single(
             contacts.ContactErrorCode.CENTRAL_TAG, "isCentral", "Central tags are set by admins."

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
-from strawberry.types import Info
 
 from portal.models import Contact as ContactRow
 from portal.models import ContactGroup, ContactHistoryEntry, PortalUser, Tag
 from portal.models.base import PlainRow
-from portal.services.contacts import ContactErrorCode, ContactOrderField, ContactSource, OptInState
+from portal.services.contacts import ContactOrderField, ContactSource, OptInState
 from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
 from portal.services.contacts.search import RECORD_COLUMNS
 from portal.services.contacts.status import PortalStatus, status_of
-from schema.common.context import RequestContext
-from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
-from schema.common.errors import ErrorFields
+from schema.common.contacts import (
+    Money,
+    QuickInfo,
+    ReachabilityWindow,
+    ReachabilityWindowInput,
+    given_fields,
+)
 from schema.common.ids import to_global_id
+from schema.common.info import Info
 from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
 from schema.common.records import column, global_id, needs, record_of
@@ -41,31 +44,6 @@ ContactSourceEnum = strawberry.enum(
 )
 OptInStateEnum = strawberry.enum(OptInState, name="OptInState", description="Newsletter consent.")
 ContactOrderFieldEnum = strawberry.enum(ContactOrderField, name="ContactOrderField")
-
-
-@strawberry.type(description="A problem with a contact mutation's input.")
-class ContactError(ErrorFields):
-    codes: ClassVar = ContactErrorCode
-    code: ContactErrorCode
-    field: str | None = strawberry.field(description="Input field (camelCase) or null.")
-    message: str
-
-
-@strawberry.type(description="A weekly window in which the contact may be called.")
-class ReachabilityWindow:
-    weekday: int = strawberry.field(description="0 = Monday ... 6 = Sunday.")
-    start: str = strawberry.field(name="from", description="HH:MM, portal time zone.")
-    end: str = strawberry.field(name="to", description="HH:MM (exclusive).")
-
-
-@strawberry.input(description="A weekly window in which the contact may be called.")
-class ReachabilityWindowInput:
-    weekday: int
-    start: str = strawberry.field(name="from")
-    end: str = strawberry.field(name="to")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"weekday": self.weekday, "from": self.start, "to": self.end}
 
 
 @strawberry.type(name="ContactGroup", description="A named group of contacts.")
@@ -92,12 +70,6 @@ class TagNode(Node):
         return cls(record=record_of(row, ("id", "name", "is_central")))  # type: ignore[call-arg]
 
 
-@strawberry.type(description="An amount of money.")
-class Money:
-    amount: Decimal
-    currency: str
-
-
 @strawberry.type(name="HistoryEntry", description="A dated entry of the contact's activity.")
 class HistoryEntryNode(Node):
     occurred_at: datetime
@@ -121,30 +93,6 @@ class HistoryEntryNode(Node):
             if row.revenue_amount is not None
             else None,
             visible_to_customer=row.visible_to_customer,
-        )
-
-
-@strawberry.type(description="Computed facts about a contact (never stored twice).")
-class QuickInfo:
-    registered_at: datetime | None
-    last_visit_at: datetime | None = strawberry.field(description="Last portal login.")
-    history_count: int
-    last_revenue: Money | None
-    last_revenue_at: datetime | None
-    total_revenue: list[Money] = strawberry.field(description="Sum per currency.")
-
-    @classmethod
-    def from_facts(cls, facts: QuickInfoFacts) -> QuickInfo:
-        last = facts.last_revenue
-        return cls(
-            registered_at=facts.registered_at,
-            last_visit_at=facts.last_visit_at,
-            history_count=facts.history_count,
-            last_revenue=Money(amount=last.amount, currency=last.currency) if last else None,
-            last_revenue_at=facts.last_revenue_at,
-            total_revenue=[
-                Money(amount=r.amount, currency=r.currency) for r in facts.total_revenue
-            ],
         )
 
 
@@ -254,7 +202,7 @@ class ContactNode(Node):
         description="Whether now falls into a reachability window.",
         metadata=needs("reachability"),
     )
-    def reachable_now(self, info: Info[RequestContext, None]) -> bool:
+    def reachable_now(self, info: Info) -> bool:
         settings = info.context.settings
         return is_reachable(self.record["reachability"] or [], settings.clock(), settings.time_zone)
 
@@ -267,7 +215,7 @@ class ContactNode(Node):
         graphql_type=PortalStatus,
         metadata=needs("id", loads=("portal_user_by_contact", "assignments_by_contact")),
     )
-    def portal_status(self, info: Info[RequestContext, None]) -> MaybeLoaded[PortalStatus]:
+    def portal_status(self, info: Info) -> MaybeLoaded[PortalStatus]:
         loaders, contact_id = info.context.loaders, self.contact_id
 
         def from_user(user: PortalUser | PlainRow | None) -> MaybeLoaded[PortalStatus]:
@@ -284,7 +232,7 @@ class ContactNode(Node):
         graphql_type=list[GroupNode],
         metadata=needs("id", loads=("groups_by_contact",)),
     )
-    def groups(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[GroupNode]]:
+    def groups(self, info: Info) -> MaybeLoaded[list[GroupNode]]:
         return info.context.loaders.groups_by_contact.then(
             self.contact_id,
             lambda rows: [GroupNode.from_row(g) for g in rows],
@@ -295,7 +243,7 @@ class ContactNode(Node):
         graphql_type=list[TagNode],
         metadata=needs("id", loads=("tags_by_contact",)),
     )
-    def tags(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[TagNode]]:
+    def tags(self, info: Info) -> MaybeLoaded[list[TagNode]]:
         return info.context.loaders.tags_by_contact.then(
             self.contact_id,
             lambda rows: [TagNode.from_row(t) for t in rows],
@@ -307,7 +255,7 @@ class ContactNode(Node):
         graphql_type=list[Annotated["ResourceGrant", strawberry.lazy("schema.admin.resources")]],
         metadata=needs("id", loads=("assignments_by_contact",)),
     )
-    def resources(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[ResourceGrant]]:
+    def resources(self, info: Info) -> MaybeLoaded[list[ResourceGrant]]:
         from schema.admin.resources import ResourceGrant
 
         return info.context.loaders.assignments_by_contact.then(
@@ -320,7 +268,7 @@ class ContactNode(Node):
         graphql_type=list[str],
         metadata=needs("id", loads=("emails_by_contact",)),
     )
-    def additional_emails(self, info: Info[RequestContext, None]) -> MaybeLoaded[list[str]]:
+    def additional_emails(self, info: Info) -> MaybeLoaded[list[str]]:
         return info.context.loaders.emails_by_contact.then(self.contact_id, list)
 
     @strawberry.field(
@@ -328,9 +276,7 @@ class ContactNode(Node):
         graphql_type=list[ExternalReferenceType],
         metadata=needs("id", loads=("references_by_contact",)),
     )
-    def external_references(
-        self, info: Info[RequestContext, None]
-    ) -> MaybeLoaded[list[ExternalReferenceType]]:
+    def external_references(self, info: Info) -> MaybeLoaded[list[ExternalReferenceType]]:
         return info.context.loaders.references_by_contact.then(
             self.contact_id,
             lambda rows: [
@@ -344,7 +290,7 @@ class ContactNode(Node):
         graphql_type=QuickInfo,
         metadata=needs("id", "registered_at", loads=("quick_info_by_contact",)),
     )
-    def quick_info(self, info: Info[RequestContext, None]) -> MaybeLoaded[QuickInfo]:
+    def quick_info(self, info: Info) -> MaybeLoaded[QuickInfo]:
         registered_at = self.record["registered_at"]
 
         def from_facts(facts: QuickInfoFacts | None) -> QuickInfo:
@@ -368,20 +314,6 @@ class ContactNode(Node):
         """A node over an ORM contact's current values (single reads, mutation payloads)."""
         values = {c.key: getattr(row, c.key) for c in RECORD_COLUMNS}
         return cls(record=values)  # type: ignore[call-arg]  # id is computed
-
-
-def given_fields(obj: object) -> dict[str, Any]:
-    """The fields the client actually sent (UNSET ones are left out)."""
-    result: dict[str, Any] = {}
-    for name, value in vars(obj).items():
-        if value is strawberry.UNSET:
-            continue
-        if name == "reachability" and value is not None:
-            value = [w.to_dict() for w in value]
-        elif name == "source" and value is not None:
-            value = str(value.value if hasattr(value, "value") else value)
-        result[name] = value
-    return result
 
 
 @strawberry.input(description="Fields of a contact; in updates, omitted fields stay unchanged.")

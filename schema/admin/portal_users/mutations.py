@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import strawberry
-from strawberry.types import Info
 
 from identity import portal_users as service
 from identity.linking import run_matching
@@ -16,9 +15,9 @@ from portal.services.contacts import create_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.contacts.types import ContactNode, CreateContactInput
 from schema.admin.portal_users.types import PortalUserError, PortalUserNode
-from schema.common.context import RequestContext
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
 WRITE = [HasPermission(StaffPermission.PORTAL_USERS_WRITE)]
@@ -43,14 +42,14 @@ class DeletePortalUserPayload:
     errors: list[PortalUserError] = strawberry.field(default_factory=list)
 
 
-async def _user(info: Info[RequestContext, None], portal_user_id: strawberry.ID) -> PortalUser:
+async def _user(info: Info, portal_user_id: strawberry.ID) -> PortalUser:
     return await service.get_portal_user(
         info.context.session, from_global_id("PortalUser", portal_user_id)
     )
 
 
 async def _audit(
-    info: Info[RequestContext, None],
+    info: Info,
     action: str,
     user: PortalUser,
     *,
@@ -81,7 +80,7 @@ class PortalUserMutation:
     )
     async def assign_portal_user(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         portal_user_id: strawberry.ID,
         contact_id: strawberry.ID,
     ) -> PortalUserPayload:
@@ -99,7 +98,7 @@ class PortalUserMutation:
     )
     async def create_contact_for_portal_user(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         portal_user_id: strawberry.ID,
         input: CreateContactInput,
     ) -> CreateContactForPortalUserPayload:
@@ -124,7 +123,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def unassign_portal_user(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         previous = user.contact_id
@@ -138,7 +137,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def resend_activation_email(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         service.require_not_activated(user)
@@ -153,7 +152,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def activate_portal_user_manually(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         ctx = info.context
         user = await _user(info, portal_user_id)
@@ -171,7 +170,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def suspend_portal_user(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         ended = await service.suspend_portal_user(info.context.session, user)
@@ -184,7 +183,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def reactivate_portal_user(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.reactivate_portal_user(info.context.session, user)
@@ -197,7 +196,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def delete_portal_user(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> DeletePortalUserPayload:
         user = await _user(info, portal_user_id)
         await _audit(info, "delete", user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity.linking import matching_candidates
 from identity.permissions import StaffPermission
@@ -13,9 +12,9 @@ from portal.models import PortalUser
 from portal.services.contacts.search import RECORD_KEYS as CONTACT_RECORD_KEYS
 from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNode
-from schema.common.context import RequestContext
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
+from schema.common.info import Info
 from schema.common.pagination import (
     Connection,
     flatten_selections,
@@ -33,7 +32,7 @@ class PortalUserQuery:
     )
     async def portal_users(
         self,
-        info: Info[RequestContext, None],
+        info: Info,
         filter: PortalUserFilterInput | None = None,
         first: int | None = 20,
         after: str | None = None,
@@ -69,9 +68,7 @@ class PortalUserQuery:
         description="A portal user by global id; null when there is none.",
         permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
     )
-    async def portal_user(
-        self, info: Info[RequestContext, None], id: strawberry.ID
-    ) -> PortalUserNode | None:
+    async def portal_user(self, info: Info, id: strawberry.ID) -> PortalUserNode | None:
         user_id = from_global_id("PortalUser", id)
         row = await info.context.session.get(PortalUser, user_id) if user_id else None
         if row is None:
@@ -88,7 +85,7 @@ class PortalUserQuery:
         ],
     )
     async def matching_candidates(
-        self, info: Info[RequestContext, None], portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: strawberry.ID
     ) -> list[ContactNode]:
         user_id = from_global_id("PortalUser", portal_user_id)
         user = await info.context.session.get(PortalUser, user_id) if user_id else None

@@ -8,19 +8,18 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import strawberry
-from strawberry.types import Info
 
 from identity.portal_users import RECORD_KEYS, PortalUserErrorCode, PortalUserFilter
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.models import PortalUser
 from schema.admin.contacts.types import ContactNode
-from schema.common.context import RequestContext
+from schema.common.enums import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 from schema.common.errors import ErrorFields
 from schema.common.ids import from_global_id, to_global_id
+from schema.common.info import Info
 from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
 from schema.common.records import column, needs
-from schema.portal.types import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 
 PortalUserErrorCodeEnum = strawberry.enum(
     PortalUserErrorCode, name="PortalUserErrorCode", description="Why a portal user change failed."
@@ -94,7 +93,7 @@ class PortalUserNode(Node):
         graphql_type=ContactNode | None,
         metadata=needs("contact_id"),
     )
-    def contact(self, info: Info[RequestContext, None]) -> MaybeLoaded[ContactNode | None]:
+    def contact(self, info: Info) -> MaybeLoaded[ContactNode | None]:
         if self.contact_record is not None:  # read with the page
             return ContactNode.from_record(self.contact_record)
         contact_id = self.record["contact_id"]

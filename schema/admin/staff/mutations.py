@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from identity.errors import StaffAuthErrorCode
 from identity.permissions import permissions_for_role
@@ -12,9 +11,10 @@ from identity.staff import authenticate_staff
 from portal.errors import InvalidInput
 from portal.normalization import MAX_EMAIL_LENGTH
 from schema.admin.staff.types import StaffAuthError, StaffUserNode
-from schema.common.context import STAFF_COOKIE, RequestContext
+from schema.common.context import STAFF_COOKIE
 from schema.common.cookies import clear_session_cookie, set_session_cookie
 from schema.common.errors import Atomic
+from schema.common.info import Info
 from schema.common.permissions import IsStaff
 
 
@@ -46,9 +46,7 @@ class StaffMutation:
         "INVALID_CREDENTIALS error.",
         extensions=[Atomic()],
     )
-    async def staff_log_in(
-        self, info: Info[RequestContext, None], email: str, password: str
-    ) -> StaffLogInPayload:
+    async def staff_log_in(self, info: Info, email: str, password: str) -> StaffLogInPayload:
         ctx = info.context
         if len(email.strip()) > MAX_EMAIL_LENGTH:
             raise InvalidInput.single(
@@ -86,7 +84,7 @@ class StaffMutation:
         permission_classes=[IsStaff],
         extensions=[Atomic()],
     )
-    async def staff_log_out(self, info: Info[RequestContext, None]) -> StaffLogOutPayload:
+    async def staff_log_out(self, info: Info) -> StaffLogOutPayload:
         principal = await info.context.require_staff()
         assert principal.session is not None  # IsStaff: a login session, not an import token
         await revoke_session(info.context.session, principal.session)
