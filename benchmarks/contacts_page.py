@@ -11,7 +11,7 @@ driver connection and returns the same JSON (checked equal once). Goal: p50 rati
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -28,7 +28,7 @@ from benchmarks.apps import (
     reference_app,
     replayable,
 )
-from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
+from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import seed_contacts
 from portal.tokens import hash_token
 from schema.common.ids import to_global_id
@@ -119,8 +119,8 @@ async def measure_order(
     print(f"  goal <= {GOAL}x: {'met' if ratio <= GOAL else 'MISSED'}")
 
 
-async def main() -> None:
-    for dialect in dialects_from_argv(sys.argv[1:]):
+async def main(databases: Sequence[str]) -> None:
+    for dialect in databases:
         async with scratch_database(dialect) as url:
             from portal.db import Database
 
@@ -133,4 +133,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    command_line(main)

@@ -22,23 +22,17 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import time
 import tracemalloc
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from benchmarks.apps import RawConnection
-from benchmarks.harness import (
-    dialects_from_argv,
-    interleaved,
-    report,
-    run,
-    scratch_database,
-)
+from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import seed_contacts
 from portal.app import freeze_startup_heap
 from portal.db import Database
@@ -280,8 +274,8 @@ async def measure_large_export(dialect: str, database: Database) -> None:
     )
 
 
-async def main() -> None:
-    for dialect in dialects_from_argv(sys.argv[1:]):
+async def main(databases: Sequence[str]) -> None:
+    for dialect in databases:
         async with scratch_database(dialect) as url:
             database = Database.from_url(url)
             raw = RawConnection(url)
@@ -300,4 +294,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    command_line(main)

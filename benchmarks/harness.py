@@ -3,19 +3,22 @@ and a throwaway database per run."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from benchmarks import DATABASES
 from portal.migrate import upgrade_database_async
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -117,10 +120,32 @@ async def scratch_database(dialect: str) -> AsyncIterator[str]:
             folder.rmdir()
 
 
-def dialects_from_argv(argv: list[str]) -> list[str]:
-    chosen = [a for a in argv if a in ("sqlite", "postgresql")]
-    return chosen or ["sqlite", "postgresql"]
+Benchmark = Callable[[Sequence[str]], Awaitable[None]]
 
 
-def run(main: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(main())
+def run(main: Benchmark, databases: Sequence[str] = DATABASES) -> None:
+    """Run one benchmark's ``main`` on ``databases``."""
+    asyncio.run(main(databases))
+
+
+def command_line(main: Benchmark, argv: Sequence[str] | None = None) -> None:
+    """``python -m benchmarks.<name> [-h] [DATABASE ...]``: the script's docstring as help,
+    then ``main`` on the databases named (both when none is)."""
+    module = sys.modules[main.__module__]
+    spec = getattr(module, "__spec__", None)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {spec.name if spec else main.__module__}",
+        description=module.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "databases",
+        nargs="*",
+        metavar="DATABASE",
+        help=f"{' and/or '.join(DATABASES)} (default: both)",
+    )
+    arguments = parser.parse_args(argv)
+    unknown = sorted(set(arguments.databases) - set(DATABASES))
+    if unknown:
+        parser.error(f"unknown database {', '.join(unknown)} (choose from {', '.join(DATABASES)})")
+    run(main, arguments.databases or DATABASES)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import time
+from collections.abc import Sequence
 
 from benchmarks.apps import Product, bench_settings, product_app
-from benchmarks.harness import Timings, dialects_from_argv, run, scratch_database
+from benchmarks.harness import Timings, command_line, scratch_database
 
 LOGINS = 16
 VIEWERS_PER_PHASE = 120
@@ -116,12 +116,12 @@ async def measure(dialect: str, url: str, threads: int) -> None:
     )
 
 
-async def main() -> None:
-    for dialect in dialects_from_argv(sys.argv[1:]):
+async def main(databases: Sequence[str]) -> None:
+    for dialect in databases:
         for threads in THREADS:
             async with scratch_database(dialect) as url:
                 await measure(dialect, url, threads)
 
 
 if __name__ == "__main__":
-    run(main)
+    command_line(main)

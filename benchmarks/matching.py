@@ -12,13 +12,13 @@ Measured at 100,000 and 1,000,000 contacts; prints p50/p95 of both, their ratio,
 from __future__ import annotations
 
 import random
-import sys
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
+from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import email_for, seed_contacts
 from identity.linking import candidate_from_contact, load_candidates, unlinked_candidates_query
 from identity.matching import SecondIdentifier, match_contact
@@ -72,8 +72,8 @@ async def measure(dialect: str, url: str, size: int, database: Database) -> floa
     return mine.p50
 
 
-async def main() -> None:
-    for dialect in dialects_from_argv(sys.argv[1:]):
+async def main(databases: Sequence[str]) -> None:
+    for dialect in databases:
         async with scratch_database(dialect) as url:
             database = Database.from_url(url)
             try:
@@ -96,4 +96,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    command_line(main)

@@ -14,7 +14,7 @@ groups resources { permissions } } }``.
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from benchmarks.apps import (
     reference_app,
     replayable,
 )
-from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
+from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import seed_contacts
 from portal.db import Database
 from portal.models import (
@@ -239,8 +239,8 @@ async def measure(dialect: str, url: str) -> None:
     print(f"  goal <= {RATIO_GOAL}x: {'met' if ratio <= RATIO_GOAL else 'MISSED'}")
 
 
-async def main() -> None:
-    for dialect in dialects_from_argv(sys.argv[1:]):
+async def main(databases: Sequence[str]) -> None:
+    for dialect in databases:
         async with scratch_database(dialect) as url:
             database = Database.from_url(url)
             try:
@@ -252,4 +252,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run(main)
+    command_line(main)

@@ -14,7 +14,7 @@ No goal in the issue; the ratio is reported.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,7 +27,7 @@ from benchmarks.apps import (
     reference_app,
     replayable,
 )
-from benchmarks.harness import dialects_from_argv, interleaved, report, run, scratch_database
+from benchmarks.harness import command_line, interleaved, report, scratch_database
 from portal.tokens import hash_token
 
 ROUNDS = 600
@@ -90,11 +90,11 @@ async def measure(dialect: str, url: str) -> None:
             await raw.close()
 
 
-async def main() -> None:
-    for dialect in dialects_from_argv(sys.argv[1:]):
+async def main(databases: Sequence[str]) -> None:
+    for dialect in databases:
         async with scratch_database(dialect) as url:
             await measure(dialect, url)
 
 
 if __name__ == "__main__":
-    run(main)
+    command_line(main)
