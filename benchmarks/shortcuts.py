@@ -16,18 +16,28 @@ the shortcut saves that much), and each module's docstring states the latest fig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 from unittest import mock
 
+import aiosqlite
+from sqlalchemy import text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from benchmarks.apps import Product, bench_settings, product_app
-from benchmarks.harness import command_line, interleaved, report, scratch_database
+from benchmarks.apps import (
+    STAFF_EMAIL,
+    STAFF_LOG_IN,
+    STAFF_PASSWORD,
+    Product,
+    bench_settings,
+    product_app,
+)
+from benchmarks.harness import Timings, command_line, interleaved, report, scratch_database
 from benchmarks.seed import seed_contacts
-from portal.db import Database
+from portal.db import READ_ONLY, Database
 from portal.sqlite_driver import OneTripDBAPI
 from schema.admin.schema import admin_schema
 from schema.common.execution import FastPathExecutor
@@ -43,9 +53,13 @@ EMAIL = "kunde@example.de"
 PASSWORD = "Sonnenblume-2026"
 
 
-def _without_over_with(title: str, with_shortcut: Any, without_shortcut: Any) -> None:
+def _without_over_with(title: str, with_shortcut: Timings, without_shortcut: Timings) -> None:
+    """The usual line, then without / with: of the p50s, and the median of each round's pair
+    (both ran back to back, so a machine that gets busier or quieter moves both alike)."""
     ratio = report(title, with_shortcut, without_shortcut)
-    print(f"  without / with: {1 / ratio:.2f}x")
+    pairs = zip(without_shortcut.seconds, with_shortcut.seconds, strict=True)
+    paired = statistics.median(without / with_ for without, with_ in pairs)
+    print(f"  without / with: {1 / ratio:.2f}x of the p50s, {paired:.2f}x paired")
 
 
 async def measure_executor(dialect: str, product: Product, token: str) -> None:
@@ -67,10 +81,60 @@ async def measure_executor(dialect: str, product: Product, token: str) -> None:
     _without_over_with(f"executor {dialect} contacts page", with_t, without_t)
 
 
+def _without_tokens(answer: Any) -> Any:
+    """An answer with each new login's token blanked (they differ from login to login)."""
+    if isinstance(answer, dict):
+        return {k: "..." if k == "token" else _without_tokens(v) for k, v in answer.items()}
+    return answer
+
+
+async def _trips(request: Callable[[int], Awaitable[object]]) -> int:
+    """How often one request hands work to aiosqlite's thread."""
+    trips = 0
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await execute(self, *args, **kwargs)
+
+    with mock.patch.object(aiosqlite.Connection, "_execute", counted):
+        await request(0)
+    return trips
+
+
+async def measure_sqlite_statement(product: Product, stock: Product) -> None:
+    """One statement on a held connection: the driver's own cost, without HTTP or GraphQL."""
+    statement = text("SELECT id, first_name, last_name FROM contacts WHERE customer_number = :n")
+    read_only = {READ_ONLY: True}  # BEGIN without the write lock: both hold a transaction
+    async with (
+        product.runtime.database.engine.execution_options(**read_only).connect() as one,
+        stock.runtime.database.engine.execution_options(**read_only).connect() as four,
+    ):
+
+        async def one_trip(i: int) -> object:
+            return (await one.execute(statement, {"n": 1000 + i % 1000})).all()
+
+        async def four_trips(i: int) -> object:
+            return (await four.execute(statement, {"n": 1000 + i % 1000})).all()
+
+        assert await one_trip(0) == await four_trips(0)
+        with_t, without_t = await interleaved(one_trip, four_trips, rounds=2000, warmup=50)
+    _without_over_with("sqlite_driver one statement", with_t, without_t)
+
+
 async def measure_sqlite_driver(product: Product, stock: Product, tokens: dict[str, str]) -> None:
+    await measure_sqlite_statement(product, stock)
     documents = {
         "contacts page": ("/admin/graphql", PAGE, tokens["staff"], {"first": 100}),
         "viewer": ("/graphql", VIEWER, tokens["customer"], None),
+        # A write: 11 statements (throttle counters, session, audit) in BEGIN IMMEDIATE.
+        "staff login": (
+            "/admin/graphql",
+            STAFF_LOG_IN,
+            None,
+            {"e": STAFF_EMAIL, "p": STAFF_PASSWORD},
+        ),
     }
     for title, request in documents.items():
 
@@ -80,8 +144,13 @@ async def measure_sqlite_driver(product: Product, stock: Product, tokens: dict[s
         async def four_trips(_i: int, request: Any = request) -> object:
             return await stock.graphql(*request)
 
-        assert await one_trip(0) == await four_trips(0), "the drivers answer differently"
-        with_t, without_t = await interleaved(one_trip, four_trips, rounds=300, warmup=20)
+        answers = [_without_tokens(await one_trip(0)), _without_tokens(await four_trips(0))]
+        assert answers[0] == answers[1], "the drivers answer differently"
+        print(
+            f"  {title}: trips to aiosqlite's thread per request "
+            f"{await _trips(one_trip)} with, {await _trips(four_trips)} without"
+        )
+        with_t, without_t = await interleaved(one_trip, four_trips, rounds=600, warmup=20)
         _without_over_with(f"sqlite_driver {title}", with_t, without_t)
 
 

@@ -37,6 +37,11 @@ from pydantic_settings import (
 )
 
 from portal.clock import Clock, system_clock
+from portal.internals import Internal, require
+
+# The hook of pydantic-settings' environment source that _EnvironmentSource overrides.
+INTERNALS = (Internal(EnvSettingsSource, "_load_env_vars", ()),)
+require(__name__, ("pydantic-settings",), INTERNALS)
 
 Environment = Literal["development", "production", "test"]
 PREFIX = "PORTAL_"
@@ -395,8 +400,9 @@ class Settings(BaseSettings):
 class _EnvironmentSource(EnvSettingsSource):
     """pydantic-settings' environment source reading ``environ`` instead of ``os.environ``.
 
-    ``_load_env_vars`` is the hook pydantic-settings' own ``.env`` source overrides; the
-    settings tests pass their own mapping, so they fail if an upgrade stops calling it.
+    ``_load_env_vars`` is the hook pydantic-settings' own ``.env`` source overrides (checked at
+    import, :data:`INTERNALS`); the settings tests pass their own mapping, so they fail if an
+    upgrade stops calling it.
     """
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:

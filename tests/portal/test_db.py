@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,6 +17,7 @@ from portal.db import read_rows
 from portal.models import Contact
 from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
+from portal.sqlite_driver import OneTripCursor
 
 
 async def test_sqlite_runs_with_wal_and_foreign_keys(runtime: Runtime, is_postgres: bool) -> None:
@@ -169,6 +171,34 @@ async def test_sqlite_statements_take_one_trip_to_the_driver_thread(
             assert trips == 2
         finally:
             del driver._execute
+
+
+# Every member of SQLAlchemy's aiosqlite cursor (and its bases) when OneTripCursor was written
+# against SQLAlchemy 2.1.9: OneTripCursor overrides those that touch the driver cursor it never
+# opens, and inherits those that read ``_rows``.
+STOCK_CURSOR_MEMBERS = {
+    "_adapt_connection", "_aenter_cursor", "_async_soft_close", "_awaitable_cursor_close",
+    "_connection", "_cursor", "_execute_async", "_executemany_async", "_make_new_cursor",
+    "_rows", "_soft_closed_memoized", "arraysize", "close", "description", "execute",
+    "executemany", "fetchall", "fetchmany", "fetchone", "lastrowid", "nextset", "rowcount",
+    "server_side", "setinputsizes",
+}  # fmt: skip
+
+
+def test_sqlite_cursor_was_written_against_the_stock_cursors_members() -> None:
+    """A SQLAlchemy upgrade that adds or removes a cursor member (one that might use the driver
+    cursor OneTripCursor never opens) fails here, before it can answer wrongly."""
+    members = {
+        name
+        for cls in AsyncAdapt_aiosqlite_cursor.__mro__[:-1]
+        for name in vars(cls)
+        if not name.startswith("__")
+    }
+    assert members == STOCK_CURSOR_MEMBERS, (
+        f"review portal/sqlite_driver.py: new {sorted(members - STOCK_CURSOR_MEMBERS)}, "
+        f"gone {sorted(STOCK_CURSOR_MEMBERS - members)}"
+    )
+    assert OneTripCursor.__mro__[1] is AsyncAdapt_aiosqlite_cursor
 
 
 async def test_sqlite_cursor_reports_rows_counts_ids_and_errors(

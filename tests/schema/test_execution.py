@@ -13,9 +13,13 @@ import pytest
 import strawberry
 from strawberry.scalars import JSON
 
+from portal.runtime import Runtime
 from schema.admin.schema import admin_schema
 from schema.common.execution import FastPathExecutor, shortcut_for
 from schema.portal.schema import portal_schema
+from tests.conftest import GraphQLClient
+from tests.factories import log_in_staff
+from tests.schema.admin.contact_documents import create
 
 READS: list[str] = []
 
@@ -239,3 +243,38 @@ def test_the_api_fields_of_a_page_take_the_fast_path() -> None:
         assert shortcut_for(field) is None, (type_name, field_name)
     viewer = portal_schema._schema.get_type("Viewer")
     assert viewer is not None
+
+
+PAGE = "{ contacts(first: 5) { edges { cursor node { firstName customerNumber createdAt optInState tags { name } } } } }"
+
+
+async def test_a_page_over_http_takes_the_fast_path(
+    admin_api: GraphQLClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the root field goes through graphql-core's per-field machinery; every field of
+    every row is read and completed by the fast path. An upgrade of graphql-core or Strawberry
+    that routes around it fails here instead of making every page twice as slow."""
+    await log_in_staff(admin_api, runtime)
+    for number in range(5):
+        await create(admin_api, firstName=f"Vorname {number}", lastName=f"Name {number}")
+    through_graphql_core: list[str] = []
+    declined: list[str] = []
+    execute_field = FastPathExecutor.execute_field
+    complete_resolved = FastPathExecutor._complete_resolved
+
+    def counted_execute_field(self: FastPathExecutor, *args: Any) -> Any:
+        through_graphql_core.append(args[2][0].node.name.value)
+        return execute_field(self, *args)
+
+    def counted_complete_resolved(self: FastPathExecutor, field_def: Any, *args: Any) -> Any:
+        declined.append(field_def.ast_node.name.value if field_def.ast_node else "?")
+        return complete_resolved(self, field_def, *args)
+
+    monkeypatch.setattr(FastPathExecutor, "execute_field", counted_execute_field)
+    monkeypatch.setattr(FastPathExecutor, "_complete_resolved", counted_complete_resolved)
+    data = await admin_api.data(PAGE)
+    assert [edge["node"]["firstName"] for edge in data["contacts"]["edges"]] == [
+        f"Vorname {number}" for number in range(5)
+    ]
+    assert through_graphql_core == ["contacts"]
+    assert declined == []
