@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.app import create_app, freeze_startup_heap
+from portal.app.asgi import create_app, freeze_startup_heap
+from portal.app.runtime import Runtime
 from portal.config import Secret, Settings
-from portal.runtime import Runtime
 
 # httpx's ASGI transport asks, on every request, whether trio is running by importing
 # sniffio; without sniffio installed, each attempt searches the whole import path (five
@@ -91,7 +91,7 @@ class Product:
         async with self.runtime.database.transaction() as session:
             await create_staff_user(
                 session,
-                self.runtime.password_hasher,
+                self.runtime.identity.password_hasher,
                 email=STAFF_EMAIL,
                 password=STAFF_PASSWORD,
                 role="admin",
@@ -116,7 +116,7 @@ class Product:
                 PortalUser(
                     email=email,
                     email_normalized=normalize_email(email),
-                    password_hash=await self.runtime.password_hasher.hash(password),
+                    password_hash=await self.runtime.identity.password_hasher.hash(password),
                     registration_status="REGISTERED",
                     mapping_status="ASSIGNED",
                     contact_id=contact.id,

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from benchmarks.apps import RawConnection
 from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import seed_contacts
-from portal.app import freeze_startup_heap
+from portal.app.asgi import freeze_startup_heap
 from portal.db import Database
 from portal.models import Contact
 from portal.services.actors import Actor, ActorType

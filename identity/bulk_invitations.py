@@ -8,11 +8,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.invitations import InvitationErrorCode, invite_contact
 from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
-from portal.runtime import Runtime
 from portal.services.csv_columns import UNSTORABLE_CHARACTER, CsvFileProblem, read_csv
 from portal.services.customer_numbers import parse_customer_number
 from portal.services.portal_settings import PortalSettings
@@ -69,7 +69,7 @@ async def _contacts_for(session: AsyncSession, by_email: bool, key: str) -> list
 
 async def _invite_row(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     created_by: str,
     by_email: bool,
@@ -91,7 +91,7 @@ async def _invite_row(
     try:
         async with session.begin_nested():
             await invite_contact(
-                session, runtime, portal_settings, contacts[0], send_email=True,
+                session, env, portal_settings, contacts[0], send_email=True,
                 created_by=created_by,
             )  # fmt: skip
     except InvalidInput as exc:
@@ -107,7 +107,7 @@ async def _invite_row(
 
 async def invite_from_csv(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     data: bytes,
     *,
@@ -137,7 +137,7 @@ async def invite_from_csv(
             key = record[column].strip() if column < len(record) else ""
             if key:
                 report.rows.append(
-                    await _invite_row(session, runtime, portal_settings, created_by, by_email,
+                    await _invite_row(session, env, portal_settings, created_by, by_email,
                                       line, key)
                 )  # fmt: skip
         if dry_run:

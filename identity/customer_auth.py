@@ -14,9 +14,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.password_policy import check_new_password
-from identity.passwords import MAX_PASSWORD_LENGTH, read_before_locking
+from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
 from identity.registration import (
     get_portal_user_by_email,
     issue_password_reset,
@@ -36,7 +37,6 @@ from portal.errors import FieldError, InvalidInput
 from portal.models import PortalSession, PortalUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, normalize_email
-from portal.runtime import Runtime
 from portal.services.portal_settings import PortalSettings
 
 CUSTOMER_SCOPE = "customer"
@@ -65,7 +65,7 @@ def can_log_in(user: PortalUser) -> bool:
 
 async def verify_customer_password(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     email: str,
     password: str,
     throttle: Throttle | None = None,
@@ -79,9 +79,9 @@ async def verify_customer_password(
     wait). Then, in the request's transaction: a client over its login limit or a locked
     account gets None whatever the password, a password changed in between does not count, and
     a failure counts against the account (the email's normalised form, known or not)."""
-    async with runtime.password_hasher.turn():
-        stored = await _stored_hash(session, runtime, email, password)
-        check = await runtime.password_hasher.check(stored, password)
+    async with env.password_hasher.turn():
+        stored = await _stored_hash(session, env, email, password)
+        check = await env.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
         or await throttle.account_locked(CUSTOMER_SCOPE, email)
@@ -103,7 +103,7 @@ async def verify_customer_password(
 
 
 async def _stored_hash(
-    session: AsyncSession, runtime: Runtime, email: str, password: str
+    session: AsyncSession, env: IdentityEnvironment, email: str, password: str
 ) -> str | None:
     """The account's password hash, read without taking a lock; None for an unknown address
     and for input too long to be anyone's (it is verified against the dummy hash)."""
@@ -111,7 +111,7 @@ async def _stored_hash(
         return None
     return await read_before_locking(
         session,
-        runtime.database,
+        env.database,
         select(PortalUser.password_hash).where(
             PortalUser.email_normalized == normalize_email(email)
         ),
@@ -126,7 +126,7 @@ class LoggedIn:
 
 async def log_in(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     email: str,
     password: str,
     *,
@@ -136,7 +136,7 @@ async def log_in(
 ) -> LoggedIn:
     """Open a customer session; raises :class:`InvalidInput` (generic) or
     :class:`PendingContactAssignment`. Throttled attempts get the same generic error."""
-    user = await verify_customer_password(session, runtime, email, password, throttle, ip_address)
+    user = await verify_customer_password(session, env, email, password, throttle, ip_address)
     if user is None:
         raise InvalidInput([INVALID_CREDENTIALS])
     if user.contact_id is None:
@@ -145,7 +145,7 @@ async def log_in(
         session,
         CUSTOMER_SESSIONS,
         user.id,
-        runtime.customer_session_policy,
+        env.customer_sessions,
         ip_address=ip_address,
         user_agent=user_agent,
     )
@@ -156,7 +156,7 @@ async def log_in(
 
 async def request_password_reset(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     email: str,
     throttle: Throttle | None = None,
     client_ip: str | None = None,
@@ -172,16 +172,16 @@ async def request_password_reset(
         return
     user = await get_portal_user_by_email(session, email)
     if user is not None and user.suspended_at is None:
-        await issue_password_reset(session, runtime, user, "password_reset")
+        await issue_password_reset(session, env, user, "password_reset")
 
 
 async def _set_password(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, password: str, field: str
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, password: str, field: str
 ) -> None:
     errors = check_new_password(password, field, email=user.email)
     if errors:
         raise InvalidInput(errors)
-    user.password_hash = await runtime.password_hasher.hash(password)
+    user.password_hash = await env.password_hasher.hash(password)
     user.password_changed_at = session_now(session)
     # A password change voids every outstanding reset link.
     user.password_reset_jti = None
@@ -197,14 +197,14 @@ async def _set_password(
 
 async def reset_password(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     token: str,
     new_password: str,
 ) -> PortalUser:
     """Set a new password with a reset token; ends every session and does not log in."""
     claims = read_token(
-        runtime,
+        env.tokens,
         token,
         TokenPurpose.PASSWORD_RESET,
         timedelta(minutes=portal_settings.password_reset_minutes),
@@ -216,14 +216,14 @@ async def reset_password(
     if password_errors:
         raise InvalidInput(password_errors)
     await spend_token(session, claims)
-    await _set_password(session, runtime, user, new_password, "newPassword")
+    await _set_password(session, env, user, new_password, "newPassword")
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()
     return user
 
 
 async def verify_current_password(
-    runtime: Runtime, user: PortalUser, password: str, throttle: Throttle
+    hasher: PasswordHasher, user: PortalUser, password: str, throttle: Throttle
 ) -> bool:
     """Whether ``password`` is the logged-in ``user``'s password, for actions that ask for it
     again (change password, change email, delete the account).
@@ -232,7 +232,6 @@ async def verify_current_password(
     hourly cap), so a stolen session cannot guess without limit, and 15 aliases in one request
     are 15 attempts. While the account is locked the password is not looked at: the answer is
     False after a dummy verification, as for a wrong password."""
-    hasher = runtime.password_hasher
     email = user.email_normalized
     if await throttle.account_locked(CUSTOMER_SCOPE, email) or user.password_hash is None:
         await hasher.verify_dummy(password)
@@ -246,7 +245,7 @@ async def verify_current_password(
 
 async def change_password(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     user: PortalUser,
     current_password: str,
     new_password: str,
@@ -259,15 +258,15 @@ async def change_password(
     the caller continues in the fresh session returned (the session id rotates). A wrong or
     throttled current password raises :class:`InvalidInput` with ``WRONG_PASSWORD`` (see
     :func:`verify_current_password`); the caller keeps the throttle's writes."""
-    if not await verify_current_password(runtime, user, current_password, throttle):
+    if not await verify_current_password(env.password_hasher, user, current_password, throttle):
         raise InvalidInput([WRONG_CURRENT_PASSWORD])
-    await _set_password(session, runtime, user, new_password, "newPassword")
+    await _set_password(session, env, user, new_password, "newPassword")
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     return await start_session(
         session,
         CUSTOMER_SESSIONS,
         user.id,
-        runtime.customer_session_policy,
+        env.customer_sessions,
         ip_address=ip_address,
         user_agent=user_agent,
     )

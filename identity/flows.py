@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.registration import read_token
 from identity.signed_tokens import TokenPurpose
@@ -18,7 +19,6 @@ from identity.states import PendingReason
 from portal.errors import InvalidInput
 from portal.models import MatchingFlow, PortalUser
 from portal.models.base import session_now
-from portal.runtime import Runtime
 from portal.services.portal_settings import PortalSettings
 
 
@@ -27,7 +27,10 @@ def flow_lifetime(portal_settings: PortalSettings) -> timedelta:
 
 
 async def open_flow(
-    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, user: PortalUser
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    portal_settings: PortalSettings,
+    user: PortalUser,
 ) -> str:
     """Start a new flow for ``user`` (closing any open one) and return its token."""
     now = session_now(session)
@@ -42,26 +45,29 @@ async def open_flow(
     )
     session.add(flow)
     await session.flush()
-    token, _ = runtime.tokens.issue(TokenPurpose.MATCHING_FLOW, flow.id)
+    token, _ = env.tokens.issue(TokenPurpose.MATCHING_FLOW, flow.id)
     return token
 
 
 async def flow_token_for_pending(
-    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, user: PortalUser
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    portal_settings: PortalSettings,
+    user: PortalUser,
 ) -> str | None:
     """A flow token for a pending user whose contact a second identifier could still decide
     (several candidates, flow not failed); None when only staff can help."""
     if user.pending_reason != PendingReason.AMBIGUOUS or user.contact_id is not None:
         return None
-    return await open_flow(session, runtime, portal_settings, user)
+    return await open_flow(session, env, portal_settings, user)
 
 
 async def load_open_flow(
-    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, token: str
+    session: AsyncSession, env: IdentityEnvironment, portal_settings: PortalSettings, token: str
 ) -> tuple[MatchingFlow, PortalUser]:
     """The open flow of ``token`` (row-locked) and its user, or the typed error to show."""
     claims = read_token(
-        runtime, token, TokenPurpose.MATCHING_FLOW, flow_lifetime(portal_settings), "flowToken"
+        env.tokens, token, TokenPurpose.MATCHING_FLOW, flow_lifetime(portal_settings), "flowToken"
     )
     flow = await session.get(MatchingFlow, claims.subject, with_for_update=True)
     if flow is None or flow.closed_at is not None or flow.expires_at <= session_now(session):

@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.links import frontend_link
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.registration import read_token, spend_token
@@ -26,7 +27,6 @@ from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
 from portal.models import Contact, Impersonation, PortalSession, PortalUser, StaffUser
 from portal.models.base import session_now
-from portal.runtime import Runtime
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.history import add_history_entry
@@ -94,7 +94,7 @@ def staff_actor(staff: StaffUser, ip: str | None = None) -> Actor:
 
 async def start_impersonation(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     staff: StaffUser,
     user: PortalUser | None,
     *,
@@ -104,7 +104,7 @@ async def start_impersonation(
     ip_address: str | None = None,
 ) -> tuple[Impersonation, str, str]:
     """A pending impersonation and its one-time ``(token, login_url)``."""
-    settings = runtime.settings
+    settings = env.settings
     reason, ticket = " ".join(reason.split()), ticket_reference.strip()
     if len(reason) < settings.impersonation_reason_min_length:
         raise InvalidInput.single(
@@ -143,7 +143,7 @@ async def start_impersonation(
         token_jti="",
         token_expires_at=now + timedelta(seconds=settings.impersonation_token_seconds),
     )
-    token, jti = runtime.tokens.issue(TokenPurpose.IMPERSONATION, row.id)
+    token, jti = env.tokens.issue(TokenPurpose.IMPERSONATION, row.id)
     row.token_jti = jti
     session.add(row)
     await session.flush()
@@ -159,7 +159,7 @@ async def start_impersonation(
 
 async def redeem(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     token: str,
     *,
     ip_address: str | None = None,
@@ -167,9 +167,9 @@ async def redeem(
 ) -> tuple[Impersonation, PortalUser, StartedSession[PortalSession]]:
     """Open the impersonated customer session (once, within the token's 2 minutes, while the
     staff member who started it is active and may still impersonate)."""
-    settings = runtime.settings
+    settings = env.settings
     claims = read_token(
-        runtime,
+        env.tokens,
         token,
         TokenPurpose.IMPERSONATION,
         timedelta(seconds=settings.impersonation_token_seconds),

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.customer_auth import LoggedIn
+from identity.environment import IdentityEnvironment
 from identity.links import frontend_link
 from identity.password_policy import check_new_password
 from identity.sessions import CUSTOMER_SESSIONS, start_session
@@ -29,7 +30,6 @@ from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_email
-from portal.runtime import Runtime
 from portal.services.portal_settings import (
     InvitationRequestPolicy,
     PortalSettings,
@@ -160,7 +160,7 @@ def invitation_context(
 
 async def invite_contact(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     contact: Contact,
     *,
@@ -181,7 +181,7 @@ async def invite_contact(
         created_by=created_by,
     )
     session.add(invitation)
-    setup_url = frontend_link(runtime.settings, SETUP_PATH, token=f"{invitation.id.hex}.{nonce}")
+    setup_url = frontend_link(env.settings, SETUP_PATH, token=f"{invitation.id.hex}.{nonce}")
     if send_email:
         invitation.emailed_at = now
         await enqueue_email(
@@ -192,7 +192,7 @@ async def invite_contact(
             formality=contact.formality,
             context=invitation_context(contact, setup_url, user.email, invitation.expires_at),
             contact_id=contact.id,
-            sealer=LinkSealer.from_settings(runtime.settings),
+            sealer=LinkSealer.from_settings(env.settings),
         )
     await session.flush()
     return IssuedInvitation(invitation, user, setup_url)
@@ -227,7 +227,7 @@ async def _redeemable(session: AsyncSession, token: str) -> Invitation:
 
 async def accept_invitation(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     token: str,
     password: str,
     *,
@@ -245,13 +245,13 @@ async def accept_invitation(
     if errors:
         raise InvalidInput(errors)
     now = session_now(session)
-    user.password_hash = await runtime.password_hasher.hash(password)
+    user.password_hash = await env.password_hasher.hash(password)
     user.password_changed_at = now
     user.activated_at = user.activated_at or now
     user.registration_status = RegistrationStatus.REGISTERED
     invitation.accepted_at = now
     started = await start_session(
-        session, CUSTOMER_SESSIONS, user.id, runtime.customer_session_policy,
+        session, CUSTOMER_SESSIONS, user.id, env.customer_sessions,
         ip_address=ip_address, user_agent=user_agent,
     )  # fmt: skip
     user.last_login_at = now
@@ -261,7 +261,7 @@ async def accept_invitation(
 
 async def request_new_invitation(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     email: str,
     throttle: Throttle | None = None,
@@ -287,7 +287,7 @@ async def request_new_invitation(
         return
     if portal_settings.invitation_request_policy is InvitationRequestPolicy.SEND_NEW_LINK:
         await invite_contact(
-            session, runtime, portal_settings, contact, send_email=True, created_by="self-service"
+            session, env, portal_settings, contact, send_email=True, created_by="self-service"
         )
         return
     for address in portal_settings.pending_review_notify:
@@ -295,6 +295,6 @@ async def request_new_invitation(
             session,
             template="staff_pending_review",
             to=address,
-            language=runtime.settings.default_language,
+            language=env.settings.default_language,
             context={"portal_user_email": user.email, "reason": "INVITATION_REQUESTED"},
         )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.flows import load_open_flow, open_flow
 from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
@@ -23,7 +24,6 @@ from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_customer_number, normalize_phone, normalize_postal_code
-from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
 from portal.services.portal_settings import PortalSettings, RegistrationPolicy
@@ -141,7 +141,7 @@ async def matching_candidates(session: AsyncSession, user: PortalUser) -> list[C
 
 async def _pending(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     user: PortalUser,
     reason: PendingReason,
@@ -153,14 +153,16 @@ async def _pending(
             session,
             template="staff_pending_review",
             to=address,
-            language=runtime.settings.default_language,
+            language=env.settings.default_language,
             context={"portal_user_email": user.email, "reason": reason.value},
         )
     await session.flush()
     return LinkResult(LinkOutcome.PENDING_REVIEW)
 
 
-async def _create_contact_for(session: AsyncSession, runtime: Runtime, user: PortalUser) -> Contact:
+async def _create_contact_for(
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser
+) -> Contact:
     """The contact for a new self-registered customer, with what they gave at registration
     (values that do not validate are left out rather than blocking the account)."""
     given = user.registration_identifiers or {}
@@ -171,7 +173,7 @@ async def _create_contact_for(session: AsyncSession, runtime: Runtime, user: Por
         "language": user.language,
         "source": "SELF_REGISTRATION",
     }
-    region = runtime.settings.default_phone_region
+    region = env.settings.default_phone_region
     if given.get("PHONE") and normalize_phone(given["PHONE"], region):
         fields["phone1"] = given["PHONE"]
     if given.get("POSTAL_CODE"):
@@ -187,7 +189,7 @@ async def _create_contact_for(session: AsyncSession, runtime: Runtime, user: Por
 
 async def run_matching(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     user: PortalUser,
     later: Mapping[SecondIdentifier, str] | None = None,
@@ -196,20 +198,20 @@ async def run_matching(
     contacts = await load_candidates(session, user.email_normalized)
     by_id = {c.id: c for c in contacts}
     order = [SecondIdentifier(i) for i in portal_settings.second_identifiers]
-    region = runtime.settings.default_phone_region
+    region = env.settings.default_phone_region
     provided = [normalize_identifiers(user.registration_identifiers or {}, region)]
     if later:
         provided.append(dict(later))
     result = match_contact([candidate_from_contact(c) for c in contacts], order, provided)
     if result.kind is MatchKind.LINK and result.contact_id is not None:
-        await link_contact(session, runtime, user, by_id[result.contact_id], notify=False)
+        await link_contact(session, env, user, by_id[result.contact_id], notify=False)
         return LinkResult(LinkOutcome.LINKED)
     if result.kind is MatchKind.NEEDS_SECOND_IDENTIFIER:
         user.mapping_status = MappingStatus.PENDING
         user.pending_reason = PendingReason.AMBIGUOUS
         if later is not None:
             return LinkResult(LinkOutcome.NEEDS_SECOND_IDENTIFIER)
-        token = await open_flow(session, runtime, portal_settings, user)
+        token = await open_flow(session, env, portal_settings, user)
         return LinkResult(
             LinkOutcome.NEEDS_SECOND_IDENTIFIER,
             flow_token=token,
@@ -218,14 +220,14 @@ async def run_matching(
     # No candidate. Someone who says they are already a customer but matches nobody is a case
     # for staff (creating a second contact would make a duplicate), whatever the policy.
     if user.existing_customer:
-        return await _pending(session, runtime, portal_settings, user, PendingReason.NO_MATCH)
+        return await _pending(session, env, portal_settings, user, PendingReason.NO_MATCH)
     policy = portal_settings.registration_policy
     if policy is RegistrationPolicy.ALLOW_WITH_CONTACT_CREATION:
-        contact = await _create_contact_for(session, runtime, user)
-        await link_contact(session, runtime, user, contact, notify=False)
+        contact = await _create_contact_for(session, env, user)
+        await link_contact(session, env, user, contact, notify=False)
         return LinkResult(LinkOutcome.LINKED)
     if policy is RegistrationPolicy.ALLOW_PENDING:
-        return await _pending(session, runtime, portal_settings, user, PendingReason.NO_MATCH)
+        return await _pending(session, env, portal_settings, user, PendingReason.NO_MATCH)
     await enqueue_email(
         session,
         template="registration_denied",
@@ -240,7 +242,7 @@ async def run_matching(
 
 async def provide_second_identifier(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     portal_settings: PortalSettings,
     flow_token: str,
     raw: Mapping[str, str | None],
@@ -254,8 +256,8 @@ async def provide_second_identifier(
     of a wrong answer: the identifier is not looked at, the attempt counts against the flow as
     a wrong one would (so the flow still ends in review after its last attempt), and nothing
     tells the client that it was throttled rather than wrong."""
-    flow, user = await load_open_flow(session, runtime, portal_settings, flow_token)
-    given = normalize_identifiers(raw, runtime.settings.default_phone_region)
+    flow, user = await load_open_flow(session, env, portal_settings, flow_token)
+    given = normalize_identifiers(raw, env.settings.default_phone_region)
     if not given:
         raise InvalidInput([FieldError(Code.REQUIRED, "input", "Give at least one identifier.")])
     flow.attempts += 1
@@ -264,7 +266,7 @@ async def provide_second_identifier(
     ):
         result = LinkResult(LinkOutcome.NEEDS_SECOND_IDENTIFIER)
     else:
-        result = await run_matching(session, runtime, portal_settings, user, later=given)
+        result = await run_matching(session, env, portal_settings, user, later=given)
     if result.outcome is LinkOutcome.LINKED:
         flow.closed_at = session_now(session)
         return result
@@ -272,7 +274,7 @@ async def provide_second_identifier(
     if left <= 0:
         flow.closed_at = session_now(session)
         return await _pending(
-            session, runtime, portal_settings, user, PendingReason.SECOND_IDENTIFIER_FAILED
+            session, env, portal_settings, user, PendingReason.SECOND_IDENTIFIER_FAILED
         )
     await session.flush()
     return LinkResult(

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.invitations import revoke_pending
 from identity.links import LOGIN_PATH, frontend_link
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
@@ -24,7 +25,6 @@ from portal.models import Contact, MatchingFlow, PortalUser
 from portal.models.base import PlainRow, session_now
 from portal.normalization import normalize_email
 from portal.pagination import Page
-from portal.runtime import Runtime
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.history import add_history_entry
@@ -153,7 +153,12 @@ async def portal_users_by_contact_ids(
 
 
 async def link_contact(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, contact: Contact, *, notify: bool
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    contact: Contact,
+    *,
+    notify: bool,
 ) -> None:
     """Link ``user`` to ``contact`` and close any open matching flow. With ``notify`` (staff
     decisions) an activated user is emailed that the account is ready."""
@@ -180,7 +185,7 @@ async def link_contact(
                 "last_name": contact.last_name or user.last_name,
                 "salutation": contact.salutation,
                 "title": contact.title,
-                "login_url": frontend_link(runtime.settings, LOGIN_PATH),
+                "login_url": frontend_link(env.settings, LOGIN_PATH),
             },
             contact_id=contact.id,
         )
@@ -194,7 +199,7 @@ def require_unassigned(user: PortalUser) -> None:
 
 
 async def assign_portal_user(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, contact_id: uuid.UUID | None
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, contact_id: uuid.UUID | None
 ) -> Contact:
     """Staff assign a contact to a user that has none (typed errors otherwise)."""
     require_unassigned(user)
@@ -214,7 +219,7 @@ async def assign_portal_user(
             "contactId",
             "The contact already has a portal user.",
         )
-    await link_contact(session, runtime, user, contact, notify=True)
+    await link_contact(session, env, user, contact, notify=True)
     return contact
 
 

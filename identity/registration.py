@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.links import ACTIVATION_PATH, PASSWORD_RESET_PATH, frontend_link
 from identity.password_policy import check_new_password
 from identity.signed_tokens import (
+    SignedTokens,
     TokenAlreadyUsed,
     TokenClaims,
     TokenExpired,
@@ -32,7 +34,6 @@ from portal.errors import FieldError, InvalidInput
 from portal.models import PortalUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
-from portal.runtime import Runtime
 from portal.services.portal_settings import PortalSettings, load_portal_settings
 
 SUPPORTED_LANGUAGES = ("de", "en")
@@ -95,9 +96,11 @@ def recipient_context(user: PortalUser) -> dict[str, str]:
     return {"first_name": user.first_name, "last_name": user.last_name}
 
 
-async def send_activation_email(session: AsyncSession, runtime: Runtime, user: PortalUser) -> None:
-    token, _ = runtime.tokens.issue(TokenPurpose.ACTIVATION, user.id)
-    portal_settings = await load_portal_settings(session, runtime.settings)
+async def send_activation_email(
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser
+) -> None:
+    token, _ = env.tokens.issue(TokenPurpose.ACTIVATION, user.id)
+    portal_settings = await load_portal_settings(session, env.settings)
     await enqueue_email(
         session,
         template="account_activation",
@@ -105,7 +108,7 @@ async def send_activation_email(session: AsyncSession, runtime: Runtime, user: P
         language=user.language,
         context={
             **recipient_context(user),
-            "activation_url": frontend_link(runtime.settings, ACTIVATION_PATH, token=token),
+            "activation_url": frontend_link(env.settings, ACTIVATION_PATH, token=token),
             "activation_hours": portal_settings.activation_token_hours,
         },
         contact_id=user.contact_id,
@@ -117,10 +120,10 @@ _RESET_LINK_KEY = {"password_reset": "reset_url", "already_registered": "passwor
 
 
 async def issue_password_reset(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, template: str
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, template: str
 ) -> None:
     """Queue ``template`` with a fresh reset link; any older reset link stops working."""
-    token, jti = runtime.tokens.issue(TokenPurpose.PASSWORD_RESET, user.id)
+    token, jti = env.tokens.issue(TokenPurpose.PASSWORD_RESET, user.id)
     user.password_reset_jti = jti
     await enqueue_email(
         session,
@@ -130,7 +133,7 @@ async def issue_password_reset(
         context={
             **recipient_context(user),
             _RESET_LINK_KEY[template]: frontend_link(
-                runtime.settings, PASSWORD_RESET_PATH, token=token
+                env.settings, PASSWORD_RESET_PATH, token=token
             ),
         },
         contact_id=user.contact_id,
@@ -151,7 +154,7 @@ def registration_identifiers(form: Registration) -> dict[str, str]:
 
 async def register_customer(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     form: Registration,
     throttle: Throttle | None = None,
     client_ip: str | None = None,
@@ -162,10 +165,10 @@ async def register_customer(
     if errors:
         raise InvalidInput(errors)
     if throttle is not None and not await throttle.allow(ThrottleAction.REGISTER, client_ip):
-        await runtime.password_hasher.hash(form.password)  # same cost as a registration
+        await env.password_hasher.hash(form.password)  # same cost as a registration
         return
     # Hash first, whatever happens next, so both outcomes cost the same.
-    password_hash = await runtime.password_hasher.hash(form.password)
+    password_hash = await env.password_hasher.hash(form.password)
     existing = await get_portal_user_by_email(session, form.email)
     if existing is None:
         user = PortalUser(
@@ -189,18 +192,22 @@ async def register_customer(
             # A concurrent registration of the same address won the insert.
             existing = await get_portal_user_by_email(session, form.email)
         else:
-            await send_activation_email(session, runtime, user)
+            await send_activation_email(session, env, user)
             return
     if existing is not None:
-        await issue_password_reset(session, runtime, existing, "already_registered")
+        await issue_password_reset(session, env, existing, "already_registered")
 
 
 def read_token(
-    runtime: Runtime, token: str, purpose: TokenPurpose, max_age: timedelta, field: str = "token"
+    tokens: SignedTokens,
+    token: str,
+    purpose: TokenPurpose,
+    max_age: timedelta,
+    field: str = "token",
 ) -> TokenClaims:
     """The claims of ``token`` or the typed error a customer sees."""
     try:
-        return runtime.tokens.read(token, purpose, max_age)
+        return tokens.read(token, purpose, max_age)
     except TokenExpired:
         raise InvalidInput.single(Code.TOKEN_EXPIRED, field, "The link has expired.") from None
     except TokenInvalid:
@@ -215,11 +222,11 @@ async def spend_token(session: AsyncSession, claims: TokenClaims, field: str = "
 
 
 async def redeem_activation(
-    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, token: str
+    session: AsyncSession, env: IdentityEnvironment, portal_settings: PortalSettings, token: str
 ) -> PortalUser:
     """Spend an activation token and mark its user activated (matching runs next)."""
     claims = read_token(
-        runtime,
+        env.tokens,
         token,
         TokenPurpose.ACTIVATION,
         timedelta(hours=portal_settings.activation_token_hours),
@@ -238,7 +245,7 @@ async def redeem_activation(
 
 async def resend_activation(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     email: str,
     throttle: Throttle | None = None,
     client_ip: str | None = None,
@@ -255,4 +262,4 @@ async def resend_activation(
         return
     user = await get_portal_user_by_email(session, email)
     if user is not None and user.activated_at is None and user.suspended_at is None:
-        await send_activation_email(session, runtime, user)
+        await send_activation_email(session, env, user)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.customer_auth import verify_current_password
+from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.links import EMAIL_CHANGE_PATH, frontend_link
 from identity.registration import read_token, recipient_context, spend_token
@@ -20,7 +21,6 @@ from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
-from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.history import add_history_entry
 from portal.services.portal_settings import PortalSettings
@@ -29,16 +29,16 @@ WRONG_PASSWORD = FieldError(Code.WRONG_PASSWORD, "password", "The password is wr
 
 
 async def _require_password(
-    runtime: Runtime, user: PortalUser, password: str, throttle: Throttle
+    env: IdentityEnvironment, user: PortalUser, password: str, throttle: Throttle
 ) -> None:
     # Counted against the account like a login; a locked account answers as a wrong password.
-    if not await verify_current_password(runtime, user, password, throttle):
+    if not await verify_current_password(env.password_hasher, user, password, throttle):
         raise InvalidInput([WRONG_PASSWORD])
 
 
 async def request_email_change(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     user: PortalUser,
     new_email: str,
     password: str,
@@ -49,13 +49,13 @@ async def request_email_change(
     the new address is taken is only checked on confirmation, so this answer reveals nothing.
     A wrong password (or a locked account) raises ``WRONG_PASSWORD`` and counts against the
     account's login lockout (the caller keeps that write)."""
-    await _require_password(runtime, user, password, throttle)
+    await _require_password(env, user, password, throttle)
     new_email = new_email.strip()
     if len(new_email) > MAX_EMAIL_LENGTH or not is_valid_email(new_email):
         raise InvalidInput.single(Code.INVALID_EMAIL, "newEmail", "Not a valid email address.")
     if normalize_email(new_email) == user.email_normalized:
         raise InvalidInput.single(Code.SAME_EMAIL, "newEmail", "This is already your address.")
-    token, jti = runtime.tokens.issue(TokenPurpose.EMAIL_CHANGE, user.id)
+    token, jti = env.tokens.issue(TokenPurpose.EMAIL_CHANGE, user.id)
     user.pending_email = new_email
     user.email_change_jti = jti
     user.registration_status = RegistrationStatus.EMAIL_UPDATE_IN_PROGRESS
@@ -67,7 +67,7 @@ async def request_email_change(
         language=user.language,
         context={
             **greeting,
-            "confirm_url": frontend_link(runtime.settings, EMAIL_CHANGE_PATH, token=token),
+            "confirm_url": frontend_link(env.settings, EMAIL_CHANGE_PATH, token=token),
         },
         contact_id=user.contact_id,
     )
@@ -83,11 +83,11 @@ async def request_email_change(
 
 
 async def confirm_email_change(
-    session: AsyncSession, runtime: Runtime, portal_settings: PortalSettings, token: str
+    session: AsyncSession, env: IdentityEnvironment, portal_settings: PortalSettings, token: str
 ) -> PortalUser:
     """Switch to the new address; the linked contact's primary email follows."""
     claims = read_token(
-        runtime,
+        env.tokens,
         token,
         TokenPurpose.EMAIL_CHANGE,
         timedelta(hours=portal_settings.email_change_hours),
@@ -127,11 +127,16 @@ async def confirm_email_change(
 
 
 async def delete_my_account(
-    session: AsyncSession, runtime: Runtime, user: PortalUser, password: str, *, throttle: Throttle
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    password: str,
+    *,
+    throttle: Throttle,
 ) -> None:
     """Remove the login (sessions and flows with it); the contact stays, with a history entry.
     The password is checked like :func:`request_email_change`'s."""
-    await _require_password(runtime, user, password, throttle)
+    await _require_password(env, user, password, throttle)
     if user.contact_id is not None:
         await add_history_entry(
             session,

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.environment import IdentityEnvironment
 from identity.errors import StaffAuthErrorCode
 from identity.password_policy import check_new_password
 from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
@@ -15,7 +16,6 @@ from portal.errors import FieldError, InvalidInput
 from portal.models import StaffUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
-from portal.runtime import Runtime
 
 STAFF_SCOPE = "staff"
 
@@ -78,7 +78,7 @@ async def create_staff_user(
 
 async def authenticate_staff(
     session: AsyncSession,
-    runtime: Runtime,
+    env: IdentityEnvironment,
     email: str,
     password: str,
     throttle: Throttle | None = None,
@@ -94,16 +94,16 @@ async def authenticate_staff(
     the account (see :mod:`identity.throttling`).
     """
     stored = None
-    async with runtime.password_hasher.turn():
+    async with env.password_hasher.turn():
         if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
             stored = await read_before_locking(
                 session,
-                runtime.database,
+                env.database,
                 select(StaffUser.password_hash).where(
                     StaffUser.email_normalized == normalize_email(email)
                 ),
             )
-        check = await runtime.password_hasher.check(stored, password)
+        check = await env.password_hasher.check(stored, password)
     if throttle is not None and (
         not await throttle.allow(ThrottleAction.LOGIN, client_ip)
         or await throttle.account_locked(STAFF_SCOPE, email)

@@ -22,12 +22,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.config import Secret, Settings
 from portal.migrate import upgrade_database_async
 from portal.models import Base
-from portal.runtime import Runtime
 from portal.services.customer_numbers import CUSTOMER_NUMBER_SEQUENCE, FIRST_CUSTOMER_NUMBER
 
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")

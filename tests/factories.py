@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+from identity.environment import IdentityEnvironment
+from identity.passwords import PasswordHasher
 from identity.staff import create_staff_user
+from portal.app.runtime import Runtime
 from portal.email.sealing import LinkSealer
 from portal.models import Contact, OutboxMessage, PortalUser
 from portal.normalization import normalize_email
-from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
 from tests.conftest import GraphQLClient
 
@@ -25,6 +28,24 @@ mutation LogIn($email: String!, $password: String!) {
 """
 
 
+def reconfigure(runtime: Runtime, **changes: Any) -> None:
+    """Change settings of a running test application: the runtime and the parts built from its
+    settings (identity's environment, the mailer) take the new values, so every request from
+    now on sees them. The password hasher keeps running (see :func:`use_password_hasher`)."""
+    settings = runtime.settings.with_changes(**changes)
+    rebuilt = IdentityEnvironment.from_settings(settings, runtime.database, redis=runtime.redis)
+    rebuilt.close()
+    runtime.settings = settings
+    runtime.identity = replace(rebuilt, password_hasher=runtime.identity.password_hasher)
+    runtime.mailer = replace(runtime.mailer, settings=settings)
+
+
+def use_password_hasher(runtime: Runtime, hasher: PasswordHasher) -> None:
+    """Hash and verify with ``hasher`` from now on (the running one is stopped)."""
+    runtime.identity.close()
+    runtime.identity = replace(runtime.identity, password_hasher=hasher)
+
+
 @dataclass
 class StaffAccount:
     email: str
@@ -37,7 +58,11 @@ async def make_staff(
 ) -> StaffAccount:
     async with runtime.database.transaction() as session:
         await create_staff_user(
-            session, runtime.password_hasher, email=email, password=STAFF_PASSWORD, role=role
+            session,
+            runtime.identity.password_hasher,
+            email=email,
+            password=STAFF_PASSWORD,
+            role=role,
         )
     return StaffAccount(email, STAFF_PASSWORD, role)
 
@@ -77,7 +102,7 @@ async def make_customer(
         user = PortalUser(
             email=email,
             email_normalized=normalize_email(email),
-            password_hash=await runtime.password_hasher.hash(password),
+            password_hash=await runtime.identity.password_hasher.hash(password),
             registration_status="REGISTERED" if activated else "ACTIVATION_EMAIL_SENT",
             mapping_status="ASSIGNED" if linked else "PENDING",
             pending_reason=None if linked else "NO_MATCH",

@@ -10,23 +10,15 @@ from __future__ import annotations
 import tempfile
 import uuid
 import zipfile
-from dataclasses import dataclass
 from typing import Any
 
+from portal.db import Database
+from portal.email.backends import Attachment
 from portal.email.catalog import MESSAGES
 from portal.models import ExportJob
-from portal.runtime import Runtime
 
 # Zipped exports stay in memory up to this size, then spill to a temporary file.
 SPOOL_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    maintype: str
-    subtype: str
-    data: bytes
 
 
 class AttachmentUnavailable(Exception):
@@ -34,22 +26,22 @@ class AttachmentUnavailable(Exception):
 
 
 async def attachments_for(
-    runtime: Runtime, template: str, context: dict[str, Any]
+    database: Database, template: str, context: dict[str, Any]
 ) -> list[Attachment]:
     """The attachments of one outbox message (none for most templates)."""
     kind = MESSAGES[template].attachment
     if kind is None:
         return []
     if kind == "export":
-        return [await zipped_export(runtime, uuid.UUID(str(context["export_job_id"])))]
+        return [await zipped_export(database, uuid.UUID(str(context["export_job_id"])))]
     raise ValueError(f"unknown attachment kind {kind!r}")
 
 
-async def zipped_export(runtime: Runtime, job_id: uuid.UUID) -> Attachment:
+async def zipped_export(database: Database, job_id: uuid.UUID) -> Attachment:
     """The export job's CSV, streamed chunk by chunk into a deflated zip."""
     from portal.services.exports import export_stream
 
-    session = runtime.database.new_session()
+    session = database.new_session()
     try:
         job = await session.get(ExportJob, job_id)
         if job is None:

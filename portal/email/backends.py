@@ -6,10 +6,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import aiosmtplib
 
@@ -17,10 +18,17 @@ from portal.clock import Clock
 from portal.config import Settings
 from portal.email.rendering import RenderedEmail
 
-if TYPE_CHECKING:
-    from portal.email.attachments import Attachment
-
 logger = logging.getLogger("portal.email")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (see :mod:`portal.email.attachments`)."""
+
+    filename: str
+    maintype: str
+    subtype: str
+    data: bytes
 
 
 class MailBackend(Protocol):

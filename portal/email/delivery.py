@@ -21,20 +21,36 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
+from portal.config import Settings
+from portal.db import Database
 from portal.email.attachments import attachments_for
-from portal.email.backends import MailBackend, build_message
+from portal.email.backends import MailBackend, backend_from_settings, build_message
 from portal.email.outbox import OutboxStatus
 from portal.email.overrides import load_override
 from portal.email.rendering import EmailRenderer
 from portal.email.sealing import LinkSealer, remove_links
 from portal.models import OutboxMessage
 from portal.models.base import session_now
-from portal.runtime import Runtime
 
 logger = logging.getLogger("portal.email")
 
 LEASE = timedelta(minutes=5)
 MAX_ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """What delivery needs: the database holding the outbox, the settings (sender, retries),
+    the renderer and the backend messages go to. The application builds one at start-up."""
+
+    database: Database
+    settings: Settings
+    renderer: EmailRenderer
+    backend: MailBackend
+
+    @classmethod
+    def from_settings(cls, settings: Settings, database: Database) -> Mailer:
+        return cls(database, settings, EmailRenderer(settings), backend_from_settings(settings))
 
 
 @dataclass
@@ -50,9 +66,9 @@ def retry_delay(settings_base_seconds: int, attempts: int) -> timedelta:
     return timedelta(seconds=min(settings_base_seconds * 2 ** (attempts - 1), 6 * 3600))
 
 
-async def claim_due(runtime: Runtime, limit: int) -> list[uuid.UUID]:
+async def claim_due(mailer: Mailer, limit: int) -> list[uuid.UUID]:
     """Mark up to ``limit`` due rows as ``sending`` under a lease and return their ids."""
-    async with runtime.database.transaction() as session:
+    async with mailer.database.transaction() as session:
         now = session_now(session)
         query = (
             select(OutboxMessage)
@@ -66,7 +82,7 @@ async def claim_due(runtime: Runtime, limit: int) -> list[uuid.UUID]:
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         )
-        if runtime.database.dialect == "postgresql":
+        if mailer.database.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(await session.scalars(query))
         for row in rows:
@@ -75,29 +91,28 @@ async def claim_due(runtime: Runtime, limit: int) -> list[uuid.UUID]:
         return [row.id for row in rows]
 
 
-async def _send_one(
-    runtime: Runtime, renderer: EmailRenderer, backend: MailBackend, message_id: uuid.UUID
-) -> str:
-    async with runtime.database.transaction() as session:
+async def _send_one(mailer: Mailer, backend: MailBackend, message_id: uuid.UUID) -> str:
+    renderer = mailer.renderer
+    async with mailer.database.transaction() as session:
         row = await session.get(OutboxMessage, message_id)
         if row is None or row.status != OutboxStatus.SENDING:
             return "skipped"
         override = await load_override(session, row.template, renderer.language(row.language))
-        context = LinkSealer.from_settings(runtime.settings).open_links(row.template, row.context)
+        context = LinkSealer.from_settings(mailer.settings).open_links(row.template, row.context)
         rendered = renderer.render(row.template, row.language, row.formality, context, override)
         template, to_address = row.template, row.to_address
     # Built after the claim's transaction ended: an export reads in its own session (SQLite
     # allows one writer, and the claim transaction is one).
-    attachments = await attachments_for(runtime, template, context)
+    attachments = await attachments_for(mailer.database, template, context)
     message = build_message(
-        runtime.settings, to_address, rendered, runtime.settings.clock, message_id.hex, attachments
+        mailer.settings, to_address, rendered, mailer.settings.clock, message_id.hex, attachments
     )
     error: str | None = None
     try:
         await backend.send(message)
     except Exception as exc:  # any delivery failure is recorded and retried
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-    async with runtime.database.transaction() as session:
+    async with mailer.database.transaction() as session:
         row = await session.get(OutboxMessage, message_id)
         if row is None:
             return "skipped"
@@ -111,31 +126,30 @@ async def _send_one(
             row.context = remove_links(row.template, row.context)
             return "sent"
         row.last_error = error
-        if row.attempts >= runtime.settings.mail_max_attempts:
+        if row.attempts >= mailer.settings.mail_max_attempts:
             row.status = OutboxStatus.FAILED
             logger.error("giving up on email %s after %d attempts: %s", row.id, row.attempts, error)
             return "failed"
         row.status = OutboxStatus.PENDING
         row.next_attempt_at = now + retry_delay(
-            runtime.settings.mail_retry_base_seconds, row.attempts
+            mailer.settings.mail_retry_base_seconds, row.attempts
         )
         logger.warning("email %s failed (attempt %d), retrying: %s", row.id, row.attempts, error)
         return "retried"
 
 
 async def deliver_due(
-    runtime: Runtime, backend: MailBackend | None = None, *, limit: int = 50
+    mailer: Mailer, backend: MailBackend | None = None, *, limit: int = 50
 ) -> DeliveryReport:
     """One pass: claim due messages and send them."""
-    backend = backend or runtime.mail_backend
-    renderer = runtime.email_renderer
+    backend = backend or mailer.backend
     report = DeliveryReport()
-    for message_id in await claim_due(runtime, limit):
+    for message_id in await claim_due(mailer, limit):
         try:
-            outcome = await _send_one(runtime, renderer, backend, message_id)
+            outcome = await _send_one(mailer, backend, message_id)
         except Exception as exc:  # a template bug must not stop the other messages
             logger.exception("rendering email %s failed", message_id)
-            outcome = await _fail_unrenderable(runtime, message_id, exc)
+            outcome = await _fail_unrenderable(mailer, message_id, exc)
         if outcome == "sent":
             report.sent += 1
             report.ids.append(message_id)
@@ -146,8 +160,8 @@ async def deliver_due(
     return report
 
 
-async def _fail_unrenderable(runtime: Runtime, message_id: uuid.UUID, exc: Exception) -> str:
-    async with runtime.database.transaction() as session:
+async def _fail_unrenderable(mailer: Mailer, message_id: uuid.UUID, exc: Exception) -> str:
+    async with mailer.database.transaction() as session:
         row = await session.get(OutboxMessage, message_id)
         if row is None:
             return "skipped"
@@ -157,15 +171,15 @@ async def _fail_unrenderable(runtime: Runtime, message_id: uuid.UUID, exc: Excep
     return "failed"
 
 
-async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run_worker(mailer: Mailer, stop: asyncio.Event) -> None:
     """Deliver until ``stop`` is set, polling every ``mail_poll_seconds``."""
     while not stop.is_set():
         try:
-            report = await deliver_due(runtime)
+            report = await deliver_due(mailer)
         except Exception:  # the database may be briefly away; keep the worker alive
             logger.exception("mail delivery pass failed")
             report = DeliveryReport()
         if report.sent or report.retried or report.failed:
             continue  # there may be more due right away
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=runtime.settings.mail_poll_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=mailer.settings.mail_poll_seconds)

@@ -152,7 +152,7 @@ class EmailQuery:
         contact = await ctx.session.get(Contact, uuid_) if uuid_ else None
         if contact is None:
             return None
-        renderer = ctx.runtime.email_renderer
+        renderer = ctx.email_renderer
         lang = renderer.language(language or contact.language)
         formality = contact.formality
         override = await load_override(ctx.session, "invitation", lang)
@@ -215,7 +215,7 @@ class EmailMutation:
         principal = await ctx.require_staff()
         row = await save_override(
             ctx.session,
-            ctx.runtime.email_renderer,
+            ctx.email_renderer,
             template=input.template,
             language=input.language,
             subject=input.subject,

@@ -103,6 +103,6 @@ class ExportMutation:
 
 async def _payload(ctx: RequestContext, job: ExportJob) -> ExportPayload:
     if job.delivery == ExportDelivery.DOWNLOAD:
-        url = download_link(ctx.runtime.tokens, job.id)
+        url = download_link(ctx.identity.tokens, job.id)
         return ExportPayload(download_url=url, expires_at=job.expires_at)
     return ExportPayload(emailed_to=(await ctx.require_staff()).user.email)

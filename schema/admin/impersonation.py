@@ -106,7 +106,7 @@ async def _start(
     ctx = info.context
     staff = await ctx.require_staff()
     row, token, url = await service.start_impersonation(
-        ctx.session, ctx.runtime, staff.user, user, reason=reason, ticket_reference=ticket,
+        ctx.session, ctx.identity, staff.user, user, reason=reason, ticket_reference=ticket,
         mode=mode, ip_address=ctx.client_ip,
     )  # fmt: skip
     return StartImpersonationPayload(

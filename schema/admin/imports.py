@@ -202,7 +202,7 @@ class ImportMutation:
         # BEGIN IMMEDIATE and holds the write lock the import session needs; what it holds is
         # what the request would commit at its end anyway (the authentication's bookkeeping).
         await ctx.session.commit()
-        session = ctx.runtime.database.new_session()
+        session = ctx.database.new_session()
         try:
             report = await import_contacts(
                 session,
@@ -236,7 +236,7 @@ class ImportMutation:
         staff = await ctx.require_staff()
         report = await invite_from_csv(
             ctx.session,
-            ctx.runtime,
+            ctx.identity,
             await load_portal_settings(ctx.session, ctx.settings),
             data,
             created_by=staff.user.display_name or staff.user.email,

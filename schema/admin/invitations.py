@@ -102,7 +102,7 @@ async def _invite(info: Info, contact: Contact, send_email: bool) -> InvitePaylo
     staff = await ctx.require_staff()
     settings = await load_portal_settings(ctx.session, ctx.settings)
     issued = await service.invite_contact(
-        ctx.session, ctx.runtime, settings, contact, send_email=send_email,
+        ctx.session, ctx.identity, settings, contact, send_email=send_email,
         created_by=staff.user.display_name or staff.user.email,
     )  # fmt: skip
     await record_staff_action(
@@ -184,7 +184,7 @@ class InvitationQuery:
         if contact is None:
             return None
         settings = await load_portal_settings(ctx.session, ctx.settings)
-        renderer = ctx.runtime.email_renderer
+        renderer = ctx.email_renderer
         language = renderer.language(contact.language)
         expires = session_now(ctx.session).replace(microsecond=0)
         rendered = renderer.render(
@@ -284,7 +284,7 @@ class InvitationMutation:
         settings = await load_portal_settings(ctx.session, ctx.settings)
         issued = await service.invite_contact(
             ctx.session,
-            ctx.runtime,
+            ctx.identity,
             settings,
             contact,
             send_email=False,
@@ -297,7 +297,7 @@ class InvitationMutation:
             raise InvalidInput(errors)
         now = session_now(ctx.session)
         issued.invitation.revoked_at, issued.invitation.revoked_reason = now, "PASSWORD_SET"
-        user.password_hash = await ctx.runtime.password_hasher.hash(chosen)
+        user.password_hash = await ctx.identity.password_hasher.hash(chosen)
         user.password_changed_at = now
         user.activated_at = user.activated_at or now
         user.registration_status = RegistrationStatus.REGISTERED

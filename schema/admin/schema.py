@@ -20,7 +20,8 @@ from schema.admin.invitations import InvitationMutation, InvitationQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
 from schema.admin.portal_users.mutations import PortalUserMutation
 from schema.admin.portal_users.queries import PortalUserQuery
-from schema.admin.resources import ResourceMutation, ResourceQuery
+from schema.admin.resources.mutations import ResourceMutation
+from schema.admin.resources.queries import ResourceQuery
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.caches import DocumentCaches

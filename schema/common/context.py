@@ -16,13 +16,15 @@ from strawberry.types.graphql import OperationType
 
 from identity.api_keys import is_api_key, resolve_api_key
 from identity.customer_auth import can_log_in
+from identity.environment import IdentityEnvironment
 from identity.impersonation import staff_may_impersonate
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
 from identity.throttling import Throttle
 from portal.config import Settings
+from portal.db import Database
+from portal.email.rendering import EmailRenderer
 from portal.models import ApiKey, Impersonation, PortalSession, PortalUser, StaffSession, StaffUser
-from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 
 if TYPE_CHECKING:
@@ -66,9 +68,15 @@ class CustomerPrincipal:
 
 @dataclass
 class RequestContext:
+    """What the resolvers of one request work with. The application (``portal.app``) builds it
+    from its long-lived objects: the layers below the schema never see the application."""
+
     request: Request
     response: Response
-    runtime: Runtime
+    settings: Settings
+    database: Database
+    identity: IdentityEnvironment
+    email_renderer: EmailRenderer
     # A query only reads: its session is read-only (no write lock on SQLite, see
     # portal.db.Database.new_session). Set by ReadOnlyQueries before execution starts.
     read_only: bool = False
@@ -79,15 +87,11 @@ class RequestContext:
     @property
     def session(self) -> AsyncSession:
         """The request's one session (its unit of work), opened at first use; the HTTP
-        boundary (portal.web) commits or rolls it back and closes it."""
+        boundary (portal.app.web) commits or rolls it back and closes it."""
         if self._session is None:
-            self._session = self.runtime.database.new_session(read_only=self.read_only)
+            self._session = self.database.new_session(read_only=self.read_only)
             self.request.state.db_session = self._session
         return self._session
-
-    @property
-    def settings(self) -> Settings:
-        return self.runtime.settings
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -98,7 +102,7 @@ class RequestContext:
     @cached_property
     def throttle(self) -> Throttle:
         """Login lockout and rate limits, shared by every worker (see identity.throttling)."""
-        return self.runtime.throttle(self.session)
+        return self.identity.throttle(self.session)
 
     @property
     def client_ip(self) -> str | None:
@@ -124,7 +128,7 @@ class RequestContext:
                     principal = StaffPrincipal(creator, None, granted, api_key=key)
             elif token:
                 found = await resolve_staff_session(
-                    self.session, token, self.runtime.staff_session_policy
+                    self.session, token, self.identity.staff_sessions
                 )
                 if found is not None:
                     record, user = found
@@ -146,7 +150,7 @@ class RequestContext:
         if not token:
             return None
         found = await find_live_session(
-            self.session, CUSTOMER_SESSIONS, token, self.runtime.customer_session_policy
+            self.session, CUSTOMER_SESSIONS, token, self.identity.customer_sessions
         )
         if found is None:
             return None

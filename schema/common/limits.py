@@ -1,7 +1,7 @@
 """Limits on what one GraphQL request may ask for, checked before anything executes.
 
 Both APIs share one schema extension, :class:`GraphQLLimits`. It reads the limits from the
-settings of the request's runtime (``PORTAL_GRAPHQL_*``), so the schemas stay module-level
+settings of the request's application (``PORTAL_GRAPHQL_*``), so the schemas stay module-level
 objects while each app can be configured on its own:
 
 - the parser stops after ``max_tokens`` tokens (graphql-core's ``max_tokens``), so a huge

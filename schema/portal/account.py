@@ -52,7 +52,12 @@ class AccountMutation:
         principal = await ctx.require_customer()
         try:
             await self_service.request_email_change(
-                ctx.session, ctx.runtime, principal.user, new_email, password, throttle=ctx.throttle
+                ctx.session,
+                ctx.identity,
+                principal.user,
+                new_email,
+                password,
+                throttle=ctx.throttle,
             )
         except InvalidInput as failed:
             return RequestEmailChangePayload(
@@ -70,7 +75,7 @@ class AccountMutation:
     async def confirm_email_change(self, info: Info, token: str) -> ConfirmEmailChangePayload:
         ctx = info.context
         settings = await load_portal_settings(ctx.session, ctx.settings)
-        user = await self_service.confirm_email_change(ctx.session, ctx.runtime, settings, token)
+        user = await self_service.confirm_email_change(ctx.session, ctx.identity, settings, token)
         return ConfirmEmailChangePayload(email=user.email)
 
     @strawberry.mutation(
@@ -84,7 +89,7 @@ class AccountMutation:
         principal = await ctx.require_customer()
         try:
             await self_service.delete_my_account(
-                ctx.session, ctx.runtime, principal.user, password, throttle=ctx.throttle
+                ctx.session, ctx.identity, principal.user, password, throttle=ctx.throttle
             )
         except InvalidInput as failed:
             return DeleteMyAccountPayload(

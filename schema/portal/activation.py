@@ -81,9 +81,9 @@ class ActivationMutation:
     async def activate_account(self, info: Info, token: str) -> ActivationPayload:
         ctx = info.context
         settings = await load_portal_settings(ctx.session, ctx.settings)
-        user = await redeem_activation(ctx.session, ctx.runtime, settings, token)
+        user = await redeem_activation(ctx.session, ctx.identity, settings, token)
         try:
-            result = await run_matching(ctx.session, ctx.runtime, settings, user)
+            result = await run_matching(ctx.session, ctx.identity, settings, user)
         except RegistrationClosed:
             return _closed()
         return ActivationPayload.from_result(result)
@@ -101,7 +101,7 @@ class ActivationMutation:
         settings = await load_portal_settings(ctx.session, ctx.settings)
         result = await provide_second_identifier(
             ctx.session,
-            ctx.runtime,
+            ctx.identity,
             settings,
             flow_token,
             {

@@ -58,9 +58,7 @@ def counted_failure(failed: InvalidInput) -> bool:
 
 
 def _start_cookie(ctx: RequestContext, token: str) -> None:
-    set_session_cookie(
-        ctx, CUSTOMER_COOKIE, token, ctx.runtime.customer_session_policy.lifetime, "/"
-    )
+    set_session_cookie(ctx, CUSTOMER_COOKIE, token, ctx.identity.customer_sessions.lifetime, "/")
 
 
 @strawberry.type
@@ -77,7 +75,7 @@ class AuthMutation:
         try:
             logged_in = await customer_auth.log_in(
                 ctx.session,
-                ctx.runtime,
+                ctx.identity,
                 email,
                 password,
                 throttle=ctx.throttle,
@@ -93,7 +91,7 @@ class AuthMutation:
         except customer_auth.PendingContactAssignment as pending:
             flow_token = await flow_token_for_pending(
                 ctx.session,
-                ctx.runtime,
+                ctx.identity,
                 await load_portal_settings(ctx.session, ctx.settings),
                 pending.user,
             )
@@ -150,7 +148,7 @@ class AuthMutation:
     async def request_password_reset(self, info: Info, email: str) -> AcceptedPayload:
         ctx = info.context
         await customer_auth.request_password_reset(
-            ctx.session, ctx.runtime, email, ctx.throttle, ctx.client_ip
+            ctx.session, ctx.identity, email, ctx.throttle, ctx.client_ip
         )
         return AcceptedPayload(accepted=True)
 
@@ -164,7 +162,7 @@ class AuthMutation:
         ctx = info.context
         portal_settings = await load_portal_settings(ctx.session, ctx.settings)
         await customer_auth.reset_password(
-            ctx.session, ctx.runtime, portal_settings, token, new_password
+            ctx.session, ctx.identity, portal_settings, token, new_password
         )
         return PasswordPayload(ok=True)
 
@@ -183,7 +181,7 @@ class AuthMutation:
         try:
             started = await customer_auth.change_password(
                 ctx.session,
-                ctx.runtime,
+                ctx.identity,
                 principal.user,
                 current_password,
                 new_password,

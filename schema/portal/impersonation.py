@@ -57,7 +57,7 @@ class ImpersonationMutation:
         ctx.response.headers["Cache-Control"] = "no-store"
         ctx.response.headers["Referrer-Policy"] = "no-referrer"
         row, user, started = await service.redeem(
-            ctx.session, ctx.runtime, token, ip_address=ctx.client_ip, user_agent=ctx.user_agent
+            ctx.session, ctx.identity, token, ip_address=ctx.client_ip, user_agent=ctx.user_agent
         )
         assert row.expires_at is not None and row.started_at is not None
         set_session_cookie(

@@ -54,12 +54,12 @@ class InvitationMutation:
         ctx = info.context
         _no_store(ctx)
         logged_in = await invitations.accept_invitation(
-            ctx.session, ctx.runtime, token, password,
+            ctx.session, ctx.identity, token, password,
             ip_address=ctx.client_ip, user_agent=ctx.user_agent,
         )  # fmt: skip
         set_session_cookie(
             ctx, CUSTOMER_COOKIE, logged_in.started.token,
-            ctx.runtime.customer_session_policy.lifetime, "/",
+            ctx.identity.customer_sessions.lifetime, "/",
         )  # fmt: skip
         ctx.forget_customer()
         return AcceptInvitationPayload(
@@ -77,6 +77,6 @@ class InvitationMutation:
         _no_store(ctx)
         settings = await load_portal_settings(ctx.session, ctx.settings)
         await invitations.request_new_invitation(
-            ctx.session, ctx.runtime, settings, email, ctx.throttle, ctx.client_ip
+            ctx.session, ctx.identity, settings, email, ctx.throttle, ctx.client_ip
         )
         return AcceptedPayload(accepted=True)

@@ -57,7 +57,7 @@ class RegistrationMutation:
     async def register_customer(self, info: Info, input: RegisterCustomerInput) -> AcceptedPayload:
         ctx = info.context
         await register_customer(
-            ctx.session, ctx.runtime, input.to_form(), ctx.throttle, ctx.client_ip
+            ctx.session, ctx.identity, input.to_form(), ctx.throttle, ctx.client_ip
         )
         return AcceptedPayload(accepted=True)
 
@@ -69,5 +69,5 @@ class RegistrationMutation:
     )
     async def resend_activation(self, info: Info, email: str) -> AcceptedPayload:
         ctx = info.context
-        await resend_activation(ctx.session, ctx.runtime, email, ctx.throttle, ctx.client_ip)
+        await resend_activation(ctx.session, ctx.identity, email, ctx.throttle, ctx.client_ip)
         return AcceptedPayload(accepted=True)

@@ -33,8 +33,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
+from portal.app.runtime import Runtime
 from portal.config import Settings
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_customer, log_in_staff, make_customer
 

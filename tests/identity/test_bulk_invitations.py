@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from identity.bulk_invitations import BulkInvitationResult as R
 from identity.bulk_invitations import invite_from_csv
+from portal.app.runtime import Runtime
 from portal.errors import InvalidInput
 from portal.models import Invitation, OutboxMessage
-from portal.runtime import Runtime
 from portal.services.contacts import create_contact
 from portal.services.portal_settings import load_portal_settings
 from tests.conftest import GraphQLClient
@@ -28,7 +28,7 @@ async def test_each_row_gets_its_result(runtime: Runtime) -> None:
     data = b"E-Mail\r\nneu@example.de\r\naktiv@example.de\r\nniemand@example.de\r\ndoppelt@example.de\r\n\r\n"
     async with runtime.database.transaction() as session:
         settings = await load_portal_settings(session, runtime.settings)
-        report = await invite_from_csv(session, runtime, settings, data, created_by="test")
+        report = await invite_from_csv(session, runtime.identity, settings, data, created_by="test")
     assert [(r.row, r.key, r.result) for r in report.rows] == [
         (2, "neu@example.de", R.INVITED),
         (3, "aktiv@example.de", R.ALREADY_ACTIVE),
@@ -52,7 +52,7 @@ async def test_by_customer_number_and_missing_email(runtime: Runtime) -> None:
             (R.FAILED, "The contact has no email.")
         ]
         with pytest.raises(InvalidInput):
-            await invite_from_csv(session, runtime, settings, b"Name\nx\n", created_by="t")
+            await invite_from_csv(session, runtime.identity, settings, b"Name\nx\n", created_by="t")
 
 
 async def test_bulk_invitations_through_the_staff_api(
@@ -96,7 +96,7 @@ async def invite(
     async with runtime.database.transaction() as session:
         settings = await load_portal_settings(session, runtime.settings)
         report = await invite_from_csv(
-            session, runtime, settings, data, created_by="test", dry_run=dry_run
+            session, runtime.identity, settings, data, created_by="test", dry_run=dry_run
         )
     return [(r.row, r.key, r.result) for r in report.rows]
 

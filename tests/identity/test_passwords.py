@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from identity.password_policy import check_new_password
 from identity.passwords import HASH_THREAD_NICENESS, MAX_PASSWORD_LENGTH, PasswordHasher
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.models import PortalUser
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.schema.portal.test_registration import REGISTER, registration
 

@@ -18,8 +18,8 @@ from identity.signed_tokens import (
     TokenPurpose,
     redeem_once,
 )
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
-from portal.runtime import Runtime
 
 HOUR = timedelta(hours=1)
 
@@ -86,8 +86,8 @@ def test_garbage_is_invalid(tokens: SignedTokens, garbage: str) -> None:
 
 
 async def test_redeem_once(runtime: Runtime) -> None:
-    token, _ = runtime.tokens.issue(TokenPurpose.ACTIVATION, uuid.uuid4())
-    claims = runtime.tokens.read(token, TokenPurpose.ACTIVATION, HOUR)
+    token, _ = runtime.identity.tokens.issue(TokenPurpose.ACTIVATION, uuid.uuid4())
+    claims = runtime.identity.tokens.read(token, TokenPurpose.ACTIVATION, HOUR)
     async with runtime.database.transaction() as session:
         await redeem_once(session, claims)
     with pytest.raises(TokenAlreadyUsed):
@@ -98,8 +98,8 @@ async def test_redeem_once(runtime: Runtime) -> None:
 async def test_two_concurrent_redemptions_one_wins(runtime: Runtime, is_postgres: bool) -> None:
     if not is_postgres:
         pytest.skip("real concurrency needs PostgreSQL")
-    token, _ = runtime.tokens.issue(TokenPurpose.ACTIVATION, uuid.uuid4())
-    claims = runtime.tokens.read(token, TokenPurpose.ACTIVATION, HOUR)
+    token, _ = runtime.identity.tokens.issue(TokenPurpose.ACTIVATION, uuid.uuid4())
+    claims = runtime.identity.tokens.read(token, TokenPurpose.ACTIVATION, HOUR)
 
     async def redeem() -> bool:
         try:

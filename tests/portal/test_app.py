@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from portal.app import create_app
-from portal.runtime import Runtime
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from tests.conftest import GraphQLClient
 
 
@@ -119,7 +119,7 @@ async def test_mutations_over_get_are_refused(client: httpx.AsyncClient) -> None
 def test_start_up_heap_is_frozen_out_of_full_collections() -> None:
     import gc
 
-    from portal.app import freeze_startup_heap
+    from portal.app.asgi import freeze_startup_heap
 
     before = gc.get_freeze_count()
     try:

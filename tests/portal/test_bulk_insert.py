@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from portal.app.runtime import Runtime
 from portal.bulk_insert import bulk_insert
 from portal.models import Contact
 from portal.models.base import full_row, table_of
-from portal.runtime import Runtime
 
 
 async def test_rows_read_back_through_the_orm_unchanged(runtime: Runtime) -> None:

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from portal.cli import main
+from portal.app.cli import main
+from portal.app.demo import DEMO_ADMIN_EMAIL, DEMO_CONTACT_COUNT
 from portal.config import Settings
 from portal.db import Database
-from portal.demo import DEMO_ADMIN_EMAIL, DEMO_CONTACT_COUNT
 from portal.models import Contact, StaffUser
 from schema.sdl import render_sdl_files
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from portal.cli import main
+from portal.app.cli import main
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from portal.app.runtime import Runtime
 from portal.models import AuditEntry, Contact, ContactHistoryEntry, Tag
-from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
 from portal.services.contacts.groups_tags import (

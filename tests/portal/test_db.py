@@ -12,10 +12,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.db import read_rows
 from portal.models import Contact
-from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
 from portal.sqlite_driver import OneTripCursor
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.db import ReadOnlyViolation
 from portal.models import Contact, PortalSession
-from portal.runtime import Runtime
 from portal.services import contacts
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_customer, log_in_staff, make_customer

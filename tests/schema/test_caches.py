@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.config import Settings
-from portal.runtime import Runtime
 from schema.common import caches
 
 INTROSPECTION = "{ __schema { queryType { name } } }"

@@ -13,7 +13,7 @@ import pytest
 import strawberry
 from strawberry.scalars import JSON
 
-from portal.runtime import Runtime
+from portal.app.runtime import Runtime
 from schema.admin.schema import admin_schema
 from schema.common.execution import FastPathExecutor, shortcut_for
 from schema.portal.schema import portal_schema

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import AuditEntry, Impersonation, OutboxMessage, PortalUser, StaffUser
-from portal.runtime import Runtime
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_PASSWORD, log_in_customer, log_in_staff, make_customer
@@ -178,7 +178,7 @@ async def test_token_is_single_use_bound_and_expires_in_two_minutes(
     # A password-reset token is no impersonation token, whoever signed it.
     from identity.signed_tokens import TokenPurpose
 
-    other, _ = runtime.tokens.issue(TokenPurpose.PASSWORD_RESET, anna.id)
+    other, _ = runtime.identity.tokens.issue(TokenPurpose.PASSWORD_RESET, anna.id)
     assert (await enter(portal_api, other))["errors"][0]["code"] == "INVALID_TOKEN"
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
+from portal.app.web import UnitOfWorkGraphQL
 from portal.config import Settings
 from portal.models import Contact
-from portal.runtime import Runtime
-from portal.web import UnitOfWorkGraphQL
 from schema.common.limits import GraphQLLimits
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff

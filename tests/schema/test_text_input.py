@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from portal.runtime import Runtime
+from portal.app.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from identity.throttling import subject_key
+from portal.app.runtime import Runtime
 from portal.config import Settings
 from portal.email.sealing import LinkSealer
 from portal.models import (
@@ -28,7 +29,6 @@ from portal.models import (
     ThrottleCounter,
 )
 from portal.normalization import normalize_email
-from portal.runtime import Runtime
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_LOG_IN, log_in_staff, make_customer

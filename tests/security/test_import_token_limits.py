@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from portal.app.runtime import Runtime
 from portal.models import AuditEntry, Contact
-from portal.runtime import Runtime
 from portal.services.contacts import create_contact
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff

@@ -13,10 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from portal.app import create_app
+from identity.passwords import PasswordHasher
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.email.sealing import LinkSealer
 from portal.models import Contact, OutboxMessage
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import (
     CUSTOMER_LOG_IN,
@@ -26,6 +27,8 @@ from tests.factories import (
     log_in_customer,
     make_customer,
     make_staff,
+    reconfigure,
+    use_password_hasher,
 )
 
 VIEWER = "{ viewer { email } }"
@@ -106,7 +109,7 @@ async def console(settings: Any, runtime: Runtime) -> AsyncIterator[httpx.AsyncC
         ) as http:
             yield http
     finally:
-        configured.password_hasher.close()
+        configured.identity.close()
 
 
 async def test_staff_cookie_posts_must_be_json_from_the_consoles_origin(
@@ -328,14 +331,11 @@ async def test_wrong_password_and_unknown_email_take_the_same_time(
     portal_api: GraphQLClient, runtime: Runtime
 ) -> None:
     # Realistic argon2 cost, so the hash (not the test client) dominates each request.
-    runtime.password_hasher.close()
-    runtime.password_hasher = type(runtime.password_hasher)(
-        time_cost=2, memory_kib=19 * 1024, parallelism=1, max_threads=2
+    use_password_hasher(
+        runtime, PasswordHasher(time_cost=2, memory_kib=19 * 1024, parallelism=1, max_threads=2)
     )
     await make_customer(runtime)
-    runtime.settings = runtime.settings.with_changes(
-        lockout_threshold=10_000, throttle_limits=("login=100000/60",)
-    )
+    reconfigure(runtime, lockout_threshold=10_000, throttle_limits=("login=100000/60",))
 
     async def timed(email: str) -> tuple[float, dict[str, Any]]:
         started = time.perf_counter()

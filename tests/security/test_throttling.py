@@ -21,12 +21,12 @@ from identity.throttling import (
     ThrottlePolicy,
     subject_key,
 )
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.config import Settings
 from portal.models import OutboxMessage, PortalUser, ThrottleCounter
 from portal.normalization import normalize_email
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import (
     CUSTOMER_LOG_IN,
@@ -37,6 +37,7 @@ from tests.factories import (
     log_in_staff,
     make_customer,
     make_staff,
+    reconfigure,
 )
 
 EMAIL = "kunde@example.de"
@@ -56,10 +57,6 @@ async def log_in(api: GraphQLClient, password: str, email: str = EMAIL) -> dict[
     data = await api.data(CUSTOMER_LOG_IN, {"email": email, "password": password})
     result: dict[str, Any] = data["logIn"]
     return result
-
-
-def configure(runtime: Runtime, **changes: Any) -> None:
-    runtime.settings = runtime.settings.with_changes(**changes)
 
 
 async def failures_of(runtime: Runtime, email: str, scope: str = "customer") -> int:
@@ -146,7 +143,7 @@ async def test_an_account_takes_at_most_100_failures_an_hour_from_any_number_of_
     await make_customer(runtime)
     # Consecutive-failure lockout off, so what stops the attempts is the hourly cap alone. Each
     # failure comes from its own IP: no per-IP limit helps.
-    configure(runtime, lockout_threshold=10_000)
+    reconfigure(runtime, lockout_threshold=10_000)
     first_failure = clock()
     for i in range(99):
         async with api_from(app, f"198.51.{i // 250}.{i % 250 + 1}") as api:
@@ -181,7 +178,7 @@ async def test_fifty_aliased_logins_count_as_fifty(
     assert await failures_of(runtime, EMAIL) == 0
     # With the limits raised, every alias is one attempt: the counter reaches the lockout
     # after 5 and the other 45 are refused without being counted (or extending the lock).
-    configure(
+    reconfigure(
         runtime,
         graphql_max_aliases=60,
         graphql_max_root_fields=60,
@@ -190,7 +187,7 @@ async def test_fifty_aliased_logins_count_as_fifty(
     answered = (await portal_api.post(f"mutation {{ {aliases} }}")).json()["data"]
     assert len(answered) == 50
     assert await failures_of(runtime, EMAIL) == 5
-    configure(runtime, lockout_threshold=10_000)
+    reconfigure(runtime, lockout_threshold=10_000)
     clock.advance(timedelta(minutes=2))  # past the lock
     clock_free = (await portal_api.post(f"mutation {{ {aliases} }}")).json()["data"]
     assert len(clock_free) == 50
@@ -209,7 +206,7 @@ async def test_client_limit_on_logins_answers_generically(
     portal_api: GraphQLClient, runtime: Runtime
 ) -> None:
     await make_customer(runtime)
-    configure(runtime, throttle_limits=("login=3/60",))
+    reconfigure(runtime, throttle_limits=("login=3/60",))
     for i in range(3):
         await log_in(portal_api, "falsch-falsch", f"other{i}@example.de")
     # The client is over its limit: the right password of another account is refused too.
@@ -234,7 +231,7 @@ async def test_registration_reset_and_resend_limits_answer_the_same_and_send_not
 ) -> None:
     await make_customer(runtime)
     await make_customer(runtime, "neu@example.de", activated=False)
-    configure(runtime, throttle_limits=("register=2/3600",))
+    reconfigure(runtime, throttle_limits=("register=2/3600",))
     for i in range(3):
         data = await portal_api.data(REGISTER, {"email": f"neu{i}@example.de"})
         assert data["registerCustomer"] == {"accepted": True, "errors": []}
@@ -265,7 +262,7 @@ async def test_client_limits_on_reset_and_activation_requests(
     emails = [f"kunde{i}@example.de" for i in range(3)]
     for email in emails:
         await make_customer(runtime, email, activated=activated)
-    configure(runtime, throttle_limits=(f"{action}=2/3600",))
+    reconfigure(runtime, throttle_limits=(f"{action}=2/3600",))
     # Three different addresses, so only the client's limit can stop the third.
     async with api_from(app, "198.51.100.7") as api:
         answers = [(await api.post(document, {"e": email})).content for email in emails]
@@ -285,7 +282,7 @@ async def test_client_limit_on_invitation_requests(
         "{ errors { code } } }"
     )
     await make_customer(runtime, activated=False)  # invited, never set up
-    configure(runtime, throttle_limits=("invitation_request=2/3600",))
+    reconfigure(runtime, throttle_limits=("invitation_request=2/3600",))
     async with api_from(app, "198.51.100.9") as api:
         answers = [(await api.post(REQUEST_INVITATION, {"e": EMAIL})).content for _ in range(3)]
     assert len(set(answers)) == 1
@@ -317,7 +314,9 @@ async def test_concurrent_failures_are_all_counted(runtime: Runtime, is_postgres
 
     async def fail() -> None:
         async with runtime.database.transaction() as session:
-            throttle = Throttle(runtime.throttle(session).store, policy, runtime.settings.clock)
+            throttle = Throttle(
+                runtime.identity.throttle(session).store, policy, runtime.settings.clock
+            )
             await throttle.account_failed("customer", EMAIL)
             await asyncio.sleep(0)  # hold the row lock while others queue
 
@@ -404,11 +403,11 @@ async def test_current_password_checks_count_against_the_account_and_aliases_do_
     assert {a["errors"][0]["code"] for a in guesses.values()} == {"WRONG_PASSWORD"}
     assert await failures_of(runtime, EMAIL) == 5
     # Locked: the right password answers exactly like a wrong one, after a dummy verification.
-    spy = VerifySpy(runtime.password_hasher._argon2)
-    monkeypatch.setattr(runtime.password_hasher, "_argon2", spy)
+    spy = VerifySpy(runtime.identity.password_hasher._argon2)
+    monkeypatch.setattr(runtime.identity.password_hasher, "_argon2", spy)
     right = await portal_api.post(document(CUSTOMER_PASSWORD))
     assert right.content == wrong.content
-    assert spy.hashes == [runtime.password_hasher._dummy_hash]
+    assert spy.hashes == [runtime.identity.password_hasher._dummy_hash]
     assert user.password_hash not in spy.hashes
     # It is the login's lockout: logIn is locked as well.
     assert (await log_in(portal_api, CUSTOMER_PASSWORD))["errors"] == GENERIC
@@ -474,7 +473,7 @@ async def test_with_redis_configured_workers_share_the_throttle_through_redis(
     ]
     try:
         async with first.database.transaction() as session:
-            assert isinstance(first.throttle(session).store, RedisThrottleStore)
+            assert isinstance(first.identity.throttle(session).store, RedisThrottleStore)
         async with (
             api_from(create_app(runtime=first), ips[0]) as one,
             api_from(create_app(runtime=second), ips[1]) as two,

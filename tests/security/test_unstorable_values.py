@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from portal.app.runtime import Runtime
 from portal.models import Contact
-from portal.runtime import Runtime
 from portal.services.csv_columns import CONTACT_COLUMNS
 from portal.services.csv_import import rows as csv_import_rows
 from tests.conftest import GraphQLClient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -17,6 +17,7 @@ from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
 from portal.services.contacts.search import RECORD_COLUMNS
 from portal.services.contacts.status import PortalStatus, status_of
+from schema.admin.resources.types import ResourceGrant
 from schema.common.contacts import (
     Money,
     QuickInfo,
@@ -29,9 +30,6 @@ from schema.common.info import Info
 from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
 from schema.common.records import column, global_id, needs, record_of
-
-if TYPE_CHECKING:
-    from schema.admin.resources import ResourceGrant
 
 PortalStatusEnum = strawberry.enum(
     PortalStatus,
@@ -252,12 +250,10 @@ class ContactNode(Node):
     @strawberry.field(
         description="The resources assigned to the contact, each with the contact's permissions "
         "on it (the same as contactResources, through the page's DataLoader).",
-        graphql_type=list[Annotated["ResourceGrant", strawberry.lazy("schema.admin.resources")]],
+        graphql_type=list[ResourceGrant],
         metadata=needs("id", loads=("assignments_by_contact",)),
     )
     def resources(self, info: Info) -> MaybeLoaded[list[ResourceGrant]]:
-        from schema.admin.resources import ResourceGrant
-
         return info.context.loaders.assignments_by_contact.then(
             self.contact_id,
             lambda rows: [ResourceGrant.from_row(r) for r in rows],

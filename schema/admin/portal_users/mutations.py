@@ -86,7 +86,7 @@ class PortalUserMutation:
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         contact = await service.assign_portal_user(
-            info.context.session, info.context.runtime, user, from_global_id("Contact", contact_id)
+            info.context.session, info.context.identity, user, from_global_id("Contact", contact_id)
         )
         await _audit(info, "assign", user, contact_id=contact.id)
         return _payload(user)
@@ -111,7 +111,7 @@ class PortalUserMutation:
             actor=await ctx.staff_actor(),
             phone_region=ctx.settings.default_phone_region,
         )
-        await service.assign_portal_user(ctx.session, ctx.runtime, user, contact.id)
+        await service.assign_portal_user(ctx.session, ctx.identity, user, contact.id)
         await _audit(info, "assign_new_contact", user)
         return CreateContactForPortalUserPayload(
             portal_user=PortalUserNode.from_row(user), contact=ContactNode.from_row(contact)
@@ -141,7 +141,7 @@ class PortalUserMutation:
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         service.require_not_activated(user)
-        await send_activation_email(info.context.session, info.context.runtime, user)
+        await send_activation_email(info.context.session, info.context.identity, user)
         await _audit(info, "resend_activation", user)
         return _payload(user)
 
@@ -160,7 +160,7 @@ class PortalUserMutation:
         service.mark_activated(ctx.session, user)
         if user.contact_id is None:
             settings = await load_portal_settings(ctx.session, ctx.settings)
-            await run_matching(ctx.session, ctx.runtime, settings, user)
+            await run_matching(ctx.session, ctx.identity, settings, user)
         await _audit(info, "activate_manually", user)
         return _payload(user)
 

@@ -55,7 +55,7 @@ class StaffMutation:
                 f"An email address has at most {MAX_EMAIL_LENGTH} characters.",
             )
         staff = await authenticate_staff(
-            ctx.session, ctx.runtime, email, password, ctx.throttle, ctx.client_ip
+            ctx.session, ctx.identity, email, password, ctx.throttle, ctx.client_ip
         )
         if staff is None:
             # The failure itself is state (the lockout counter): keep it.
@@ -69,7 +69,7 @@ class StaffMutation:
                 ],
                 keep_writes=True,
             )
-        policy = ctx.runtime.staff_session_policy
+        policy = ctx.identity.staff_sessions
         started = await start_staff_session(
             ctx.session, staff, policy, ip_address=ctx.client_ip, user_agent=ctx.user_agent
         )

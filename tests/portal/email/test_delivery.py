@@ -17,13 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.email.backends import FileBackend, MemoryBackend, SmtpBackend
 from portal.email.delivery import deliver_due
 from portal.email.outbox import enqueue_email
 from portal.email.sealing import LinkSealer
 from portal.models import OutboxMessage
-from portal.runtime import Runtime
 
 RESET = {"reset_url": "https://portal.example.test/password/reset?token=x", "first_name": "Anna"}
 
@@ -47,13 +47,13 @@ async def rows(runtime: Runtime) -> list[OutboxMessage]:
 
 
 def memory(runtime: Runtime) -> MemoryBackend:
-    assert isinstance(runtime.mail_backend, MemoryBackend)
-    return runtime.mail_backend
+    assert isinstance(runtime.mailer.backend, MemoryBackend)
+    return runtime.mailer.backend
 
 
 async def test_due_messages_are_rendered_sent_and_recorded(runtime: Runtime) -> None:
     await queue(runtime)
-    report = await deliver_due(runtime)
+    report = await deliver_due(runtime.mailer)
     assert (report.sent, report.retried, report.failed) == (1, 0, 0)
     (message,) = memory(runtime).sent
     assert message["To"] == "anna@example.de"
@@ -67,14 +67,14 @@ async def test_due_messages_are_rendered_sent_and_recorded(runtime: Runtime) -> 
     (row,) = await rows(runtime)
     assert (row.status, row.attempts, row.sent_at) == ("sent", 1, runtime.settings.clock())
     # Nothing is sent twice.
-    assert (await deliver_due(runtime)).sent == 0
+    assert (await deliver_due(runtime.mailer)).sent == 0
     assert len(memory(runtime).sent) == 1
 
 
 async def test_file_backend_writes_parseable_eml(runtime: Runtime, tmp_path: Path) -> None:
     await queue(runtime)
     backend = FileBackend(tmp_path / "mail")
-    await deliver_due(runtime, backend)
+    await deliver_due(runtime.mailer, backend)
     (path,) = (tmp_path / "mail").glob("*.eml")
     parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert parsed["To"] == "anna@example.de"
@@ -123,7 +123,7 @@ async def test_smtp_delivery_to_a_real_server(
 ) -> None:
     recorder, port = smtp_server
     await queue(runtime)
-    report = await deliver_due(runtime, smtp_backend(runtime, port))
+    report = await deliver_due(runtime.mailer, smtp_backend(runtime, port))
     assert report.sent == 1
     (envelope,) = recorder.envelopes
     assert envelope.rcpt_tos == ["anna@example.de"]
@@ -140,17 +140,17 @@ async def test_failing_server_is_retried_with_backoff_then_marked_failed(
     backend = smtp_backend(runtime, port)
     await queue(runtime)
     base = timedelta(seconds=runtime.settings.mail_retry_base_seconds)
-    report = await deliver_due(runtime, backend)
+    report = await deliver_due(runtime.mailer, backend)
     assert report.retried == 1
     (row,) = await rows(runtime)
     assert (row.status, row.attempts) == ("pending", 1)
     assert "451" in (row.last_error or "")
     assert row.next_attempt_at == clock() + base
     # Not due yet: nothing happens before the backoff has passed.
-    assert (await deliver_due(runtime, backend)).retried == 0
+    assert (await deliver_due(runtime.mailer, backend)).retried == 0
     for attempt in range(2, runtime.settings.mail_max_attempts + 1):
         clock.advance(base * 2 ** (attempt - 2))
-        report = await deliver_due(runtime, backend)
+        report = await deliver_due(runtime.mailer, backend)
         assert report.retried + report.failed == 1
     (row,) = await rows(runtime)
     assert (row.status, row.attempts) == ("failed", runtime.settings.mail_max_attempts)
@@ -163,13 +163,13 @@ async def test_failing_server_is_retried_with_backoff_then_marked_failed(
         stored = await session.get(OutboxMessage, row.id)
         assert stored is not None
         await requeue(session, stored)
-    assert (await deliver_due(runtime, backend)).sent == 1
+    assert (await deliver_due(runtime.mailer, backend)).sent == 1
     assert len(recorder.envelopes) == 1
 
 
 async def test_unreachable_server_keeps_the_message(runtime: Runtime) -> None:
     await queue(runtime)
-    report = await deliver_due(runtime, smtp_backend(runtime, free_port()))
+    report = await deliver_due(runtime.mailer, smtp_backend(runtime, free_port()))
     assert report.retried == 1
     (row,) = await rows(runtime)
     assert row.status == "pending"
@@ -180,10 +180,10 @@ async def test_an_expired_lease_is_claimed_again(runtime: Runtime, clock: Frozen
     from portal.email.delivery import LEASE, claim_due
 
     await queue(runtime)
-    assert len(await claim_due(runtime, 10)) == 1  # a worker claims, then dies
-    assert await claim_due(runtime, 10) == []
+    assert len(await claim_due(runtime.mailer, 10)) == 1  # a worker claims, then dies
+    assert await claim_due(runtime.mailer, 10) == []
     clock.advance(LEASE + timedelta(seconds=1))
-    assert (await deliver_due(runtime)).sent == 1
+    assert (await deliver_due(runtime.mailer)).sent == 1
 
 
 async def test_two_concurrent_workers_send_each_message_once(
@@ -200,10 +200,10 @@ async def test_two_concurrent_workers_send_each_message_once(
 
     first, second = SlowBackend(), SlowBackend()
     reports = await asyncio.gather(
-        deliver_due(runtime, first, limit=5),
-        deliver_due(runtime, second, limit=5),
-        deliver_due(runtime, first, limit=50),
-        deliver_due(runtime, second, limit=50),
+        deliver_due(runtime.mailer, first, limit=5),
+        deliver_due(runtime.mailer, second, limit=5),
+        deliver_due(runtime.mailer, first, limit=50),
+        deliver_due(runtime.mailer, second, limit=50),
     )
     recipients = [m["To"] for m in first.sent + second.sent]
     assert sum(r.sent for r in reports) == 40
@@ -222,7 +222,7 @@ async def test_a_sent_message_keeps_no_link_sealed_or_not(runtime: Runtime) -> N
             context=RESET,
             sealer=LinkSealer.from_settings(runtime.settings),
         )
-    report = await deliver_due(runtime)
+    report = await deliver_due(runtime.mailer)
     assert report.sent == 2
     for message in memory(runtime).sent:
         html = message.get_body(("html",))
@@ -244,7 +244,7 @@ async def test_a_link_sealed_with_a_removed_key_fails_instead_of_sending(
             context=RESET,
             sealer=LinkSealer(["a-key-that-was-rotated-out-long-ago-000000"]),
         )
-    report = await deliver_due(runtime)
+    report = await deliver_due(runtime.mailer)
     assert (report.sent, report.failed) == (0, 1)
     assert memory(runtime).sent == []
     (row,) = await rows(runtime)

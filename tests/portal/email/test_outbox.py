@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.db import Database
 from portal.email.outbox import enqueue_email
 from portal.email.sealing import LinkSealer, LinkUnavailable
 from portal.models import OutboxMessage
-from portal.runtime import Runtime
 
 CONTEXT = {"activation_url": "https://portal.example.test/activate?token=t", "activation_hours": 48}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.migrate import current_revision, head_revision, upgrade_database_async
 from portal.models import OutboxMessage
-from portal.runtime import Runtime
 
 RESET = {"reset_url": "https://portal.example.test/password/reset?token=old", "first_name": "A"}
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from portal.app.runtime import Runtime
 from portal.models import Base
 from portal.normalization import fold_for_search
-from portal.runtime import Runtime
 
 
 def _cell(value: Any) -> str:

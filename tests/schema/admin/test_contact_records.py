@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import get_named_type, is_leaf_type
 
-from portal.runtime import Runtime
+from portal.app.runtime import Runtime
 from schema.admin.schema import admin_schema
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff

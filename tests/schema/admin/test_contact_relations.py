@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import event, select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import ConsentEvent, OutboxMessage
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import link_in, log_in_staff
 from tests.schema.admin.contact_documents import CONTACT, LIST, create, names

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from portal.app.runtime import Runtime
 from portal.models import (
     AuditEntry,
     ConsentEvent,
@@ -18,7 +19,6 @@ from portal.models import (
     ContactHistoryEntry,
     PortalUser,
 )
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff, make_customer
 from tests.schema.admin.contact_documents import CONTACT, CREATE, LIST, UPDATE, create, names

@@ -8,9 +8,9 @@ from datetime import timedelta
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact, ContactHistoryEntry, ContactTag, DuplicateDismissal, PortalUser
-from portal.runtime import Runtime
 from portal.services.contacts.crud import create_contacts, validate_new_contact
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient

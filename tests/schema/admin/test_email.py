@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from portal.app.runtime import Runtime
 from portal.email.delivery import deliver_due
 from portal.models import OutboxMessage
-from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
@@ -40,7 +40,7 @@ query P($id: ID!, $language: String) {
 async def test_outbox_listing_and_resend(admin_api: GraphQLClient, runtime: Runtime) -> None:
     await log_in_staff(admin_api, runtime)
     await queue(runtime, count=2)
-    await deliver_due(runtime)
+    await deliver_due(runtime.mailer)
     async with runtime.database.transaction() as session:
         await session.execute(
             update(OutboxMessage)

@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact
-from portal.runtime import Runtime
 from portal.services.actors import SYSTEM
 from portal.services.contacts.groups_tags import change_tags
 from tests.conftest import GraphQLClient
-from tests.factories import log_in_staff, make_customer
+from tests.factories import log_in_staff, make_customer, reconfigure
 from tests.schema.admin.contact_documents import CONTACT, create
 
 EXPORT = """
@@ -137,8 +137,8 @@ async def test_large_export_is_zipped_and_emailed_to_the_staff_user(
         "emailedTo": "export@example.com",
         "errors": [],
     }
-    await deliver_due(runtime)
-    backend = runtime.mail_backend
+    await deliver_due(runtime.mailer)
+    backend = runtime.mailer.backend
     assert isinstance(backend, MemoryBackend)
     (message,) = backend.sent
     assert message["To"] == "export@example.com"
@@ -159,7 +159,7 @@ async def test_auto_delivery_emails_above_the_threshold_only(
     await create(admin_api, lastName="Eins")
     small = await admin_api.data(EXPORT_BY, {})
     assert small["exportContacts"]["downloadUrl"].startswith("/admin/exports/download")
-    runtime.settings = runtime.settings.with_changes(export_email_threshold=0)
+    reconfigure(runtime, export_email_threshold=0)
     large = await admin_api.data(EXPORT_BY, {})
     assert large["exportContacts"]["downloadUrl"] is None
     assert large["exportContacts"]["emailedTo"] == "admin@example.com"

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.models import OutboxMessage
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_PASSWORD, log_in_staff
 from tests.schema.admin.contact_documents import create

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact, PortalUser
-from portal.runtime import Runtime
 from portal.services import audit
 from portal.services.actors import SYSTEM
 from tests.conftest import GraphQLClient

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from portal.app.runtime import Runtime
 from portal.models import Contact, ContactHistoryEntry, ContactTag
-from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
 from portal.services.csv_import import ImportErrorPolicy, ImportOptions, import_contacts

@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import AuditEntry, Contact, ContactHistoryEntry, StaffUser
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff, relog_in_staff
 

@@ -8,11 +8,11 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import func, select, text
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.email.backends import MemoryBackend
 from portal.email.delivery import deliver_due
 from portal.models import Base, Invitation, OutboxMessage, PortalUser, ResourceAssignment
-from portal.runtime import Runtime
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_LOG_IN, log_in_staff, relog_in_staff
@@ -222,9 +222,9 @@ async def test_a_database_dump_holds_no_usable_setup_link(
     nonce = token.split(".")[1]
     # Queued, not yet sent: the outbox holds the link sealed.
     assert nonce not in await whole_database(runtime)
-    assert (await deliver_due(runtime)).sent == 1
-    assert isinstance(runtime.mail_backend, MemoryBackend)
-    (mail,) = runtime.mail_backend.sent
+    assert (await deliver_due(runtime.mailer)).sent == 1
+    assert isinstance(runtime.mailer.backend, MemoryBackend)
+    (mail,) = runtime.mailer.backend.sent
     html, plain = mail.get_body(("html",)), mail.get_body(("plain",))
     assert html is not None and plain is not None
     assert invited["setupUrl"] in plain.get_content()

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from portal.app.runtime import Runtime
 from portal.models import Contact, OutboxMessage, PortalUser
-from portal.runtime import Runtime
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import ContactDraft, create_contact
 from portal.services.contacts.groups_tags import change_tags, save_group, set_contact_groups

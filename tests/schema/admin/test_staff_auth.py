@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import StaffUser
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import (
     STAFF_LOG_IN,

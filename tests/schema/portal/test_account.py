@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact, OutboxMessage, PortalUser
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import (
     CUSTOMER_LOG_IN,

@@ -13,12 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact, OutboxMessage, PortalUser
-from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
 from tests.conftest import GraphQLClient
-from tests.factories import CUSTOMER_LOG_IN, link_in, log_in_staff
+from tests.factories import CUSTOMER_LOG_IN, link_in, log_in_staff, reconfigure
 from tests.schema.portal.test_registration import REGISTER, registration
 
 ACTIVATE = """
@@ -228,7 +228,7 @@ async def test_a_client_over_its_limit_gets_exactly_the_answer_of_a_wrong_answer
     await contacts_with_email(runtime, 2, "bert@example.de")
     throttled_flow = await open_flow_for(portal_api, runtime, EMAIL)
     wrong_flow = await open_flow_for(portal_api, runtime, "bert@example.de")
-    runtime.settings = runtime.settings.with_changes(throttle_limits=("second_identifier=2/3600",))
+    reconfigure(runtime, throttle_limits=("second_identifier=2/3600",))
     right = {"customerNumber": str(anna[0].customer_number)}
     answers = [{"customerNumber": "99990"}, {"customerNumber": "99991"}, right, right]
     async with api_from(app, "198.51.100.20") as limited:

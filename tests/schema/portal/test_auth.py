@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from identity.passwords import MAX_PASSWORD_LENGTH
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import OutboxMessage, PortalUser
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import (
     CUSTOMER_LOG_IN,
@@ -21,6 +21,7 @@ from tests.factories import (
     link_in,
     log_in_customer,
     make_customer,
+    reconfigure,
 )
 from tests.identity.test_passwords import Argon2Spy
 
@@ -117,8 +118,8 @@ async def test_a_megabyte_password_gets_the_generic_answer_without_being_hashed(
     wrong = await portal_api.post(
         CUSTOMER_LOG_IN, {"email": "kunde@example.de", "password": "falsches-passwort"}
     )
-    spy = Argon2Spy(runtime.password_hasher._argon2)
-    monkeypatch.setattr(runtime.password_hasher, "_argon2", spy)
+    spy = Argon2Spy(runtime.identity.password_hasher._argon2)
+    monkeypatch.setattr(runtime.identity.password_hasher, "_argon2", spy)
     started = time.perf_counter()
     huge = await portal_api.post(
         CUSTOMER_LOG_IN, {"email": "kunde@example.de", "password": "x" * (1024 * 1024)}
@@ -346,7 +347,7 @@ async def test_outdated_hashes_are_rehashed_on_login(
     assert stored is not None and stored.password_hash is not None
     assert stored.password_hash != old_hash
     assert extract_parameters(stored.password_hash).parallelism == 1
-    assert await runtime.password_hasher.verify(stored.password_hash, CUSTOMER_PASSWORD)
+    assert await runtime.identity.password_hasher.verify(stored.password_hash, CUSTOMER_PASSWORD)
 
 
 async def test_many_logins_at_once_from_a_logged_in_browser_all_finish(
@@ -359,7 +360,7 @@ async def test_many_logins_at_once_from_a_logged_in_browser_all_finish(
     await make_customer(runtime)
     await log_in_customer(portal_api)  # the client now sends a session cookie
     portal_api.token = None
-    runtime.settings = runtime.settings.with_changes(throttle_limits=("login=1000/60",))
+    reconfigure(runtime, throttle_limits=("login=1000/60",))
     answers = await asyncio.wait_for(
         asyncio.gather(
             *(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from portal.app.runtime import Runtime
 from portal.models import Contact
-from portal.runtime import Runtime
 from portal.services.actors import SYSTEM
 from portal.services.contacts import create_contact
 from portal.services.contacts.groups_tags import save_group, set_contact_groups

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.models import AuditEntry, Contact, ContactHistoryEntry
-from portal.runtime import Runtime
 from portal.services.actors import SYSTEM
 from portal.services.contacts.history import add_history_entry
 from schema.common.ids import to_global_id

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from portal.app.runtime import Runtime
 from portal.models import OutboxMessage, PortalUser
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import link_in, make_customer
 
@@ -111,8 +111,8 @@ async def test_unicode_passwords_are_kept_exactly(
     async with runtime.database.transaction() as session:
         user = await session.scalar(select(PortalUser))
         assert user is not None and user.password_hash is not None
-        assert await runtime.password_hasher.verify(user.password_hash, password)
-        assert not await runtime.password_hasher.verify(user.password_hash, password[:-1])
+        assert await runtime.identity.password_hasher.verify(user.password_hash, password)
+        assert not await runtime.identity.password_hasher.verify(user.password_hash, password[:-1])
 
 
 async def test_resend_activation_answers_the_same_for_everyone(

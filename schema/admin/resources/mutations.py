@@ -1,68 +1,23 @@
-"""Resources and their assignment to contacts, and group portal permissions (staff API)."""
+"""Resource mutations of the staff API: resources, their assignment to contacts, and the
+portal functions groups grant."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, ClassVar
 
 import strawberry
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import ContactGroup, Resource
-from portal.models.base import PlainRow
 from portal.services import resources as service
 from portal.services.contacts import require_contact
 from schema.admin.contacts.types import GroupNode
-from schema.common.errors import Atomic, ErrorFields, bad_user_input
+from schema.admin.resources.types import ResourceError, ResourceGrant, ResourceNode
+from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
-from schema.common.node import Node
-from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
-from schema.common.records import column, global_id, record_of
 
-READ = [HasPermission(StaffPermission.CONTACTS_READ)]
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
-
-ResourceErrorCodeEnum = strawberry.enum(service.ResourceErrorCode, name="ResourceErrorCode")
-
-
-@strawberry.type(description="A problem with a resource mutation.")
-class ResourceError(ErrorFields):
-    codes: ClassVar = service.ResourceErrorCode
-    code: service.ResourceErrorCode
-    field: str | None
-    message: str
-
-
-@strawberry.type(name="Resource", description="Something shared with customers in the portal.")
-class ResourceNode(Node):
-    record: strawberry.Private[Mapping[Any, Any]]
-    id = global_id("Resource")
-    kind = column("kind", str, description="website, contract, meter, project, ...")
-    name = column("name", str)
-    alias = column("alias", str)
-    url = column("url", str, description="URL or domain.")
-    external_reference = column("external_reference", str)
-    created_at = column("created_at", datetime)
-
-    @classmethod
-    def from_row(cls, row: Resource | PlainRow) -> ResourceNode:
-        keys = ("id", "kind", "name", "alias", "url", "external_reference", "created_at")
-        return cls(record=record_of(row, keys))  # type: ignore[call-arg]
-
-
-@strawberry.type(description="A resource and what a contact may do with it.")
-class ResourceGrant:
-    resource: ResourceNode
-    permissions: list[str]
-
-    @classmethod
-    def from_row(cls, row: Any) -> ResourceGrant:
-        """From a row of ``assignments_by_contact`` (the resource's columns, permissions)."""
-        return cls(resource=ResourceNode.from_row(row), permissions=list(row.permissions))
 
 
 @strawberry.input(description="Fields of a resource; in updates omitted fields stay.")
@@ -111,59 +66,6 @@ async def _resource(info: Info, resource_id: strawberry.ID) -> Resource:
             service.ResourceErrorCode.NOT_FOUND, "resourceId", "No such resource."
         )
     return row
-
-
-@strawberry.type
-class ResourceQuery:
-    @strawberry.field(
-        description="Resources by name; search matches name, alias, URL or domain.",
-        permission_classes=READ,
-    )
-    async def resources(
-        self,
-        info: Info,
-        search: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
-    ) -> Connection[ResourceNode]:
-        try:
-            page = await service.search_resources(
-                info.context.session, search, first=first, after=after
-            )
-        except InvalidInput as exc:
-            raise bad_user_input(exc) from None
-        return Connection.from_page(page, ResourceNode.from_row)
-
-    @strawberry.field(description="The resources assigned to a contact.", permission_classes=READ)
-    async def contact_resources(self, info: Info, contact_id: strawberry.ID) -> list[ResourceGrant]:
-        uuid_ = from_global_id("Contact", contact_id)
-        if uuid_ is None:
-            return []
-        rows = await info.context.loaders.assignments_by_contact.load(uuid_)
-        return [ResourceGrant.from_row(r) for r in rows]
-
-    @strawberry.field(description="Permission vocabulary for resources and portal functions.")
-    def permission_vocabulary(self, info: Info) -> PermissionVocabulary:
-        settings = info.context.settings
-        return PermissionVocabulary(
-            resource_permissions=[
-                PermissionRule(name=name, requires=sorted(needs))
-                for name, needs in settings.resource_permission_rules.items()
-            ],
-            portal_permissions=list(settings.feature_permissions),
-        )
-
-
-@strawberry.type(description="A resource permission and those it requires.")
-class PermissionRule:
-    name: str
-    requires: list[str]
-
-
-@strawberry.type(description="The configured permission vocabularies.")
-class PermissionVocabulary:
-    resource_permissions: list[PermissionRule]
-    portal_permissions: list[str]
 
 
 @strawberry.type

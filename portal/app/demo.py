@@ -12,9 +12,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from identity.staff import create_staff_user, get_staff_by_email
+from portal.app.runtime import Runtime
 from portal.config import ConfigurationError
 from portal.models import Contact
-from portal.runtime import Runtime
 from portal.services.actors import SYSTEM
 from portal.services.contacts import ContactDraft, consent, create_contact
 from portal.services.contacts.consent import Evidence
@@ -141,7 +141,7 @@ async def load_demo(runtime: Runtime) -> DemoResult:
         if await get_staff_by_email(session, DEMO_ADMIN_EMAIL) is None:
             await create_staff_user(
                 session,
-                runtime.password_hasher,
+                runtime.identity.password_hasher,
                 email=DEMO_ADMIN_EMAIL,
                 password=DEMO_ADMIN_PASSWORD,
                 role="admin",

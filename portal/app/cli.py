@@ -27,7 +27,7 @@ def _settings() -> Settings:
 
 
 async def _with_runtime(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
-    from portal.runtime import Runtime
+    from portal.app.runtime import Runtime
 
     runtime = Runtime.build(settings)
     try:
@@ -74,7 +74,7 @@ def serve(
         f"portal {settings.env}: customer API {base}/graphql, staff API {base}/admin/graphql"
     )
     uvicorn.run(
-        "portal.app:create_app",
+        "portal.app.asgi:create_app",
         factory=True,
         host=host,
         port=port,
@@ -137,13 +137,13 @@ def staff_create(email: str, role: str, display_name: str, password_stdin: bool)
 
     async def work(runtime: object) -> str:
         from identity.staff import create_staff_user
-        from portal.runtime import Runtime
+        from portal.app.runtime import Runtime
 
         assert isinstance(runtime, Runtime)
         async with runtime.database.transaction() as session:
             user = await create_staff_user(
                 session,
-                runtime.password_hasher,
+                runtime.identity.password_hasher,
                 email=email,
                 password=password,
                 role=role,
@@ -162,7 +162,7 @@ def staff_create(email: str, role: str, display_name: str, password_stdin: bool)
 
 
 def _load_demo(settings: Settings) -> None:
-    from portal.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, load_demo
+    from portal.app.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, load_demo
 
     try:
         result = asyncio.run(_with_runtime(settings, load_demo))
@@ -238,7 +238,7 @@ def contacts() -> None:
 @click.option("--dry-run", is_flag=True, help="Check and report only.")
 def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
     """Import or update contacts from a CSV FILE (as exported)."""
-    from portal.runtime import Runtime
+    from portal.app.runtime import Runtime
     from portal.services.actors import Actor, ActorType
     from portal.services.csv_import import (
         ImportErrorPolicy,
@@ -253,7 +253,7 @@ def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
     total = max(0, data.count(b"\n") - 1)
 
     async def work(runtime: Runtime) -> ImportReport:
-        from portal.app import freeze_startup_heap
+        from portal.app.asgi import freeze_startup_heap
 
         freeze_startup_heap()  # as a server does: full collections skip the start-up heap
         session = runtime.database.new_session()
@@ -311,16 +311,16 @@ def mail() -> None:
 @click.option("--loop", is_flag=True, help="Keep polling until interrupted.")
 def mail_deliver(loop: bool) -> None:
     """Send due outbox messages once (or keep doing it with --loop)."""
+    from portal.app.runtime import Runtime
     from portal.email.delivery import deliver_due, run_worker
-    from portal.runtime import Runtime
 
     settings = _settings()
 
     async def work(runtime: Runtime) -> str:
         if loop:
-            await run_worker(runtime, asyncio.Event())
+            await run_worker(runtime.mailer, asyncio.Event())
             return "stopped"
-        report = await deliver_due(runtime, limit=1000)
+        report = await deliver_due(runtime.mailer, limit=1000)
         return f"sent {report.sent}, retrying {report.retried}, failed {report.failed}"
 
     try:

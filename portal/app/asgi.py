@@ -1,4 +1,5 @@
-"""``create_app``: assembles settings, database, identity and the two GraphQL APIs."""
+"""``create_app``: the ASGI application, assembled from settings, database, identity, mail and
+the two GraphQL APIs."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from portal.admission import OnePerIteration
+from portal.app.runtime import Runtime
+from portal.app.web import UnitOfWorkGraphQL, download_route, health_routes, with_cors
 from portal.config import Settings
 from portal.email.delivery import run_worker
 from portal.request_id import RequestIdMiddleware
-from portal.runtime import Runtime
-from portal.web import UnitOfWorkGraphQL, download_route, health_routes, with_cors
 from schema.admin.schema import admin_schema
 from schema.portal.schema import portal_schema
 
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # one, and row claiming keeps every message sent once.
         stop = asyncio.Event()
         worker = (
-            asyncio.create_task(run_worker(runtime, stop), name="mail-delivery")
+            asyncio.create_task(run_worker(runtime.mailer, stop), name="mail-delivery")
             if runtime.settings.mail_worker
             else None
         )

@@ -24,9 +24,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from identity.throttling import replay_counted_attempts
 from portal.admission import OnePerIteration
+from portal.app.runtime import Runtime
 from portal.db import is_read_only
 from portal.request_id import request_id_of
-from portal.runtime import Runtime
 from schema.common.context import RequestContext
 
 logger = logging.getLogger("portal.web")
@@ -96,7 +96,15 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         request.state.failed = False
         # The session is opened at its first use, once the operation is known: a query gets a
         # read-only one (schema.common.context.ReadOnlyQueries); _finish ends it.
-        return RequestContext(request=request, response=response, runtime=self.runtime)
+        runtime = self.runtime
+        return RequestContext(
+            request=request,
+            response=response,
+            settings=runtime.settings,
+            database=runtime.database,
+            identity=runtime.identity,
+            email_renderer=runtime.mailer.renderer,
+        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -203,7 +211,9 @@ def download_route(runtime: Runtime) -> Any:
 
         session = runtime.database.new_session()
         try:
-            job_id = job_of_download_token(runtime.tokens, request.query_params.get("token", ""))
+            job_id = job_of_download_token(
+                runtime.identity.tokens, request.query_params.get("token", "")
+            )
             job, chunks = await open_download(session, job_id)
             await session.commit()
         except (TokenInvalid, ExportUnavailable):
