@@ -74,7 +74,7 @@ async def create_import_token(
         )
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
         errors.append(
-            (ApiKeyErrorCode.INVALID_LIFETIME, "expiresInDays", "Use 1 to 3650 days, or none.")
+            (ApiKeyErrorCode.INVALID_LIFETIME, "expires_in_days", "Use 1 to 3650 days, or none.")
         )
     if errors:
         raise InvalidInput([FieldError(*e) for e in errors])

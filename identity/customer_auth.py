@@ -42,7 +42,7 @@ from portal.services.portal_settings import PortalSettings
 CUSTOMER_SCOPE = "customer"
 INVALID_CREDENTIALS = FieldError(Code.INVALID_CREDENTIALS, None, "Email or password is wrong.")
 WRONG_CURRENT_PASSWORD = FieldError(
-    Code.WRONG_PASSWORD, "currentPassword", "The current password is wrong."
+    Code.WRONG_PASSWORD, "current_password", "The current password is wrong."
 )
 
 
@@ -212,11 +212,11 @@ async def reset_password(
     user = await session.get(PortalUser, claims.subject, with_for_update=True)
     if user is None or user.password_reset_jti != claims.jti or user.suspended_at is not None:
         raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
-    password_errors = check_new_password(new_password, "newPassword", email=user.email)
+    password_errors = check_new_password(new_password, "new_password", email=user.email)
     if password_errors:
         raise InvalidInput(password_errors)
     await spend_token(session, claims)
-    await _set_password(session, env, user, new_password, "newPassword")
+    await _set_password(session, env, user, new_password, "new_password")
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()
     return user
@@ -260,7 +260,7 @@ async def change_password(
     :func:`verify_current_password`); the caller keeps the throttle's writes."""
     if not await verify_current_password(env.password_hasher, user, current_password, throttle):
         raise InvalidInput([WRONG_CURRENT_PASSWORD])
-    await _set_password(session, env, user, new_password, "newPassword")
+    await _set_password(session, env, user, new_password, "new_password")
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     return await start_session(
         session,

@@ -67,12 +67,12 @@ async def load_open_flow(
 ) -> tuple[MatchingFlow, PortalUser]:
     """The open flow of ``token`` (row-locked) and its user, or the typed error to show."""
     claims = read_token(
-        env.tokens, token, TokenPurpose.MATCHING_FLOW, flow_lifetime(portal_settings), "flowToken"
+        env.tokens, token, TokenPurpose.MATCHING_FLOW, flow_lifetime(portal_settings), "flow_token"
     )
     flow = await session.get(MatchingFlow, claims.subject, with_for_update=True)
     if flow is None or flow.closed_at is not None or flow.expires_at <= session_now(session):
-        raise InvalidInput.single(Code.TOKEN_EXPIRED, "flowToken", "This step has expired.")
+        raise InvalidInput.single(Code.TOKEN_EXPIRED, "flow_token", "This step has expired.")
     user = await session.get(PortalUser, flow.portal_user_id, with_for_update=True)
     if user is None or user.contact_id is not None:
-        raise InvalidInput.single(Code.INVALID_TOKEN, "flowToken", "This step is not valid.")
+        raise InvalidInput.single(Code.INVALID_TOKEN, "flow_token", "This step is not valid.")
     return flow, user

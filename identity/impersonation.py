@@ -116,19 +116,19 @@ async def start_impersonation(
         raise InvalidInput.single(ImpersonationErrorCode.TOO_LONG, "reason", "Too long.")
     if user is None:
         raise InvalidInput.single(
-            ImpersonationErrorCode.USER_NOT_FOUND, "portalUserId", "No such user."
+            ImpersonationErrorCode.USER_NOT_FOUND, "portal_user_id", "No such user."
         )
     if user.suspended_at is not None:
         raise InvalidInput.single(
-            ImpersonationErrorCode.USER_SUSPENDED, "portalUserId", "The user is suspended."
+            ImpersonationErrorCode.USER_SUSPENDED, "portal_user_id", "The user is suspended."
         )
     if user.contact_id is None:
         raise InvalidInput.single(
-            ImpersonationErrorCode.USER_NOT_LINKED, "portalUserId", "The user has no contact."
+            ImpersonationErrorCode.USER_NOT_LINKED, "portal_user_id", "The user has no contact."
         )
     if user.activated_at is None:
         raise InvalidInput.single(
-            ImpersonationErrorCode.USER_NOT_ACTIVE, "portalUserId", "The user is not activated."
+            ImpersonationErrorCode.USER_NOT_ACTIVE, "portal_user_id", "The user is not activated."
         )
     now = session_now(session)
     row = Impersonation(

@@ -100,11 +100,11 @@ async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUse
     """The contact's portal user, created (already linked) if it has none."""
     if not contact.is_active:
         raise InvalidInput.single(
-            InvitationErrorCode.CONTACT_INACTIVE, "contactId", "The contact is inactive."
+            InvitationErrorCode.CONTACT_INACTIVE, "contact_id", "The contact is inactive."
         )
     if not contact.email or not contact.email_normalized:
         raise InvalidInput.single(
-            InvitationErrorCode.CONTACT_HAS_NO_EMAIL, "contactId", "The contact has no email."
+            InvitationErrorCode.CONTACT_HAS_NO_EMAIL, "contact_id", "The contact has no email."
         )
     user = await session.scalar(select(PortalUser).where(PortalUser.contact_id == contact.id))
     if user is None:
@@ -114,7 +114,7 @@ async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUse
         if user is not None and user.contact_id not in (None, contact.id):
             raise InvalidInput.single(
                 InvitationErrorCode.EMAIL_BELONGS_TO_ANOTHER_CONTACT,
-                "contactId",
+                "contact_id",
                 "A portal user with this email belongs to another contact.",
             )
     if user is None:
@@ -130,11 +130,11 @@ async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUse
         session.add(user)
     if user.suspended_at is not None:
         raise InvalidInput.single(
-            InvitationErrorCode.SUSPENDED, "contactId", "The portal user is suspended."
+            InvitationErrorCode.SUSPENDED, "contact_id", "The portal user is suspended."
         )
     if user.activated_at is not None and user.password_hash is not None:
         raise InvalidInput.single(
-            InvitationErrorCode.ALREADY_ACTIVE, "contactId", "The customer has set up access."
+            InvitationErrorCode.ALREADY_ACTIVE, "contact_id", "The customer has set up access."
         )
     user.contact_id = contact.id
     user.mapping_status = MappingStatus.ASSIGNED

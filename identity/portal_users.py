@@ -109,7 +109,7 @@ async def get_portal_user(session: AsyncSession, user_id: uuid.UUID | None) -> P
     """The portal user (row-locked for the change to come) or NOT_FOUND."""
     user = await session.get(PortalUser, user_id, with_for_update=True) if user_id else None
     if user is None:
-        raise InvalidInput.single(PortalUserErrorCode.NOT_FOUND, "portalUserId", "No such user.")
+        raise InvalidInput.single(PortalUserErrorCode.NOT_FOUND, "portal_user_id", "No such user.")
     return user
 
 
@@ -194,7 +194,9 @@ async def link_contact(
 def require_unassigned(user: PortalUser) -> None:
     if user.contact_id is not None:
         raise InvalidInput.single(
-            PortalUserErrorCode.ALREADY_ASSIGNED, "portalUserId", "The user already has a contact."
+            PortalUserErrorCode.ALREADY_ASSIGNED,
+            "portal_user_id",
+            "The user already has a contact.",
         )
 
 
@@ -206,17 +208,17 @@ async def assign_portal_user(
     contact = await session.get(Contact, contact_id, with_for_update=True) if contact_id else None
     if contact is None:
         raise InvalidInput.single(
-            PortalUserErrorCode.CONTACT_NOT_FOUND, "contactId", "No such contact."
+            PortalUserErrorCode.CONTACT_NOT_FOUND, "contact_id", "No such contact."
         )
     if not contact.is_active:
         raise InvalidInput.single(
-            PortalUserErrorCode.CONTACT_INACTIVE, "contactId", "The contact is inactive."
+            PortalUserErrorCode.CONTACT_INACTIVE, "contact_id", "The contact is inactive."
         )
     taken = await session.scalar(select(PortalUser.id).where(PortalUser.contact_id == contact.id))
     if taken is not None:
         raise InvalidInput.single(
             PortalUserErrorCode.CONTACT_HAS_PORTAL_USER,
-            "contactId",
+            "contact_id",
             "The contact already has a portal user.",
         )
     await link_contact(session, env, user, contact, notify=True)
@@ -227,7 +229,7 @@ async def unassign_portal_user(session: AsyncSession, user: PortalUser) -> None:
     """Remove the contact link; the user is pending again and every session ends."""
     if user.contact_id is None:
         raise InvalidInput.single(
-            PortalUserErrorCode.NOT_ASSIGNED, "portalUserId", "The user has no contact."
+            PortalUserErrorCode.NOT_ASSIGNED, "portal_user_id", "The user has no contact."
         )
     user.contact_id = None
     user.mapping_status = MappingStatus.PENDING
@@ -241,7 +243,7 @@ async def suspend_portal_user(session: AsyncSession, user: PortalUser) -> int:
     """Block login and end every session at once; returns how many sessions ended."""
     if user.suspended_at is not None:
         raise InvalidInput.single(
-            PortalUserErrorCode.ALREADY_SUSPENDED, "portalUserId", "The user is suspended."
+            PortalUserErrorCode.ALREADY_SUSPENDED, "portal_user_id", "The user is suspended."
         )
     user.suspended_at = session_now(session)
     ended = await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
@@ -254,7 +256,7 @@ async def reactivate_portal_user(session: AsyncSession, user: PortalUser) -> Non
     """Allow login again; sessions ended by the suspension stay ended."""
     if user.suspended_at is None:
         raise InvalidInput.single(
-            PortalUserErrorCode.NOT_SUSPENDED, "portalUserId", "The user is not suspended."
+            PortalUserErrorCode.NOT_SUSPENDED, "portal_user_id", "The user is not suspended."
         )
     user.suspended_at = None
     await session.flush()
@@ -263,7 +265,7 @@ async def reactivate_portal_user(session: AsyncSession, user: PortalUser) -> Non
 def require_not_activated(user: PortalUser) -> None:
     if user.activated_at is not None:
         raise InvalidInput.single(
-            PortalUserErrorCode.ALREADY_ACTIVATED, "portalUserId", "The user is activated."
+            PortalUserErrorCode.ALREADY_ACTIVATED, "portal_user_id", "The user is activated."
         )
 
 

@@ -63,7 +63,7 @@ def validate_registration(form: Registration) -> list[FieldError]:
     if len(email) > MAX_EMAIL_LENGTH or not is_valid_email(email):
         errors.append(FieldError(Code.INVALID_EMAIL, "email", "Not a valid email address."))
     errors.extend(check_new_password(form.password, email=email))
-    for name, value in (("firstName", form.first_name), ("lastName", form.last_name)):
+    for name, value in (("first_name", form.first_name), ("last_name", form.last_name)):
         if len(value) > 100:
             errors.append(FieldError(Code.TOO_LONG, name, "At most 100 characters."))
         elif not value.strip():
@@ -72,13 +72,13 @@ def validate_registration(form: Registration) -> list[FieldError]:
         errors.append(FieldError(Code.INVALID_LANGUAGE, "language", "Use de or en."))
     if not form.accept_terms:
         errors.append(
-            FieldError(Code.TERMS_NOT_ACCEPTED, "acceptTerms", "The terms must be accepted.")
+            FieldError(Code.TERMS_NOT_ACCEPTED, "accept_terms", "The terms must be accepted.")
         )
     for name, raw in (
-        ("customerNumber", form.customer_number),
+        ("customer_number", form.customer_number),
         ("phone", form.phone),
-        ("postalCode", form.postal_code),
-        ("dateOfBirth", form.date_of_birth),
+        ("postal_code", form.postal_code),
+        ("date_of_birth", form.date_of_birth),
     ):
         if raw is not None and len(raw) > 64:
             errors.append(FieldError(Code.TOO_LONG, name, "At most 64 characters."))

@@ -52,9 +52,9 @@ async def request_email_change(
     await _require_password(env, user, password, throttle)
     new_email = new_email.strip()
     if len(new_email) > MAX_EMAIL_LENGTH or not is_valid_email(new_email):
-        raise InvalidInput.single(Code.INVALID_EMAIL, "newEmail", "Not a valid email address.")
+        raise InvalidInput.single(Code.INVALID_EMAIL, "new_email", "Not a valid email address.")
     if normalize_email(new_email) == user.email_normalized:
-        raise InvalidInput.single(Code.SAME_EMAIL, "newEmail", "This is already your address.")
+        raise InvalidInput.single(Code.SAME_EMAIL, "new_email", "This is already your address.")
     token, jti = env.tokens.issue(TokenPurpose.EMAIL_CHANGE, user.id)
     user.pending_email = new_email
     user.email_change_jti = jti

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with the input: a stable ``code``, the input ``field`` path (or None) and an
-    English ``message`` (frontends translate by code)."""
+    """One problem with the input: a stable ``code``, the ``field`` it concerns (or None) and an
+    English ``message`` (frontends translate by code). The field is the domain's name for it,
+    snake_case as in Python (``contact_id``, ``new_password``); the API turns it into the
+    client's input path (``schema.common.errors.input_path``)."""
 
     code: str
     field: str | None

@@ -212,7 +212,7 @@ async def find_duplicates(session: AsyncSession) -> list[DuplicatePair]:
 async def dismiss(session: AsyncSession, actor: Actor, a: Contact, b: Contact) -> None:
     if a.id == b.id:
         raise InvalidInput.single(
-            DuplicateErrorCode.SAME_CONTACT, "secondId", "A contact is no duplicate of itself."
+            DuplicateErrorCode.SAME_CONTACT, "second_id", "A contact is no duplicate of itself."
         )
     first, second = sorted([a.id, b.id])
     exists = await session.scalar(

@@ -100,19 +100,19 @@ async def merge(
 ) -> dict[str, Any]:
     """Merge ``sources`` into ``target``: fill empty fields, move everything, delete sources."""
     if not sources:
-        raise InvalidInput.single(DuplicateErrorCode.NOT_FOUND, "sourceIds", "No sources given.")
+        raise InvalidInput.single(DuplicateErrorCode.NOT_FOUND, "source_ids", "No sources given.")
     if len(sources) > MAX_SOURCES:
         raise InvalidInput.single(
-            DuplicateErrorCode.TOO_MANY_SOURCES, "sourceIds", f"At most {MAX_SOURCES} sources."
+            DuplicateErrorCode.TOO_MANY_SOURCES, "source_ids", f"At most {MAX_SOURCES} sources."
         )
     source_ids = [s.id for s in sources]
     if target.id in source_ids:
         raise InvalidInput.single(
-            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "The target is among the sources."
+            DuplicateErrorCode.SAME_CONTACT, "source_ids", "The target is among the sources."
         )
     if len(set(source_ids)) < len(source_ids):
         raise InvalidInput.single(
-            DuplicateErrorCode.SAME_CONTACT, "sourceIds", "A source is named twice."
+            DuplicateErrorCode.SAME_CONTACT, "source_ids", "A source is named twice."
         )
     users = list(
         await session.scalars(
@@ -122,7 +122,7 @@ async def merge(
     if len(users) > 1 and not merge_logins:
         raise InvalidInput.single(
             DuplicateErrorCode.BOTH_HAVE_PORTAL_USERS,
-            "sourceIds",
+            "source_ids",
             "Several of these contacts have portal users: resolve first, or merge the logins.",
         )
     filled: dict[str, Any] = {}

@@ -68,21 +68,9 @@ class PortalSettings:
         )
 
 
-def _input_field(name: str) -> str:
-    """The API's (camelCase) name of a settings field, for error paths."""
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
 def validate_changes(changes: dict[str, Any]) -> list[FieldError]:
-    """Field errors for a partial update (keys are PortalSettings field names)."""
-    return [
-        FieldError(e.code, _input_field(e.field), e.message) if e.field else e
-        for e in _validate(changes)
-    ]
-
-
-def _validate(changes: dict[str, Any]) -> list[FieldError]:
+    """Field errors for a partial update (keys, and the errors' fields, are PortalSettings
+    field names)."""
     errors: list[FieldError] = []
     for name, value in changes.items():
         if (name == "registration_policy" and value not in RegistrationPolicy.__members__) or (

@@ -37,11 +37,6 @@ class ResourceErrorCode(StrEnum):
 _LIMITS = {"kind": 50, "name": 200, "alias": 200, "url": 300, "external_reference": 100}
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.capitalize() for p in rest)
-
-
 async def save_resource(
     session: AsyncSession, actor: Actor, fields: Mapping[str, str], resource: Resource | None = None
 ) -> Resource:
@@ -50,9 +45,7 @@ async def save_resource(
     values = {k: (v or "").strip() for k, v in fields.items() if k in _LIMITS}
     for name, value in values.items():
         if len(value) > _LIMITS[name]:
-            errors.append(
-                FieldError(ResourceErrorCode.TOO_LONG, _camel(name), f"At most {_LIMITS[name]}.")
-            )
+            errors.append(FieldError(ResourceErrorCode.TOO_LONG, name, f"At most {_LIMITS[name]}."))
     for required in ("kind", "name"):
         if (resource is None or required in values) and not values.get(
             required, getattr(resource, required, "")
@@ -158,10 +151,10 @@ async def assign_resource(
     granted = check_permissions(settings, permissions)
     assignment = await get_assignment(session, contact.id, resource.id)
     if assignment is None and replace:
-        raise InvalidInput.single(ResourceErrorCode.NOT_ASSIGNED, "resourceId", "Not assigned.")
+        raise InvalidInput.single(ResourceErrorCode.NOT_ASSIGNED, "resource_id", "Not assigned.")
     if assignment is not None and not replace:
         raise InvalidInput.single(
-            ResourceErrorCode.ALREADY_ASSIGNED, "resourceId", "Already assigned; update it."
+            ResourceErrorCode.ALREADY_ASSIGNED, "resource_id", "Already assigned; update it."
         )
     old = list(assignment.permissions) if assignment else None
     if assignment is None:
@@ -190,7 +183,7 @@ async def unassign_resource(
     """Remove the assignment; returns how many resources the contact still has."""
     assignment = await get_assignment(session, contact.id, resource.id)
     if assignment is None:
-        raise InvalidInput.single(ResourceErrorCode.NOT_ASSIGNED, "resourceId", "Not assigned.")
+        raise InvalidInput.single(ResourceErrorCode.NOT_ASSIGNED, "resource_id", "Not assigned.")
     await session.delete(assignment)
     await session.flush()
     await add_history_entry(

@@ -109,8 +109,8 @@ class DuplicateMutation:
         self, info: Info, first_id: strawberry.ID, second_id: strawberry.ID
     ) -> DismissDuplicatePayload:
         ctx = info.context
-        a = await require_contact(ctx.session, from_global_id("Contact", first_id), "firstId")
-        b = await require_contact(ctx.session, from_global_id("Contact", second_id), "secondId")
+        a = await require_contact(ctx.session, from_global_id("Contact", first_id), "first_id")
+        b = await require_contact(ctx.session, from_global_id("Contact", second_id), "second_id")
         await dismiss(ctx.session, await ctx.staff_actor(), a, b)
         return DismissDuplicatePayload(ok=True)
 
@@ -133,14 +133,14 @@ class DuplicateMutation:
     ) -> MergeContactsPayload:
         ctx = info.context
         target = await require_contact(
-            ctx.session, from_global_id("Contact", target_id), "targetId"
+            ctx.session, from_global_id("Contact", target_id), "target_id"
         )
         if len(source_ids) > 10:
             raise InvalidInput.single(
-                DuplicateErrorCode.TOO_MANY_SOURCES, "sourceIds", "At most 10 sources."
+                DuplicateErrorCode.TOO_MANY_SOURCES, "source_ids", "At most 10 sources."
             )
         sources = [
-            await require_contact(ctx.session, from_global_id("Contact", s), "sourceIds")
+            await require_contact(ctx.session, from_global_id("Contact", s), "source_ids")
             for s in source_ids
         ]
         filled = await merge(

@@ -49,7 +49,7 @@ class GdprMutation:
     ) -> PersonalDataPayload:
         ctx = info.context
         contact = await require_contact(
-            ctx.session, from_global_id("Contact", contact_id), "contactId"
+            ctx.session, from_global_id("Contact", contact_id), "contact_id"
         )
         document = await personal_data(ctx.session, contact)
         await audit.record(
@@ -69,7 +69,7 @@ class GdprMutation:
     async def erase_contact(self, info: Info, contact_id: strawberry.ID) -> EraseContactPayload:
         ctx = info.context
         contact = await require_contact(
-            ctx.session, from_global_id("Contact", contact_id), "contactId"
+            ctx.session, from_global_id("Contact", contact_id), "contact_id"
         )
         await erase(ctx.session, contact, await ctx.staff_actor())
         return EraseContactPayload(erased_contact_id=contact_id)

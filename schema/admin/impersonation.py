@@ -186,7 +186,7 @@ class ImpersonationMutation:
         if user is None:
             raise InvalidInput.single(
                 service.ImpersonationErrorCode.CONTACT_HAS_NO_PORTAL_USER,
-                "contactId",
+                "contact_id",
                 "The contact has no portal user.",
             )
         return await _start(info, user, reason, ticket_reference, mode)

@@ -9,7 +9,6 @@ from strawberry.file_uploads import Upload
 
 from identity.bulk_invitations import BulkInvitationErrorCode, BulkInvitationResult, invite_from_csv
 from identity.permissions import StaffPermission
-from portal.services.contacts.fields import camel
 from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.csv_import import (
     MAX_ROW_RESULTS,
@@ -21,7 +20,7 @@ from portal.services.csv_import import (
     import_contacts,
 )
 from portal.services.portal_settings import load_portal_settings
-from schema.common.errors import Atomic, ErrorFields
+from schema.common.errors import Atomic, ErrorFields, graphql_name
 from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
@@ -119,7 +118,7 @@ class ImportContactsPayload:
                     contact_id=to_global_id("Contact", r.contact_id) if r.contact_id else None,
                     contact_uuid=strawberry.ID(str(r.contact_id)) if r.contact_id else None,
                     outcome=r.outcome,
-                    changed_fields=[camel(name) for name in r.changed],
+                    changed_fields=[graphql_name(name) for name in r.changed],
                 )
                 for r in report.results
             ],

@@ -119,14 +119,14 @@ async def _invite(info: Info, contact: Contact, send_email: bool) -> InvitePaylo
 
 async def _contact_user(info: Info, contact_id: strawberry.ID) -> PortalUser:
     contact = await require_contact(
-        info.context.session, from_global_id("Contact", contact_id), "contactId"
+        info.context.session, from_global_id("Contact", contact_id), "contact_id"
     )
     user = await info.context.session.scalar(
         select(PortalUser).where(PortalUser.contact_id == contact.id)
     )
     if user is None:
         raise InvalidInput.single(
-            service.InvitationErrorCode.NOT_FOUND, "contactId", "The contact has no portal user."
+            service.InvitationErrorCode.NOT_FOUND, "contact_id", "The contact has no portal user."
         )
     return user
 
@@ -216,7 +216,7 @@ class InvitationMutation:
         self, info: Info, contact_id: strawberry.ID, send_email: bool
     ) -> InvitePayload:
         contact = await require_contact(
-            info.context.session, from_global_id("Contact", contact_id), "contactId"
+            info.context.session, from_global_id("Contact", contact_id), "contact_id"
         )
         return await _invite(info, contact, send_email)
 
@@ -230,9 +230,11 @@ class InvitationMutation:
         invitation = await info.context.session.get(Invitation, uuid_) if uuid_ else None
         if invitation is None:
             raise InvalidInput.single(
-                service.InvitationErrorCode.NOT_FOUND, "invitationId", "No such invitation."
+                service.InvitationErrorCode.NOT_FOUND, "invitation_id", "No such invitation."
             )
-        contact = await require_contact(info.context.session, invitation.contact_id, "invitationId")
+        contact = await require_contact(
+            info.context.session, invitation.contact_id, "invitation_id"
+        )
         return await _invite(info, contact, True)
 
     @strawberry.mutation(
@@ -246,14 +248,14 @@ class InvitationMutation:
         )
         if invitation is None:
             raise InvalidInput.single(
-                service.InvitationErrorCode.NOT_FOUND, "invitationId", "No such invitation."
+                service.InvitationErrorCode.NOT_FOUND, "invitation_id", "No such invitation."
             )
         if (
             service.status_of(invitation, session_now(ctx.session))
             is not service.InvitationStatus.PENDING
         ):
             raise InvalidInput.single(
-                service.InvitationErrorCode.NOT_PENDING, "invitationId", "Not open."
+                service.InvitationErrorCode.NOT_PENDING, "invitation_id", "Not open."
             )
         invitation.revoked_at = session_now(ctx.session)
         invitation.revoked_reason = "STAFF"
@@ -279,7 +281,7 @@ class InvitationMutation:
     ) -> AccessPayload:
         ctx = info.context
         contact = await require_contact(
-            ctx.session, from_global_id("Contact", contact_id), "contactId"
+            ctx.session, from_global_id("Contact", contact_id), "contact_id"
         )
         settings = await load_portal_settings(ctx.session, ctx.settings)
         issued = await service.invite_contact(

@@ -1,9 +1,13 @@
 """Typed payload errors and the mutation wrapper that makes every mutation all-or-nothing.
 
 Every mutation payload has ``errors: [<Domain>Error!]!``; each error has ``code`` (an enum per
-domain), ``field`` (input path or null) and ``message``. :class:`Atomic` runs a mutation in a
-SAVEPOINT, turns :class:`portal.errors.InvalidInput` into the payload's errors, and rolls the
-savepoint back whenever the payload carries errors, so a refused mutation never writes.
+domain), ``field`` (input path or null) and ``message``. The domain names the fields it refuses
+as Python does (``current_password``, ``contact_id``); :func:`input_path`, the one place that
+knows GraphQL's names, turns them into the client's input paths (``currentPassword``).
+
+:class:`Atomic` runs a mutation in a SAVEPOINT, turns :class:`portal.errors.InvalidInput` into
+the payload's errors, and rolls the savepoint back whenever the payload carries errors, so a
+refused mutation never writes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,20 @@ from strawberry.types.field import StrawberryField
 from portal.errors import FieldError, InvalidInput
 
 
+def graphql_name(python_name: str) -> str:
+    """The GraphQL name Strawberry gives an argument, input field or field of this Python name
+    (``first_name`` -> ``firstName``, ``phone1_e164`` -> ``phone1E164``)."""
+    head, *rest = python_name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def input_path(field: str | None) -> str | None:
+    """The client's input path of a domain field name (dotted parts for nested input)."""
+    if field is None:
+        return None
+    return ".".join(graphql_name(part) for part in field.split("."))
+
+
 class PayloadError(Protocol):
     codes: ClassVar[type[Enum]]
 
@@ -33,7 +51,7 @@ class ErrorFields:
 
     @classmethod
     def from_field_error(cls, error: FieldError) -> Any:
-        return cls(code=cls.codes(error.code), field=error.field, message=error.message)  # type: ignore[call-arg]
+        return cls(code=cls.codes(error.code), field=input_path(error.field), message=error.message)  # type: ignore[call-arg]
 
 
 def _payload_error_class(payload_cls: type) -> type[ErrorFields]:
@@ -85,5 +103,9 @@ def bad_user_input(exc: InvalidInput) -> GraphQLError:
     first = exc.errors[0]
     return GraphQLError(
         first.message,
-        extensions={"code": "BAD_USER_INPUT", "reason": first.code, "field": first.field},
+        extensions={
+            "code": "BAD_USER_INPUT",
+            "reason": first.code,
+            "field": input_path(first.field),
+        },
     )

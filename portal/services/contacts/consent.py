@@ -66,15 +66,15 @@ async def send_invitation(
     """Email the double opt-in link (valid 7 days, single use)."""
     if not contact.is_active:
         raise InvalidInput.single(
-            ContactErrorCode.INACTIVE, "contactId", "The contact is inactive."
+            ContactErrorCode.INACTIVE, "contact_id", "The contact is inactive."
         )
     if not contact.email:
         raise InvalidInput.single(
-            ContactErrorCode.NO_EMAIL, "contactId", "The contact has no email."
+            ContactErrorCode.NO_EMAIL, "contact_id", "The contact has no email."
         )
     if contact.newsletter_confirmed_at is not None:
         raise InvalidInput.single(
-            ContactErrorCode.ALREADY_CONFIRMED, "contactId", "The contact has already opted in."
+            ContactErrorCode.ALREADY_CONFIRMED, "contact_id", "The contact has already opted in."
         )
     token, token_hash = new_opaque_token(NEWSLETTER_TOKEN_PREFIX)
     now = session_now(session)
@@ -106,7 +106,7 @@ async def confirm(
 ) -> None:
     if contact.newsletter_confirmed_at is not None:
         raise InvalidInput.single(
-            ContactErrorCode.ALREADY_CONFIRMED, "contactId", "The contact has already opted in."
+            ContactErrorCode.ALREADY_CONFIRMED, "contact_id", "The contact has already opted in."
         )
     contact.newsletter_confirmed_at = session_now(session)
     contact.newsletter_revoked_at = None
@@ -138,7 +138,7 @@ async def confirm_by_token(session: AsyncSession, token: str, evidence: Evidence
 async def revoke(session: AsyncSession, contact: Contact, actor: Actor, evidence: Evidence) -> None:
     if contact.newsletter_confirmed_at is None:
         raise InvalidInput.single(
-            ContactErrorCode.NOT_CONFIRMED, "contactId", "The contact has not opted in."
+            ContactErrorCode.NOT_CONFIRMED, "contact_id", "The contact has not opted in."
         )
     contact.newsletter_confirmed_at = None
     contact.newsletter_revoked_at = session_now(session)

@@ -136,7 +136,7 @@ def validate_new_contact(
         errors.append(
             FieldError(
                 ContactErrorCode.REQUIRED,
-                "lastName",
+                "last_name",
                 "A contact needs a first name, a last name or a company name.",
             )
         )
@@ -238,7 +238,7 @@ async def update_contact(
     merged = {k: getattr(contact, k) for k in ("first_name", "last_name", "company_name")}
     merged.update({k: v for k, v in columns.items() if k in merged})
     if not has_a_name(merged):
-        errors.append(FieldError(ContactErrorCode.REQUIRED, "lastName", "A contact needs a name."))
+        errors.append(FieldError(ContactErrorCode.REQUIRED, "last_name", "A contact needs a name."))
     if errors:
         raise InvalidInput(errors)
     changes: dict[str, list[Any]] = {}

@@ -1,7 +1,7 @@
 """Validation and normalisation of contact fields, shared by create, update and import.
 
 Input is a mapping of field names (snake_case) to values; only the given fields are checked and
-turned into column values. Errors name the API field (camelCase).
+turned into column values. Errors name the field as given (snake_case, as the columns).
 """
 
 from __future__ import annotations
@@ -101,11 +101,6 @@ def parse_source(value: object) -> ContactSource | None:
     return _SOURCES_BY_KEY.get(_source_key(str(value))) if value is not None else None
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
 _TEXT_LIMITS = {
     "salutation": 30,
     "title": 50,
@@ -149,7 +144,7 @@ def validate_fields(
     errors: list[FieldError] = []
 
     def error(code: ContactErrorCode, name: str, message: str) -> None:
-        errors.append(FieldError(code, camel(name), message))
+        errors.append(FieldError(code, name, message))
 
     for name, value in given.items():
         if name in _TEXT_LIMITS:

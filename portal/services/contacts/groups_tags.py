@@ -82,7 +82,7 @@ async def set_contact_groups(
         else []
     )
     if len(groups) != len(wanted):
-        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, "groupIds", "Unknown group.")
+        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, "group_ids", "Unknown group.")
     before = set(
         await session.scalars(
             select(ContactGroupMember.group_id).where(ContactGroupMember.contact_id == contact.id)

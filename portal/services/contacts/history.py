@@ -86,14 +86,14 @@ def parse_revenue(amount: str | None, currency: str | None) -> tuple[Decimal, st
             raise InvalidOperation
     except InvalidOperation:
         errors.append(
-            FieldError("INVALID_AMOUNT", "revenueAmount", "Use a decimal amount like 12.50.")
+            FieldError("INVALID_AMOUNT", "revenue_amount", "Use a decimal amount like 12.50.")
         )
         value = Decimal(0)
     code = (currency or "EUR").strip().upper()
     if code not in CURRENCIES:
         errors.append(
             FieldError(
-                "INVALID_CURRENCY", "revenueCurrency", f"Use one of {', '.join(CURRENCIES)}."
+                "INVALID_CURRENCY", "revenue_currency", f"Use one of {', '.join(CURRENCIES)}."
             )
         )
     if errors:

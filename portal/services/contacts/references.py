@@ -19,9 +19,9 @@ async def set_reference(
     system, ident = source_system.strip().upper(), external_id.strip()
     errors = []
     if not system or len(system) > 50:
-        errors.append(FieldError(ContactErrorCode.REQUIRED, "sourceSystem", "1 to 50 characters."))
+        errors.append(FieldError(ContactErrorCode.REQUIRED, "source_system", "1 to 50 characters."))
     if not ident or len(ident) > 100:
-        errors.append(FieldError(ContactErrorCode.REQUIRED, "externalId", "1 to 100 characters."))
+        errors.append(FieldError(ContactErrorCode.REQUIRED, "external_id", "1 to 100 characters."))
     if errors:
         raise InvalidInput(errors)
     owner = await session.scalar(
@@ -32,7 +32,7 @@ async def set_reference(
     if owner is not None and owner.contact_id != contact.id:
         raise InvalidInput.single(
             ContactErrorCode.DUPLICATE_REFERENCE,
-            "externalId",
+            "external_id",
             "Another contact has this id in that system.",
         )
     reference = await session.scalar(

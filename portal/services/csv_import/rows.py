@@ -70,8 +70,7 @@ def refused_by_database(line: int, exc: DBAPIError) -> RowProblem:
 def _problems(line: int, exc: InvalidInput, by_field: dict[str, Column]) -> list[RowProblem]:
     result = []
     for error in exc.errors:
-        snake = "".join("_" + c.lower() if c.isupper() else c for c in (error.field or ""))
-        column = by_field.get(snake.split(".")[0])
+        column = by_field.get((error.field or "").split(".")[0])
         result.append(
             RowProblem(line, column.en if column else error.field, error.code, error.message)
         )
@@ -254,7 +253,7 @@ def check_row_alone(
     _, errors = validate_fields(given, phone_region=options.phone_region, known_phones=known_phones)
     if not cells.get(_MATCH_KEYS[options.match]) and not has_a_name(given):
         # No key: the row can only create a contact, and a contact needs a name.
-        errors.append(FieldError(ContactErrorCode.REQUIRED, "lastName", NAME_REQUIRED))
+        errors.append(FieldError(ContactErrorCode.REQUIRED, "last_name", NAME_REQUIRED))
     if any(len(name) > MAX_TAG_NAME for name in split_names(cells.get("tags", ""))):
         errors.append(
             FieldError(

@@ -48,7 +48,7 @@ class HistoryEntryPayload:
 
 async def _contact(info: Info, contact_id: strawberry.ID) -> Contact:
     return await contacts.require_contact(
-        info.context.session, from_global_id("Contact", contact_id), "contactId"
+        info.context.session, from_global_id("Contact", contact_id), "contact_id"
     )
 
 

@@ -39,7 +39,7 @@ def _evidence(info: Info) -> consent.Evidence:
 
 async def _contact(info: Info, contact_id: strawberry.ID) -> Contact:
     return await contacts.require_contact(
-        info.context.session, from_global_id("Contact", contact_id), "contactId"
+        info.context.session, from_global_id("Contact", contact_id), "contact_id"
     )
 
 

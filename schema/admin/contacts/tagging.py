@@ -137,7 +137,7 @@ class TaggingMutation:
         group_ids: list[strawberry.ID],
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
-            info.context.session, from_global_id("Contact", contact_id), "contactId"
+            info.context.session, from_global_id("Contact", contact_id), "contact_id"
         )
         ids = [from_global_id("ContactGroup", g) or uuid.UUID(int=0) for g in group_ids]
         await groups_tags.set_contact_groups(
@@ -154,7 +154,7 @@ class TaggingMutation:
         self, info: Info, contact_id: strawberry.ID, tags: list[str]
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
-            info.context.session, from_global_id("Contact", contact_id), "contactId"
+            info.context.session, from_global_id("Contact", contact_id), "contact_id"
         )
         await groups_tags.change_tags(
             info.context.session, await info.context.staff_actor(), contact, tags, add=True
@@ -168,7 +168,7 @@ class TaggingMutation:
         self, info: Info, contact_id: strawberry.ID, tags: list[str]
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
-            info.context.session, from_global_id("Contact", contact_id), "contactId"
+            info.context.session, from_global_id("Contact", contact_id), "contact_id"
         )
         await groups_tags.change_tags(
             info.context.session, await info.context.staff_actor(), contact, tags, add=False
@@ -179,5 +179,5 @@ class TaggingMutation:
 async def _require_central_permission(info: Info, central: bool) -> None:
     if central and not (await info.context.require_staff()).can(StaffPermission.SETTINGS_WRITE):
         raise InvalidInput.single(
-            contacts.ContactErrorCode.CENTRAL_TAG, "isCentral", "Central tags are set by admins."
+            contacts.ContactErrorCode.CENTRAL_TAG, "is_central", "Central tags are set by admins."
         )

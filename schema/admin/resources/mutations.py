@@ -63,7 +63,7 @@ async def _resource(info: Info, resource_id: strawberry.ID) -> Resource:
     row = await info.context.session.get(Resource, uuid_) if uuid_ else None
     if row is None:
         raise InvalidInput.single(
-            service.ResourceErrorCode.NOT_FOUND, "resourceId", "No such resource."
+            service.ResourceErrorCode.NOT_FOUND, "resource_id", "No such resource."
         )
     return row
 
@@ -143,7 +143,7 @@ class ResourceMutation:
     ) -> ResourceGrantPayload:
         ctx = info.context
         contact = await require_contact(
-            ctx.session, from_global_id("Contact", contact_id), "contactId"
+            ctx.session, from_global_id("Contact", contact_id), "contact_id"
         )
         resource = await _resource(info, resource_id)
         left = await service.unassign_resource(
@@ -164,7 +164,7 @@ class ResourceMutation:
         group = await ctx.session.get(ContactGroup, uuid_) if uuid_ else None
         if group is None:
             raise InvalidInput.single(
-                service.ResourceErrorCode.NOT_FOUND, "groupId", "No such group."
+                service.ResourceErrorCode.NOT_FOUND, "group_id", "No such group."
             )
         await service.set_group_permissions(
             ctx.session, ctx.settings, await ctx.staff_actor(), group, permissions
@@ -183,7 +183,9 @@ async def _grant(
     replace: bool,
 ) -> ResourceGrantPayload:
     ctx = info.context
-    contact = await require_contact(ctx.session, from_global_id("Contact", contact_id), "contactId")
+    contact = await require_contact(
+        ctx.session, from_global_id("Contact", contact_id), "contact_id"
+    )
     resource = await _resource(info, resource_id)
     assignment = await service.assign_resource(
         ctx.session, ctx.settings, await ctx.staff_actor(), contact, resource, permissions,
