@@ -30,7 +30,7 @@ from benchmarks.apps import (
 )
 from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import seed_contacts
-from portal.tokens import hash_token
+from portal.opaque_tokens import hash_token
 from schema.common.ids import to_global_id
 
 CONTACTS = 100_000

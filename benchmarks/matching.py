@@ -1,7 +1,8 @@
 """Matching one registration among many contacts, excluding argon2 (issue: portal identity).
 
-Product: what ``activateAccount`` runs to find the contact (``identity.linking.load_candidates``
-through the ORM in a request-like session, then the pure rules of ``identity.matching``).
+Product: what ``activateAccount`` runs to find the contact
+(``identity.contact_linking.load_candidates`` through the ORM in a request-like session, then
+the pure rules of ``identity.matching``).
 Reference: the identical SQL through the raw driver (asyncpg / aiosqlite), rows discarded.
 Measured at 100,000 and 1,000,000 contacts; prints p50/p95 of both, their ratio, the growth
 1M / 100k, and PostgreSQL's query plan.
@@ -20,7 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from benchmarks.harness import command_line, interleaved, report, scratch_database
 from benchmarks.seed import email_for, seed_contacts
-from identity.linking import candidate_from_contact, load_candidates, unlinked_candidates_query
+from identity.contact_linking import (
+    candidate_from_contact,
+    load_candidates,
+    unlinked_candidates_query,
+)
 from identity.matching import SecondIdentifier, match_contact
 from portal.db import Database
 

@@ -45,8 +45,8 @@ from portal.models import (
     ResourceAssignment,
     Tag,
 )
+from portal.opaque_tokens import hash_token
 from portal.services.contacts.status import status_of
-from portal.tokens import hash_token
 from schema.common.ids import to_global_id
 
 CONTACTS = 5_000

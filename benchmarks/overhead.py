@@ -28,7 +28,7 @@ from benchmarks.apps import (
     replayable,
 )
 from benchmarks.harness import command_line, interleaved, report, scratch_database
-from portal.tokens import hash_token
+from portal.opaque_tokens import hash_token
 
 ROUNDS = 600
 EMAIL = "kunde@example.de"

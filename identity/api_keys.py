@@ -27,9 +27,9 @@ from portal.db import defer_write, is_read_only
 from portal.errors import FieldError, InvalidInput
 from portal.models import ApiKey, StaffUser
 from portal.models.base import session_now
+from portal.opaque_tokens import hash_token, new_opaque_token
 from portal.services import audit
 from portal.services.actors import Actor
-from portal.tokens import hash_token, new_opaque_token
 
 IMPORT_TOKEN_PREFIX = "pik"
 # What an import token may do; deliberately not configurable per key beyond the one explicit

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
-from identity.links import frontend_link
+from identity.frontend_links import frontend_link
 from identity.permissions import StaffPermission, permissions_for_role
 from identity.registration import read_token, spend_token
 from identity.sessions import CUSTOMER_SESSIONS, SessionPolicy, StartedSession, start_session

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.customer_auth import LoggedIn
 from identity.environment import IdentityEnvironment
-from identity.links import frontend_link
+from identity.frontend_links import frontend_link
 from identity.password_policy import check_new_password
 from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
@@ -30,11 +30,11 @@ from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_email
+from portal.opaque_tokens import hash_token
 from portal.services.portal_settings import (
     InvitationRequestPolicy,
     PortalSettings,
 )
-from portal.tokens import hash_token
 
 SETUP_PATH = "/setup"
 

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
+from identity.frontend_links import LOGIN_PATH, frontend_link
 from identity.invitations import revoke_pending
-from identity.links import LOGIN_PATH, frontend_link
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.email.outbox import enqueue_email

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
-from identity.links import ACTIVATION_PATH, PASSWORD_RESET_PATH, frontend_link
+from identity.frontend_links import ACTIVATION_PATH, PASSWORD_RESET_PATH, frontend_link
 from identity.password_policy import check_new_password
 from identity.signed_tokens import (
     SignedTokens,

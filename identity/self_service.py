@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.customer_auth import verify_current_password
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
-from identity.links import EMAIL_CHANGE_PATH, frontend_link
+from identity.frontend_links import EMAIL_CHANGE_PATH, frontend_link
 from identity.registration import read_token, recipient_context, spend_token
 from identity.signed_tokens import TokenPurpose
 from identity.states import RegistrationStatus

@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from portal.db import defer_write, is_read_only
 from portal.models import PortalSession, PortalUser, StaffSession, StaffUser
 from portal.models.base import session_now
-from portal.tokens import hash_token, new_opaque_token
+from portal.opaque_tokens import hash_token, new_opaque_token
 
 STAFF_TOKEN_PREFIX = "pst"
 CUSTOMER_TOKEN_PREFIX = "pcs"

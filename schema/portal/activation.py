@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from identity.errors import PortalAuthErrorCode
-from identity.linking import (
+from identity.contact_linking import (
     LinkOutcome,
     LinkResult,
     RegistrationClosed,
     provide_second_identifier,
     run_matching,
 )
+from identity.errors import PortalAuthErrorCode
 from identity.registration import redeem_activation
 from portal.services.portal_settings import load_portal_settings
 from schema.common.errors import Atomic

@@ -32,8 +32,9 @@ def python_and_graphql_names(schema: Schema) -> Iterator[tuple[str, str]]:
                 definition = (field.extensions or {}).get(DEFINITION)
                 for argument in getattr(definition, "arguments", ()):
                     if argument.graphql_name is None:
-                        yield argument.python_name, schema.config.name_converter.get_graphql_name(
-                            argument
+                        yield (
+                            argument.python_name,
+                            schema.config.name_converter.get_graphql_name(argument),
                         )
         elif isinstance(graphql_type, GraphQLInputObjectType):
             definition = (graphql_type.extensions or {}).get(DEFINITION)

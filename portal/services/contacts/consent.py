@@ -14,11 +14,11 @@ from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
 from portal.models import ConsentEvent, Contact, ContactHistoryEntry
 from portal.models.base import session_now
+from portal.opaque_tokens import hash_token, new_opaque_token
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.fields import ContactErrorCode
 from portal.services.contacts.history import add_history_entry
-from portal.tokens import hash_token, new_opaque_token
 
 NEWSLETTER_TOKEN_PREFIX = "pnl"
 NEWSLETTER_TOKEN_LIFETIME = timedelta(days=7)

@@ -7,7 +7,7 @@ import uuid
 import strawberry
 
 from identity import portal_users as service
-from identity.linking import run_matching
+from identity.contact_linking import run_matching
 from identity.permissions import StaffPermission
 from identity.registration import send_activation_email
 from portal.models import PortalUser

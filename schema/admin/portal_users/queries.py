@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from identity.linking import matching_candidates
+from identity.contact_linking import matching_candidates
 from identity.permissions import StaffPermission
 from identity.portal_users import list_portal_users
 from portal.errors import InvalidInput

@@ -1,4 +1,6 @@
-"""Opaque bearer tokens: random, shown to the client once, stored only as a SHA-256 hash."""
+"""Opaque bearer tokens (sessions, import tokens): random, shown to the client once, stored only
+as a SHA-256 hash. Links in emails carry signed tokens instead (:mod:`identity.signed_tokens`):
+those hold their own claims and expiry, these are only looked up."""
 
 from __future__ import annotations
 
