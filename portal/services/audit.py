@@ -8,11 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.models import AuditEntry
 from portal.models.base import full_row, session_now
+from portal.pagination import Page
 from portal.services.actors import Actor
+from portal.services.timeline import newest_first
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
@@ -82,3 +85,20 @@ def audit_row(
             "ip_address": actor.ip_address,
         },
     )
+
+
+async def list_audit_entries(
+    session: AsyncSession,
+    *,
+    contact_id: uuid.UUID | None = None,
+    action: str | None = None,
+    first: int | None,
+    after: str | None,
+) -> Page[AuditEntry]:
+    """The audit log, newest first (keyset pages), of one contact and/or one action."""
+    conditions: list[ColumnElement[bool]] = []
+    if contact_id is not None:
+        conditions.append(AuditEntry.contact_id == contact_id)
+    if action:
+        conditions.append(AuditEntry.action == action)
+    return await newest_first(session, AuditEntry, conditions, first=first, after=after)

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any, cast
 
 import strawberry
-from sqlalchemy import select
 from strawberry.scalars import JSON
 
-from portal.models import Contact, ContactHistoryEntry
+from portal.errors import InvalidInput
+from portal.models import Contact
 from portal.services.contacts import update_contact
+from portal.services.contacts.history import history_for_customer
 from portal.services.gdpr import own_copy, personal_data
 from schema.common.contacts import (
     ContactError,
@@ -20,7 +21,7 @@ from schema.common.contacts import (
     ReachabilityWindowInput,
     given_fields,
 )
-from schema.common.errors import Atomic
+from schema.common.errors import Atomic, bad_user_input
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
 from schema.portal.types import Viewer
@@ -71,15 +72,10 @@ class MyContact:
 
     @strawberry.field(description="History entries meant for the customer, newest first.")
     async def history(self, info: Info, first: int = 20) -> list[MyHistoryEntry]:
-        rows = await info.context.session.scalars(
-            select(ContactHistoryEntry)
-            .where(
-                ContactHistoryEntry.contact_id == self.row.id,
-                ContactHistoryEntry.visible_to_customer.is_(True),
-            )
-            .order_by(ContactHistoryEntry.occurred_at.desc(), ContactHistoryEntry.id.desc())
-            .limit(max(0, min(first, 100)))
-        )
+        try:
+            rows = await history_for_customer(info.context.session, self.row.id, first)
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
         return [
             MyHistoryEntry(
                 occurred_at=r.occurred_at,

@@ -167,9 +167,54 @@ async def change_tags(
     )  # fmt: skip
 
 
+async def all_groups(session: AsyncSession) -> list[ContactGroup]:
+    """Every contact group, by name."""
+    return list(await session.scalars(select(ContactGroup).order_by(ContactGroup.name)))
+
+
+async def all_tags(session: AsyncSession) -> list[Tag]:
+    """Every tag, by name."""
+    return list(await session.scalars(select(Tag).order_by(Tag.name_normalized)))
+
+
+async def require_group(
+    session: AsyncSession, group_id: uuid.UUID | None, field: str = "id"
+) -> ContactGroup:
+    """The group, or NOT_FOUND on ``field``."""
+    group = await session.get(ContactGroup, group_id) if group_id else None
+    if group is None:
+        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field, "No such ContactGroup.")
+    return group
+
+
+async def require_tag(session: AsyncSession, tag_id: uuid.UUID | None, field: str = "id") -> Tag:
+    """The tag, or NOT_FOUND on ``field``."""
+    tag = await session.get(Tag, tag_id) if tag_id else None
+    if tag is None:
+        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field, "No such Tag.")
+    return tag
+
+
+def _require_central_right(central: bool, may_manage_central: bool) -> None:
+    """Central tags (set for the whole organisation, e.g. by a franchise) are admins' to set,
+    change and delete."""
+    if central and not may_manage_central:
+        raise InvalidInput.single(
+            ContactErrorCode.CENTRAL_TAG, "is_central", "Central tags are set by admins."
+        )
+
+
 async def save_tag(
-    session: AsyncSession, actor: Actor, name: str, is_central: bool, tag: Tag | None = None
+    session: AsyncSession,
+    actor: Actor,
+    name: str,
+    is_central: bool,
+    tag: Tag | None = None,
+    *,
+    may_manage_central: bool,
 ) -> Tag:
+    """Create a tag, or rename one or change whether it is central."""
+    _require_central_right(is_central or (tag is not None and tag.is_central), may_manage_central)
     text = _check_name(name, MAX_NAME)
     clash = await session.scalar(select(Tag.id).where(Tag.name_normalized == text.lower()))
     if clash is not None and (tag is None or clash != tag.id):
@@ -187,7 +232,11 @@ async def save_tag(
     return tag
 
 
-async def delete_tag(session: AsyncSession, actor: Actor, tag: Tag) -> None:
+async def delete_tag(
+    session: AsyncSession, actor: Actor, tag: Tag, *, may_manage_central: bool
+) -> None:
+    """Delete a tag from every contact."""
+    _require_central_right(tag.is_central, may_manage_central)
     await session.delete(tag)
     await session.flush()
     await audit.record(session, actor, "tag.delete", subject_type="Tag", subject_id=tag.id)

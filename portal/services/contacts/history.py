@@ -14,9 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.errors import FieldError, InvalidInput
 from portal.models import ContactHistoryEntry, PortalUser
 from portal.models.base import full_row, session_now
+from portal.pagination import Page, check_page_size
 from portal.services.actors import Actor
+from portal.services.contacts.fields import ContactErrorCode
+from portal.services.timeline import newest_first
 
 CURRENCIES = ("EUR", "CHF", "GBP", "USD")
+MAX_NOTE_LENGTH = 10_000
 
 
 async def add_history_entry(
@@ -45,6 +49,76 @@ async def add_history_entry(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def add_staff_note(
+    session: AsyncSession, contact_id: uuid.UUID, actor: Actor, text: str
+) -> ContactHistoryEntry:
+    """A staff note in the contact's history (never shown to the customer)."""
+    if not text.strip() or len(text) > MAX_NOTE_LENGTH:
+        raise InvalidInput.single(
+            ContactErrorCode.REQUIRED, "text", f"1 to {MAX_NOTE_LENGTH} characters."
+        )
+    return await add_history_entry(
+        session, contact_id, actor, source="note", description=text.strip()
+    )
+
+
+async def record_activity(
+    session: AsyncSession,
+    contact_id: uuid.UUID,
+    actor: Actor,
+    *,
+    source: str,
+    description: str,
+    revenue_amount: str | None = None,
+    revenue_currency: str | None = "EUR",
+    visible_to_customer: bool = False,
+) -> ContactHistoryEntry:
+    """An entry about something that happened elsewhere (a POS booking with its revenue)."""
+    revenue = parse_revenue(revenue_amount, revenue_currency)
+    if not description.strip() or not source.strip():
+        raise InvalidInput.single(
+            ContactErrorCode.REQUIRED, "description", "Source and description needed."
+        )
+    return await add_history_entry(
+        session,
+        contact_id,
+        actor,
+        source=source.strip(),
+        description=description.strip(),
+        revenue=revenue,
+        visible_to_customer=visible_to_customer,
+    )
+
+
+async def list_history(
+    session: AsyncSession, contact_id: uuid.UUID | None, *, first: int | None, after: str | None
+) -> Page[ContactHistoryEntry]:
+    """The contact's history for staff, newest first (keyset pages)."""
+    return await newest_first(
+        session,
+        ContactHistoryEntry,
+        [ContactHistoryEntry.contact_id == contact_id],
+        first=first,
+        after=after,
+    )
+
+
+async def history_for_customer(
+    session: AsyncSession, contact_id: uuid.UUID, first: int | None
+) -> list[ContactHistoryEntry]:
+    """The newest ``first`` entries meant for the customer (the API's page-size rule)."""
+    rows = await session.scalars(
+        select(ContactHistoryEntry)
+        .where(
+            ContactHistoryEntry.contact_id == contact_id,
+            ContactHistoryEntry.visible_to_customer.is_(True),
+        )
+        .order_by(ContactHistoryEntry.occurred_at.desc(), ContactHistoryEntry.id.desc())
+        .limit(check_page_size(first))
+    )
+    return list(rows)
 
 
 def history_row(

@@ -8,10 +8,9 @@ from typing import Annotated
 import strawberry
 
 from identity.permissions import StaffPermission
-from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.services import contacts
-from portal.services.contacts.history import add_history_entry, parse_revenue
+from portal.services.contacts.history import add_staff_note, record_activity
 from portal.services.contacts.references import remove_reference, set_reference
 from schema.admin.contacts.types import (
     ContactNode,
@@ -134,14 +133,9 @@ class ContactMutation:
         self, info: Info, contact_id: strawberry.ID, text: str
     ) -> HistoryEntryPayload:
         contact = await _contact(info, contact_id)
-        if not text.strip() or len(text) > 10_000:
-            raise InvalidInput.single(
-                contacts.ContactErrorCode.REQUIRED, "text", "1 to 10000 characters."
-            )
-        entry = await add_history_entry(
-            info.context.session, contact.id, await info.context.staff_actor(),
-            source="note", description=text.strip(),
-        )  # fmt: skip
+        entry = await add_staff_note(
+            info.context.session, contact.id, await info.context.staff_actor(), text
+        )
         return HistoryEntryPayload(entry=HistoryEntryNode.from_row(entry))
 
     @strawberry.mutation(
@@ -164,18 +158,14 @@ class ContactMutation:
         visible_to_customer: bool = False,
     ) -> HistoryEntryPayload:
         contact = await _contact(info, contact_id)
-        revenue = parse_revenue(revenue_amount, revenue_currency)
-        if not description.strip() or not entry_source.strip():
-            raise InvalidInput.single(
-                contacts.ContactErrorCode.REQUIRED, "description", "Source and description needed."
-            )
-        entry = await add_history_entry(
+        entry = await record_activity(
             info.context.session,
             contact.id,
             await info.context.staff_actor(),
-            source=entry_source.strip(),
-            description=description.strip(),
-            revenue=revenue,
+            source=entry_source,
+            description=description,
+            revenue_amount=revenue_amount,
+            revenue_currency=revenue_currency,
             visible_to_customer=visible_to_customer,
         )
         return HistoryEntryPayload(entry=HistoryEntryNode.from_row(entry))

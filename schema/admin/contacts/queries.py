@@ -7,17 +7,18 @@ from datetime import datetime
 from typing import cast
 
 import strawberry
-from sqlalchemy import ColumnElement, select
 from strawberry.scalars import JSON
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
-from portal.models import AuditEntry, ContactGroup, ContactHistoryEntry, Tag
+from portal.models import AuditEntry
 from portal.services import contacts
+from portal.services.audit import list_audit_entries
 from portal.services.contacts import OptInState
+from portal.services.contacts.groups_tags import all_groups, all_tags
+from portal.services.contacts.history import list_history
 from portal.services.contacts.search import RECORD_KEYS
 from portal.services.contacts.status import PortalStatus
-from portal.services.timeline import newest_first
 from schema.admin.contacts.types import (
     ContactNode,
     GroupNode,
@@ -153,12 +154,10 @@ class ContactQuery:
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[HistoryEntryNode]:
-        uuid_ = from_global_id("Contact", contact_id)
         try:
-            page = await newest_first(
+            page = await list_history(
                 info.context.session,
-                ContactHistoryEntry,
-                [ContactHistoryEntry.contact_id == uuid_],
+                from_global_id("Contact", contact_id),
                 first=first,
                 after=after,
             )
@@ -168,13 +167,11 @@ class ContactQuery:
 
     @strawberry.field(description="All contact groups, by name.", permission_classes=READ)
     async def contact_groups(self, info: Info) -> list[GroupNode]:
-        rows = await info.context.session.scalars(select(ContactGroup).order_by(ContactGroup.name))
-        return [GroupNode.from_row(g) for g in rows]
+        return [GroupNode.from_row(g) for g in await all_groups(info.context.session)]
 
     @strawberry.field(description="All tags, by name.", permission_classes=READ)
     async def tags(self, info: Info) -> list[TagNode]:
-        rows = await info.context.session.scalars(select(Tag).order_by(Tag.name_normalized))
-        return [TagNode.from_row(t) for t in rows]
+        return [TagNode.from_row(t) for t in await all_tags(info.context.session)]
 
     @strawberry.field(
         description="The audit log, newest first; filter by contact, actor or action.",
@@ -188,16 +185,16 @@ class ContactQuery:
         first: int | None = 20,
         after: str | None = None,
     ) -> Connection[AuditEntryNode]:
-        conditions: list[ColumnElement[bool]] = []
-        if contact_id is not None:
-            conditions.append(
-                AuditEntry.contact_id == (from_global_id("Contact", contact_id) or uuid.UUID(int=0))
-            )
-        if action:
-            conditions.append(AuditEntry.action == action)
         try:
-            page = await newest_first(
-                info.context.session, AuditEntry, conditions, first=first, after=after
+            page = await list_audit_entries(
+                info.context.session,
+                # A global id that is not a contact's matches nothing (never "no filter").
+                contact_id=(from_global_id("Contact", contact_id) or uuid.UUID(int=0))
+                if contact_id is not None
+                else None,
+                action=action,
+                first=first,
+                after=after,
             )
         except InvalidInput as exc:
             raise bad_user_input(exc) from None

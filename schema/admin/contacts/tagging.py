@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
 
 import strawberry
 
 from identity.permissions import StaffPermission
-from portal.errors import InvalidInput
-from portal.models import ContactGroup, Tag
 from portal.services import contacts
 from portal.services.contacts import groups_tags
 from schema.admin.contacts.types import ContactNode, GroupNode, TagNode
@@ -18,8 +15,6 @@ from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
-
-T = TypeVar("T", ContactGroup, Tag)
 
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
 
@@ -42,12 +37,8 @@ class ContactTaggingPayload:
     errors: list[ContactError] = strawberry.field(default_factory=list)
 
 
-async def _row(info: Info, model: type[T], kind: str, id: strawberry.ID) -> T:
-    row_id = from_global_id(kind, id)
-    row = await info.context.session.get(model, row_id) if row_id else None
-    if row is None:
-        raise InvalidInput.single(contacts.ContactErrorCode.NOT_FOUND, "id", f"No such {kind}.")
-    return row
+async def _may_manage_central_tags(info: Info) -> bool:
+    return (await info.context.require_staff()).can(StaffPermission.SETTINGS_WRITE)
 
 
 @strawberry.type
@@ -71,7 +62,9 @@ class TaggingMutation:
     async def update_contact_group(
         self, info: Info, id: strawberry.ID, name: str, description: str = ""
     ) -> GroupPayload:
-        group = await _row(info, ContactGroup, "ContactGroup", id)
+        group = await groups_tags.require_group(
+            info.context.session, from_global_id("ContactGroup", id)
+        )
         await groups_tags.save_group(
             info.context.session, await info.context.staff_actor(), name, description, group
         )
@@ -83,7 +76,9 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def delete_contact_group(self, info: Info, id: strawberry.ID) -> GroupPayload:
-        group = await _row(info, ContactGroup, "ContactGroup", id)
+        group = await groups_tags.require_group(
+            info.context.session, from_global_id("ContactGroup", id)
+        )
         await groups_tags.delete_group(
             info.context.session, await info.context.staff_actor(), group
         )
@@ -95,10 +90,10 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def create_tag(self, info: Info, name: str, is_central: bool = False) -> TagPayload:
-        await _require_central_permission(info, is_central)
         tag = await groups_tags.save_tag(
-            info.context.session, await info.context.staff_actor(), name, is_central
-        )
+            info.context.session, await info.context.staff_actor(), name, is_central,
+            may_manage_central=await _may_manage_central_tags(info),
+        )  # fmt: skip
         return TagPayload(tag=TagNode.from_row(tag))
 
     @strawberry.mutation(
@@ -109,11 +104,11 @@ class TaggingMutation:
     async def update_tag(
         self, info: Info, id: strawberry.ID, name: str, is_central: bool
     ) -> TagPayload:
-        tag = await _row(info, Tag, "Tag", id)
-        await _require_central_permission(info, is_central or tag.is_central)
+        tag = await groups_tags.require_tag(info.context.session, from_global_id("Tag", id))
         await groups_tags.save_tag(
-            info.context.session, await info.context.staff_actor(), name, is_central, tag
-        )
+            info.context.session, await info.context.staff_actor(), name, is_central, tag,
+            may_manage_central=await _may_manage_central_tags(info),
+        )  # fmt: skip
         return TagPayload(tag=TagNode.from_row(tag))
 
     @strawberry.mutation(
@@ -122,9 +117,11 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def delete_tag(self, info: Info, id: strawberry.ID) -> TagPayload:
-        tag = await _row(info, Tag, "Tag", id)
-        await _require_central_permission(info, tag.is_central)
-        await groups_tags.delete_tag(info.context.session, await info.context.staff_actor(), tag)
+        tag = await groups_tags.require_tag(info.context.session, from_global_id("Tag", id))
+        await groups_tags.delete_tag(
+            info.context.session, await info.context.staff_actor(), tag,
+            may_manage_central=await _may_manage_central_tags(info),
+        )  # fmt: skip
         return TagPayload()
 
     @strawberry.mutation(
@@ -174,10 +171,3 @@ class TaggingMutation:
             info.context.session, await info.context.staff_actor(), contact, tags, add=False
         )
         return ContactTaggingPayload(contact=ContactNode.from_row(contact))
-
-
-async def _require_central_permission(info: Info, central: bool) -> None:
-    if central and not (await info.context.require_staff()).can(StaffPermission.SETTINGS_WRITE):
-        raise InvalidInput.single(
-            contacts.ContactErrorCode.CENTRAL_TAG, "is_central", "Central tags are set by admins."
-        )
