@@ -16,6 +16,7 @@ from portal.services.portal_settings import (
     load_portal_settings,
     update_portal_settings,
 )
+from schema.common.enums import SecondIdentifierEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
@@ -24,11 +25,6 @@ RegistrationPolicyEnum = strawberry.enum(
     RegistrationPolicy,
     name="RegistrationPolicy",
     description="What happens when a new customer's registration matches no contact.",
-)
-SecondIdentifierEnum = strawberry.enum(
-    SecondIdentifier,
-    name="SecondIdentifier",
-    description="A value that picks one contact among several sharing an email.",
 )
 InvitationRequestPolicyEnum = strawberry.enum(
     InvitationRequestPolicy, name="InvitationRequestPolicy"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from identity.matching import SecondIdentifier
 from identity.states import MappingStatus, RegistrationStatus
 from portal.services.contacts import ContactErrorCode
 
@@ -21,4 +22,9 @@ RegistrationStatusEnum = strawberry.enum(
 )
 MappingStatusEnum = strawberry.enum(
     MappingStatus, name="MappingStatus", description="Whether a portal user is linked to a contact."
+)
+SecondIdentifierEnum = strawberry.enum(
+    SecondIdentifier,
+    name="SecondIdentifier",
+    description="A value that picks one contact among several sharing an email.",
 )

@@ -1,4 +1,5 @@
-"""Customer-facing contact features: newsletter confirmation link and the member directory."""
+"""Customer-facing contact features: newsletter consent (subscribe with double opt-in, confirm by
+link, unsubscribe) and the member directory."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import ClassVar
 import strawberry
 from sqlalchemy.engine import RowMapping
 
-from portal.errors import InvalidInput
+from portal.errors import FieldError, InvalidInput
+from portal.models import Contact
 from portal.services.contacts import ContactErrorCode, consent
 from portal.services.contacts.directory import list_directory
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
@@ -16,7 +18,8 @@ from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection
-from schema.common.permissions import HasFeature, NotImpersonating
+from schema.common.permissions import HasFeature, IsCustomer, NotImpersonating
+from schema.portal.viewer import MyContact
 
 
 @strawberry.type(description="A problem with a newsletter confirmation.")
@@ -31,6 +34,26 @@ class NewsletterError(ErrorFields):
 class ConfirmNewsletterPayload:
     confirmed: bool = False
     errors: list[NewsletterError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of subscribeToNewsletter and unsubscribeFromNewsletter.")
+class MyNewsletterPayload:
+    contact: MyContact | None = None
+    errors: list[NewsletterError] = strawberry.field(default_factory=list)
+
+
+async def _own_contact(info: Info) -> Contact:
+    principal = await info.context.require_customer()
+    contact = await info.context.session.get(
+        Contact, principal.user.contact_id, with_for_update=True
+    )
+    assert contact is not None  # a logged-in customer always has a contact
+    return contact
+
+
+def _without_field(failed: InvalidInput) -> InvalidInput:
+    """The consent service names the staff API's ``contactId``; the customer gave no input."""
+    return InvalidInput([FieldError(e.code, None, e.message) for e in failed.errors])
 
 
 @strawberry.type(description="A member of the portal's directory: public fields only.")
@@ -92,3 +115,43 @@ class NewsletterMutation:
             ctx.session, token, consent.Evidence("email link", ctx.client_ip, ctx.user_agent)
         )
         return ConfirmNewsletterPayload(confirmed=True)
+
+    @strawberry.mutation(
+        description="Ask for the newsletter: a confirmation link (double opt-in, 7 days) goes to "
+        "the contact's email; the subscription starts when it is followed. ALREADY_CONFIRMED "
+        "when subscribed, NO_EMAIL without an address.",
+        permission_classes=[IsCustomer, NotImpersonating],
+        extensions=[Atomic()],
+    )
+    async def subscribe_to_newsletter(
+        self, info: Info
+    ) -> MyNewsletterPayload:
+        ctx = info.context
+        contact = await _own_contact(info)
+        try:
+            await consent.send_invitation(
+                ctx.session, ctx.settings, contact, await ctx.customer_actor(),
+                consent.Evidence("portal", ctx.client_ip, ctx.user_agent),
+            )  # fmt: skip
+        except InvalidInput as failed:
+            raise _without_field(failed) from None
+        return MyNewsletterPayload(contact=MyContact.from_row(contact))
+
+    @strawberry.mutation(
+        description="Withdraw the newsletter consent at once (NOT_CONFIRMED when there is none).",
+        permission_classes=[IsCustomer, NotImpersonating],
+        extensions=[Atomic()],
+    )
+    async def unsubscribe_from_newsletter(
+        self, info: Info
+    ) -> MyNewsletterPayload:
+        ctx = info.context
+        contact = await _own_contact(info)
+        try:
+            await consent.revoke(
+                ctx.session, contact, await ctx.customer_actor(),
+                consent.Evidence("portal", ctx.client_ip, ctx.user_agent),
+            )  # fmt: skip
+        except InvalidInput as failed:
+            raise _without_field(failed) from None
+        return MyNewsletterPayload(contact=MyContact.from_row(contact))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
+from identity.matching import SecondIdentifier
+from portal.services.portal_settings import load_portal_settings
 from schema.common.caches import DocumentCaches
 from schema.common.context import ReadOnlyQueries
+from schema.common.enums import SecondIdentifierEnum  # noqa: F401  (registers the enum)
 from schema.common.execution import FastPathExecutor
 from schema.common.info import Info
 from schema.common.limits import GraphQLLimits
@@ -27,18 +30,24 @@ class PortalInfo:
     default_language: str = strawberry.field(description="Language used when none is known.")
     supported_languages: list[str] = strawberry.field(description="Languages emails come in.")
     public_url: str = strawberry.field(description="Base URL of the portal frontend.")
+    second_identifiers: list[SecondIdentifier] = strawberry.field(
+        description="What the registration form may ask besides the email, in the order that "
+        "decides between several contacts with the same email (staff change it at run time)."
+    )
 
 
 @strawberry.type
 class PortalInfoQuery:
     @strawberry.field(description="Public facts about this portal; needs no login.")
-    def portal_info(self, info: Info) -> PortalInfo:
+    async def portal_info(self, info: Info) -> PortalInfo:
         settings = info.context.settings
+        portal_settings = await load_portal_settings(info.context.session, settings)
         return PortalInfo(
             name=settings.portal_name,
             default_language=settings.default_language,
             supported_languages=["de", "en"],
             public_url=settings.public_url,
+            second_identifiers=[SecondIdentifier(i) for i in portal_settings.second_identifiers],
         )
 
 
