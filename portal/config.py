@@ -232,6 +232,9 @@ class Settings(BaseSettings):
     # Exports with delivery AUTO are zipped and emailed above this many rows.
     export_email_threshold: Annotated[int, Field(ge=0)] = 50_000
     sql_echo: bool = False
+    # The built-in customer pages (portal.frontend) at the paths emails link to; off when a
+    # business serves its own frontend at PORTAL_PUBLIC_URL.
+    customer_pages: bool = True
     # What one GraphQL request may ask for (schema.common.limits); refused before execution.
     graphql_max_tokens: Positive = 2000
     graphql_max_depth: Positive = 10

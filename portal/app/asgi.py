@@ -17,6 +17,8 @@ from portal.app.runtime import Runtime
 from portal.app.web import UnitOfWorkGraphQL, download_route, health_routes, with_cors
 from portal.config import Settings
 from portal.email.delivery import run_worker
+from portal.frontend import frontend_routes
+from portal.frontend.headers import SecurityHeadersMiddleware
 from portal.request_id import RequestIdMiddleware
 from schema.admin.schema import admin_schema
 from schema.portal.schema import portal_schema
@@ -24,7 +26,8 @@ from schema.portal.schema import portal_schema
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
     """The ASGI application: ``/graphql`` (customers), ``/admin/graphql`` (staff),
-    ``/healthz`` and ``/readyz``. Refuses unsafe production settings."""
+    ``/healthz``, ``/readyz`` and the built-in pages (:mod:`portal.frontend`). Refuses unsafe
+    production settings."""
     if runtime is None:
         settings = settings or Settings.from_env()
         settings.check_production()
@@ -71,8 +74,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/admin/exports/download", download_route(runtime), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *frontend_routes(settings),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://")),
+        ],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

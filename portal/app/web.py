@@ -26,6 +26,7 @@ from identity.throttling import replay_counted_attempts
 from portal.admission import OnePerIteration
 from portal.app.runtime import Runtime
 from portal.db import is_read_only
+from portal.frontend.ide import graphiql_page
 from portal.request_id import request_id_of
 from schema.common.context import RequestContext
 
@@ -87,6 +88,10 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN with an inline script; ours is vendored.
+        return graphiql_page(request.url.path, f"GraphiQL - {self.runtime.settings.portal_name}")
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -12,7 +12,9 @@ from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import link_in, log_in_customer, log_in_staff, make_customer
 
-SUBSCRIBE = "mutation { subscribeToNewsletter { contact { newsletterConfirmed } errors { code field } } }"
+SUBSCRIBE = (
+    "mutation { subscribeToNewsletter { contact { newsletterConfirmed } errors { code field } } }"
+)
 UNSUBSCRIBE = "mutation { unsubscribeFromNewsletter { contact { newsletterConfirmed } errors { code field } } }"
 CONFIRM = """
 mutation C($token: String!) { confirmNewsletterSubscription(token: $token) { confirmed errors { code } } }
@@ -28,7 +30,10 @@ async def test_customer_subscribes_confirms_by_link_and_unsubscribes(
     await log_in_customer(portal_api)
 
     data = await portal_api.data(SUBSCRIBE)
-    assert data["subscribeToNewsletter"] == {"contact": {"newsletterConfirmed": False}, "errors": []}
+    assert data["subscribeToNewsletter"] == {
+        "contact": {"newsletterConfirmed": False},
+        "errors": [],
+    }
     async with runtime.database.transaction() as session:
         message = await session.scalar(
             select(OutboxMessage).where(OutboxMessage.template == "newsletter_opt_in")
@@ -41,12 +46,19 @@ async def test_customer_subscribes_confirms_by_link_and_unsubscribes(
     confirmed = await portal_api.data(CONFIRM, {"token": token})
     assert confirmed["confirmNewsletterSubscription"] == {"confirmed": True, "errors": []}
     again = await portal_api.data(SUBSCRIBE)
-    assert again["subscribeToNewsletter"]["errors"] == [{"code": "ALREADY_CONFIRMED", "field": None}]
+    assert again["subscribeToNewsletter"]["errors"] == [
+        {"code": "ALREADY_CONFIRMED", "field": None}
+    ]
 
     gone = await portal_api.data(UNSUBSCRIBE)
-    assert gone["unsubscribeFromNewsletter"] == {"contact": {"newsletterConfirmed": False}, "errors": []}
+    assert gone["unsubscribeFromNewsletter"] == {
+        "contact": {"newsletterConfirmed": False},
+        "errors": [],
+    }
     twice = await portal_api.data(UNSUBSCRIBE)
-    assert twice["unsubscribeFromNewsletter"]["errors"] == [{"code": "NOT_CONFIRMED", "field": None}]
+    assert twice["unsubscribeFromNewsletter"]["errors"] == [
+        {"code": "NOT_CONFIRMED", "field": None}
+    ]
 
     history = (await portal_api.data(MINE))["viewer"]["contact"]["history"]
     # One frozen instant: the order among them is not the point, that the customer sees all three.
@@ -56,11 +68,15 @@ async def test_customer_subscribes_confirms_by_link_and_unsubscribes(
         "Newsletter opt-in revoked",
     ]
     async with runtime.database.transaction() as session:
-        kinds = list(await session.scalars(select(ConsentEvent.kind).order_by(ConsentEvent.occurred_at)))
+        kinds = list(
+            await session.scalars(select(ConsentEvent.kind).order_by(ConsentEvent.occurred_at))
+        )
     assert sorted(kinds) == ["confirmed", "invited", "revoked"]
 
 
-async def test_newsletter_consent_needs_the_customer_not_a_stranger(portal_api: GraphQLClient) -> None:
+async def test_newsletter_consent_needs_the_customer_not_a_stranger(
+    portal_api: GraphQLClient,
+) -> None:
     body = await portal_api(SUBSCRIBE)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     body = await portal_api(UNSUBSCRIBE)

@@ -1,0 +1,60 @@
+// The one way the pages talk to the server: a GraphQL POST with the session cookie, as JSON
+// (the API refuses cookie-carrying POSTs of any other content type, so no foreign page can
+// send one). Every failure comes back as {code, field, message}: typed payload errors,
+// top-level errors (extensions.code), HTTP and network failures alike.
+
+export const NETWORK_ERROR = "NETWORK_ERROR";
+
+function topLevel(error) {
+  const extensions = error.extensions || {};
+  return {
+    code: extensions.code || "GRAPHQL_ERROR",
+    field: extensions.field || null,
+    message: error.message || "",
+  };
+}
+
+/**
+ * A client for one endpoint. `onError(error)` sees every top-level error first (e.g. to send
+ * the user to the login page on UNAUTHENTICATED).
+ */
+export function createClient(endpoint, { onError } = {}) {
+  async function request(query, variables = {}) {
+    let response;
+    try {
+      response = await fetch(endpoint, {
+        method: "POST",
+        credentials: "include",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
+    } catch (failure) {
+      return { data: null, errors: [{ code: NETWORK_ERROR, field: null, message: String(failure) }] };
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    const errors = (body && Array.isArray(body.errors) ? body.errors : []).map(topLevel);
+    if (!response.ok && errors.length === 0) {
+      errors.push({ code: `HTTP_${response.status}`, field: null, message: response.statusText });
+    }
+    if (onError) errors.forEach(onError);
+    return { data: (body && body.data) || null, errors };
+  }
+
+  /**
+   * Run a mutation (or query) whose result field `name` is a payload with `errors`: the
+   * payload and every error, top-level and typed, in one list.
+   */
+  async function mutate(query, variables, name) {
+    const { data, errors } = await request(query, variables);
+    const payload = data ? data[name] : null;
+    const typed = payload && Array.isArray(payload.errors) ? payload.errors : [];
+    return { payload, errors: [...errors, ...typed] };
+  }
+
+  return { request, mutate };
+}
