@@ -73,6 +73,15 @@ def serve(
     click.echo(
         f"portal {settings.env}: customer API {base}/graphql, staff API {base}/admin/graphql"
     )
+    if settings.customer_pages:
+        click.echo(f"customer portal: {settings.public_url}/ (links in emails point there)")
+    if demo:
+        from portal.demo import DEMO_CUSTOMER_EMAIL
+
+        click.echo(
+            f"demo: register at {settings.public_url}/register with a demo contact's email, "
+            f"e.g. {DEMO_CUSTOMER_EMAIL}; the activation link is printed below when it is sent"
+        )
     uvicorn.run(
         "portal.app.asgi:create_app",
         factory=True,

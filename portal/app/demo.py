@@ -25,6 +25,9 @@ from portal.services.resources import assign_resource, save_resource, set_group_
 DEMO_ADMIN_EMAIL = "admin@example.com"
 DEMO_ADMIN_PASSWORD = "portal-demo-admin"
 DEMO_CONTACT_COUNT = 50
+# The first demo contact (German, Du, with a group, a shared resource and purchases): register
+# with this address in the customer portal to reach a full account page (README).
+DEMO_CUSTOMER_EMAIL = "felix.schneider0@example.de"
 
 _GERMAN_FIRST = [
     "Anna",

@@ -19,6 +19,7 @@ from portal.config import Settings
 from portal.email.rendering import RenderedEmail
 
 logger = logging.getLogger("portal.email")
+LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,13 @@ class MemoryBackend:
 
 
 class FileBackend:
-    """Writes each message as an ``.eml`` file and prints one line (development)."""
+    """Writes each message as an ``.eml`` file and prints one line (development); with
+    ``show_links`` (outside production) also the links of its text, so the demo's activation
+    link can be clicked in the terminal."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, show_links: bool = False) -> None:
         self.folder = folder
+        self.show_links = show_links
 
     async def send(self, message: EmailMessage) -> None:
         await asyncio.to_thread(self._write, message)
@@ -91,6 +95,10 @@ class FileBackend:
         path = self.folder / f"{ident}.eml"
         path.write_bytes(message.as_bytes())
         print(f"mail to {message['To']}: {message['Subject']!s} -> {path}", flush=True)
+        text = message.get_body(("plain",))
+        if self.show_links and text is not None:
+            for link in dict.fromkeys(LINK.findall(text.get_content())):
+                print(f"  link: {link}", flush=True)
 
 
 class SmtpBackend:
@@ -118,4 +126,4 @@ def backend_from_settings(settings: Settings) -> MailBackend:
         return SmtpBackend(settings)
     if settings.mail_backend == "memory":
         return MemoryBackend()
-    return FileBackend(settings.mail_dir)
+    return FileBackend(settings.mail_dir, show_links=not settings.is_production)

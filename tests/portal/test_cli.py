@@ -10,7 +10,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from portal.app.cli import main
-from portal.app.demo import DEMO_ADMIN_EMAIL, DEMO_CONTACT_COUNT
+from portal.app.demo import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_CONTACT_COUNT,
+    DEMO_CUSTOMER_EMAIL,
+    demo_drafts,
+)
 from portal.config import Settings
 from portal.db import Database
 from portal.models import Contact, StaffUser
@@ -79,6 +84,12 @@ def test_demo_loads_once(cli_env: Path) -> None:
     assert "0 contacts created" in second.output
     assert _count(Contact) == DEMO_CONTACT_COUNT
     assert _count(StaffUser) == 1
+
+
+def test_the_demo_customer_the_readme_names_is_a_demo_contact() -> None:
+    assert demo_drafts()[0].email == DEMO_CUSTOMER_EMAIL
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert DEMO_CUSTOMER_EMAIL in readme
 
 
 def test_demo_is_refused_in_production(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,19 @@ async def test_file_backend_writes_parseable_eml(runtime: Runtime, tmp_path: Pat
     assert {part.get_content_type() for part in parsed.iter_parts()} == {"text/plain", "text/html"}
 
 
+async def test_file_backend_prints_the_links_outside_production(
+    runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo path: the activation link is clicked from the terminal."""
+    await queue(runtime)
+    await deliver_due(runtime, FileBackend(tmp_path / "mail", show_links=True))
+    printed = capsys.readouterr().out
+    assert f"  link: {RESET['reset_url']}" in printed.splitlines()
+    await queue(runtime)
+    await deliver_due(runtime, FileBackend(tmp_path / "quiet"))
+    assert "link:" not in capsys.readouterr().out
+
+
 class Recorder:
     def __init__(self, answer: str = "250 Message accepted for delivery") -> None:
         self.answer = answer
