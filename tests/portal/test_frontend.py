@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -239,3 +241,20 @@ def test_the_pages_never_parse_markup() -> None:
         for path in (FRONTEND_DIR / folder).rglob("*.js"):
             code = re.sub(r"^\s*//.*$", "", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
             assert HTML_SINKS.search(code) is None, path
+
+
+def test_no_frontend_file_is_ignored_by_git_so_the_wheel_ships_them_all() -> None:
+    """hatch builds the wheel from what git does not ignore (a top-level ``dist/`` rule once
+    hid the explorer plugin's ``dist/`` folder)."""
+    files = [
+        p.relative_to(ROOT).as_posix()
+        for p in FRONTEND_DIR.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    git = shutil.which("git")
+    assert git is not None
+    ignored = subprocess.run(  # noqa: S603  (git, with our own file names)
+        [git, "check-ignore", "--no-index", "--stdin"], cwd=ROOT, input="\n".join(files),
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    assert ignored == []
