@@ -123,9 +123,7 @@ class NewsletterMutation:
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
-    async def subscribe_to_newsletter(
-        self, info: Info
-    ) -> MyNewsletterPayload:
+    async def subscribe_to_newsletter(self, info: Info) -> MyNewsletterPayload:
         ctx = info.context
         contact = await _own_contact(info)
         try:
@@ -142,9 +140,7 @@ class NewsletterMutation:
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
-    async def unsubscribe_from_newsletter(
-        self, info: Info
-    ) -> MyNewsletterPayload:
+    async def unsubscribe_from_newsletter(self, info: Info) -> MyNewsletterPayload:
         ctx = info.context
         contact = await _own_contact(info)
         try:
