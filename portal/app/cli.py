@@ -76,7 +76,7 @@ def serve(
     if settings.customer_pages:
         click.echo(f"customer portal: {settings.public_url}/ (links in emails point there)")
     if demo:
-        from portal.demo import DEMO_CUSTOMER_EMAIL
+        from portal.app.demo import DEMO_CUSTOMER_EMAIL
 
         click.echo(
             f"demo: register at {settings.public_url}/register with a demo contact's email, "

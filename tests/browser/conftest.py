@@ -27,11 +27,11 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
 
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.config import Settings
 from portal.email.backends import MemoryBackend
 from portal.email.delivery import deliver_due
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 
 T = TypeVar("T")
@@ -171,9 +171,9 @@ class Outbox:
         """Send what is due now; every message sent so far, oldest first."""
 
         async def work(runtime: Runtime) -> list[EmailMessage]:
-            await deliver_due(runtime)
-            assert isinstance(runtime.mail_backend, MemoryBackend)
-            return list(runtime.mail_backend.sent)
+            await deliver_due(runtime.mailer)
+            assert isinstance(runtime.mailer.backend, MemoryBackend)
+            return list(runtime.mailer.backend.sent)
 
         return await self.server.call(work)
 

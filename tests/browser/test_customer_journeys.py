@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact
-from portal.runtime import Runtime
 from portal.services.contacts import ContactDraft, create_contact
 from schema.common.ids import to_global_id
 from tests.browser.conftest import Journey, Outbox

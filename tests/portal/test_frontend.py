@@ -20,10 +20,10 @@ import pytest
 from identity.impersonation import SUPPORT_LOGIN_PATH
 from identity.invitations import SETUP_PATH
 from identity.links import ACTIVATION_PATH, EMAIL_CHANGE_PATH, LOGIN_PATH, PASSWORD_RESET_PATH
-from portal.app import create_app
+from portal.app.asgi import create_app
+from portal.app.runtime import Runtime
 from portal.config import Settings
 from portal.frontend import CUSTOMER_PAGES, FRONTEND_DIR
-from portal.runtime import Runtime
 from portal.services.contacts.consent import NEWSLETTER_CONFIRM_PATH
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -87,11 +87,11 @@ async def test_file_backend_prints_the_links_outside_production(
 ) -> None:
     """The demo path: the activation link is clicked from the terminal."""
     await queue(runtime)
-    await deliver_due(runtime, FileBackend(tmp_path / "mail", show_links=True))
+    await deliver_due(runtime.mailer, FileBackend(tmp_path / "mail", show_links=True))
     printed = capsys.readouterr().out
     assert f"  link: {RESET['reset_url']}" in printed.splitlines()
     await queue(runtime)
-    await deliver_due(runtime, FileBackend(tmp_path / "quiet"))
+    await deliver_due(runtime.mailer, FileBackend(tmp_path / "quiet"))
     assert "link:" not in capsys.readouterr().out
 
 

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
+from portal.app.runtime import Runtime
 from portal.models import ConsentEvent, OutboxMessage
-from portal.runtime import Runtime
 from tests.conftest import GraphQLClient
 from tests.factories import link_in, log_in_customer, log_in_staff, make_customer
 
