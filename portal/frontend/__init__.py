@@ -25,7 +25,7 @@ FRONTEND_DIR = Path(__file__).resolve().parent
 ASSETS_PATH = "/assets"
 
 # Page path -> its module in customer/pages/. The paths are the ones emails link to
-# (identity.links, identity.invitations, identity.impersonation, the newsletter opt-in),
+# (identity.frontend_links, identity.invitations, identity.impersonation, the newsletter opt-in),
 # checked by tests/portal/test_frontend.py.
 CUSTOMER_PAGES: dict[str, str] = {
     "/": "home",

@@ -17,9 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
+from identity.frontend_links import (
+    ACTIVATION_PATH,
+    EMAIL_CHANGE_PATH,
+    LOGIN_PATH,
+    PASSWORD_RESET_PATH,
+)
 from identity.impersonation import SUPPORT_LOGIN_PATH
 from identity.invitations import SETUP_PATH
-from identity.links import ACTIVATION_PATH, EMAIL_CHANGE_PATH, LOGIN_PATH, PASSWORD_RESET_PATH
 from portal.app.asgi import create_app
 from portal.app.runtime import Runtime
 from portal.config import Settings
