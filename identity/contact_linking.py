@@ -9,19 +9,19 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.flows import load_open_flow, open_flow
+from identity.frontend_links import LOGIN_PATH, frontend_link
 from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
-from identity.portal_users import link_contact
 from identity.states import MappingStatus, PendingReason
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
-from portal.models import Contact, PortalUser
+from portal.models import Contact, MatchingFlow, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_customer_number, normalize_phone, normalize_postal_code
 from portal.services.actors import Actor, ActorType
@@ -137,6 +137,45 @@ async def matching_candidates(session: AsyncSession, user: PortalUser) -> list[C
             )
         )
     return same_email + near
+
+
+async def link_contact(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    contact: Contact,
+    *,
+    notify: bool,
+) -> None:
+    """Link ``user`` to ``contact`` and close any open matching flow. With ``notify`` (staff
+    decisions) an activated user is emailed that the account is ready."""
+    now = session_now(session)
+    user.contact_id = contact.id
+    user.mapping_status = MappingStatus.ASSIGNED
+    user.pending_reason = None
+    user.assigned_at = now
+    await session.execute(
+        update(MatchingFlow)
+        .where(MatchingFlow.portal_user_id == user.id, MatchingFlow.closed_at.is_(None))
+        .values(closed_at=now, updated_at=now)
+    )
+    await session.flush()
+    if notify and user.activated_at is not None:
+        await enqueue_email(
+            session,
+            template="account_ready",
+            to=user.email,
+            language=user.language,
+            formality=contact.formality,
+            context={
+                "first_name": contact.first_name or user.first_name,
+                "last_name": contact.last_name or user.last_name,
+                "salutation": contact.salutation,
+                "title": contact.title,
+                "login_url": frontend_link(env.settings, LOGIN_PATH),
+            },
+            contact_id=contact.id,
+        )
 
 
 async def _pending(

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
+from identity.impersonation import end as end_impersonation
+from identity.impersonation import live_impersonation
 from identity.password_policy import check_new_password
 from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
 from identity.registration import (
@@ -26,17 +28,21 @@ from identity.registration import (
 )
 from identity.sessions import (
     CUSTOMER_SESSIONS,
+    SessionPolicy,
     StartedSession,
+    find_live_session,
     revoke_all_sessions,
+    revoke_session,
     start_session,
 )
 from identity.signed_tokens import TokenPurpose
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
-from portal.models import PortalSession, PortalUser
+from portal.models import Impersonation, PortalSession, PortalUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, normalize_email
+from portal.services.actors import Actor
 from portal.services.portal_settings import PortalSettings
 
 CUSTOMER_SCOPE = "customer"
@@ -61,6 +67,43 @@ def can_log_in(user: PortalUser) -> bool:
         and user.suspended_at is None
         and user.password_hash is not None
     )
+
+
+@dataclass(frozen=True)
+class CustomerSession:
+    """A customer's live session: the session, its user and, when support opened it to see
+    what the customer sees, the impersonation."""
+
+    session: PortalSession
+    user: PortalUser
+    impersonation: Impersonation | None = None
+
+
+async def resolve_customer_session(
+    session: AsyncSession, token: str, policy: SessionPolicy
+) -> CustomerSession | None:
+    """The live session of ``token`` while its user may use it: suspension, a lost contact
+    link or a lost activation end access at once, and so do the end of the impersonation
+    behind a support session and its staff member's deactivation or lost permission."""
+    found = await find_live_session(session, CUSTOMER_SESSIONS, token, policy)
+    if found is None:
+        return None
+    record, user = found
+    if not can_log_in(user) or user.contact_id is None:
+        return None
+    impersonation = None
+    if record.impersonation_id is not None:
+        impersonation = await live_impersonation(session, record.impersonation_id)
+        if impersonation is None:
+            return None
+    return CustomerSession(record, user, impersonation)
+
+
+async def log_out(session: AsyncSession, current: CustomerSession, actor: Actor) -> None:
+    """End this session now; a support session ends its impersonation with it."""
+    if current.impersonation is not None:
+        await end_impersonation(session, current.impersonation, "ENDED", actor)
+    await revoke_session(session, current.session)
 
 
 async def verify_customer_password(

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
@@ -76,20 +76,61 @@ def state_of(row: Impersonation, now: datetime) -> ImpersonationState:
     return ImpersonationState.ACTIVE
 
 
+def permissions_to_impersonate(mode: str) -> frozenset[StaffPermission]:
+    """What a staff member needs to impersonate in ``mode``: support:impersonate, and
+    support:impersonate_full for FULL."""
+    if mode == ImpersonationMode.FULL:
+        return frozenset(
+            {StaffPermission.SUPPORT_IMPERSONATE, StaffPermission.SUPPORT_IMPERSONATE_FULL}
+        )
+    return frozenset({StaffPermission.SUPPORT_IMPERSONATE})
+
+
 def staff_may_impersonate(staff: StaffUser | None, mode: str) -> bool:
     """Whether ``staff`` may (still) impersonate in ``mode``: an impersonation is bound to its
     staff member, and stops working once that account is deactivated, deleted or no longer
     holds the permission its mode needs."""
     if staff is None or not staff.is_active:
         return False
-    needed = {StaffPermission.SUPPORT_IMPERSONATE}
-    if mode == ImpersonationMode.FULL:
-        needed.add(StaffPermission.SUPPORT_IMPERSONATE_FULL)
-    return needed <= permissions_for_role(staff.role)
+    return permissions_to_impersonate(mode) <= permissions_for_role(staff.role)
+
+
+async def live_impersonation(
+    session: AsyncSession, impersonation_id: uuid.UUID
+) -> Impersonation | None:
+    """The impersonation a customer session was opened for, while that session may still be
+    used: not ended, and its staff member still active and allowed to impersonate in its mode
+    (deactivation or a lost permission ends it at once)."""
+    row = await session.get(Impersonation, impersonation_id)
+    if row is None or row.ended_at is not None:
+        return None
+    staff = await session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
+    return row if staff_may_impersonate(staff, row.mode) else None
 
 
 def staff_actor(staff: StaffUser, ip: str | None = None) -> Actor:
     return Actor(ActorType.STAFF, staff.id, staff.display_name or staff.email, ip)
+
+
+def support_actor(row: Impersonation, ip: str | None = None) -> Actor:
+    """The staff member behind an impersonation, as the actor of what happens in it."""
+    return Actor(ActorType.STAFF, row.staff_user_id, row.staff_name, ip)
+
+
+async def portal_user_of_contact(session: AsyncSession, contact_id: uuid.UUID | None) -> PortalUser:
+    """The portal user to impersonate for a contact, or CONTACT_HAS_NO_PORTAL_USER."""
+    user = (
+        await session.scalar(select(PortalUser).where(PortalUser.contact_id == contact_id))
+        if contact_id
+        else None
+    )
+    if user is None:
+        raise InvalidInput.single(
+            ImpersonationErrorCode.CONTACT_HAS_NO_PORTAL_USER,
+            "contact_id",
+            "The contact has no portal user.",
+        )
+    return user
 
 
 async def start_impersonation(
@@ -201,7 +242,7 @@ async def redeem(
         session, CUSTOMER_SESSIONS, user.id, SessionPolicy(lifetime, lifetime),
         ip_address=ip_address, user_agent=user_agent, impersonation_id=row.id,
     )  # fmt: skip
-    actor = Actor(ActorType.STAFF, row.staff_user_id, row.staff_name, ip_address)
+    actor = support_actor(row, ip_address)
     await add_history_entry(
         session, user.contact_id, actor, source="support",
         description="Viewed by support", visible_to_customer=True,
@@ -253,11 +294,25 @@ async def end(session: AsyncSession, row: Impersonation, reason: str, actor: Act
     )  # fmt: skip
 
 
+async def revoke_impersonation(
+    session: AsyncSession, impersonation_id: uuid.UUID | None, actor: Actor
+) -> Impersonation:
+    """An admin ends an impersonation at once (its session ends with it)."""
+    row = (
+        await session.get(Impersonation, impersonation_id, with_for_update=True)
+        if impersonation_id
+        else None
+    )
+    if row is None:
+        raise InvalidInput.single(ImpersonationErrorCode.NOT_FOUND, "id", "No such impersonation.")
+    await end(session, row, "REVOKED", actor)
+    return row
+
+
 async def record_mutation(session: AsyncSession, row: Impersonation, mutation: str) -> None:
     """Audit a mutation performed inside an impersonated session, with both identities."""
     await audit.record(
-        session, Actor(ActorType.STAFF, row.staff_user_id, row.staff_name),
-        "impersonation.mutation", subject_type="PortalUser", subject_id=row.portal_user_id,
-        contact_id=row.contact_id,
+        session, support_actor(row), "impersonation.mutation", subject_type="PortalUser",
+        subject_id=row.portal_user_id, contact_id=row.contact_id,
         changes={"impersonation_id": str(row.id), "mutation": mutation, "reason": row.reason},
     )  # fmt: skip

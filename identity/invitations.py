@@ -25,6 +25,8 @@ from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
+from portal.email.overrides import load_override
+from portal.email.rendering import EmailRenderer, RenderedEmail
 from portal.email.sealing import LinkSealer
 from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
@@ -156,6 +158,31 @@ def invitation_context(
         "username": username,
         "expires_at": expires.isoformat(),
     }
+
+
+async def render_invitation_preview(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    renderer: EmailRenderer,
+    portal_settings: PortalSettings,
+    contact: Contact,
+    language: str | None = None,
+) -> RenderedEmail:
+    """The invitation ``contact`` would get now (in ``language``, else the contact's; in the
+    contact's form of address; with staff's override), with a placeholder link; nothing is
+    sent or stored."""
+    chosen = renderer.language(language or contact.language)
+    expires = session_now(session).replace(microsecond=0) + timedelta(
+        days=portal_settings.invitation_days
+    )
+    setup_url = frontend_link(env.settings, SETUP_PATH, token="preview")  # noqa: S106
+    return renderer.render(
+        "invitation",
+        chosen,
+        contact.formality,
+        invitation_context(contact, setup_url, contact.email or "", expires),
+        await load_override(session, "invitation", chosen),
+    )
 
 
 async def invite_contact(

@@ -7,27 +7,30 @@ the caller's transaction commits it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from identity.contact_linking import link_contact, run_matching
 from identity.environment import IdentityEnvironment
-from identity.frontend_links import LOGIN_PATH, frontend_link
 from identity.invitations import revoke_pending
+from identity.registration import send_activation_email
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
-from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
-from portal.models import Contact, MatchingFlow, PortalUser
+from portal.models import Contact, PortalUser
 from portal.models.base import PlainRow, session_now
 from portal.normalization import normalize_email
 from portal.pagination import Page
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.contacts import create_contact
 from portal.services.contacts.history import add_history_entry
+from portal.services.portal_settings import PortalSettings
 from portal.services.timeline import newest_first_rows
 
 
@@ -152,45 +155,6 @@ async def portal_users_by_contact_ids(
     return {row.contact_id: row for row in rows if row.contact_id is not None}
 
 
-async def link_contact(
-    session: AsyncSession,
-    env: IdentityEnvironment,
-    user: PortalUser,
-    contact: Contact,
-    *,
-    notify: bool,
-) -> None:
-    """Link ``user`` to ``contact`` and close any open matching flow. With ``notify`` (staff
-    decisions) an activated user is emailed that the account is ready."""
-    now = session_now(session)
-    user.contact_id = contact.id
-    user.mapping_status = MappingStatus.ASSIGNED
-    user.pending_reason = None
-    user.assigned_at = now
-    await session.execute(
-        update(MatchingFlow)
-        .where(MatchingFlow.portal_user_id == user.id, MatchingFlow.closed_at.is_(None))
-        .values(closed_at=now, updated_at=now)
-    )
-    await session.flush()
-    if notify and user.activated_at is not None:
-        await enqueue_email(
-            session,
-            template="account_ready",
-            to=user.email,
-            language=user.language,
-            formality=contact.formality,
-            context={
-                "first_name": contact.first_name or user.first_name,
-                "last_name": contact.last_name or user.last_name,
-                "salutation": contact.salutation,
-                "title": contact.title,
-                "login_url": frontend_link(env.settings, LOGIN_PATH),
-            },
-            contact_id=contact.id,
-        )
-
-
 def require_unassigned(user: PortalUser) -> None:
     if user.contact_id is not None:
         raise InvalidInput.single(
@@ -200,10 +164,9 @@ def require_unassigned(user: PortalUser) -> None:
         )
 
 
-async def assign_portal_user(
+async def _link_to(
     session: AsyncSession, env: IdentityEnvironment, user: PortalUser, contact_id: uuid.UUID | None
 ) -> Contact:
-    """Staff assign a contact to a user that has none (typed errors otherwise)."""
     require_unassigned(user)
     contact = await session.get(Contact, contact_id, with_for_update=True) if contact_id else None
     if contact is None:
@@ -225,9 +188,41 @@ async def assign_portal_user(
     return contact
 
 
-async def unassign_portal_user(session: AsyncSession, user: PortalUser) -> None:
+async def assign_portal_user(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    contact_id: uuid.UUID | None,
+    actor: Actor,
+) -> Contact:
+    """Staff assign a contact to a user that has none (typed errors otherwise); the customer
+    is emailed that the account is ready."""
+    contact = await _link_to(session, env, user, contact_id)
+    await record_staff_action(session, actor, "assign", user)
+    return contact
+
+
+async def assign_new_contact(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    fields: Mapping[str, Any],
+    actor: Actor,
+) -> Contact:
+    """Staff create a contact from ``fields`` and assign it to a user that has none."""
+    require_unassigned(user)
+    contact = await create_contact(
+        session, fields, actor=actor, phone_region=env.settings.default_phone_region
+    )
+    await _link_to(session, env, user, contact.id)
+    await record_staff_action(session, actor, "assign_new_contact", user)
+    return contact
+
+
+async def unassign_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
     """Remove the contact link; the user is pending again and every session ends."""
-    if user.contact_id is None:
+    previous = user.contact_id
+    if previous is None:
         raise InvalidInput.single(
             PortalUserErrorCode.NOT_ASSIGNED, "portal_user_id", "The user has no contact."
         )
@@ -237,10 +232,12 @@ async def unassign_portal_user(session: AsyncSession, user: PortalUser) -> None:
     user.assigned_at = None
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()
+    await record_staff_action(session, actor, "unassign", user, contact_id=previous)
 
 
-async def suspend_portal_user(session: AsyncSession, user: PortalUser) -> int:
-    """Block login and end every session at once; returns how many sessions ended."""
+async def suspend_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> int:
+    """Block login and end every session and open invitation at once; returns how many
+    sessions ended."""
     if user.suspended_at is not None:
         raise InvalidInput.single(
             PortalUserErrorCode.ALREADY_SUSPENDED, "portal_user_id", "The user is suspended."
@@ -249,10 +246,11 @@ async def suspend_portal_user(session: AsyncSession, user: PortalUser) -> int:
     ended = await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await revoke_pending(session, user.id, "SUSPENDED")
     await session.flush()
+    await record_staff_action(session, actor, "suspend", user, changes={"sessions_ended": ended})
     return ended
 
 
-async def reactivate_portal_user(session: AsyncSession, user: PortalUser) -> None:
+async def reactivate_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
     """Allow login again; sessions ended by the suspension stay ended."""
     if user.suspended_at is None:
         raise InvalidInput.single(
@@ -260,6 +258,7 @@ async def reactivate_portal_user(session: AsyncSession, user: PortalUser) -> Non
         )
     user.suspended_at = None
     await session.flush()
+    await record_staff_action(session, actor, "reactivate", user)
 
 
 def require_not_activated(user: PortalUser) -> None:
@@ -269,16 +268,38 @@ def require_not_activated(user: PortalUser) -> None:
         )
 
 
-def mark_activated(session: AsyncSession, user: PortalUser) -> None:
+async def resend_activation_email(
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, actor: Actor
+) -> None:
+    """A new activation link for a user who has not activated yet."""
+    require_not_activated(user)
+    await send_activation_email(session, env, user)
+    await record_staff_action(session, actor, "resend_activation", user)
+
+
+async def activate_manually(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    portal_settings: PortalSettings,
+    user: PortalUser,
+    actor: Actor,
+) -> None:
+    """Staff activate a user without the email link ('Freischalten'); a user without a
+    contact is matched as after a normal activation."""
+    require_not_activated(user)
     user.activated_at = session_now(session)
     if user.registration_status in (
         RegistrationStatus.ACTIVATION_EMAIL_SENT,
         RegistrationStatus.REGISTRATION_PENDING,
     ):
         user.registration_status = RegistrationStatus.REGISTERED
+    if user.contact_id is None:
+        await run_matching(session, env, portal_settings, user)
+    await record_staff_action(session, actor, "activate_manually", user)
 
 
-async def delete_portal_user(session: AsyncSession, user: PortalUser) -> None:
+async def delete_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
     """Remove the login; sessions and flows go with it, the contact stays."""
+    await record_staff_action(session, actor, "delete", user)
     await session.delete(user)
     await session.flush()

@@ -1,9 +1,12 @@
-"""What a logged-in customer does with their own account: change the email address (proven by
-a link to the new address, with a notice to the old one) and delete the account."""
+"""What a logged-in customer does with their own account: change their data, change the email
+address (proven by a link to the new address, with a notice to the old one) and delete the
+account."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +25,7 @@ from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
 from portal.services.actors import Actor, ActorType
+from portal.services.contacts import update_contact
 from portal.services.contacts.history import add_history_entry
 from portal.services.portal_settings import PortalSettings
 
@@ -34,6 +38,30 @@ async def _require_password(
     # Counted against the account like a login; a locked account answers as a wrong password.
     if not await verify_current_password(env.password_hasher, user, password, throttle):
         raise InvalidInput([WRONG_PASSWORD])
+
+
+async def update_my_profile(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    fields: Mapping[str, Any],
+    actor: Actor,
+) -> Contact:
+    """Change the given fields of the customer's own contact (its history notes the change;
+    the portal user's language follows the contact's)."""
+    contact = await session.get(Contact, user.contact_id, with_for_update=True)
+    assert contact is not None  # a logged-in customer always has a contact
+    changes = await update_contact(
+        session,
+        contact,
+        contact.version,  # self-service edits the current state; staff edits are versioned
+        fields,
+        actor=actor,
+        phone_region=env.settings.default_phone_region,
+    )
+    if "language" in changes:
+        user.language = contact.language
+    return contact
 
 
 async def request_email_change(

@@ -93,8 +93,11 @@ async def list_outbox(
     )
 
 
-async def requeue(session: AsyncSession, message: OutboxMessage) -> None:
+async def requeue(session: AsyncSession, message_id: uuid.UUID | None) -> OutboxMessage:
     """Send a sent or failed message again, with a fresh attempt budget."""
+    message = await session.get(OutboxMessage, message_id) if message_id else None
+    if message is None:
+        raise InvalidInput.single("NOT_FOUND", "id", "No such message.")
     if message.status not in (OutboxStatus.SENT, OutboxStatus.FAILED):
         raise InvalidInput.single(
             "NOT_RESENDABLE", "id", "Only sent or failed messages can be sent again."
@@ -110,3 +113,4 @@ async def requeue(session: AsyncSession, message: OutboxMessage) -> None:
     message.last_error = None
     message.next_attempt_at = session_now(session)
     await session.flush()
+    return message

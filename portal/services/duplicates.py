@@ -30,6 +30,7 @@ from portal.models import (
     DuplicateDismissal,
 )
 from portal.normalization import fold_for_search
+from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services import audit
 from portal.services.actors import Actor
 
@@ -207,6 +208,32 @@ async def find_duplicates(session: AsyncSession) -> list[DuplicatePair]:
         pairs.append(DuplicatePair(first, second, score, sorted(found)))
     pairs.sort(key=lambda p: (-p.score, p.first.customer_number, p.second.customer_number))
     return pairs
+
+
+async def duplicate_candidates(
+    session: AsyncSession, *, first: int | None, after: str | None
+) -> Page[DuplicatePair]:
+    """A page of :func:`find_duplicates`, best first; the cursor is the position in that
+    order."""
+    limit = check_page_size(first)
+    try:
+        start = int(decode_cursor(after, 1)[0] or 0) + 1 if after else 0
+    except (ValueError, TypeError):
+        raise InvalidInput.single("INVALID_CURSOR", "after", "Bad cursor.") from None
+    pairs = await find_duplicates(session)
+    window = pairs[start : start + limit + 1]
+    positions = {id(pair): start + i for i, pair in enumerate(window)}
+
+    async def total() -> int:
+        return len(pairs)
+
+    return Page.from_rows(
+        window,
+        limit,
+        lambda pair: (positions[id(pair)],),
+        after_given=after is not None,
+        count_total=total,
+    )
 
 
 async def dismiss(session: AsyncSession, actor: Actor, a: Contact, b: Contact) -> None:

@@ -30,7 +30,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.actors import Actor
-from portal.services.contacts.crud import additional_emails, refresh_search_text
+from portal.services.contacts.crud import additional_emails, refresh_search_text, require_contact
 from portal.services.contacts.history import add_history_entry
 from portal.services.duplicates import DuplicateErrorCode
 
@@ -202,3 +202,22 @@ async def merged_contact_ids(session: AsyncSession, contact_id: uuid.UUID) -> se
         frontier = list(sources - found)
         found.update(frontier)
     return found
+
+
+async def merge_by_ids(
+    session: AsyncSession,
+    actor: Actor,
+    target_id: uuid.UUID | None,
+    source_ids: list[uuid.UUID | None],
+    *,
+    merge_logins: bool = False,
+) -> tuple[Contact, dict[str, Any]]:
+    """:func:`merge` of contacts named by id (each row-locked; NOT_FOUND on ``target_id`` or
+    ``source_ids``). More than :data:`MAX_SOURCES` sources are refused before any is read."""
+    target = await require_contact(session, target_id, "target_id")
+    if len(source_ids) > MAX_SOURCES:
+        raise InvalidInput.single(
+            DuplicateErrorCode.TOO_MANY_SOURCES, "source_ids", f"At most {MAX_SOURCES} sources."
+        )
+    sources = [await require_contact(session, s, "source_ids") for s in source_ids]
+    return target, await merge(session, actor, target, sources, merge_logins=merge_logins)

@@ -37,6 +37,16 @@ class ResourceErrorCode(StrEnum):
 _LIMITS = {"kind": 50, "name": 200, "alias": 200, "url": 300, "external_reference": 100}
 
 
+async def require_resource(
+    session: AsyncSession, resource_id: uuid.UUID | None, field: str = "resource_id"
+) -> Resource:
+    """The resource, or NOT_FOUND on ``field``."""
+    resource = await session.get(Resource, resource_id) if resource_id else None
+    if resource is None:
+        raise InvalidInput.single(ResourceErrorCode.NOT_FOUND, field, "No such resource.")
+    return resource
+
+
 async def save_resource(
     session: AsyncSession, actor: Actor, fields: Mapping[str, str], resource: Resource | None = None
 ) -> Resource:

@@ -8,10 +8,14 @@ import strawberry
 
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
-from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services.contacts import require_contact
-from portal.services.duplicates import DuplicateErrorCode, DuplicatePair, dismiss, find_duplicates
-from portal.services.merge import merge
+from portal.services.duplicates import (
+    DuplicateErrorCode,
+    DuplicatePair,
+    dismiss,
+    duplicate_candidates,
+)
+from portal.services.merge import merge_by_ids
 from schema.admin.contacts.types import ContactNode
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id
@@ -72,28 +76,9 @@ class DuplicateQuery:
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[DuplicateCandidate]:
         try:
-            limit = check_page_size(first)
-            start = int(decode_cursor(after, 1)[0] or 0) + 1 if after else 0
-        except (InvalidInput, ValueError, TypeError) as exc:
-            raise bad_user_input(
-                exc
-                if isinstance(exc, InvalidInput)
-                else InvalidInput.single("INVALID_CURSOR", "after", "Bad cursor.")
-            ) from None
-        pairs = await find_duplicates(info.context.session)
-        window = pairs[start : start + limit + 1]
-        indexes = {id(p): start + i for i, p in enumerate(window)}
-
-        async def total() -> int:
-            return len(pairs)
-
-        page = Page.from_rows(
-            window,
-            limit,
-            lambda p: (indexes[id(p)],),
-            after_given=after is not None,
-            count_total=total,
-        )
+            page = await duplicate_candidates(info.context.session, first=first, after=after)
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
         return Connection.from_page(page, DuplicateCandidate.from_pair)
 
 
@@ -132,19 +117,12 @@ class DuplicateMutation:
         merge_logins: bool = False,
     ) -> MergeContactsPayload:
         ctx = info.context
-        target = await require_contact(
-            ctx.session, from_global_id("Contact", target_id), "target_id"
-        )
-        if len(source_ids) > 10:
-            raise InvalidInput.single(
-                DuplicateErrorCode.TOO_MANY_SOURCES, "source_ids", "At most 10 sources."
-            )
-        sources = [
-            await require_contact(ctx.session, from_global_id("Contact", s), "source_ids")
-            for s in source_ids
-        ]
-        filled = await merge(
-            ctx.session, await ctx.staff_actor(), target, sources, merge_logins=merge_logins
+        target, filled = await merge_by_ids(
+            ctx.session,
+            await ctx.staff_actor(),
+            from_global_id("Contact", target_id),
+            [from_global_id("Contact", s) for s in source_ids],
+            merge_logins=merge_logins,
         )
         return MergeContactsPayload(
             contact=ContactNode.from_row(target), filled_fields=sorted(filled)

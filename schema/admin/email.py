@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 import strawberry
 
+from identity.invitations import render_invitation_preview
 from identity.permissions import StaffPermission
 from portal.email.outbox import OutboxStatus, list_outbox, requeue
 from portal.email.overrides import EmailErrorCode, delete_override, load_override, save_override
 from portal.errors import InvalidInput
 from portal.models import Contact, OutboxMessage
-from portal.models.base import session_now
+from portal.services.portal_settings import load_portal_settings
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
@@ -152,21 +153,13 @@ class EmailQuery:
         contact = await ctx.session.get(Contact, uuid_) if uuid_ else None
         if contact is None:
             return None
-        renderer = ctx.email_renderer
-        lang = renderer.language(language or contact.language)
-        formality = contact.formality
-        override = await load_override(ctx.session, "invitation", lang)
-        rendered = renderer.render(
-            "invitation",
-            lang,
-            formality,
-            {
-                **recipient_of(contact),
-                "setup_url": f"{ctx.settings.public_url}/setup?token=preview",
-                "username": contact.email or "",
-                "expires_at": (session_now(ctx.session) + timedelta(days=30)).isoformat(),
-            },
-            override,
+        rendered = await render_invitation_preview(
+            ctx.session,
+            ctx.identity,
+            ctx.email_renderer,
+            await load_portal_settings(ctx.session, ctx.settings),
+            contact,
+            language,
         )
         return EmailPreview(
             subject=rendered.subject,
@@ -174,16 +167,6 @@ class EmailQuery:
             html=rendered.html,
             to_address=contact.email,
         )
-
-
-def recipient_of(contact: Contact) -> dict[str, str]:
-    """The greeting fields of a contact."""
-    return {
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "salutation": contact.salutation,
-        "title": contact.title,
-    }
 
 
 @strawberry.type
@@ -196,11 +179,7 @@ class EmailMutation:
     async def resend_outbox_message(
         self, info: Info, id: strawberry.ID
     ) -> ResendOutboxMessagePayload:
-        uuid_ = from_global_id("OutboxMessage", id)
-        row = await info.context.session.get(OutboxMessage, uuid_) if uuid_ else None
-        if row is None:
-            raise InvalidInput.single(EmailErrorCode.NOT_FOUND, "id", "No such message.")
-        await requeue(info.context.session, row)
+        row = await requeue(info.context.session, from_global_id("OutboxMessage", id))
         return ResendOutboxMessagePayload(outbox_message=OutboxMessageNode.from_row(row))
 
     @strawberry.mutation(

@@ -11,7 +11,6 @@ from strawberry.permission import BasePermission
 
 from identity import impersonation as service
 from identity.permissions import StaffPermission
-from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
 from portal.models.base import session_now
 from schema.common.errors import Atomic, ErrorFields
@@ -37,10 +36,8 @@ class CanImpersonateInMode(BasePermission):
         principal = await info.context.staff()
         if principal is None:
             raise unauthenticated()
-        needed = {StaffPermission.SUPPORT_IMPERSONATE}
-        if kwargs.get("mode") is service.ImpersonationMode.FULL:
-            needed.add(StaffPermission.SUPPORT_IMPERSONATE_FULL)
-        return all(principal.can(p) for p in needed)
+        mode = kwargs.get("mode", service.ImpersonationMode.READ_ONLY)
+        return service.permissions_to_impersonate(mode) <= principal.permissions
 
 
 @strawberry.type(description="A problem with startImpersonation or revokeImpersonation.")
@@ -175,20 +172,9 @@ class ImpersonationMutation:
         ticket_reference: str = "",
         mode: service.ImpersonationMode = service.ImpersonationMode.READ_ONLY,
     ) -> StartImpersonationPayload:
-        uuid_ = from_global_id("Contact", contact_id)
-        user = (
-            await info.context.session.scalar(
-                select(PortalUser).where(PortalUser.contact_id == uuid_)
-            )
-            if uuid_
-            else None
+        user = await service.portal_user_of_contact(
+            info.context.session, from_global_id("Contact", contact_id)
         )
-        if user is None:
-            raise InvalidInput.single(
-                service.ImpersonationErrorCode.CONTACT_HAS_NO_PORTAL_USER,
-                "contact_id",
-                "The contact has no portal user.",
-            )
         return await _start(info, user, reason, ticket_reference, mode)
 
     @strawberry.mutation(
@@ -200,13 +186,9 @@ class ImpersonationMutation:
         self, info: Info, id: strawberry.ID
     ) -> RevokeImpersonationPayload:
         ctx = info.context
-        uuid_ = from_global_id("ImpersonationSession", id)
-        row = await ctx.session.get(Impersonation, uuid_, with_for_update=True) if uuid_ else None
-        if row is None:
-            raise InvalidInput.single(
-                service.ImpersonationErrorCode.NOT_FOUND, "id", "No such impersonation."
-            )
-        await service.end(ctx.session, row, "REVOKED", await ctx.staff_actor())
+        row = await service.revoke_impersonation(
+            ctx.session, from_global_id("ImpersonationSession", id), await ctx.staff_actor()
+        )
         return RevokeImpersonationPayload(
             impersonation=ImpersonationNode.from_row(row, session_now(ctx.session))
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 import strawberry
@@ -19,7 +19,6 @@ from identity.portal_users import (
 )
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import RegistrationStatus
-from portal.email.overrides import load_override
 from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
@@ -183,18 +182,13 @@ class InvitationQuery:
         contact = await ctx.session.get(Contact, uuid_) if uuid_ else None
         if contact is None:
             return None
-        settings = await load_portal_settings(ctx.session, ctx.settings)
-        renderer = ctx.email_renderer
-        language = renderer.language(contact.language)
-        expires = session_now(ctx.session).replace(microsecond=0)
-        rendered = renderer.render(
-            "invitation", language, contact.formality,
-            service.invitation_context(
-                contact, f"{ctx.settings.public_url}{service.SETUP_PATH}?token=preview",
-                contact.email or "", expires + timedelta(days=settings.invitation_days),
-            ),
-            await load_override(ctx.session, "invitation", language),
-        )  # fmt: skip
+        rendered = await service.render_invitation_preview(
+            ctx.session,
+            ctx.identity,
+            ctx.email_renderer,
+            await load_portal_settings(ctx.session, ctx.settings),
+            contact,
+        )
         return EmailPreview(
             subject=rendered.subject,
             text=rendered.text,
@@ -317,14 +311,7 @@ class InvitationMutation:
     )
     async def suspend_contact_access(self, info: Info, contact_id: strawberry.ID) -> AccessPayload:
         user = await _contact_user(info, contact_id)
-        ended = await suspend_portal_user(info.context.session, user)
-        await record_staff_action(
-            info.context.session,
-            await info.context.staff_actor(),
-            "suspend",
-            user,
-            changes={"sessions_ended": ended},
-        )
+        await suspend_portal_user(info.context.session, user, await info.context.staff_actor())
         return AccessPayload(ok=True)
 
     @strawberry.mutation(
@@ -336,8 +323,5 @@ class InvitationMutation:
         self, info: Info, contact_id: strawberry.ID
     ) -> AccessPayload:
         user = await _contact_user(info, contact_id)
-        await reactivate_portal_user(info.context.session, user)
-        await record_staff_action(
-            info.context.session, await info.context.staff_actor(), "reactivate", user
-        )
+        await reactivate_portal_user(info.context.session, user, await info.context.staff_actor())
         return AccessPayload(ok=True)

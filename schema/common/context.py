@@ -15,16 +15,15 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from identity.api_keys import is_api_key, resolve_api_key
-from identity.customer_auth import can_log_in
+from identity.customer_auth import CustomerSession, resolve_customer_session
 from identity.environment import IdentityEnvironment
-from identity.impersonation import staff_may_impersonate
 from identity.permissions import StaffPermission, permissions_for_role
-from identity.sessions import CUSTOMER_SESSIONS, find_live_session, resolve_staff_session
+from identity.sessions import resolve_staff_session
 from identity.throttling import Throttle
 from portal.config import Settings
 from portal.db import Database
 from portal.email.rendering import EmailRenderer
-from portal.models import ApiKey, Impersonation, PortalSession, PortalUser, StaffSession, StaffUser
+from portal.models import ApiKey, StaffSession, StaffUser
 from portal.services.actors import Actor, ActorType
 
 if TYPE_CHECKING:
@@ -55,15 +54,6 @@ def bearer_token(request: Request, cookie_name: str) -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return request.cookies.get(cookie_name) or None
-
-
-@dataclass(frozen=True)
-class CustomerPrincipal:
-    """The logged-in customer of a request: a portal user with an assigned contact."""
-
-    user: PortalUser
-    session: PortalSession
-    impersonation: Impersonation | None = None
 
 
 @dataclass
@@ -137,41 +127,19 @@ class RequestContext:
         result: StaffPrincipal | None = self._resolved["staff"]
         return result
 
-    async def customer(self) -> CustomerPrincipal | None:
+    async def customer(self) -> CustomerSession | None:
         """The logged-in customer behind this request's token, resolved once per request."""
         async with self._resolving:
             if "customer" not in self._resolved:
                 self._resolved["customer"] = await self._resolve_customer()
-        principal: CustomerPrincipal | None = self._resolved["customer"]
+        principal: CustomerSession | None = self._resolved["customer"]
         return principal
 
-    async def _resolve_customer(self) -> CustomerPrincipal | None:
+    async def _resolve_customer(self) -> CustomerSession | None:
         token = bearer_token(self.request, CUSTOMER_COOKIE)
         if not token:
             return None
-        found = await find_live_session(
-            self.session, CUSTOMER_SESSIONS, token, self.identity.customer_sessions
-        )
-        if found is None:
-            return None
-        record, user = found
-        # Suspension, deletion of the contact link or a lost activation end access at once.
-        if not can_log_in(user) or user.contact_id is None:
-            return None
-        impersonation = None
-        if record.impersonation_id is not None:
-            impersonation = await self.session.get(Impersonation, record.impersonation_id)
-            if impersonation is None or impersonation.ended_at is not None:
-                return None
-            # Bound to its staff member: deactivation or a lost permission ends it at once.
-            staff = (
-                await self.session.get(StaffUser, impersonation.staff_user_id)
-                if impersonation.staff_user_id
-                else None
-            )
-            if not staff_may_impersonate(staff, impersonation.mode):
-                return None
-        return CustomerPrincipal(user, record, impersonation)
+        return await resolve_customer_session(self.session, token, self.identity.customer_sessions)
 
     async def customer_features(self) -> frozenset[str]:
         """The portal functions the customer's groups grant, resolved once per request."""
@@ -192,7 +160,7 @@ class RequestContext:
         """Drop the cached principal after the session changed (login, logout, rotation)."""
         self._resolved.pop("customer", None)
 
-    async def require_customer(self) -> CustomerPrincipal:
+    async def require_customer(self) -> CustomerSession:
         """The customer principal; ``IsCustomer`` has already guaranteed there is one."""
         principal = await self.customer()
         if principal is None:  # pragma: no cover - guarded by IsCustomer

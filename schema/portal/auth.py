@@ -7,8 +7,7 @@ import strawberry
 from identity import customer_auth
 from identity.errors import PortalAuthErrorCode
 from identity.flows import flow_token_for_pending
-from identity.impersonation import end as end_impersonation
-from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions, revoke_session
+from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
@@ -117,12 +116,9 @@ class AuthMutation:
     )
     async def log_out(self, info: Info) -> LogOutPayload:
         principal = await info.context.require_customer()
-        if principal.impersonation is not None:
-            await end_impersonation(
-                info.context.session, principal.impersonation, "ENDED",
-                await info.context.customer_actor(),
-            )  # fmt: skip
-        await revoke_session(info.context.session, principal.session)
+        await customer_auth.log_out(
+            info.context.session, principal, await info.context.customer_actor()
+        )
         clear_session_cookie(info.context, CUSTOMER_COOKIE, "/")
         info.context.forget_customer()
         return LogOutPayload(ok=True)

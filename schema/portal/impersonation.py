@@ -7,7 +7,6 @@ from typing import ClassVar
 import strawberry
 
 from identity import impersonation as service
-from portal.services.actors import Actor, ActorType
 from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import clear_session_cookie, set_session_cookie
 from schema.common.errors import Atomic, ErrorFields
@@ -85,8 +84,7 @@ class ImpersonationMutation:
                 ]
             )
         row = principal.impersonation
-        actor = Actor(ActorType.STAFF, row.staff_user_id, row.staff_name, ctx.client_ip)
-        await service.end(ctx.session, row, "ENDED", actor)
+        await service.end(ctx.session, row, "ENDED", service.support_actor(row, ctx.client_ip))
         clear_session_cookie(ctx, CUSTOMER_COOKIE, "/")
         ctx.forget_customer()
         return EndImpersonationPayload(ok=True)

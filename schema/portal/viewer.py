@@ -8,9 +8,9 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from identity import self_service
 from portal.errors import InvalidInput
 from portal.models import Contact
-from portal.services.contacts import update_contact
 from portal.services.contacts.history import history_for_customer
 from portal.services.gdpr import own_copy, personal_data
 from schema.common.contacts import (
@@ -248,16 +248,7 @@ class ProfileMutation:
     ) -> UpdateMyProfilePayload:
         ctx = info.context
         principal = await ctx.require_customer()
-        contact = await ctx.session.get(Contact, principal.user.contact_id, with_for_update=True)
-        assert contact is not None  # a logged-in customer always has a contact
-        changes = await update_contact(
-            ctx.session,
-            contact,
-            contact.version,  # self-service edits the current state; staff edits are versioned
-            input.given(),
-            actor=await ctx.customer_actor(),
-            phone_region=ctx.settings.default_phone_region,
+        contact = await self_service.update_my_profile(
+            ctx.session, ctx.identity, principal.user, input.given(), await ctx.customer_actor()
         )
-        if "language" in changes:
-            principal.user.language = contact.language
         return UpdateMyProfilePayload(contact=MyContact.from_row(contact))

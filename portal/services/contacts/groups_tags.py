@@ -183,7 +183,7 @@ async def require_group(
     """The group, or NOT_FOUND on ``field``."""
     group = await session.get(ContactGroup, group_id) if group_id else None
     if group is None:
-        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field, "No such ContactGroup.")
+        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field, "No such group.")
     return group
 
 
@@ -191,7 +191,7 @@ async def require_tag(session: AsyncSession, tag_id: uuid.UUID | None, field: st
     """The tag, or NOT_FOUND on ``field``."""
     tag = await session.get(Tag, tag_id) if tag_id else None
     if tag is None:
-        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field, "No such Tag.")
+        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field, "No such tag.")
     return tag
 
 

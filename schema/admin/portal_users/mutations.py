@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import strawberry
 
 from identity import portal_users as service
-from identity.contact_linking import run_matching
 from identity.permissions import StaffPermission
-from identity.registration import send_activation_email
 from portal.models import PortalUser
-from portal.services.contacts import create_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.contacts.types import ContactNode, CreateContactInput
 from schema.admin.portal_users.types import PortalUserError, PortalUserNode
@@ -48,24 +43,6 @@ async def _user(info: Info, portal_user_id: strawberry.ID) -> PortalUser:
     )
 
 
-async def _audit(
-    info: Info,
-    action: str,
-    user: PortalUser,
-    *,
-    contact_id: uuid.UUID | None = None,
-    changes: dict[str, object] | None = None,
-) -> None:
-    await service.record_staff_action(
-        info.context.session,
-        await info.context.staff_actor(),
-        action,
-        user,
-        contact_id=contact_id,
-        changes=changes,
-    )
-
-
 def _payload(user: PortalUser) -> PortalUserPayload:
     return PortalUserPayload(portal_user=PortalUserNode.from_row(user))
 
@@ -85,10 +62,10 @@ class PortalUserMutation:
         contact_id: strawberry.ID,
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        contact = await service.assign_portal_user(
-            info.context.session, info.context.identity, user, from_global_id("Contact", contact_id)
-        )
-        await _audit(info, "assign", user, contact_id=contact.id)
+        await service.assign_portal_user(
+            info.context.session, info.context.identity, user,
+            from_global_id("Contact", contact_id), await info.context.staff_actor(),
+        )  # fmt: skip
         return _payload(user)
 
     @strawberry.mutation(
@@ -104,15 +81,9 @@ class PortalUserMutation:
     ) -> CreateContactForPortalUserPayload:
         ctx = info.context
         user = await _user(info, portal_user_id)
-        service.require_unassigned(user)
-        contact = await create_contact(
-            ctx.session,
-            input.given(),
-            actor=await ctx.staff_actor(),
-            phone_region=ctx.settings.default_phone_region,
+        contact = await service.assign_new_contact(
+            ctx.session, ctx.identity, user, input.given(), await ctx.staff_actor()
         )
-        await service.assign_portal_user(ctx.session, ctx.identity, user, contact.id)
-        await _audit(info, "assign_new_contact", user)
         return CreateContactForPortalUserPayload(
             portal_user=PortalUserNode.from_row(user), contact=ContactNode.from_row(contact)
         )
@@ -126,9 +97,9 @@ class PortalUserMutation:
         self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        previous = user.contact_id
-        await service.unassign_portal_user(info.context.session, user)
-        await _audit(info, "unassign", user, contact_id=previous)
+        await service.unassign_portal_user(
+            info.context.session, user, await info.context.staff_actor()
+        )
         return _payload(user)
 
     @strawberry.mutation(
@@ -140,9 +111,9 @@ class PortalUserMutation:
         self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        service.require_not_activated(user)
-        await send_activation_email(info.context.session, info.context.identity, user)
-        await _audit(info, "resend_activation", user)
+        await service.resend_activation_email(
+            info.context.session, info.context.identity, user, await info.context.staff_actor()
+        )
         return _payload(user)
 
     @strawberry.mutation(
@@ -156,12 +127,13 @@ class PortalUserMutation:
     ) -> PortalUserPayload:
         ctx = info.context
         user = await _user(info, portal_user_id)
-        service.require_not_activated(user)
-        service.mark_activated(ctx.session, user)
-        if user.contact_id is None:
-            settings = await load_portal_settings(ctx.session, ctx.settings)
-            await run_matching(ctx.session, ctx.identity, settings, user)
-        await _audit(info, "activate_manually", user)
+        await service.activate_manually(
+            ctx.session,
+            ctx.identity,
+            await load_portal_settings(ctx.session, ctx.settings),
+            user,
+            await ctx.staff_actor(),
+        )
         return _payload(user)
 
     @strawberry.mutation(
@@ -173,8 +145,9 @@ class PortalUserMutation:
         self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        ended = await service.suspend_portal_user(info.context.session, user)
-        await _audit(info, "suspend", user, changes={"sessions_ended": ended})
+        await service.suspend_portal_user(
+            info.context.session, user, await info.context.staff_actor()
+        )
         return _payload(user)
 
     @strawberry.mutation(
@@ -186,8 +159,9 @@ class PortalUserMutation:
         self, info: Info, portal_user_id: strawberry.ID
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
-        await service.reactivate_portal_user(info.context.session, user)
-        await _audit(info, "reactivate", user)
+        await service.reactivate_portal_user(
+            info.context.session, user, await info.context.staff_actor()
+        )
         return _payload(user)
 
     @strawberry.mutation(
@@ -199,6 +173,7 @@ class PortalUserMutation:
         self, info: Info, portal_user_id: strawberry.ID
     ) -> DeletePortalUserPayload:
         user = await _user(info, portal_user_id)
-        await _audit(info, "delete", user)
-        await service.delete_portal_user(info.context.session, user)
+        await service.delete_portal_user(
+            info.context.session, user, await info.context.staff_actor()
+        )
         return DeletePortalUserPayload(deleted_portal_user_id=portal_user_id)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import strawberry
 
 from identity.permissions import StaffPermission
-from portal.errors import InvalidInput
-from portal.models import ContactGroup, Resource
+from portal.models import Resource
 from portal.services import resources as service
 from portal.services.contacts import require_contact
+from portal.services.contacts.groups_tags import require_group
 from schema.admin.contacts.types import GroupNode
 from schema.admin.resources.types import ResourceError, ResourceGrant, ResourceNode
 from schema.common.errors import Atomic
@@ -59,13 +59,9 @@ class GroupPermissionsPayload:
 
 
 async def _resource(info: Info, resource_id: strawberry.ID) -> Resource:
-    uuid_ = from_global_id("Resource", resource_id)
-    row = await info.context.session.get(Resource, uuid_) if uuid_ else None
-    if row is None:
-        raise InvalidInput.single(
-            service.ResourceErrorCode.NOT_FOUND, "resource_id", "No such resource."
-        )
-    return row
+    return await service.require_resource(
+        info.context.session, from_global_id("Resource", resource_id)
+    )
 
 
 @strawberry.type
@@ -160,12 +156,9 @@ class ResourceMutation:
         self, info: Info, group_id: strawberry.ID, permissions: list[str]
     ) -> GroupPermissionsPayload:
         ctx = info.context
-        uuid_ = from_global_id("ContactGroup", group_id)
-        group = await ctx.session.get(ContactGroup, uuid_) if uuid_ else None
-        if group is None:
-            raise InvalidInput.single(
-                service.ResourceErrorCode.NOT_FOUND, "group_id", "No such group."
-            )
+        group = await require_group(
+            ctx.session, from_global_id("ContactGroup", group_id), "group_id"
+        )
         await service.set_group_permissions(
             ctx.session, ctx.settings, await ctx.staff_actor(), group, permissions
         )

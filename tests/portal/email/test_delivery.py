@@ -175,7 +175,7 @@ async def test_failing_server_is_retried_with_backoff_then_marked_failed(
 
         stored = await session.get(OutboxMessage, row.id)
         assert stored is not None
-        await requeue(session, stored)
+        await requeue(session, stored.id)
     assert (await deliver_due(runtime.mailer, backend)).sent == 1
     assert len(recorder.envelopes) == 1
 
