@@ -194,9 +194,13 @@ async def _finish(request: Request, *, commit: bool) -> None:
     if session is None:
         return
     try:
-        if commit:
+        if commit and not is_read_only(session):
             await session.commit()
         else:
+            # A query's unit of work wrote nothing, so it ends with a rollback. That also works
+            # when GraphQL cancelled a field in the middle of a statement (a failing field nulls
+            # its parent object and the parent's other fields are cancelled): its connection
+            # can roll back but not commit.
             await session.rollback()
     finally:
         await session.close()

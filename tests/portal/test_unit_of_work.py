@@ -121,6 +121,30 @@ async def test_a_query_records_the_sessions_last_visit_after_it(
     assert seen == clock()
 
 
+async def test_a_field_error_that_cancels_a_sibling_statement_is_no_server_error(
+    portal_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """A field that fails nulls its parent object, and GraphQL cancels the parent's other
+    fields, one of which may be in the middle of a statement: its connection can then only
+    roll back. A query's unit of work wrote nothing, so it ends with a rollback; the answer
+    keeps the field's error and the last visit is still recorded (found by the fuzz tests on
+    PostgreSQL)."""
+    await make_customer(runtime)
+    await log_in_customer(portal_api)
+    clock.advance(timedelta(minutes=5))
+    for _ in range(10):
+        response = await portal_api.post(
+            "{ viewer { contact { tags history(first: -1) { description } } } }"
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["data"] == {"viewer": {"contact": None}}
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    async with runtime.database.transaction() as session:
+        seen = await session.scalar(select(func.max(PortalSession.last_seen_at)))
+    assert seen == clock()
+
+
 async def test_a_read_only_session_refuses_to_write(runtime: Runtime) -> None:
     session = runtime.database.new_session(read_only=True)
     try:
