@@ -42,6 +42,7 @@ from typing import Any
 from uuid import UUID
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     GraphQLBoolean,
     GraphQLField,
@@ -50,6 +51,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     GraphQLString,
     is_leaf_type,
 )
@@ -61,8 +63,17 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from portal.internals import Internal, require
+from schema.common.limits import suggests_names
 
 _Executor = StrawberryGraphQLCoreExecutionContext
+# ``build``'s parameters up to ``context_value``, which FastPathExecutor.build reads, and the
+# keyword it sets; the rest pass through as given.
+_BUILD_PARAMETERS = (
+    "schema", "document", "root_value", "context_value", "raw_variable_values",
+    "operation_name", "field_resolver", "type_resolver", "subscribe_field_resolver",
+    "max_coercion_errors", "enable_early_execution", "middleware", "is_awaitable",
+    "is_async_iterable", "hide_suggestions", "abort_signal", "hooks", "custom_args",
+)  # fmt: skip
 # What this module overrides or calls of graphql-core's executor and Strawberry, with the
 # parameters it passes (after self); an upgrade that changes one fails the import.
 INTERNALS = (
@@ -95,6 +106,7 @@ INTERNALS = (
         ("return_type", "field_details_list", "path", "result", "position_context"),
     ),
     Internal(_Executor, "settle_in_background", ("awaitables",)),
+    Internal(_Executor, "build", _BUILD_PARAMETERS),
     Internal(Info, "__init__", ("_raw_info", "_field")),
     Internal(StrawberryField, "base_resolver"),
     Internal(StrawberryField, "default_resolver"),
@@ -237,6 +249,22 @@ class FastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         # Plans per grouped field set; the set is kept in the value so its id stays unique.
         self._plans: dict[int, tuple[GroupedFieldSet, _Plan]] = {}
         self._field_nodes: dict[int, tuple[FieldDetailsList, list[FieldNode]]] = {}
+
+    @classmethod
+    def build(
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        *args: Any,
+        hide_suggestions: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """graphql-core's ``build``; in production, coercing the variables names no schema
+        member ("Did you mean ...?", see ``schema.common.limits``)."""
+        kwargs["hide_suggestions"] = hide_suggestions or not suggests_names(context_value)
+        return super().build(schema, document, root_value, context_value, *args, **kwargs)
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> _Plan:
         entry = self._plans.get(id(fields))

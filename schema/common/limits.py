@@ -11,7 +11,11 @@ objects while each app can be configured on its own:
   the selection under a field with a ``first`` argument counts ``first`` times (a page of 100
   contacts with 10 fields costs about 1,000; a page of 100 under another page of 100 costs
   100 times more). A refused document is not validated further and never executed;
-- outside development and test, introspection (``__schema``, ``__type``) is refused.
+- outside development and test, introspection (``__schema``, ``__type``) is refused, and no
+  error suggests a name ("Did you mean 'contacts'?"): :func:`suggests_names` tells the
+  validation cache (``schema.common.caches``) and the executor (``schema.common.execution``),
+  which pass graphql-core's ``hide_suggestions`` on; otherwise misspelt fields, arguments,
+  types, enum values and input fields would map the schema without introspection.
 
 Every refusal is a top-level error with ``extensions.code``: ``QUERY_TOO_LARGE``,
 ``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``, ``TOO_MANY_ROOT_FIELDS``, ``QUERY_TOO_COMPLEX`` or
@@ -67,6 +71,7 @@ class Limits:
     max_root_fields: int
     max_cost: int
     introspection: bool
+    suggestions: bool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -77,7 +82,19 @@ class Limits:
             max_root_fields=settings.graphql_max_root_fields,
             max_cost=settings.graphql_max_cost,
             introspection=not settings.is_production,
+            suggestions=not settings.is_production,
         )
+
+
+def settings_of(context: object) -> Settings:
+    """The settings of a request's context (the defaults without one)."""
+    settings = getattr(context, "settings", None)
+    return settings if isinstance(settings, Settings) else Settings()
+
+
+def suggests_names(context: object) -> bool:
+    """Whether errors may suggest schema names to the request with this context."""
+    return Limits.from_settings(settings_of(context)).suggestions
 
 
 @dataclass(frozen=True)
@@ -290,10 +307,7 @@ class GraphQLLimits(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        settings = getattr(context.context, "settings", None)
-        self.limits = Limits.from_settings(
-            settings if isinstance(settings, Settings) else Settings()
-        )
+        self.limits = Limits.from_settings(settings_of(context.context))
         context.parse_options["max_tokens"] = self.limits.max_tokens
         if not self.limits.introspection:
             context.validation_rules = (*context.validation_rules, NoIntrospection)

@@ -332,3 +332,61 @@ async def test_every_limit_holds_on_both_apis_in_every_environment(
             allowed = await api(documents(path, code, over=False))
             assert not set(codes(allowed)) & set(LIMIT_CODES), (code, allowed)
     assert await _contacts(runtime) == 0
+
+
+# Misspelt names, each of which graphql-core answers with "Did you mean ...?" naming real
+# ones unless told not to: fields, arguments, types, enum values and input fields, in the
+# document and (coerced while executing) in the variables.
+MISSPELT: dict[str, list[tuple[str, dict[str, Any] | None]]] = {
+    "/graphql": [
+        ("{ portalInfo { nam } }", None),
+        ('{ directory(serch: "x") { totalCount } }', None),
+        ("query ($i: SecondIdentifierInpt) { portalInfo { name } }", None),
+        (
+            'mutation { provideSecondIdentifier(flowToken: "x", input: {customerNumbr: "1"})'
+            " { __typename } }",
+            None,
+        ),
+        (
+            "mutation ($i: SecondIdentifierInput!) {"
+            ' provideSecondIdentifier(flowToken: "x", input: $i) { __typename } }',
+            {"i": {"customerNumbr": "1"}},
+        ),
+    ],
+    "/admin/graphql": [
+        ("{ contactz { totalCount } }", None),
+        ("{ contacts(firs: 1) { totalCount } }", None),
+        ("query ($f: ContactFilterInpt) { contacts(filter: $f) { totalCount } }", None),
+        ("{ contacts(filter: {serch: 1}) { totalCount } }", None),
+        ("{ outboxMessages(status: SENTT) { totalCount } }", None),
+        (
+            "query ($f: ContactFilterInput) { contacts(filter: $f) { totalCount } }",
+            {"f": {"serch": "x"}},
+        ),
+        (
+            "query ($s: OutboxStatus) { outboxMessages(status: $s) { totalCount } }",
+            {"s": "SENTT"},
+        ),
+    ],
+}
+
+
+async def _messages(http: httpx.AsyncClient, path: str) -> list[str]:
+    messages = []
+    for query, variables in MISSPELT[path]:
+        body = (await http.post(path, json={"query": query, "variables": variables})).json()
+        assert body.get("errors"), query
+        messages.append(" ".join(error["message"] for error in body["errors"]))
+    return messages
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/admin/graphql"])
+async def test_production_suggests_no_names(make_client: Any, path: str) -> None:
+    """Issue 16, item 12: "Did you mean 'contacts'?" maps the schema without introspection."""
+    async with await make_client(env="production") as http:
+        messages = await _messages(http, path)
+    for message in messages:
+        assert "Did you mean" not in message, message
+    async with await make_client(env="development") as http:
+        development = await _messages(http, path)
+    assert all("Did you mean" in message for message in development), development
