@@ -1,4 +1,5 @@
-"""Declarative base: naming convention for constraints, UUID keys, UTC timestamps."""
+"""Declarative base: naming convention for constraints, UUID keys, UTC timestamps, session
+columns."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import DateTime, MetaData, Table, Uuid, event
+from sqlalchemy import DateTime, MetaData, String, Table, Uuid, event
 from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -71,6 +72,18 @@ class Timestamps:
 
     created_at: Mapped[datetime] = mapped_column(nullable=False)
     updated_at: Mapped[datetime] = mapped_column(nullable=False)
+
+
+class SessionColumns:
+    """The columns of a server-side login session, staff or customer: only the SHA-256 of the
+    bearer token is stored, so a database leak does not leak usable sessions."""
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    ip_address: Mapped[str | None] = mapped_column(String(64), default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(400), default=None)
 
 
 def session_now(session: Session | AsyncSession) -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, Timestamps, UUIDPrimaryKey
+from portal.models.base import Base, SessionColumns, Timestamps, UUIDPrimaryKey
 
 
 class PortalUser(UUIDPrimaryKey, Timestamps, Base):
@@ -56,7 +56,7 @@ class PortalUser(UUIDPrimaryKey, Timestamps, Base):
     )
 
 
-class PortalSession(UUIDPrimaryKey, Timestamps, Base):
+class PortalSession(UUIDPrimaryKey, Timestamps, SessionColumns, Base):
     """A customer login; only the SHA-256 of the bearer token is stored."""
 
     __tablename__ = "portal_sessions"
@@ -64,12 +64,6 @@ class PortalSession(UUIDPrimaryKey, Timestamps, Base):
     portal_user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("portal_users.id", ondelete="CASCADE")
     )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
-    ip_address: Mapped[str | None] = mapped_column(String(64), default=None)
-    user_agent: Mapped[str | None] = mapped_column(String(400), default=None)
     # Set when support opened this session to see what the customer sees.
     impersonation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("impersonations.id", ondelete="CASCADE"), default=None

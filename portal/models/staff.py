@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import Base, Timestamps, UUIDPrimaryKey
+from portal.models.base import Base, SessionColumns, Timestamps, UUIDPrimaryKey
 
 
 class StaffUser(UUIDPrimaryKey, Timestamps, Base):
@@ -28,7 +28,7 @@ class StaffUser(UUIDPrimaryKey, Timestamps, Base):
     )
 
 
-class StaffSession(UUIDPrimaryKey, Timestamps, Base):
+class StaffSession(UUIDPrimaryKey, Timestamps, SessionColumns, Base):
     """A staff login. Only the SHA-256 of the bearer token is stored, so a database leak
     does not leak usable sessions."""
 
@@ -37,12 +37,6 @@ class StaffSession(UUIDPrimaryKey, Timestamps, Base):
     staff_user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("staff_users.id", ondelete="CASCADE")
     )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
-    ip_address: Mapped[str | None] = mapped_column(String(64), default=None)
-    user_agent: Mapped[str | None] = mapped_column(String(400), default=None)
 
     staff_user: Mapped[StaffUser] = relationship(back_populates="sessions")
 
