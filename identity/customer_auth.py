@@ -11,21 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.impersonation import end as end_impersonation
 from identity.impersonation import live_impersonation
+from identity.link_tokens import redeem_user_link
+from identity.password_login import verify_login_password
 from identity.password_policy import check_new_password
-from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
-from identity.registration import (
-    get_portal_user_by_email,
-    issue_password_reset,
-    read_token,
-    spend_token,
-)
+from identity.passwords import PasswordHasher
+from identity.registration import get_portal_user_by_email, issue_password_reset
 from identity.sessions import (
     CUSTOMER_SESSIONS,
     SessionPolicy,
@@ -114,50 +110,18 @@ async def verify_customer_password(
     throttle: Throttle | None = None,
     client_ip: str | None = None,
 ) -> PortalUser | None:
-    """The user whose password this is, if the account may log in; else None (same cost).
-
-    The password is verified first, against the hash as stored now, read in a snapshot that
-    locks nothing: on SQLite the request's own transaction holds the write lock from its first
-    statement, and a login must not hold it through the hashing (every other request would
-    wait). Then, in the request's transaction: a client over its login limit or a locked
-    account gets None whatever the password, a password changed in between does not count, and
-    a failure counts against the account (the email's normalised form, known or not)."""
-    async with env.password_hasher.turn():
-        stored = await _stored_hash(session, env, email, password)
-        check = await env.password_hasher.check(stored, password)
-    if throttle is not None and (
-        not await throttle.allow(ThrottleAction.LOGIN, client_ip)
-        or await throttle.account_locked(CUSTOMER_SCOPE, email)
-    ):
-        return None
-    user = None
-    if check.matches:
-        user = await get_portal_user_by_email(session, email)
-        if user is None or user.password_hash != stored or not can_log_in(user):
-            user = None
-        elif check.new_hash is not None:
-            user.password_hash = check.new_hash
-    if throttle is not None:
-        if user is None:
-            await throttle.account_failed(CUSTOMER_SCOPE, email)
-        else:
-            await throttle.account_succeeded(CUSTOMER_SCOPE, email)
-    return user
-
-
-async def _stored_hash(
-    session: AsyncSession, env: IdentityEnvironment, email: str, password: str
-) -> str | None:
-    """The account's password hash, read without taking a lock; None for an unknown address
-    and for input too long to be anyone's (it is verified against the dummy hash)."""
-    if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
-        return None
-    return await read_before_locking(
+    """The user whose password this is, if the account may log in; else None (same cost, see
+    :func:`identity.password_login.verify_login_password`)."""
+    return await verify_login_password(
         session,
-        env.database,
-        select(PortalUser.password_hash).where(
-            PortalUser.email_normalized == normalize_email(email)
-        ),
+        env,
+        PortalUser,
+        email,
+        password,
+        may_log_in=can_log_in,
+        throttle=throttle,
+        throttle_scope=CUSTOMER_SCOPE,
+        client_ip=client_ip,
     )
 
 
@@ -246,19 +210,24 @@ async def reset_password(
     new_password: str,
 ) -> PortalUser:
     """Set a new password with a reset token; ends every session and does not log in."""
-    claims = read_token(
+
+    def refuse_a_weak_password(user: PortalUser) -> None:
+        # Before the token is spent: the customer may try again with the same link.
+        password_errors = check_new_password(new_password, "new_password", email=user.email)
+        if password_errors:
+            raise InvalidInput(password_errors)
+
+    user = await redeem_user_link(
+        session,
         env.tokens,
         token,
         TokenPurpose.PASSWORD_RESET,
         timedelta(minutes=portal_settings.password_reset_minutes),
+        still_valid=lambda user, claims: (
+            user.password_reset_jti == claims.jti and user.suspended_at is None
+        ),
+        before_spending=refuse_a_weak_password,
     )
-    user = await session.get(PortalUser, claims.subject, with_for_update=True)
-    if user is None or user.password_reset_jti != claims.jti or user.suspended_at is not None:
-        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
-    password_errors = check_new_password(new_password, "new_password", email=user.email)
-    if password_errors:
-        raise InvalidInput(password_errors)
-    await spend_token(session, claims)
     await _set_password(session, env, user, new_password, "new_password")
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()

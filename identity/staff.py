@@ -8,14 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import StaffAuthErrorCode
+from identity.password_login import verify_login_password
 from identity.password_policy import check_new_password
-from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
+from identity.passwords import PasswordHasher
 from identity.permissions import StaffRole
-from identity.throttling import Throttle, ThrottleAction
+from identity.throttling import Throttle
 from portal.errors import FieldError, InvalidInput
 from portal.models import StaffUser
 from portal.models.base import session_now
-from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
+from portal.normalization import is_valid_email, normalize_email
 
 STAFF_SCOPE = "staff"
 
@@ -87,41 +88,23 @@ async def authenticate_staff(
     """The active staff user with these credentials, or None.
 
     Unknown emails, inactive accounts and wrong passwords all cost one argon2 verification and
-    give the same None, so neither the answer nor its timing tells which it was. The password is
-    verified before the request's transaction takes any lock, against the hash read in a
-    snapshot (see ``identity.customer_auth.verify_customer_password``). With a ``throttle``,
-    locked accounts and clients over their limit get the same None and failures count against
-    the account (see :mod:`identity.throttling`).
+    give the same None, so neither the answer nor its timing tells which it was (see
+    :func:`identity.password_login.verify_login_password`). With a ``throttle``, locked
+    accounts and clients over their limit get the same None and failures count against the
+    account (see :mod:`identity.throttling`).
     """
-    stored = None
-    async with env.password_hasher.turn():
-        if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
-            stored = await read_before_locking(
-                session,
-                env.database,
-                select(StaffUser.password_hash).where(
-                    StaffUser.email_normalized == normalize_email(email)
-                ),
-            )
-        check = await env.password_hasher.check(stored, password)
-    if throttle is not None and (
-        not await throttle.allow(ThrottleAction.LOGIN, client_ip)
-        or await throttle.account_locked(STAFF_SCOPE, email)
-    ):
-        return None
-    staff = None
-    if check.matches:
-        staff = await get_staff_by_email(session, email)
-        if staff is None or staff.password_hash != stored or not staff.is_active:
-            staff = None
-        else:
-            if check.new_hash is not None:
-                staff.password_hash = check.new_hash
-            staff.last_login_at = session_now(session)
-            await session.flush()
-    if throttle is not None:
-        if staff is None:
-            await throttle.account_failed(STAFF_SCOPE, email)
-        else:
-            await throttle.account_succeeded(STAFF_SCOPE, email)
+    staff = await verify_login_password(
+        session,
+        env,
+        StaffUser,
+        email,
+        password,
+        may_log_in=lambda staff: staff.is_active,
+        throttle=throttle,
+        throttle_scope=STAFF_SCOPE,
+        client_ip=client_ip,
+    )
+    if staff is not None:
+        staff.last_login_at = session_now(session)
+        await session.flush()
     return staff

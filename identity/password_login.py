@@ -1,0 +1,77 @@
+"""The timing-safe password check of a login, for staff and customers alike.
+
+Unknown email, wrong password, an account that may not log in, a throttled client and a locked
+account all cost one argon2 verification and give the same None, so neither the answer nor its
+timing tells them apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from identity.environment import IdentityEnvironment
+from identity.passwords import MAX_PASSWORD_LENGTH, read_before_locking
+from identity.throttling import Throttle, ThrottleAction
+from portal.models import PortalUser, StaffUser
+from portal.normalization import MAX_EMAIL_LENGTH, normalize_email
+
+Account = TypeVar("Account", PortalUser, StaffUser)
+
+
+async def verify_login_password(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    account: type[Account],
+    email: str,
+    password: str,
+    *,
+    may_log_in: Callable[[Account], bool],
+    throttle: Throttle | None,
+    throttle_scope: str,
+    client_ip: str | None,
+) -> Account | None:
+    """The ``account`` row whose password this is, if ``may_log_in`` lets it in; else None.
+
+    The password is verified first, against the hash as stored now, read in a snapshot that
+    locks nothing: on SQLite the request's own transaction holds the write lock from its first
+    statement, and a login must not hold it through the hashing (every other request would
+    wait). Then, in the request's transaction: a client over its login limit or a locked
+    account (``throttle_scope`` and the email) gets None whatever the password, a password
+    changed in between does not count, an outdated hash is replaced, and a failure counts
+    against the account (the email's normalised form, known or not)."""
+    stored = None
+    async with env.password_hasher.turn():
+        if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
+            # Longer input is nobody's: it is verified against the dummy hash.
+            stored = await read_before_locking(
+                session,
+                env.database,
+                select(account.password_hash).where(
+                    account.email_normalized == normalize_email(email)
+                ),
+            )
+        check = await env.password_hasher.check(stored, password)
+    if throttle is not None and (
+        not await throttle.allow(ThrottleAction.LOGIN, client_ip)
+        or await throttle.account_locked(throttle_scope, email)
+    ):
+        return None
+    found = None
+    if check.matches:
+        found = await session.scalar(
+            select(account).where(account.email_normalized == normalize_email(email))
+        )
+        if found is None or found.password_hash != stored or not may_log_in(found):
+            found = None
+        elif check.new_hash is not None:
+            found.password_hash = check.new_hash
+    if throttle is not None:
+        if found is None:
+            await throttle.account_failed(throttle_scope, email)
+        else:
+            await throttle.account_succeeded(throttle_scope, email)
+    return found
