@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
-from identity.registration import read_token
+from identity.link_tokens import read_token
 from identity.signed_tokens import TokenPurpose
 from identity.states import PendingReason
 from portal.errors import InvalidInput

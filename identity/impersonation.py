@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.frontend_links import frontend_link
+from identity.link_tokens import read_token, spend_token
 from identity.permissions import StaffPermission, permissions_for_role
-from identity.registration import read_token, spend_token
 from identity.sessions import CUSTOMER_SESSIONS, SessionPolicy, StartedSession, start_session
 from identity.signed_tokens import TokenPurpose
 from portal.email.outbox import enqueue_email

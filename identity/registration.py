@@ -17,16 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.frontend_links import ACTIVATION_PATH, PASSWORD_RESET_PATH, frontend_link
+from identity.link_tokens import redeem_user_link
 from identity.password_policy import check_new_password
-from identity.signed_tokens import (
-    SignedTokens,
-    TokenAlreadyUsed,
-    TokenClaims,
-    TokenExpired,
-    TokenInvalid,
-    TokenPurpose,
-    redeem_once,
-)
+from identity.signed_tokens import TokenPurpose
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
@@ -198,43 +191,17 @@ async def register_customer(
         await issue_password_reset(session, env, existing, "already_registered")
 
 
-def read_token(
-    tokens: SignedTokens,
-    token: str,
-    purpose: TokenPurpose,
-    max_age: timedelta,
-    field: str = "token",
-) -> TokenClaims:
-    """The claims of ``token`` or the typed error a customer sees."""
-    try:
-        return tokens.read(token, purpose, max_age)
-    except TokenExpired:
-        raise InvalidInput.single(Code.TOKEN_EXPIRED, field, "The link has expired.") from None
-    except TokenInvalid:
-        raise InvalidInput.single(Code.INVALID_TOKEN, field, "The link is not valid.") from None
-
-
-async def spend_token(session: AsyncSession, claims: TokenClaims, field: str = "token") -> None:
-    try:
-        await redeem_once(session, claims)
-    except TokenAlreadyUsed:
-        raise InvalidInput.single(Code.TOKEN_USED, field, "The link was already used.") from None
-
-
 async def redeem_activation(
     session: AsyncSession, env: IdentityEnvironment, portal_settings: PortalSettings, token: str
 ) -> PortalUser:
     """Spend an activation token and mark its user activated (matching runs next)."""
-    claims = read_token(
+    user = await redeem_user_link(
+        session,
         env.tokens,
         token,
         TokenPurpose.ACTIVATION,
         timedelta(hours=portal_settings.activation_token_hours),
     )
-    user = await session.get(PortalUser, claims.subject, with_for_update=True)
-    if user is None:
-        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
-    await spend_token(session, claims)
     if user.activated_at is not None:
         raise InvalidInput.single(Code.TOKEN_USED, "token", "The link was already used.")
     user.activated_at = session_now(session)

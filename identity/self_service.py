@@ -16,7 +16,8 @@ from identity.customer_auth import verify_current_password
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.frontend_links import EMAIL_CHANGE_PATH, frontend_link
-from identity.registration import read_token, recipient_context, spend_token
+from identity.link_tokens import redeem_user_link
+from identity.registration import recipient_context
 from identity.signed_tokens import TokenPurpose
 from identity.states import RegistrationStatus
 from identity.throttling import Throttle
@@ -114,17 +115,18 @@ async def confirm_email_change(
     session: AsyncSession, env: IdentityEnvironment, portal_settings: PortalSettings, token: str
 ) -> PortalUser:
     """Switch to the new address; the linked contact's primary email follows."""
-    claims = read_token(
+    user = await redeem_user_link(
+        session,
         env.tokens,
         token,
         TokenPurpose.EMAIL_CHANGE,
         timedelta(hours=portal_settings.email_change_hours),
+        still_valid=lambda user, claims: (
+            user.email_change_jti == claims.jti and user.pending_email is not None
+        ),
     )
-    user = await session.get(PortalUser, claims.subject, with_for_update=True)
-    if user is None or user.email_change_jti != claims.jti or user.pending_email is None:
-        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
-    await spend_token(session, claims)
     new_email = user.pending_email
+    assert new_email is not None  # still_valid checked it
     taken = await session.scalar(
         select(PortalUser.id).where(
             PortalUser.email_normalized == normalize_email(new_email), PortalUser.id != user.id
