@@ -56,4 +56,8 @@ class Invitation(UUIDPrimaryKey, Timestamps, Base):
     emailed_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[str] = mapped_column(String(200), default="")
 
-    __table_args__ = (Index("ix_invitations_expires_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_invitations_expires_at", "expires_at"),
+        # The staff list, newest first (keyset on created_at, id).
+        Index("ix_invitations_created_at_id", "created_at", "id"),
+    )

@@ -1,4 +1,5 @@
-"""Newest-first keyset pages of dated records (history, audit log, portal users, outbox)."""
+"""Newest-first keyset pages of dated records (history, audit log, portal users, outbox,
+impersonations, invitations)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.db import read_rows
 from portal.errors import InvalidInput
-from portal.models import AuditEntry, ContactHistoryEntry, OutboxMessage, PortalUser
+from portal.models import (
+    AuditEntry,
+    ContactHistoryEntry,
+    Impersonation,
+    Invitation,
+    OutboxMessage,
+    PortalUser,
+)
 from portal.models.base import PlainRow
 from portal.pagination import Page, check_page_size, decode_cursor
 
-Dated = TypeVar("Dated", AuditEntry, ContactHistoryEntry, OutboxMessage, PortalUser)
+Dated = TypeVar(
+    "Dated", AuditEntry, ContactHistoryEntry, Impersonation, Invitation, OutboxMessage, PortalUser
+)
 
 
 def _after(model: Any, time_column: str, after: str | None) -> ColumnElement[bool] | None:

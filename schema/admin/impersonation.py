@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
 import strawberry
-from sqlalchemy import select
 from strawberry.permission import BasePermission
 
 from identity import impersonation as service
 from identity.permissions import StaffPermission
+from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
 from portal.models.base import session_now
-from schema.common.errors import Atomic, ErrorFields
+from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
+from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission, unauthenticated
 
 ImpersonationModeEnum = strawberry.enum(service.ImpersonationMode, name="ImpersonationMode")
@@ -124,19 +126,25 @@ class ImpersonationQuery:
         info: Info,
         state: service.ImpersonationState | None = None,
         portal_user_id: strawberry.ID | None = None,
-        first: int = 50,
-    ) -> list[ImpersonationNode]:
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[ImpersonationNode]:
         ctx = info.context
-        now = session_now(ctx.session)
-        query = select(Impersonation).order_by(Impersonation.created_at.desc()).limit(500)
-        if portal_user_id is not None:
-            query = query.where(
-                Impersonation.portal_user_id == from_global_id("PortalUser", portal_user_id)
+        try:
+            page = await service.list_impersonations(
+                ctx.session,
+                state=state,
+                # A global id that is not a portal user's matches nothing (never "no filter").
+                portal_user_id=(from_global_id("PortalUser", portal_user_id) or uuid.UUID(int=0))
+                if portal_user_id is not None
+                else None,
+                first=first,
+                after=after,
             )
-        rows = [ImpersonationNode.from_row(r, now) for r in await ctx.session.scalars(query)]
-        if state is not None:
-            rows = [r for r in rows if r.state is state]
-        return rows[: max(1, min(first, 100))]
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
+        now = session_now(ctx.session)
+        return Connection.from_page(page, lambda row: ImpersonationNode.from_row(row, now))
 
 
 @strawberry.type

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime
 from typing import ClassVar
 
@@ -25,10 +26,11 @@ from portal.models.base import session_now
 from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.email import EmailPreview
-from schema.common.errors import Atomic, ErrorFields
+from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
+from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
 
 WRITE = [
@@ -141,33 +143,27 @@ class InvitationQuery:
         info: Info,
         status: service.InvitationStatus | None = None,
         contact_id: strawberry.ID | None = None,
-        first: int = 50,
-    ) -> list[InvitationNode]:
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[InvitationNode]:
         ctx = info.context
+        try:
+            page = await service.list_invitations(
+                ctx.session,
+                status=status,
+                # A global id that is not a contact's matches nothing (never "no filter").
+                contact_id=(from_global_id("Contact", contact_id) or uuid.UUID(int=0))
+                if contact_id is not None
+                else None,
+                first=first,
+                after=after,
+            )
+        except InvalidInput as exc:
+            raise bad_user_input(exc) from None
         now = session_now(ctx.session)
-        query = select(Invitation, PortalUser.email).join(
-            PortalUser, PortalUser.id == Invitation.portal_user_id
+        return Connection.from_page(
+            page, lambda row: InvitationNode.from_row(row, page.related[row.id].email, now)
         )
-        if contact_id is not None:
-            query = query.where(Invitation.contact_id == from_global_id("Contact", contact_id))
-        if status is service.InvitationStatus.ACCEPTED:
-            query = query.where(Invitation.accepted_at.is_not(None))
-        elif status is service.InvitationStatus.REVOKED:
-            query = query.where(
-                Invitation.accepted_at.is_(None), Invitation.revoked_at.is_not(None)
-            )
-        elif status is not None:
-            open_ = (Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-            expired = Invitation.expires_at <= now
-            query = query.where(
-                *open_, expired if status is service.InvitationStatus.EXPIRED else ~expired
-            )
-        rows = await ctx.session.execute(
-            query.order_by(Invitation.created_at.desc(), Invitation.id).limit(
-                max(1, min(first, 100))
-            )
-        )
-        return [InvitationNode.from_row(inv, email, now) for inv, email in rows.all()]
 
     @strawberry.field(
         description="Render the invitation for a contact without sending (contact's language "

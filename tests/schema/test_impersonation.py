@@ -205,8 +205,11 @@ async def test_hard_maximum_and_revocation(
     )
     assert revoked["revokeImpersonation"]["impersonation"]["state"] == "REVOKED"
     assert code(await portal_api("{ viewer { email } }")) == "UNAUTHENTICATED"
-    listed = await admin_api.data("{ impersonationSessions { state reason } }")
-    assert [s["state"] for s in listed["impersonationSessions"]] == ["REVOKED", "EXPIRED"]
+    listed = await admin_api.data("{ impersonationSessions { nodes { state reason } } }")
+    assert [s["state"] for s in listed["impersonationSessions"]["nodes"]] == [
+        "REVOKED",
+        "EXPIRED",
+    ]
     # The customer's own login is unaffected by all of this.
     portal_api.token = None
     portal_api.http.cookies.clear()
@@ -305,3 +308,75 @@ async def test_impersonation_replaces_an_existing_customer_cookie_with_its_own_s
         "email": "bernd@example.de",
         "impersonation": None,
     }
+
+
+LIST = """
+query L($state: ImpersonationState, $u: ID, $first: Int, $after: String) {
+  impersonationSessions(state: $state, portalUserId: $u, first: $first, after: $after) {
+    nodes { reason state } totalCount pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_the_list_filters_and_pages_in_sql_beyond_any_fixed_window(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    """Each state's filter finds its rows however many newer ones there are (the list once
+    read the newest 500 and filtered those in Python), and pages continue with the cursor."""
+    user, _ = await make_customer(runtime)
+    now = clock()
+    start_of = now - timedelta(days=1)
+    minute = timedelta(minutes=1)
+
+    def row(reason: str, created: timedelta, **state: Any) -> Impersonation:
+        values: dict[str, Any] = {"token_expires_at": now + 2 * minute, **state}
+        return Impersonation(
+            staff_user_id=None, staff_name="Support", portal_user_id=user.id,
+            contact_id=user.contact_id, reason=reason, mode="READ_ONLY",
+            token_jti=reason.replace(" ", "-")[:32], created_at=start_of + created,
+            updated_at=start_of + created, **values,
+        )  # fmt: skip
+
+    running = {"started_at": now - minute, "expires_at": now + minute}
+    async with runtime.database.transaction() as session:
+        session.add(row("active", minute, **running))
+        session.add(row("pending", 2 * minute))
+        session.add(row("token lapsed", 3 * minute, token_expires_at=now - minute))
+        lapsed = {"started_at": now - 40 * minute, "expires_at": now - 10 * minute}
+        session.add(row("session lapsed", 4 * minute, **lapsed))
+        session.add(row("revoked", 5 * minute, **running, ended_at=now, end_reason="REVOKED"))
+        # 501 newer ended impersonations push the others out of any "newest 500" window.
+        for n in range(501):
+            ended = {**running, "ended_at": now, "end_reason": "ENDED"}
+            session.add(row(f"ended {n}", (10 + n) * minute, **ended))
+    await log_in_staff(admin_api, runtime)
+
+    async def reasons(state: str) -> list[str]:
+        listed = (await admin_api.data(LIST, {"state": state}))["impersonationSessions"]
+        assert {node["state"] for node in listed["nodes"]} <= {state}
+        return [node["reason"] for node in listed["nodes"]]
+
+    assert await reasons("ACTIVE") == ["active"]
+    assert await reasons("PENDING") == ["pending"]
+    assert await reasons("EXPIRED") == ["session lapsed", "token lapsed"]
+    assert await reasons("REVOKED") == ["revoked"]
+    ended = (await admin_api.data(LIST, {"state": "ENDED", "first": 100}))["impersonationSessions"]
+    assert ended["totalCount"] == 501 and ended["pageInfo"]["hasNextPage"]
+    assert ended["nodes"][0]["reason"] == "ended 500"
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await admin_api.data(LIST, {"first": 100, "after": after}))["impersonationSessions"]
+        seen += [node["reason"] for node in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == 506 and seen[-5:] == [
+        "revoked", "session lapsed", "token lapsed", "pending", "active",
+    ]  # fmt: skip
+    other = await admin_api.data(LIST, {"u": to_global_id("Contact", user.id)})
+    assert other["impersonationSessions"]["nodes"] == []
+    too_many = await admin_api(LIST, {"first": 101})
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -187,8 +187,8 @@ async def test_invitation_links_are_single_use_hashed_and_expire_after_30_days(
     expired = await data(portal_api, ACCEPT, t=new, p=PASSWORD)
     assert expired["errors"] == [{"code": "TOKEN_EXPIRED", "field": "token"}]
     await relog_in_staff(admin_api)
-    listed = await admin_api.data("{ invitations(status: EXPIRED) { email status } }")
-    assert listed["invitations"] == [{"email": "einmal@example.de", "status": "EXPIRED"}]
+    listed = await admin_api.data("{ invitations(status: EXPIRED) { nodes { email status } } }")
+    assert listed["invitations"]["nodes"] == [{"email": "einmal@example.de", "status": "EXPIRED"}]
 
     third = setup_token((await data(admin_api, INVITE, c=contact["id"], send=False))["setupUrl"])
     clock.advance(timedelta(days=29))
@@ -196,8 +196,8 @@ async def test_invitation_links_are_single_use_hashed_and_expire_after_30_days(
     assert (await data(portal_api, ACCEPT, t=third, p=PASSWORD))["errors"] == []
     used = await data(portal_api, ACCEPT, t=third, p=PASSWORD)
     assert used["errors"] == [{"code": "TOKEN_USED", "field": "token"}]
-    accepted = await admin_api.data("{ invitations(status: ACCEPTED) { status } }")
-    assert accepted["invitations"] == [{"status": "ACCEPTED"}]
+    accepted = await admin_api.data("{ invitations(status: ACCEPTED) { nodes { status } } }")
+    assert accepted["invitations"]["nodes"] == [{"status": "ACCEPTED"}]
     refused = await data(admin_api, INVITE, c=contact["id"], send=False)
     assert refused["errors"] == [{"code": "ALREADY_ACTIVE"}]
 
@@ -265,8 +265,8 @@ async def test_resend_revoke_and_preview(
     assert (await data(portal_api, ACCEPT, t=setup_token(first["setupUrl"]), p=PASSWORD))["errors"][
         0
     ]["code"] == "INVALID_TOKEN"
-    pending = await admin_api.data("{ invitations(status: PENDING) { id } }")
-    (latest,) = pending["invitations"]
+    pending = await admin_api.data("{ invitations(status: PENDING) { nodes { id } } }")
+    (latest,) = pending["invitations"]["nodes"]
     revoked = await data(
         admin_api,
         "mutation X($i: ID!) { revokeInvitation(invitationId: $i) { ok errors { code } } }",
@@ -415,3 +415,51 @@ async def test_every_invitation_answer_is_no_store_and_no_referrer(
         response = await portal_api.post(request, {"e": email})  # the last ones over the limit
         assert_not_kept(response)
         assert response.json() == {"data": {"requestNewInvitation": {"accepted": True}}}
+
+
+INVITATIONS = """
+query L($status: InvitationStatus, $c: ID, $first: Int, $after: String) {
+  invitations(status: $status, contactId: $c, first: $first, after: $after) {
+    nodes { email status } totalCount pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_invitations_list_filters_and_pages_in_sql(
+    admin_api: GraphQLClient, runtime: Runtime, clock: FrozenClock
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    anna = await create(admin_api, lastName="Anna", email="anna@example.de")
+    bernd = await create(admin_api, lastName="Bernd", email="bernd@example.de")
+    for _ in range(3):  # each invitation voids the one before
+        await data(admin_api, INVITE, c=anna["id"], send=False)
+        clock.advance(timedelta(minutes=1))
+    await data(admin_api, INVITE, c=bernd["id"], send=False)
+    await relog_in_staff(admin_api)
+
+    seen: list[dict[str, str]] = []
+    after = None
+    while True:
+        page = (await admin_api.data(INVITATIONS, {"first": 1, "after": after}))["invitations"]
+        assert page["totalCount"] == 4
+        seen += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [
+        {"email": "bernd@example.de", "status": "PENDING"},
+        {"email": "anna@example.de", "status": "PENDING"},
+        {"email": "anna@example.de", "status": "REVOKED"},
+        {"email": "anna@example.de", "status": "REVOKED"},
+    ]
+    revoked = await admin_api.data(INVITATIONS, {"status": "REVOKED", "c": anna["id"]})
+    assert revoked["invitations"]["totalCount"] == 2
+    pending = await admin_api.data(INVITATIONS, {"status": "PENDING", "c": anna["id"]})
+    assert pending["invitations"]["nodes"] == [{"email": "anna@example.de", "status": "PENDING"}]
+    clock.advance(timedelta(days=31))
+    await relog_in_staff(admin_api)
+    expired = await admin_api.data(INVITATIONS, {"status": "EXPIRED"})
+    assert expired["invitations"]["totalCount"] == 2
+    nobody = await admin_api.data(INVITATIONS, {"c": to_global_id("PortalUser", anna["id"])})
+    assert nobody["invitations"]["nodes"] == []
