@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import datetime
 from typing import ClassVar
 
 import strawberry
-from sqlalchemy import select
 
+from identity import contact_access as access
 from identity import invitations as service
-from identity.password_policy import check_new_password
 from identity.permissions import StaffPermission
 from identity.portal_users import (
     reactivate_portal_user,
-    record_staff_action,
     suspend_portal_user,
 )
-from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
-from identity.states import RegistrationStatus
 from portal.errors import InvalidInput
-from portal.models import Contact, Invitation, PortalUser
+from portal.models import Contact, Invitation
 from portal.models.base import session_now
 from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
@@ -101,14 +96,10 @@ class AccessPayload:
 async def _invite(info: Info, contact: Contact, send_email: bool) -> InvitePayload:
     ctx = info.context
     staff = await ctx.require_staff()
-    settings = await load_portal_settings(ctx.session, ctx.settings)
-    issued = await service.invite_contact(
-        ctx.session, ctx.identity, settings, contact, send_email=send_email,
-        created_by=staff.user.display_name or staff.user.email,
-    )  # fmt: skip
-    await record_staff_action(
-        ctx.session, await ctx.staff_actor(), "invite", issued.portal_user,
-        changes={"emailed": send_email},
+    issued = await access.invite_contact_by_staff(
+        ctx.session, ctx.identity, await load_portal_settings(ctx.session, ctx.settings), contact,
+        send_email=send_email, staff_name=staff.user.display_name or staff.user.email,
+        actor=await ctx.staff_actor(),
     )  # fmt: skip
     return InvitePayload(
         invitation=InvitationNode.from_row(
@@ -116,20 +107,6 @@ async def _invite(info: Info, contact: Contact, send_email: bool) -> InvitePaylo
         ),
         setup_url=issued.setup_url,
     )
-
-
-async def _contact_user(info: Info, contact_id: strawberry.ID) -> PortalUser:
-    contact = await require_contact(
-        info.context.session, from_global_id("Contact", contact_id), "contact_id"
-    )
-    user = await info.context.session.scalar(
-        select(PortalUser).where(PortalUser.contact_id == contact.id)
-    )
-    if user is None:
-        raise InvalidInput.single(
-            service.InvitationErrorCode.NOT_FOUND, "contact_id", "The contact has no portal user."
-        )
-    return user
 
 
 @strawberry.type
@@ -216,14 +193,8 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def resend_invitation(self, info: Info, invitation_id: strawberry.ID) -> InvitePayload:
-        uuid_ = from_global_id("Invitation", invitation_id)
-        invitation = await info.context.session.get(Invitation, uuid_) if uuid_ else None
-        if invitation is None:
-            raise InvalidInput.single(
-                service.InvitationErrorCode.NOT_FOUND, "invitation_id", "No such invitation."
-            )
-        contact = await require_contact(
-            info.context.session, invitation.contact_id, "invitation_id"
+        contact = await access.contact_of_invitation(
+            info.context.session, from_global_id("Invitation", invitation_id)
         )
         return await _invite(info, contact, True)
 
@@ -232,28 +203,9 @@ class InvitationMutation:
     )
     async def revoke_invitation(self, info: Info, invitation_id: strawberry.ID) -> AccessPayload:
         ctx = info.context
-        uuid_ = from_global_id("Invitation", invitation_id)
-        invitation = (
-            await ctx.session.get(Invitation, uuid_, with_for_update=True) if uuid_ else None
+        await access.revoke_invitation(
+            ctx.session, from_global_id("Invitation", invitation_id), await ctx.staff_actor()
         )
-        if invitation is None:
-            raise InvalidInput.single(
-                service.InvitationErrorCode.NOT_FOUND, "invitation_id", "No such invitation."
-            )
-        if (
-            service.status_of(invitation, session_now(ctx.session))
-            is not service.InvitationStatus.PENDING
-        ):
-            raise InvalidInput.single(
-                service.InvitationErrorCode.NOT_PENDING, "invitation_id", "Not open."
-            )
-        invitation.revoked_at = session_now(ctx.session)
-        invitation.revoked_reason = "STAFF"
-        user = await ctx.session.get(PortalUser, invitation.portal_user_id)
-        if user is not None:
-            await record_staff_action(
-                ctx.session, await ctx.staff_actor(), "revoke_invitation", user
-            )
         return AccessPayload(ok=True)
 
     @strawberry.mutation(
@@ -273,31 +225,16 @@ class InvitationMutation:
         contact = await require_contact(
             ctx.session, from_global_id("Contact", contact_id), "contact_id"
         )
-        settings = await load_portal_settings(ctx.session, ctx.settings)
-        issued = await service.invite_contact(
+        done = await access.set_password_by_staff(
             ctx.session,
             ctx.identity,
-            settings,
+            await load_portal_settings(ctx.session, ctx.settings),
             contact,
-            send_email=False,
-            created_by="password set by staff",
+            password,
+            generate=generate,
+            actor=await ctx.staff_actor(),
         )
-        user = issued.portal_user
-        chosen = secrets.token_urlsafe(12) if generate or not password else password
-        errors = check_new_password(chosen, "password", email=user.email)
-        if errors:
-            raise InvalidInput(errors)
-        now = session_now(ctx.session)
-        issued.invitation.revoked_at, issued.invitation.revoked_reason = now, "PASSWORD_SET"
-        user.password_hash = await ctx.identity.password_hasher.hash(chosen)
-        user.password_changed_at = now
-        user.activated_at = user.activated_at or now
-        user.registration_status = RegistrationStatus.REGISTERED
-        await revoke_all_sessions(ctx.session, CUSTOMER_SESSIONS, user.id)
-        await record_staff_action(ctx.session, await ctx.staff_actor(), "set_password", user)
-        return AccessPayload(
-            ok=True, generated_password=chosen if generate or not password else None
-        )
+        return AccessPayload(ok=True, generated_password=done.generated_password)
 
     @strawberry.mutation(
         description="Block the contact's portal login and end every session and open "
@@ -306,7 +243,9 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def suspend_contact_access(self, info: Info, contact_id: strawberry.ID) -> AccessPayload:
-        user = await _contact_user(info, contact_id)
+        user = await access.portal_user_of_contact(
+            info.context.session, from_global_id("Contact", contact_id)
+        )
         await suspend_portal_user(info.context.session, user, await info.context.staff_actor())
         return AccessPayload(ok=True)
 
@@ -318,6 +257,8 @@ class InvitationMutation:
     async def reactivate_contact_access(
         self, info: Info, contact_id: strawberry.ID
     ) -> AccessPayload:
-        user = await _contact_user(info, contact_id)
+        user = await access.portal_user_of_contact(
+            info.context.session, from_global_id("Contact", contact_id)
+        )
         await reactivate_portal_user(info.context.session, user, await info.context.staff_actor())
         return AccessPayload(ok=True)
