@@ -12,12 +12,8 @@ from portal.models import Contact
 from portal.services import contacts
 from portal.services.contacts.history import add_staff_note, record_activity
 from portal.services.contacts.references import remove_reference, set_reference
-from schema.admin.contacts.types import (
-    ContactNode,
-    CreateContactInput,
-    HistoryEntryNode,
-    UpdateContactInput,
-)
+from schema.admin.contacts.inputs import CreateContactInput, UpdateContactInput
+from schema.admin.contacts.types import ContactNode, HistoryEntryNode
 from schema.common.contacts import ContactError
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id

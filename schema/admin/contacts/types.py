@@ -12,36 +12,23 @@ import strawberry
 from portal.models import Contact as ContactRow
 from portal.models import ContactGroup, ContactHistoryEntry, PortalUser, Tag
 from portal.models.base import PlainRow
-from portal.services.contacts import ContactOrderField, ContactSource, OptInState
+from portal.services.contacts import ContactSource, OptInState
 from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
 from portal.services.contacts.search import RECORD_COLUMNS
 from portal.services.contacts.status import PortalStatus, status_of
+from schema.admin.contacts import enums  # noqa: F401  (registers the enums' GraphQL names first)
 from schema.admin.resources.types import ResourceGrant
 from schema.common.contacts import (
     Money,
     QuickInfo,
     ReachabilityWindow,
-    ReachabilityWindowInput,
-    given_fields,
 )
 from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
 from schema.common.records import column, global_id, needs, record_of
-
-PortalStatusEnum = strawberry.enum(
-    PortalStatus,
-    name="PortalStatus",
-    description="Where the contact stands in the portal, derived from facts: PROSPECT (no "
-    "portal user), RESOURCE_ASSIGNED, INVITED (portal user, never logged in), ACTIVE, SUSPENDED.",
-)
-ContactSourceEnum = strawberry.enum(
-    ContactSource, name="ContactSource", description="How the contact came in."
-)
-OptInStateEnum = strawberry.enum(OptInState, name="OptInState", description="Newsletter consent.")
-ContactOrderFieldEnum = strawberry.enum(ContactOrderField, name="ContactOrderField")
 
 
 @strawberry.type(name="ContactGroup", description="A named group of contacts.")
@@ -310,49 +297,3 @@ class ContactNode(Node):
         """A node over an ORM contact's current values (single reads, mutation payloads)."""
         values = {c.key: getattr(row, c.key) for c in RECORD_COLUMNS}
         return cls(record=values)  # type: ignore[call-arg]  # id is computed
-
-
-@strawberry.input(description="Fields of a contact; in updates, omitted fields stay unchanged.")
-class ContactFieldsInput:
-    salutation: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    company_name: str | None = strawberry.UNSET
-    street: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    additional_emails: list[str] | None = strawberry.UNSET
-    phone1: str | None = strawberry.UNSET
-    phone2: str | None = strawberry.UNSET
-    mobile: str | None = strawberry.UNSET
-    fax: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    date_of_birth: str | None = strawberry.field(default=strawberry.UNSET, description="ISO date.")
-    notes: str | None = strawberry.UNSET
-    language: str | None = strawberry.UNSET
-    formality: str | None = strawberry.UNSET
-    reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
-    directory_visible: bool | None = strawberry.UNSET
-
-    def given(self) -> dict[str, Any]:
-        return given_fields(self)
-
-
-@strawberry.input(description="A new contact.")
-class CreateContactInput(ContactFieldsInput):
-    source: ContactSource | None = strawberry.UNSET
-
-
-@strawberry.input(description="Changes to a contact; pass the version you read.")
-class UpdateContactInput(ContactFieldsInput):
-    id: strawberry.ID
-    version: int
-
-    def given(self) -> dict[str, Any]:
-        fields = given_fields(self)
-        fields.pop("id")
-        fields.pop("version")
-        return fields

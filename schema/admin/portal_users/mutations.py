@@ -8,7 +8,8 @@ from identity import portal_users as service
 from identity.permissions import StaffPermission
 from portal.models import PortalUser
 from portal.services.portal_settings import load_portal_settings
-from schema.admin.contacts.types import ContactNode, CreateContactInput
+from schema.admin.contacts.inputs import CreateContactInput
+from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserError, PortalUserNode
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
