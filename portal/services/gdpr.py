@@ -46,8 +46,8 @@ from portal.models import (
 from portal.normalization import fold_for_search, normalize_email
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
-from portal.services.contacts.crud import delete_contact
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
+from portal.services.contacts.writes import delete_contact
 from portal.services.merge import merged_contact_ids
 from portal.services.resources import assignments_by_contact
 

@@ -30,8 +30,9 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.actors import Actor
-from portal.services.contacts.crud import additional_emails, refresh_search_text, require_contact
 from portal.services.contacts.history import add_history_entry
+from portal.services.contacts.reads import additional_emails, require_contact
+from portal.services.contacts.writes import refresh_search_text
 from portal.services.duplicates import DuplicateErrorCode
 
 MAX_SOURCES = 10

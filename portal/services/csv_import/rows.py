@@ -19,13 +19,6 @@ from portal.models import Contact
 from portal.normalization import normalize_email
 from portal.services import audit
 from portal.services.actors import Actor
-from portal.services.contacts.crud import (
-    create_contact,
-    create_contacts,
-    set_active,
-    update_contact,
-    validate_new_contact,
-)
 from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
 from portal.services.contacts.groups_tags import (
     MAX_NAME as MAX_TAG_NAME,
@@ -36,6 +29,13 @@ from portal.services.contacts.groups_tags import (
     tags_by_contact,
 )
 from portal.services.contacts.status import PortalStatus
+from portal.services.contacts.writes import (
+    create_contact,
+    create_contacts,
+    set_active,
+    update_contact,
+    validate_new_contact,
+)
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
     Column,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
 from portal.models import Contact, ContactHistoryEntry, ContactTag, DuplicateDismissal, PortalUser
-from portal.services.contacts.crud import create_contacts, validate_new_contact
+from portal.services.contacts.writes import create_contacts, validate_new_contact
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,7 +28,8 @@ from portal.services import audit
 from portal.services.actors import SYSTEM, Actor
 from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
 from portal.services.contacts.history import add_history_entry, history_row
-from portal.services.customer_numbers import next_customer_numbers, parse_customer_number
+from portal.services.contacts.reads import additional_emails
+from portal.services.customer_numbers import next_customer_numbers
 
 # Fields whose change is shown by name only in history (the values are in the audit log).
 _TRACKED = (
@@ -98,13 +99,6 @@ async def _replace_additional_emails(
     for text, normalized in emails:
         session.add(ContactEmail(contact_id=contact.id, email=text, email_normalized=normalized))
     return [text for text, _ in emails]
-
-
-async def additional_emails(session: AsyncSession, contact_id: uuid.UUID) -> list[str]:
-    rows = await session.scalars(
-        select(ContactEmail.email).where(ContactEmail.contact_id == contact_id)
-    )
-    return list(rows)
 
 
 async def create_contact(
@@ -334,35 +328,3 @@ async def delete_contact(session: AsyncSession, contact: Contact, actor: Actor) 
         contact_id=contact_id,
         changes={"customer_number": number},
     )
-
-
-async def get_contact(session: AsyncSession, contact_id: uuid.UUID | None) -> Contact | None:
-    return await session.get(Contact, contact_id) if contact_id else None
-
-
-async def require_contact(
-    session: AsyncSession, contact_id: uuid.UUID | None, field_name: str = "id"
-) -> Contact:
-    """The contact (row-locked for the change to come) or a NOT_FOUND error."""
-    contact = await session.get(Contact, contact_id, with_for_update=True) if contact_id else None
-    if contact is None:
-        raise InvalidInput.single(ContactErrorCode.NOT_FOUND, field_name, "No such contact.")
-    return contact
-
-
-async def get_contact_by_customer_number(session: AsyncSession, number: str) -> Contact | None:
-    """The contact with this customer number; None for text that is no customer number."""
-    parsed = parse_customer_number(number)
-    if parsed is None:
-        return None
-    return await session.scalar(select(Contact).where(Contact.customer_number == parsed))
-
-
-async def get_contacts_by_ids(
-    session: AsyncSession, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Contact]:
-    """Contacts by id in one query (DataLoaders batch through this)."""
-    if not ids:
-        return {}
-    rows = await session.scalars(select(Contact).where(Contact.id.in_(ids)))
-    return {contact.id: contact for contact in rows}
