@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from identity.contact_linking import link_contact, run_matching
+from identity.contact_linking import link_contact
 from identity.environment import IdentityEnvironment
 from identity.invitations import revoke_pending
 from identity.registration import send_activation_email
@@ -30,7 +30,6 @@ from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts import create_contact
 from portal.services.contacts.history import add_history_entry
-from portal.services.portal_settings import PortalSettings
 from portal.services.timeline import newest_first_rows
 
 
@@ -277,15 +276,11 @@ async def resend_activation_email(
     await record_staff_action(session, actor, "resend_activation", user)
 
 
-async def activate_manually(
-    session: AsyncSession,
-    env: IdentityEnvironment,
-    portal_settings: PortalSettings,
-    user: PortalUser,
-    actor: Actor,
-) -> None:
-    """Staff activate a user without the email link ('Freischalten'); a user without a
-    contact is matched as after a normal activation."""
+async def activate_manually(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
+    """Staff activate a user without the email link ('Freischalten'). Nobody proved the
+    address, so a user without a contact is not matched by it (whoever registered could have
+    typed any customer's address): it waits with ``EMAIL_NOT_PROVEN`` until staff choose its
+    contact."""
     require_not_activated(user)
     user.activated_at = session_now(session)
     if user.registration_status in (
@@ -294,7 +289,8 @@ async def activate_manually(
     ):
         user.registration_status = RegistrationStatus.REGISTERED
     if user.contact_id is None:
-        await run_matching(session, env, portal_settings, user)
+        user.mapping_status = MappingStatus.PENDING
+        user.pending_reason = PendingReason.EMAIL_NOT_PROVEN
     await record_staff_action(session, actor, "activate_manually", user)
 
 

@@ -22,3 +22,6 @@ class PendingReason(StrEnum):
     AMBIGUOUS = "AMBIGUOUS"
     SECOND_IDENTIFIER_FAILED = "SECOND_IDENTIFIER_FAILED"
     UNASSIGNED = "UNASSIGNED"  # staff removed the contact link
+    # Staff activated it without the email link: its address is unproven, so no contact is
+    # matched by it; staff choose one (issue 16, item 1).
+    EMAIL_NOT_PROVEN = "EMAIL_NOT_PROVEN"

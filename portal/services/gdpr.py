@@ -2,6 +2,16 @@
 
 The person is the contact with the contacts merged into it, its portal user, and waiting
 registrations (portal users linked to no contact) under one of the person's addresses.
+
+Only proven addresses count (issue 16, item 1): those the business recorded for the contact
+(primary and further emails) and the login address, which its owner proved by following a link
+sent to it. A pending email change is a claim nobody proved (``requestEmailChange`` asks for
+none), so nothing under that address (someone else's registration, mails sent to it, audit
+entries about it) is ever part of the person. A waiting registration belongs to the person only
+once it was activated, that is once whoever registered proved the address: what someone typed
+under an address they never proved is not the address owner's to read. Erasure still removes
+such unproven registrations under the person's addresses, since they can only ever become the
+address owner's and removing them takes nothing from anyone who proved anything.
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ from portal.models import (
     PortalSession,
     PortalUser,
 )
-from portal.normalization import fold_for_search, normalize_email
+from portal.normalization import fold_for_search
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
@@ -89,36 +99,31 @@ class _Person:
     contact_ids: list[uuid.UUID]  # the contact and the contacts merged into it
     user: PortalUser | None
     waiting: list[PortalUser]  # unlinked registrations under one of the addresses
-    addresses: list[str]  # normalised: primary, further, login and pending login address
+    addresses: list[str]  # normalised and proven: primary, further and login address
 
     @property
     def user_ids(self) -> list[uuid.UUID]:
         return [u.id for u in (self.user, *self.waiting) if u is not None]
 
 
-async def _person(session: AsyncSession, contact: Contact) -> _Person:
+async def _person(
+    session: AsyncSession, contact: Contact, *, with_unproven_registrations: bool = False
+) -> _Person:
+    """The person behind ``contact``; waiting registrations that never proved their address
+    only ``with_unproven_registrations`` (erasure)."""
     user = await session.scalar(select(PortalUser).where(PortalUser.contact_id == contact.id))
     further = await session.scalars(
         select(ContactEmail.email_normalized).where(ContactEmail.contact_id == contact.id)
     )
-    pending = user.pending_email if user else None
-    addresses = sorted(
-        {
-            a
-            for a in (
-                contact.email_normalized,
-                *further,
-                user.email_normalized if user else None,
-                normalize_email(pending) if pending else None,
-            )
-            if a
-        }
+    # Never the user's pending_email: an address counts once it is proven.
+    proven = (contact.email_normalized, *further, user.email_normalized if user else None)
+    addresses = sorted({a for a in proven if a})
+    registrations = select(PortalUser).where(
+        PortalUser.contact_id.is_(None), PortalUser.email_normalized.in_(addresses)
     )
-    waiting = await session.scalars(
-        select(PortalUser)
-        .where(PortalUser.contact_id.is_(None), PortalUser.email_normalized.in_(addresses))
-        .order_by(PortalUser.created_at, PortalUser.id)
-    )
+    if not with_unproven_registrations:
+        registrations = registrations.where(PortalUser.activated_at.is_not(None))
+    waiting = await session.scalars(registrations.order_by(PortalUser.created_at, PortalUser.id))
     ids = sorted(await merged_contact_ids(session, contact.id))
     return _Person(contact, ids, user, list(waiting), addresses)
 
@@ -271,7 +276,7 @@ async def erase(session: AsyncSession, contact: Contact, actor: Actor) -> None:
     user with sessions and invitations, waiting registrations under the person's addresses,
     emails to or about them, export searches for them; audit entries keep their ids and
     actions but lose every value and name."""
-    person = await _person(session, contact)
+    person = await _person(session, contact, with_unproven_registrations=True)
     erased_emails = or_(_emails_to(person), _emails_mentioning(person))
     await session.execute(delete(OutboxMessage).where(erased_emails))
     await session.execute(

@@ -7,7 +7,6 @@ import strawberry
 from identity import portal_users as service
 from identity.permissions import StaffPermission
 from portal.models import PortalUser
-from portal.services.portal_settings import load_portal_settings
 from schema.admin.contacts.inputs import CreateContactInput
 from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserError, PortalUserNode
@@ -118,8 +117,9 @@ class PortalUserMutation:
         return _payload(user)
 
     @strawberry.mutation(
-        description="Activate a user without the email link ('Freischalten'); matching to a "
-        "contact runs as after a normal activation.",
+        description="Activate a user without the email link ('Freischalten'). The address "
+        "stays unproven, so a user without a contact is not matched by it: it waits with "
+        "EMAIL_NOT_PROVEN until staff assign a contact.",
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
@@ -128,13 +128,7 @@ class PortalUserMutation:
     ) -> PortalUserPayload:
         ctx = info.context
         user = await _user(info, portal_user_id)
-        await service.activate_manually(
-            ctx.session,
-            ctx.identity,
-            await load_portal_settings(ctx.session, ctx.settings),
-            user,
-            await ctx.staff_actor(),
-        )
+        await service.activate_manually(ctx.session, user, await ctx.staff_actor())
         return _payload(user)
 
     @strawberry.mutation(

@@ -17,6 +17,7 @@ from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_PASSWORD, log_in_staff
 from tests.schema.admin.contact_documents import create
 from tests.schema.admin.database_search import leftovers, whole_database
+from tests.schema.portal.test_activation import ACTIVATE, activation_token
 
 EXPORT = "mutation E($c: ID!) { exportPersonalData(contactId: $c) { data errors { code } } }"
 ERASE = "mutation X($c: ID!) { eraseContact(contactId: $c) { erasedContactId errors { code } } }"
@@ -103,12 +104,16 @@ async def _erika(
     )
     assert redeemed["startImpersonatedSession"]["errors"] == []
     portal_api.http.cookies.clear()  # support's browser is done
-    # A second registration with her private address, waiting (not linked to any contact).
+    # A second registration with her private address, proven and waiting (linked to no
+    # contact: hers has a login already).
     registration = {"email": "Erika.Privat@example.de", "password": "Sonnenblume-2027",
                     "firstName": "Erika", "lastName": "Mustermann", "existingCustomer": True,
                     "acceptTerms": True}  # fmt: skip
     registered = await portal_api.data(REGISTER, {"input": registration})
     assert registered["registerCustomer"] == {"accepted": True, "errors": []}
+    token = await activation_token(runtime, "Erika.Privat@example.de")
+    activated = (await portal_api.data(ACTIVATE, {"token": token}))["activateAccount"]
+    assert activated["outcome"] == "PENDING_REVIEW", activated
     # Staff searched for her to export a list.
     exported = await admin_api.data(EXPORT_CSV)
     assert exported["exportContacts"]["errors"] == []
