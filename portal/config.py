@@ -10,6 +10,7 @@ refuses to start with settings that are unsafe there; see :meth:`Settings.check_
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -126,6 +127,17 @@ def _origins(origins: tuple[str, ...]) -> tuple[str, ...]:
     return origins
 
 
+def _networks(entries: tuple[str, ...]) -> tuple[str, ...]:
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"lists {entry!r}, which is not an IP address or network like 10.0.0.0/8"
+            ) from None
+    return entries
+
+
 def _second_identifiers(names: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(names)) != len(names) or not set(names) <= set(SECOND_IDENTIFIER_NAMES):
         raise ValueError(f"must list each of {', '.join(SECOND_IDENTIFIER_NAMES)} at most once")
@@ -136,6 +148,7 @@ Positive = Annotated[int, Field(ge=1)]
 Words = Annotated[tuple[str, ...], NoDecode, _comma_separated(str)]
 UpperWords = Annotated[tuple[str, ...], NoDecode, _comma_separated(str.upper)]
 Origins = Annotated[tuple[str, ...], NoDecode, _comma_separated(str), AfterValidator(_origins)]
+Networks = Annotated[tuple[str, ...], NoDecode, _comma_separated(str), AfterValidator(_networks)]
 SecretKeys = Annotated[tuple[Secret, ...], NoDecode, _comma_separated(str)]
 # Fields whose input never appears in an error message.
 _SECRET_FIELDS = frozenset({"secret_keys", "smtp_password"})
@@ -221,6 +234,9 @@ class Settings(BaseSettings):
     # cookie-authenticated POSTs (CSRF); the public URL's origin is always trusted.
     cors_origins: Origins = ()
     admin_cors_origins: Origins = ()
+    # Peers (addresses or networks) whose X-Forwarded-For names the client that throttling and
+    # audit see; nobody's by default, loopback included (portal.app.asgi).
+    trusted_proxies: Networks = ()
     # Throttling (identity.throttling): shared through the database, or Redis when set.
     redis_url: str = ""
     lockout_threshold: Positive = 5

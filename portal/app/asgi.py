@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal.admission import OnePerIteration
 from portal.app.runtime import Runtime
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *frontend_routes(settings),
         ],
         middleware=[
+            *proxy_middleware(settings),
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, hsts=settings.public_url.startswith("https://")),
         ],
@@ -84,6 +86,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.runtime = runtime
     return app
+
+
+def proxy_middleware(settings: Settings) -> list[Middleware]:
+    """Take the client's address from ``X-Forwarded-For`` (and the scheme from
+    ``X-Forwarded-Proto``) only when the peer is one of ``PORTAL_TRUSTED_PROXIES``; the
+    rightmost address not itself a trusted proxy is the client. Without the setting the peer is
+    the client, whatever a request says (``portal serve`` leaves uvicorn's own handling off)."""
+    if not settings.trusted_proxies:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
 
 
 def freeze_startup_heap() -> None:

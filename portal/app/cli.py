@@ -89,7 +89,9 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        proxy_headers=True,
+        # The application decides whom to believe (PORTAL_TRUSTED_PROXIES, portal.app.asgi);
+        # uvicorn's own default trusts X-Forwarded-For from loopback.
+        proxy_headers=False,
         log_level="info",
     )
 
