@@ -27,6 +27,7 @@ from portal.db import defer_write, is_read_only
 from portal.errors import FieldError, InvalidInput
 from portal.models import ApiKey, StaffUser
 from portal.models.base import session_now
+from portal.normalization import clean_text
 from portal.opaque_tokens import hash_token, new_opaque_token
 from portal.services import audit
 from portal.services.actors import Actor
@@ -66,7 +67,7 @@ async def create_import_token(
     """A new import token acting for ``creator``; with ``identity_changes`` it may also change
     the emails of existing contacts. Raises InvalidInput for a blank name or a lifetime outside
     1..3650 days."""
-    name = name.strip()
+    name = clean_text(name)
     errors: list[tuple[str, str, str]] = []
     if not name or len(name) > 120:
         errors.append(

@@ -27,6 +27,7 @@ from portal.email.outbox import enqueue_email
 from portal.errors import InvalidInput
 from portal.models import Contact, Impersonation, PortalSession, PortalUser, StaffUser
 from portal.models.base import session_now
+from portal.normalization import clean_name, clean_text
 from portal.pagination import Page
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
@@ -191,12 +192,15 @@ async def start_impersonation(
 ) -> tuple[Impersonation, str, str]:
     """A pending impersonation and its one-time ``(token, login_url)``."""
     settings = env.settings
-    reason, ticket = " ".join(reason.split()), ticket_reference.strip()
-    if len(reason) < settings.impersonation_reason_min_length:
+    reason, ticket = clean_name(reason), clean_text(ticket_reference)
+    # What counts is what a reader sees: letters and digits, not spaces, dots or invisible
+    # characters (twelve zero-width spaces were "12 characters" once).
+    minimum = settings.impersonation_reason_min_length
+    if sum(ch.isalnum() for ch in reason) < minimum:
         raise InvalidInput.single(
             ImpersonationErrorCode.REASON_TOO_SHORT,
             "reason",
-            f"Give a reason of at least {settings.impersonation_reason_min_length} characters.",
+            f"Give a reason of at least {minimum} letters or digits.",
         )
     if len(reason) > 500 or len(ticket) > 100:
         raise InvalidInput.single(ImpersonationErrorCode.TOO_LONG, "reason", "Too long.")

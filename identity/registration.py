@@ -26,7 +26,7 @@ from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import PortalUser
 from portal.models.base import session_now
-from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
+from portal.normalization import MAX_EMAIL_LENGTH, clean_text, is_valid_email, normalize_email
 from portal.services.portal_settings import PortalSettings, load_portal_settings
 
 SUPPORTED_LANGUAGES = ("de", "en")
@@ -59,7 +59,7 @@ def validate_registration(form: Registration) -> list[FieldError]:
     for name, value in (("first_name", form.first_name), ("last_name", form.last_name)):
         if len(value) > 100:
             errors.append(FieldError(Code.TOO_LONG, name, "At most 100 characters."))
-        elif not value.strip():
+        elif not clean_text(value):
             errors.append(FieldError(Code.REQUIRED, name, "Required."))
     if form.language not in SUPPORTED_LANGUAGES:
         errors.append(FieldError(Code.INVALID_LANGUAGE, "language", "Use de or en."))
@@ -142,7 +142,8 @@ def registration_identifiers(form: Registration) -> dict[str, str]:
         "POSTAL_CODE": form.postal_code,
         "DATE_OF_BIRTH": form.date_of_birth,
     }
-    return {k: v.strip() for k, v in given.items() if v and v.strip()}
+    cleaned = {k: clean_text(v) for k, v in given.items() if v}
+    return {k: v for k, v in cleaned.items() if v}
 
 
 async def register_customer(
@@ -171,8 +172,8 @@ async def register_customer(
             password_changed_at=session_now(session),
             registration_status=RegistrationStatus.ACTIVATION_EMAIL_SENT,
             mapping_status=MappingStatus.PENDING,
-            first_name=form.first_name.strip(),
-            last_name=form.last_name.strip(),
+            first_name=clean_text(form.first_name),
+            last_name=clean_text(form.last_name),
             language=form.language,
             existing_customer=form.existing_customer,
             registration_identifiers=registration_identifiers(form),

@@ -16,7 +16,7 @@ from identity.throttling import Throttle
 from portal.errors import FieldError, InvalidInput
 from portal.models import StaffUser
 from portal.models.base import session_now
-from portal.normalization import is_valid_email, normalize_email
+from portal.normalization import clean_text, is_valid_email, normalize_email
 
 STAFF_SCOPE = "staff"
 
@@ -61,7 +61,7 @@ async def create_staff_user(
     staff = StaffUser(
         email=email,
         email_normalized=normalize_email(email),
-        display_name=display_name.strip() or email.split("@", 1)[0],
+        display_name=clean_text(display_name) or email.split("@", 1)[0],
         password_hash=await hasher.hash(password),
         role=role,
         is_active=True,

@@ -20,8 +20,8 @@ def normalize_email(value: str) -> str:
 
 def is_valid_email(value: str) -> bool:
     """Whether ``value`` (already stripped) is shaped like a deliverable address."""
-    if len(value) > MAX_EMAIL_LENGTH:
-        return False
+    if len(value) > MAX_EMAIL_LENGTH or not value.isprintable():
+        return False  # control and format characters (a bidi override) have no place in one
     if not _EMAIL_PATTERN.match(value):
         return False
     domain = value.rsplit("@", 1)[1]
@@ -81,3 +81,47 @@ def digits_only(value: str) -> str:
         if value.isascii()
         else "".join(ch for ch in value if "0" <= ch <= "9")
     )
+
+
+# Invisible formatting that a person needs in their writing: the zero-width (non-)joiner shape
+# emoji sequences, Persian and Indic script. Every other format character (Unicode category
+# Cf) is dropped: bidirectional embeddings, overrides, isolates and marks (which make a note
+# read differently on screen than it is stored), zero-width spaces, word joiners, the BOM and
+# tag characters (which hide text).
+_KEPT_FORMAT = frozenset({"\u200c", "\u200d"})
+# What str.splitlines() splits at.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Free text as staff and customers will read it: without control characters (C0, DEL,
+    C1) and the invisible format characters that reorder or hide text, stripped.
+
+    Tabs become spaces; line breaks (CR LF, CR, the Unicode separators) become ``\\n`` in
+    ``multiline`` text (notes, descriptions) and spaces elsewhere. NUL stays: it is refused
+    with a typed error wherever it arrives (a request's text, an imported cell), never dropped
+    unseen, and should one slip past, the database's refusal is reported for its row.
+
+    Every free-text value that staff read (contact fields, names, notes, reasons, tags,
+    groups, references, imported cells) passes through here in the domain layer, whichever
+    way it arrived.
+    """
+    if value.isprintable():  # no control, format or separator character: the usual case
+        return value.strip()
+    kept: list[str] = []
+    for ch in value.replace("\r\n", "\n"):
+        if ch in _LINE_BREAKS:
+            kept.append("\n" if multiline else " ")
+        elif ch == "\t":
+            kept.append(" ")
+        elif ch != "\x00" and unicodedata.category(ch) in ("Cc", "Cf") and ch not in _KEPT_FORMAT:
+            continue
+        else:
+            kept.append(ch)
+    return "".join(kept).strip()
+
+
+def clean_name(value: str) -> str:
+    """:func:`clean_text` on one line with runs of whitespace made one space: names of tags,
+    groups, reasons."""
+    return " ".join(clean_text(value).split())

@@ -9,6 +9,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from portal.normalization import clean_name
+
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 # Cells starting with these are formulas to Excel and LibreOffice (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -104,7 +106,7 @@ def split_names(cell: str) -> list[str]:
     names = []
     for record in csv.reader(io.StringIO(cell, newline=""), skipinitialspace=True):
         for part in record:
-            name = " ".join(part.split())
+            name = clean_name(part)
             if name and name not in names:
                 names.append(name)
     return names

@@ -14,7 +14,7 @@ from portal.db import read_rows
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, Resource, ResourceAssignment
 from portal.models.base import PlainRow
-from portal.normalization import fold_for_search
+from portal.normalization import clean_text, fold_for_search
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services import audit
 from portal.services.actors import Actor
@@ -52,7 +52,7 @@ async def save_resource(
 ) -> Resource:
     """Create a resource, or change the given fields of one."""
     errors = []
-    values = {k: (v or "").strip() for k, v in fields.items() if k in _LIMITS}
+    values = {k: clean_text(v or "") for k, v in fields.items() if k in _LIMITS}
     for name, value in values.items():
         if len(value) > _LIMITS[name]:
             errors.append(FieldError(ResourceErrorCode.TOO_LONG, name, f"At most {_LIMITS[name]}."))

@@ -15,6 +15,7 @@ from typing import Any
 from portal.errors import FieldError
 from portal.normalization import (
     MAX_EMAIL_LENGTH,
+    clean_text,
     is_valid_email,
     normalize_email,
     normalize_phone,
@@ -148,7 +149,7 @@ def validate_fields(
 
     for name, value in given.items():
         if name in _TEXT_LIMITS:
-            text = (value or "").strip()
+            text = clean_text(value or "", multiline=name == "notes")
             if len(text) > _TEXT_LIMITS[name]:
                 error(ContactErrorCode.TOO_LONG, name, f"At most {_TEXT_LIMITS[name]} characters.")
             columns[name] = text
@@ -180,7 +181,7 @@ def validate_fields(
                 error(ContactErrorCode.INVALID_COUNTRY, name, "Use a two-letter ISO code (DE).")
             columns[name] = text
         elif name == "website":
-            text = (value or "").strip()
+            text = clean_text(value or "")
             if text and (len(text) > 300 or not _URL.fullmatch(text)):
                 error(ContactErrorCode.INVALID_URL, name, "Not a valid web address.")
             columns[name] = text
@@ -213,9 +214,9 @@ def validate_fields(
         elif name == "additional_emails":
             emails = []
             for index, item in enumerate(value or []):
-                text, normalized = _email(item, f"additionalEmails.{index}", errors)
-                if text and normalized:
-                    emails.append((text, normalized))
+                address, normalized = _email(item, f"additionalEmails.{index}", errors)
+                if address and normalized:
+                    emails.append((address, normalized))
             columns[name] = emails
         else:
             raise KeyError(f"unknown contact field {name!r}")

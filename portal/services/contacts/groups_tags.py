@@ -12,6 +12,7 @@ from portal.db import read_rows
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, ContactTag, Tag
 from portal.models.base import PlainRow
+from portal.normalization import clean_name, clean_text
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.fields import ContactErrorCode
@@ -21,7 +22,7 @@ MAX_NAME = 60
 
 
 def _check_name(name: str, limit: int) -> str:
-    text = " ".join(name.split())
+    text = clean_name(name)
     if not text:
         raise InvalidInput.single(ContactErrorCode.REQUIRED, "name", "A name is required.")
     if len(text) > limit:
@@ -48,10 +49,10 @@ async def save_group(
     try:
         async with session.begin_nested():
             if group is None:
-                group = ContactGroup(name=text, description=description.strip())
+                group = ContactGroup(name=text, description=clean_text(description, multiline=True))
                 session.add(group)
             else:
-                group.name, group.description = text, description.strip()
+                group.name, group.description = text, clean_text(description, multiline=True)
     except IntegrityError:  # the same name saved concurrently
         raise InvalidInput.single(
             ContactErrorCode.NAME_TAKEN, "name", "A group has this name."
@@ -112,7 +113,7 @@ async def find_or_create_tags(session: AsyncSession, names: list[str]) -> list[T
     """The tags with these names (case-insensitive), creating missing ones as non-central."""
     tags = []
     for index, raw in enumerate(names):
-        text = " ".join(raw.split())
+        text = clean_name(raw)
         if not text or len(text) > MAX_NAME:
             raise InvalidInput(
                 [FieldError(ContactErrorCode.TOO_LONG if text else ContactErrorCode.REQUIRED,
@@ -138,7 +139,7 @@ async def change_tags(
     if add:
         tags = await find_or_create_tags(session, names)
     else:
-        folded = [" ".join(n.split()).lower() for n in names]
+        folded = [clean_name(n).lower() for n in names]
         tags = list(await session.scalars(select(Tag).where(Tag.name_normalized.in_(folded))))
     current = set(
         await session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == contact.id))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.errors import FieldError, InvalidInput
 from portal.models import ContactHistoryEntry, PortalUser
 from portal.models.base import full_row, session_now
+from portal.normalization import clean_name, clean_text
 from portal.pagination import Page, check_page_size
 from portal.services.actors import Actor
 from portal.services.contacts.fields import ContactErrorCode
@@ -37,8 +38,8 @@ async def add_history_entry(
     entry = ContactHistoryEntry(
         contact_id=contact_id,
         occurred_at=occurred_at or session_now(session),
-        source=source[:50],
-        description=description,
+        source=clean_name(source)[:50],
+        description=clean_text(description, multiline=True),
         actor_type=actor.type.value,
         actor_id=actor.id,
         actor_name=actor.name,
@@ -55,13 +56,12 @@ async def add_staff_note(
     session: AsyncSession, contact_id: uuid.UUID, actor: Actor, text: str
 ) -> ContactHistoryEntry:
     """A staff note in the contact's history (never shown to the customer)."""
-    if not text.strip() or len(text) > MAX_NOTE_LENGTH:
+    text = clean_text(text, multiline=True)
+    if not text or len(text) > MAX_NOTE_LENGTH:
         raise InvalidInput.single(
             ContactErrorCode.REQUIRED, "text", f"1 to {MAX_NOTE_LENGTH} characters."
         )
-    return await add_history_entry(
-        session, contact_id, actor, source="note", description=text.strip()
-    )
+    return await add_history_entry(session, contact_id, actor, source="note", description=text)
 
 
 async def record_activity(
@@ -77,7 +77,7 @@ async def record_activity(
 ) -> ContactHistoryEntry:
     """An entry about something that happened elsewhere (a POS booking with its revenue)."""
     revenue = parse_revenue(revenue_amount, revenue_currency)
-    if not description.strip() or not source.strip():
+    if not clean_text(description) or not clean_name(source):
         raise InvalidInput.single(
             ContactErrorCode.REQUIRED, "description", "Source and description needed."
         )
@@ -85,8 +85,8 @@ async def record_activity(
         session,
         contact_id,
         actor,
-        source=source.strip(),
-        description=description.strip(),
+        source=source,
+        description=description,
         revenue=revenue,
         visible_to_customer=visible_to_customer,
     )

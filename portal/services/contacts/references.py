@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ExternalReference
+from portal.normalization import clean_name, clean_text
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.fields import ContactErrorCode
@@ -16,7 +17,7 @@ async def set_reference(
     session: AsyncSession, actor: Actor, contact: Contact, source_system: str, external_id: str
 ) -> ExternalReference:
     """Record (or change) the contact's id in ``source_system``."""
-    system, ident = source_system.strip().upper(), external_id.strip()
+    system, ident = clean_name(source_system).upper(), clean_text(external_id)
     errors = []
     if not system or len(system) > 50:
         errors.append(FieldError(ContactErrorCode.REQUIRED, "source_system", "1 to 50 characters."))
@@ -64,7 +65,7 @@ async def set_reference(
 async def remove_reference(
     session: AsyncSession, actor: Actor, contact: Contact, source_system: str
 ) -> bool:
-    system = source_system.strip().upper()
+    system = clean_name(source_system).upper()
     reference = await session.scalar(
         select(ExternalReference).where(
             ExternalReference.contact_id == contact.id, ExternalReference.source_system == system
