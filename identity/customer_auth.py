@@ -37,7 +37,7 @@ from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import Impersonation, PortalSession, PortalUser
 from portal.models.base import session_now
-from portal.normalization import MAX_EMAIL_LENGTH, normalize_email
+from portal.normalization import MAX_EMAIL_LENGTH
 from portal.services.actors import Actor
 from portal.services.portal_settings import PortalSettings
 
@@ -174,7 +174,7 @@ async def request_password_reset(
         return
     if throttle is not None and not (
         await throttle.allow(ThrottleAction.PASSWORD_RESET, client_ip)
-        and await throttle.allow(ThrottleAction.RESET_EMAIL, normalize_email(email))
+        and await throttle.allow_mail_to(email)
     ):
         return
     user = await get_portal_user_by_email(session, email)

@@ -337,8 +337,9 @@ async def request_new_invitation(
     the client's limit); staff are notified or a new link is sent, as the settings say."""
     if len(email) > 254:
         return
-    if throttle is not None and not await throttle.allow(
-        ThrottleAction.INVITATION_REQUEST, client_ip
+    if throttle is not None and not (
+        await throttle.allow(ThrottleAction.INVITATION_REQUEST, client_ip)
+        and await throttle.allow_mail_to(email)
     ):
         return
     user = await session.scalar(

@@ -154,7 +154,8 @@ async def register_customer(
     client_ip: str | None = None,
 ) -> None:
     """Register ``form``; raises :class:`InvalidInput` only for malformed input. A client over
-    its registration limit gets the same answer and nothing happens."""
+    its registration limit gets the same answer and nothing happens; an address over its mail
+    limit (:meth:`Throttle.allow_mail_to`, shared with every other mail to it) gets no mail."""
     errors = validate_registration(form)
     if errors:
         raise InvalidInput(errors)
@@ -163,6 +164,8 @@ async def register_customer(
         return
     # Hash first, whatever happens next, so both outcomes cost the same.
     password_hash = await env.password_hasher.hash(form.password)
+    # Counted whether the address is known or not, so the count reveals nothing.
+    may_mail = throttle is None or await throttle.allow_mail_to(form.email)
     existing = await get_portal_user_by_email(session, form.email)
     if existing is None:
         user = PortalUser(
@@ -186,9 +189,10 @@ async def register_customer(
             # A concurrent registration of the same address won the insert.
             existing = await get_portal_user_by_email(session, form.email)
         else:
-            await send_activation_email(session, env, user)
+            if may_mail:
+                await send_activation_email(session, env, user)
             return
-    if existing is not None:
+    if existing is not None and may_mail:
         await issue_password_reset(session, env, existing, "already_registered")
 
 
@@ -225,7 +229,7 @@ async def resend_activation(
         return
     if throttle is not None and not (
         await throttle.allow(ThrottleAction.ACTIVATION_RESEND, client_ip)
-        and await throttle.allow(ThrottleAction.ACTIVATION_EMAIL, normalize_email(email))
+        and await throttle.allow_mail_to(email)
     ):
         return
     user = await get_portal_user_by_email(session, email)

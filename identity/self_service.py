@@ -21,12 +21,13 @@ from identity.registration import recipient_context
 from identity.signed_tokens import TokenPurpose
 from identity.states import RegistrationStatus
 from identity.throttling import Throttle
+from portal.config import Settings
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, PortalUser
 from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_email
 from portal.services.actors import Actor, ActorType
-from portal.services.contacts import update_contact
+from portal.services.contacts import consent, update_contact
 from portal.services.contacts.history import add_history_entry
 from portal.services.portal_settings import PortalSettings
 
@@ -84,6 +85,8 @@ async def request_email_change(
         raise InvalidInput.single(Code.INVALID_EMAIL, "new_email", "Not a valid email address.")
     if normalize_email(new_email) == user.email_normalized:
         raise InvalidInput.single(Code.SAME_EMAIL, "new_email", "This is already your address.")
+    if not await throttle.allow_mail_to(new_email):
+        return  # the address has had its share of mail: the same answer, nothing sent
     token, jti = env.tokens.issue(TokenPurpose.EMAIL_CHANGE, user.id)
     user.pending_email = new_email
     user.email_change_jti = jti
@@ -178,3 +181,20 @@ async def delete_my_account(
         )
     await session.delete(user)
     await session.flush()
+
+
+async def subscribe_to_newsletter(
+    session: AsyncSession,
+    settings: Settings,
+    contact: Contact,
+    actor: Actor,
+    evidence: consent.Evidence,
+    *,
+    throttle: Throttle,
+) -> None:
+    """The customer asks for the newsletter: the double opt-in link goes to the contact's
+    address, unless that address has had its share of mail (the same answer, nothing sent).
+    Raises :class:`InvalidInput` as :func:`portal.services.contacts.consent.send_invitation`."""
+    if contact.email and not await throttle.allow_mail_to(contact.email):
+        return
+    await consent.send_invitation(session, settings, contact, actor, evidence)

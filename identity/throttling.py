@@ -11,10 +11,12 @@ Two mechanisms, after Keycloak's brute-force detection and OWASP ASVS V2.2:
   more than ``account_failures_per_hour`` failures an hour. Unknown emails are throttled
   exactly like known ones, so the lock itself reveals nothing.
 * **Rate limits** (fixed windows) per client IP for login, registration, password reset,
-  activation resend, second-identifier answers and invitation requests, and per account for
-  reset and activation emails. A throttled request looks like an ordinary one: the generic
-  login error, the same "accepted" for registration and emails, and for a second identifier
-  exactly the answer of a wrong one (the attempt counts against the flow).
+  activation resend, second-identifier answers and invitation requests, and one per address
+  for every email that someone other than staff makes portal send to it (activation, "already
+  registered", password reset, invitation re-request, email-change confirmation, newsletter
+  confirmation): :meth:`Throttle.allow_mail_to`. A throttled request looks like an ordinary
+  one: the generic login error, the same "accepted" for registration and emails, and for a
+  second identifier exactly the answer of a wrong one (the attempt counts against the flow).
 
 Subjects are keyed by a SHA-256 of ``scope:value`` (normalised email, IP), so the store holds no
 personal data. Each attempt is counted when it is made, so 50 aliases or a batch of 50 count 50.
@@ -50,9 +52,15 @@ class ThrottleAction(StrEnum):
     ACTIVATION_RESEND = "activation_resend"
     SECOND_IDENTIFIER = "second_identifier"
     INVITATION_REQUEST = "invitation_request"
-    # Per account (normalised email) rather than per IP: emails one address may receive.
-    RESET_EMAIL = "reset_email"
-    ACTIVATION_EMAIL = "activation_email"
+    # Per address (normalised email) rather than per IP: the emails one address may receive.
+    ADDRESS_EMAIL = "address_email"
+
+
+# Names of earlier, separate per-address limits, read as the shared one.
+_FORMER_NAMES = {
+    "reset_email": ThrottleAction.ADDRESS_EMAIL,
+    "activation_email": ThrottleAction.ADDRESS_EMAIL,
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,7 @@ DEFAULT_LIMITS = (
     "activation_resend=10/3600",
     "second_identifier=20/3600",
     "invitation_request=10/3600",
-    "reset_email=3/3600",
-    "activation_email=3/3600",
+    "address_email=5/3600",
 )
 
 
@@ -80,9 +87,8 @@ def parse_limits(entries: tuple[str, ...]) -> dict[ThrottleAction, Limit]:
         name, _, spec = entry.partition("=")
         count, _, seconds = spec.partition("/")
         try:
-            limits[ThrottleAction(name.strip())] = Limit(
-                int(count), timedelta(seconds=int(seconds))
-            )
+            action = _FORMER_NAMES.get(name.strip()) or ThrottleAction(name.strip())
+            limits[action] = Limit(int(count), timedelta(seconds=int(seconds)))
         except ValueError:
             raise ValueError(f"bad throttle limit {entry!r} (use action=count/seconds)") from None
     return limits
@@ -340,3 +346,9 @@ class Throttle:
             key, self.now(), lambda s: apply_hit(s, self.now(), limit)
         )
         return allowed
+
+    async def allow_mail_to(self, address: str) -> bool:
+        """Count one email to ``address`` against the limit every mail to it shares, whatever
+        sends it; False when the address has had its share. On PostgreSQL the counter row is
+        locked until the request ends, so concurrent requests never send more."""
+        return await self.allow(ThrottleAction.ADDRESS_EMAIL, normalize_email(address))

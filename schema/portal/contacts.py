@@ -8,6 +8,7 @@ from typing import ClassVar
 import strawberry
 from sqlalchemy.engine import RowMapping
 
+from identity.self_service import subscribe_to_newsletter
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact
 from portal.services.contacts import ContactErrorCode, consent
@@ -127,9 +128,9 @@ class NewsletterMutation:
         ctx = info.context
         contact = await _own_contact(info)
         try:
-            await consent.send_invitation(
+            await subscribe_to_newsletter(
                 ctx.session, ctx.settings, contact, await ctx.customer_actor(),
-                consent.Evidence("portal", ctx.client_ip, ctx.user_agent),
+                consent.Evidence("portal", ctx.client_ip, ctx.user_agent), throttle=ctx.throttle,
             )  # fmt: skip
         except InvalidInput as failed:
             raise _without_field(failed) from None
