@@ -1,4 +1,8 @@
-"""Staff permissions and the roles that grant them."""
+"""Staff permissions and the roles that grant them.
+
+:data:`ROLE_PERMISSIONS` is the permission table; README's "Roles" table is checked against it
+by a test, so the documentation cannot drift from what the permission classes enforce.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,12 @@ from enum import StrEnum
 
 
 class StaffRole(StrEnum):
+    """What a staff member is there to do; each role grants a fixed set of permissions."""
+
     ADMIN = "admin"
     SUPPORT = "support"
+    # Read-only: reviews contacts, portal users, the outbox and the audit log; changes nothing.
+    AUDITOR = "auditor"
 
 
 class StaffPermission(StrEnum):
@@ -38,6 +46,14 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[StaffPermission]] = {
             StaffPermission.PORTAL_USERS_WRITE,
             StaffPermission.OUTBOX_READ,
             StaffPermission.SUPPORT_IMPERSONATE,
+        }
+    ),
+    StaffRole.AUDITOR: frozenset(
+        {
+            StaffPermission.CONTACTS_READ,
+            StaffPermission.PORTAL_USERS_READ,
+            StaffPermission.OUTBOX_READ,
+            StaffPermission.AUDIT_READ,
         }
     ),
 }

@@ -1,8 +1,10 @@
-"""The states a portal user moves through (stored as their string values)."""
+"""The states portal users and staff accounts move through (stored as their string values)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from portal.models import StaffUser
 
 
 class RegistrationStatus(StrEnum):
@@ -25,3 +27,18 @@ class PendingReason(StrEnum):
     # Staff activated it without the email link: its address is unproven, so no contact is
     # matched by it; staff choose one (issue 16, item 1).
     EMAIL_NOT_PROVEN = "EMAIL_NOT_PROVEN"
+
+
+class StaffState(StrEnum):
+    """Where a staff account stands: invited (no password yet), active, or deactivated."""
+
+    INVITED = "INVITED"
+    ACTIVE = "ACTIVE"
+    DEACTIVATED = "DEACTIVATED"
+
+
+def staff_state_of(staff: StaffUser) -> StaffState:
+    """Derived from stored columns only (``is_active``, ``password_hash``)."""
+    if not staff.is_active:
+        return StaffState.DEACTIVATED
+    return StaffState.INVITED if staff.password_hash is None else StaffState.ACTIVE

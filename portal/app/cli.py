@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import click
 
+from identity.permissions import StaffRole
 from portal.config import ConfigurationError, Settings
 from portal.errors import InvalidInput
 
@@ -135,7 +136,7 @@ def staff() -> None:
 
 @staff.command("create")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["admin", "support"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in StaffRole]), required=True)
 @click.option("--name", "display_name", default="", help="Display name (default: from email).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def staff_create(email: str, role: str, display_name: str, password_stdin: bool) -> None:

@@ -35,6 +35,13 @@ MESSAGES: dict[str, MessageSpec] = {
     "account_ready": MessageSpec(("login_url",), "login_url"),
     "staff_pending_review": MessageSpec(("portal_user_email", "reason")),
     "export_ready": MessageSpec(("export_job_id", "export_kind"), attachment="export"),
+    # To staff members (identity.staff_admin, identity.second_factor).
+    "staff_invitation": MessageSpec(
+        ("setup_url", "username", "role", "inviter_name", "expires_at"), "setup_url"
+    ),
+    "staff_role_changed": MessageSpec(("old_role", "new_role", "changed_by")),
+    "staff_deactivated": MessageSpec(("deactivated_by",)),
+    "staff_second_factor_reset": MessageSpec(("reset_by",)),
 }
 
 # Templates staff may override per language (subject and body) in the staff API.

@@ -30,7 +30,7 @@ from portal.models.portal_user import (
     UsedToken,
 )
 from portal.models.resource import Invitation, Resource, ResourceAssignment
-from portal.models.staff import StaffSession, StaffUser
+from portal.models.staff import StaffInvitation, StaffSession, StaffUser
 from portal.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "PortalUser",
     "Resource",
     "ResourceAssignment",
+    "StaffInvitation",
     "StaffSession",
     "StaffUser",
     "Tag",

@@ -22,6 +22,10 @@ from schema.admin.portal_users.mutations import PortalUserMutation
 from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.resources.mutations import ResourceMutation
 from schema.admin.resources.queries import ResourceQuery
+from schema.admin.staff.administration import (
+    StaffAdministrationMutation,
+    StaffAdministrationQuery,
+)
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.common.caches import DocumentCaches
@@ -35,6 +39,7 @@ Query = merge_types(
     "Query",
     (
         StaffQuery,
+        StaffAdministrationQuery,
         ContactQuery,
         PortalUserQuery,
         PortalSettingsQuery,
@@ -50,6 +55,7 @@ Mutation = merge_types(
     "Mutation",
     (
         StaffMutation,
+        StaffAdministrationMutation,
         ContactMutation,
         TaggingMutation,
         NewsletterMutation,

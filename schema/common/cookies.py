@@ -1,4 +1,5 @@
-"""Session cookies: HttpOnly, SameSite=Lax, Secure in production."""
+"""Session cookies (HttpOnly, SameSite=Lax, Secure in production) and the headers of answers
+that redeem a one-time link."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ def clear_session_cookie(ctx: RequestContext, name: str, path: str) -> None:
     ctx.response.delete_cookie(
         name, path=path, httponly=True, secure=ctx.settings.secure_cookies, samesite="lax"
     )
+
+
+def no_store(ctx: RequestContext) -> None:
+    """A one-time link's redemption must not stay in caches or leak through the Referer."""
+    ctx.response.headers["Cache-Control"] = "no-store"
+    ctx.response.headers["Referrer-Policy"] = "no-referrer"

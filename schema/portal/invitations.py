@@ -8,8 +8,8 @@ import strawberry
 
 from identity import invitations
 from portal.services.portal_settings import load_portal_settings
-from schema.common.context import CUSTOMER_COOKIE, RequestContext
-from schema.common.cookies import set_session_cookie
+from schema.common.context import CUSTOMER_COOKIE
+from schema.common.cookies import no_store, set_session_cookie
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.info import Info
 from schema.common.permissions import WritesAllowed
@@ -34,12 +34,6 @@ class AcceptInvitationPayload:
     errors: list[AcceptInvitationError] = strawberry.field(default_factory=list)
 
 
-def _no_store(ctx: RequestContext) -> None:
-    # A setup link must not stay in caches or leak through the Referer header.
-    ctx.response.headers["Cache-Control"] = "no-store"
-    ctx.response.headers["Referrer-Policy"] = "no-referrer"
-
-
 @strawberry.type
 class InvitationMutation:
     @strawberry.mutation(
@@ -52,7 +46,7 @@ class InvitationMutation:
         self, info: Info, token: str, password: str
     ) -> AcceptInvitationPayload:
         ctx = info.context
-        _no_store(ctx)
+        no_store(ctx)
         logged_in = await invitations.accept_invitation(
             ctx.session, ctx.identity, token, password,
             ip_address=ctx.client_ip, user_agent=ctx.user_agent,
@@ -74,7 +68,7 @@ class InvitationMutation:
     )
     async def request_new_invitation(self, info: Info, email: str) -> AcceptedPayload:
         ctx = info.context
-        _no_store(ctx)
+        no_store(ctx)
         settings = await load_portal_settings(ctx.session, ctx.settings)
         await invitations.request_new_invitation(
             ctx.session, ctx.identity, settings, email, ctx.throttle, ctx.client_ip

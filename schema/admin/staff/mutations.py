@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from identity.errors import StaffAuthErrorCode
-from identity.permissions import permissions_for_role
 from identity.sessions import revoke_session, start_staff_session
 from identity.staff import authenticate_staff
 from portal.errors import InvalidInput
@@ -75,7 +74,7 @@ class StaffMutation:
         )
         set_session_cookie(ctx, STAFF_COOKIE, started.token, policy.lifetime, "/admin")
         return StaffLogInPayload(
-            staff_user=StaffUserNode.from_row(staff, permissions_for_role(staff.role)),
+            staff_user=StaffUserNode.from_row(staff),
             token=started.token,
         )
 

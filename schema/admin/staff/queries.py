@@ -14,4 +14,4 @@ class StaffQuery:
     @strawberry.field(description="The logged-in staff user.", permission_classes=[IsStaff])
     async def me(self, info: Info) -> StaffUserNode:
         principal = await info.context.require_staff()
-        return StaffUserNode.from_row(principal.user, principal.permissions)
+        return StaffUserNode.from_row(principal.user)

@@ -29,7 +29,16 @@ SAMPLE_VALUES: dict[str, Any] = {
     "reason": "NO_MATCH",
     "export_job_id": "0b6c5a52-7d1e-4f43-9a55-0f7b0e9f2c11",
     "export_kind": "Kontakte",
+    "role": "auditor",
+    "old_role": "support",
+    "new_role": "admin",
+    "inviter_name": "Ada Admin",
+    "changed_by": "Ada Admin",
+    "deactivated_by": "Ada Admin",
+    "reset_by": "Ada Admin",
 }
+# Shown as the role's name in the message's language (checked below).
+ROLE_KEYS = {"role", "old_role", "new_role"}
 RECIPIENT = {"first_name": "Anna", "last_name": "Müller", "salutation": "Frau", "title": "Dr."}
 VARIANTS = [
     ("de", "formal", "Sehr geehrte Frau Dr. Müller,"),
@@ -57,7 +66,7 @@ def test_every_template_renders_in_every_variant(
     assert "Stadtwerke Portal" in mail.text
     assert f'<html lang="{language}">' in mail.html
     for key in MESSAGES[template].required:
-        if key.endswith("_at") or key == "activation_hours":
+        if key.endswith("_at") or key == "activation_hours" or key in ROLE_KEYS:
             continue  # shown localised, checked below
         value = str(SAMPLE_VALUES[key])
         assert value in mail.text.replace("\n", " "), (template, key)
@@ -168,3 +177,22 @@ def test_a_link_that_is_not_open_is_never_rendered(renderer: EmailRenderer, link
     context = {"reset_url": link, **RECIPIENT}
     with pytest.raises(ValueError, match="not open for rendering"):
         renderer.render("password_reset", "de", "formal", context)
+
+
+@pytest.mark.parametrize(
+    ("language", "formality", "expected"),
+    [
+        ("de", "formal", "von Support zu Administrator"),
+        ("de", "informal", "von Support zu Administrator"),
+        ("en", "formal", "from support to administrator"),
+    ],
+)
+def test_staff_roles_are_named_in_the_message_language(
+    renderer: EmailRenderer, language: str, formality: str, expected: str
+) -> None:
+    context = {key: SAMPLE_VALUES[key] for key in MESSAGES["staff_role_changed"].required}
+    text = renderer.render("staff_role_changed", language, formality, context).text
+    assert expected in text.replace("\n", " ")
+    invitation = {key: SAMPLE_VALUES[key] for key in MESSAGES["staff_invitation"].required}
+    text = renderer.render("staff_invitation", language, formality, invitation).text
+    assert ("Prüfer" if language == "de" else "auditor") in text.replace("\n", " ")

@@ -31,7 +31,7 @@ async def test_log_in_returns_token_and_sets_http_only_cookie(
     )
     payload = response.json()["data"]["staffLogIn"]
     assert payload["errors"] == []
-    assert payload["staffUser"] == {"email": "admin@example.com", "role": "admin"}
+    assert payload["staffUser"] == {"email": "admin@example.com", "role": "ADMIN"}
     assert payload["token"].startswith("pst_")
     cookie = response.headers["set-cookie"]
     assert f"portal_staff_session={payload['token']}" in cookie
