@@ -12,6 +12,12 @@ class StaffAuthErrorCode(StrEnum):
     PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
     EMAIL_TAKEN = "EMAIL_TAKEN"
     INVALID_ROLE = "INVALID_ROLE"
+    PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
+    WRONG_PASSWORD = "WRONG_PASSWORD"
+    NOT_FOUND = "NOT_FOUND"
+    # Two-step login (identity.staff_login).
+    INVALID_CODE = "INVALID_CODE"
+    LOGIN_EXPIRED = "LOGIN_EXPIRED"
 
 
 class PortalAuthErrorCode(StrEnum):
@@ -58,3 +64,15 @@ class StaffAdminErrorCode(StrEnum):
     PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
     PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
     PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
+
+
+class SecondFactorErrorCode(StrEnum):
+    """Why a two-factor login or second-factor change was refused."""
+
+    INVALID_CODE = "INVALID_CODE"
+    ALREADY_ENABLED = "ALREADY_ENABLED"
+    NOT_ENABLED = "NOT_ENABLED"
+    NO_ENROLMENT = "NO_ENROLMENT"
+    LOGIN_EXPIRED = "LOGIN_EXPIRED"
+    NOT_FOUND = "NOT_FOUND"
+    NOT_ALLOWED_ON_SELF = "NOT_ALLOWED_ON_SELF"

@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     password_hash_threads: Positive = Field(default_factory=default_hash_threads)
     staff_session_hours: Positive = 12
     staff_session_idle_minutes: Positive = 60
+    # Staff without a second factor may only enrol one (identity.second_factor); unset: on in
+    # production only, so the demo and development logins stay one step.
+    staff_require_2fa: bool | None = None
     customer_session_hours: Positive = 24 * 7
     customer_session_idle_minutes: Positive = 24 * 60
     # Defaults of the portal settings staff can change at run time (portalSettings).
@@ -338,6 +341,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def staff_second_factor_required(self) -> bool:
+        """``PORTAL_STAFF_REQUIRE_2FA``, or production when it is not set."""
+        return self.is_production if self.staff_require_2fa is None else self.staff_require_2fa
 
     @property
     def is_sqlite(self) -> bool:

@@ -30,7 +30,13 @@ from portal.models.portal_user import (
     UsedToken,
 )
 from portal.models.resource import Invitation, Resource, ResourceAssignment
-from portal.models.staff import StaffInvitation, StaffSession, StaffUser
+from portal.models.staff import (
+    StaffInvitation,
+    StaffLoginChallenge,
+    StaffRecoveryCode,
+    StaffSession,
+    StaffUser,
+)
 from portal.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -59,6 +65,8 @@ __all__ = [
     "Resource",
     "ResourceAssignment",
     "StaffInvitation",
+    "StaffLoginChallenge",
+    "StaffRecoveryCode",
     "StaffSession",
     "StaffUser",
     "Tag",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, SessionColumns, Timestamps, UUIDPrimaryKey
@@ -27,6 +27,15 @@ class StaffUser(UUIDPrimaryKey, Timestamps, Base):
     # The emails staff receive (invitation, role change, ...) are in this language and form.
     language: Mapped[str] = mapped_column(String(8), default="de")
     formality: Mapped[str] = mapped_column(String(16), default="formal")
+    # Second factor (identity.second_factor). Secrets are stored sealed (Fernet under a key
+    # derived from PORTAL_SECRET_KEY), never in the clear; privileged like password_hash.
+    totp_secret: Mapped[str | None] = mapped_column(String(400), default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The time step of the last code accepted: a code of that step or an older one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # A secret shown for enrolment, waiting for its first code to take effect.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(400), default=None)
+    recovery_codes_left: Mapped[int] = mapped_column(Integer, default=0)
 
     sessions: Mapped[list[StaffSession]] = relationship(
         back_populates="staff_user", cascade="all, delete-orphan", passive_deletes=True
@@ -66,3 +75,35 @@ class StaffInvitation(UUIDPrimaryKey, Timestamps, Base):
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class StaffRecoveryCode(UUIDPrimaryKey, Timestamps, Base):
+    """A single-use recovery code of a staff member's second factor (only its SHA-256)."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    staff_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE")
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (UniqueConstraint("staff_user_id", "code_hash"),)
+
+
+class StaffLoginChallenge(UUIDPrimaryKey, Timestamps, Base):
+    """The half-logged-in state between a correct password and the second factor: short-lived,
+    attempt-limited, bound to the staff member and to the client that passed the password (it
+    alone holds the token, stored here only as SHA-256)."""
+
+    __tablename__ = "staff_login_challenges"
+
+    staff_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    ip_address: Mapped[str | None] = mapped_column(String(64), default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(400), default=None)

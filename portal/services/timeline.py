@@ -20,12 +20,20 @@ from portal.models import (
     Invitation,
     OutboxMessage,
     PortalUser,
+    StaffSession,
 )
 from portal.models.base import PlainRow
 from portal.pagination import Page, check_page_size, decode_cursor
 
 Dated = TypeVar(
-    "Dated", AuditEntry, ContactHistoryEntry, Impersonation, Invitation, OutboxMessage, PortalUser
+    "Dated",
+    AuditEntry,
+    ContactHistoryEntry,
+    Impersonation,
+    Invitation,
+    OutboxMessage,
+    PortalUser,
+    StaffSession,
 )
 
 

@@ -22,12 +22,14 @@ from schema.admin.portal_users.mutations import PortalUserMutation
 from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.resources.mutations import ResourceMutation
 from schema.admin.resources.queries import ResourceQuery
+from schema.admin.staff.account import StaffAccountMutation, StaffAccountQuery
 from schema.admin.staff.administration import (
     StaffAdministrationMutation,
     StaffAdministrationQuery,
 )
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
+from schema.admin.staff.second_factor import SecondFactorMutation
 from schema.common.caches import DocumentCaches
 from schema.common.context import ReadOnlyQueries
 from schema.common.execution import FastPathExecutor
@@ -40,6 +42,7 @@ Query = merge_types(
     (
         StaffQuery,
         StaffAdministrationQuery,
+        StaffAccountQuery,
         ContactQuery,
         PortalUserQuery,
         PortalSettingsQuery,
@@ -56,6 +59,8 @@ Mutation = merge_types(
     (
         StaffMutation,
         StaffAdministrationMutation,
+        StaffAccountMutation,
+        SecondFactorMutation,
         ContactMutation,
         TaggingMutation,
         NewsletterMutation,

@@ -42,6 +42,9 @@ class StaffPrincipal:
     session: StaffSession | None
     permissions: frozenset[StaffPermission]
     api_key: ApiKey | None = None
+    # PORTAL_STAFF_REQUIRE_2FA and no second factor yet: no permissions; only enrolment (and
+    # me, log out) until one is confirmed.
+    must_enrol: bool = False
 
     def can(self, permission: StaffPermission) -> bool:
         return permission in self.permissions
@@ -122,7 +125,10 @@ class RequestContext:
                 )
                 if found is not None:
                     record, user = found
-                    principal = StaffPrincipal(user, record, permissions_for_role(user.role))
+                    if self.settings.staff_second_factor_required and user.totp_enabled_at is None:
+                        principal = StaffPrincipal(user, record, frozenset(), must_enrol=True)
+                    else:
+                        principal = StaffPrincipal(user, record, permissions_for_role(user.role))
             self._resolved["staff"] = principal
         result: StaffPrincipal | None = self._resolved["staff"]
         return result

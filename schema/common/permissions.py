@@ -20,9 +20,19 @@ def unauthenticated() -> GraphQLError:
     return GraphQLError("Authentication required.", extensions={"code": UNAUTHENTICATED})
 
 
-class IsStaff(BasePermission):
-    """Any authenticated, active staff user with a login session (an import token is not a
-    login: it only reaches the fields its permissions name)."""
+SECOND_FACTOR_ENROLMENT_REQUIRED = "SECOND_FACTOR_ENROLMENT_REQUIRED"
+
+
+def enrolment_required() -> GraphQLError:
+    return GraphQLError(
+        "Set up two-factor login first (beginStaffTotpEnrolment).",
+        extensions={"code": SECOND_FACTOR_ENROLMENT_REQUIRED},
+    )
+
+
+class IsStaffSession(BasePermission):
+    """Any active staff user with a login session, also one who must still enrol a second
+    factor (PORTAL_STAFF_REQUIRE_2FA): for me, log out and the enrolment itself."""
 
     message = "Authentication required."
     error_extensions = {"code": UNAUTHENTICATED}
@@ -30,6 +40,20 @@ class IsStaff(BasePermission):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = await info.context.staff()
         return principal is not None and principal.session is not None
+
+
+class IsStaff(IsStaffSession):
+    """Any authenticated, active staff user with a login session (an import token is not a
+    login: it only reaches the fields its permissions name) who has the second factor that
+    PORTAL_STAFF_REQUIRE_2FA asks for (``SECOND_FACTOR_ENROLMENT_REQUIRED`` otherwise)."""
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if not await super().has_permission(source, info, **kwargs):
+            return False
+        principal = await info.context.require_staff()
+        if principal.must_enrol:
+            raise enrolment_required()
+        return True
 
 
 class IsCustomer(BasePermission):
@@ -103,6 +127,8 @@ class _HasStaffPermission(BasePermission):
         principal = await info.context.staff()
         if principal is None:
             raise unauthenticated()
+        if principal.must_enrol:
+            raise enrolment_required()
         return principal.can(self.permission)
 
 

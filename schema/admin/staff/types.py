@@ -14,6 +14,7 @@ from portal.email.outbox import Formality
 from portal.models import StaffUser as StaffUserRow
 from schema.common.errors import ErrorFields
 from schema.common.ids import to_global_id
+from schema.common.info import Info
 from schema.common.node import Node
 
 StaffRoleEnum = strawberry.enum(
@@ -59,6 +60,17 @@ class StaffAdminError(ErrorFields):
     message: str
 
 
+@strawberry.type(description="A staff member's second factor (TOTP) at a glance.")
+class StaffSecondFactor:
+    enabled: bool = strawberry.field(description="Logins need a code after the password.")
+    enabled_at: datetime | None = strawberry.field(description="When it was confirmed.")
+    recovery_codes_left: int = strawberry.field(description="Unused recovery codes (of 10).")
+    required: bool = strawberry.field(
+        description="Whether this portal requires it (PORTAL_STAFF_REQUIRE_2FA): without it, "
+        "a staff member can only enrol."
+    )
+
+
 @strawberry.type(name="StaffUser", description="A member of the business's staff.")
 class StaffUserNode(Node):
     email: str = strawberry.field(description="Login email as entered.")
@@ -71,6 +83,17 @@ class StaffUserNode(Node):
     last_login_at: datetime | None = strawberry.field(description="Previous successful login.")
     deactivated_at: datetime | None = strawberry.field(description="When they were deactivated.")
     created_at: datetime = strawberry.field(description="When the account was created.")
+    _second_factor: strawberry.Private[tuple[datetime | None, int]]
+
+    @strawberry.field(description="Whether logins need a second factor, and its recovery codes.")
+    def second_factor(self, info: Info) -> StaffSecondFactor:
+        enabled_at, codes_left = self._second_factor
+        return StaffSecondFactor(
+            enabled=enabled_at is not None,
+            enabled_at=enabled_at,
+            recovery_codes_left=codes_left,
+            required=info.context.settings.staff_second_factor_required,
+        )
 
     @classmethod
     def from_row(cls, row: StaffUserRow) -> StaffUserNode:
@@ -86,4 +109,5 @@ class StaffUserNode(Node):
             last_login_at=row.last_login_at,
             deactivated_at=row.deactivated_at,
             created_at=row.created_at,
+            _second_factor=(row.totp_enabled_at, row.recovery_codes_left),
         )

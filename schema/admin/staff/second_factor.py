@@ -1,0 +1,176 @@
+"""Two-factor login (TOTP) in the staff API: enrol, confirm, recovery codes, disable, and an
+admin's reset of a colleague's second factor."""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+import strawberry
+
+from identity import second_factor
+from identity.errors import SecondFactorErrorCode
+from identity.permissions import StaffPermission
+from identity.staff_account import end_other_sessions
+from identity.staff_admin import get_staff
+from portal.errors import InvalidInput
+from schema.admin.staff.types import StaffUserNode
+from schema.common.errors import Atomic, ErrorFields
+from schema.common.ids import from_global_id
+from schema.common.info import Info
+from schema.common.permissions import HasPermission, IsStaff, IsStaffSession
+
+SecondFactorErrorCodeEnum = strawberry.enum(
+    SecondFactorErrorCode,
+    name="SecondFactorErrorCode",
+    description="Why a second-factor request was refused.",
+)
+
+
+@strawberry.type(description="A problem with a second-factor request.")
+class SecondFactorError(ErrorFields):
+    codes: ClassVar = SecondFactorErrorCode
+    code: SecondFactorErrorCode
+    field: str | None
+    message: str
+
+
+def _counted(failed: InvalidInput) -> bool:
+    """A wrong code counted against the lockout: that write stays although the rest rolls
+    back (the code check runs before anything else is written)."""
+    return any(e.code == SecondFactorErrorCode.INVALID_CODE for e in failed.errors)
+
+
+Payload = TypeVar("Payload", "StaffRecoveryCodesPayload", "StaffSecondFactorPayload")
+
+
+def _refused(payload: type[Payload], failed: InvalidInput) -> Payload:
+    return payload(
+        errors=[SecondFactorError.from_field_error(e) for e in failed.errors],
+        keep_writes=_counted(failed),
+    )
+
+
+@strawberry.type(description="Result of beginStaffTotpEnrolment.")
+class BeginStaffTotpEnrolmentPayload:
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The base32 secret, shown this once (for typing into an app by hand).",
+    )
+    otpauth_uri: str | None = strawberry.field(
+        default=None, description="otpauth://totp/... URI for the authenticator app (QR code)."
+    )
+    errors: list[SecondFactorError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Result of a mutation that hands out new recovery codes.")
+class StaffRecoveryCodesPayload:
+    recovery_codes: list[str] | None = strawberry.field(
+        default=None,
+        description="Ten single-use recovery codes, shown this once (only hashes are stored).",
+    )
+    staff_user: StaffUserNode | None = None
+    errors: list[SecondFactorError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
+
+
+@strawberry.type(description="Result of disableStaffTotp and resetStaffSecondFactor.")
+class StaffSecondFactorPayload:
+    staff_user: StaffUserNode | None = None
+    errors: list[SecondFactorError] = strawberry.field(default_factory=list)
+    keep_writes: strawberry.Private[bool] = False
+
+
+@strawberry.type
+class SecondFactorMutation:
+    @strawberry.mutation(
+        description="Start setting up two-factor login: a new secret for the authenticator "
+        "app, shown once. It takes effect only with confirmStaffTotpEnrolment; calling this "
+        "again replaces an unconfirmed secret. ALREADY_ENABLED when one is set up.",
+        permission_classes=[IsStaffSession],
+        extensions=[Atomic()],
+    )
+    async def begin_staff_totp_enrolment(self, info: Info) -> BeginStaffTotpEnrolmentPayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        enrolment = await second_factor.begin_enrolment(ctx.session, ctx.identity, principal.user)
+        return BeginStaffTotpEnrolmentPayload(
+            secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri
+        )
+
+    @strawberry.mutation(
+        description="Turn two-factor login on with a code from the app; returns ten recovery "
+        "codes (shown once). Your other sessions end. INVALID_CODE counts against a lockout.",
+        permission_classes=[IsStaffSession],
+        extensions=[Atomic()],
+    )
+    async def confirm_staff_totp_enrolment(
+        self, info: Info, code: str
+    ) -> StaffRecoveryCodesPayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        assert principal.session is not None  # IsStaffSession: a login session
+        try:
+            codes = await second_factor.confirm_enrolment(
+                ctx.session, ctx.identity, ctx.throttle, principal.user, code
+            )
+        except InvalidInput as failed:
+            return _refused(StaffRecoveryCodesPayload, failed)
+        await end_other_sessions(ctx.session, principal.user, principal.session)
+        return StaffRecoveryCodesPayload(
+            recovery_codes=codes, staff_user=StaffUserNode.from_row(principal.user)
+        )
+
+    @strawberry.mutation(
+        description="Ten new recovery codes (the old ones stop working); needs a current code "
+        "from the app.",
+        permission_classes=[IsStaff],
+        extensions=[Atomic()],
+    )
+    async def regenerate_staff_recovery_codes(
+        self, info: Info, code: str
+    ) -> StaffRecoveryCodesPayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        try:
+            codes = await second_factor.regenerate_recovery_codes(
+                ctx.session, ctx.identity, ctx.throttle, principal.user, code
+            )
+        except InvalidInput as failed:
+            return _refused(StaffRecoveryCodesPayload, failed)
+        return StaffRecoveryCodesPayload(
+            recovery_codes=codes, staff_user=StaffUserNode.from_row(principal.user)
+        )
+
+    @strawberry.mutation(
+        description="Turn two-factor login off with a current code or a recovery code. Where "
+        "PORTAL_STAFF_REQUIRE_2FA holds, you can then only enrol again.",
+        permission_classes=[IsStaff],
+        extensions=[Atomic()],
+    )
+    async def disable_staff_totp(self, info: Info, code: str) -> StaffSecondFactorPayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        try:
+            await second_factor.disable(
+                ctx.session, ctx.identity, ctx.throttle, principal.user, code,
+                await ctx.staff_actor(),
+            )  # fmt: skip
+        except InvalidInput as failed:
+            return _refused(StaffSecondFactorPayload, failed)
+        return StaffSecondFactorPayload(staff_user=StaffUserNode.from_row(principal.user))
+
+    @strawberry.mutation(
+        description="Remove a colleague's second factor (a lost phone): their sessions end and "
+        "they are emailed; they enrol again after their next login. Audited. Not for yourself "
+        "(use disableStaffTotp).",
+        permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
+        extensions=[Atomic()],
+    )
+    async def reset_staff_second_factor(
+        self, info: Info, id: strawberry.ID
+    ) -> StaffSecondFactorPayload:
+        ctx = info.context
+        principal = await ctx.require_staff()
+        staff = await get_staff(ctx.session, from_global_id("StaffUser", id))
+        await second_factor.reset(ctx.session, staff, principal.user, await ctx.staff_actor())
+        return StaffSecondFactorPayload(staff_user=StaffUserNode.from_row(staff))
