@@ -14,10 +14,26 @@ from sqlalchemy import func, select
 
 from portal.app.runtime import Runtime
 from portal.clock import FrozenClock
-from portal.models import AuditEntry, OutboxMessage, StaffInvitation, StaffSession, StaffUser
+from portal.models import (
+    AuditEntry,
+    Impersonation,
+    OutboxMessage,
+    PortalSession,
+    StaffInvitation,
+    StaffSession,
+    StaffUser,
+)
 from schema.common.ids import to_global_id
 from tests.conftest import GraphQLClient
-from tests.factories import STAFF_LOG_IN, STAFF_PASSWORD, link_in, log_in_staff, make_staff
+from tests.factories import (
+    STAFF_LOG_IN,
+    STAFF_PASSWORD,
+    link_in,
+    log_in_staff,
+    make_customer,
+    make_staff,
+)
+from tests.schema.test_impersonation import enter, start
 
 NEW_PASSWORD = "Mein eigenes Passwort 2026"
 STAFF_FIELDS = "id email displayName role state language formOfAddress deactivatedAt"
@@ -405,3 +421,32 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
             select(func.count()).select_from(StaffUser).where(StaffUser.role == "admin")
         )
     assert admins == 1
+
+
+async def test_deactivating_a_support_agent_ends_the_impersonation_they_run(
+    admin_api: GraphQLClient, portal_api: GraphQLClient, runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    user, _ = await make_customer(runtime)
+    await log_in_staff(admin_api, runtime)
+    await make_staff(runtime, "sam@example.com", "support")
+    sam_api = await second_client(client, "sam@example.com")
+    await enter(portal_api, (await start(sam_api, user))["token"])
+    assert (await portal_api.data("{ viewer { email } }"))["viewer"]["email"] == "kunde@example.de"
+
+    await admin_api.data(DEACTIVATE, {"id": await staff_id(runtime, "sam@example.com")})
+    body = await portal_api("{ viewer { email } }")
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    async with runtime.database.transaction() as session:
+        row = await session.scalar(select(Impersonation))
+        revoked = await session.scalar(
+            select(func.count())
+            .select_from(PortalSession)
+            .where(PortalSession.impersonation_id.is_not(None), PortalSession.revoked_at.is_(None))
+        )
+    assert row is not None and row.end_reason == "REVOKED" and row.ended_at is not None
+    assert revoked == 0
+    # Reactivating the agent does not bring the impersonation back.
+    await admin_api.data(REACTIVATE, {"id": await staff_id(runtime, "sam@example.com")})
+    assert (await portal_api("{ viewer { email } }"))["errors"][0]["extensions"]["code"] == (
+        "UNAUTHENTICATED"
+    )
