@@ -218,6 +218,10 @@ def own_copy(document: dict[str, Any]) -> dict[str, Any]:
         r if r["source"] != _STAFF_SOURCE else {**r, "ip_address": None, "user_agent": None}
         for r in document["consent_events"]
     ]
+    # That support looked stays; which staff member did does not (issue 16).
+    copy["support_sessions"] = [
+        {k: v for k, v in r.items() if k != "staff_name"} for r in document["support_sessions"]
+    ]
     # Support's sessions on the account were opened from a staff member's browser.
     copy["sessions"] = [
         r if r["impersonation_id"] is None else {**r, "ip_address": None, "user_agent": None}

@@ -151,6 +151,10 @@ class Loaders:
         self.quick_info_by_contact: Loader[uuid.UUID, QuickInfo | None] = Loader(
             _many(self._quick_info, None)
         )
+        # The customer's own numbers: only history entries meant for them.
+        self.customer_quick_info_by_contact: Loader[uuid.UUID, QuickInfo | None] = Loader(
+            _many(self._customer_quick_info, None)
+        )
 
     def prime_portal_users(self, users: Iterable[PortalUser | PlainRow]) -> None:
         """Seed ``portal_user_by_contact`` with users a query already read (a contact has at
@@ -182,8 +186,15 @@ class Loaders:
             result.setdefault(reference.contact_id, []).append(reference)
         return result
 
-    async def _quick_info(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, QuickInfo]:
+    async def _quick_info(
+        self, ids: list[uuid.UUID], *, customer_view: bool = False
+    ) -> dict[uuid.UUID, QuickInfo]:
         contacts = await self.contact_by_id.load_many(ids)
         return await quick_info_for(
-            self._session, [(c.id, c.registered_at) for c in contacts if c is not None]
+            self._session,
+            [(c.id, c.registered_at) for c in contacts if c is not None],
+            customer_view=customer_view,
         )
+
+    async def _customer_quick_info(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, QuickInfo]:
+        return await self._quick_info(ids, customer_view=True)

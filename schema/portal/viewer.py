@@ -65,9 +65,12 @@ class MyContact:
     async def tags(self, info: Info) -> list[str]:
         return [t.name for t in await info.context.loaders.tags_by_contact.load(self.row.id)]
 
-    @strawberry.field(description="Registered at, last visit, revenue.")
+    @strawberry.field(
+        description="Registered at, last visit, revenue: counted and summed over the history "
+        "entries meant for the customer only."
+    )
     async def quick_info(self, info: Info) -> QuickInfo | None:
-        facts = await info.context.loaders.quick_info_by_contact.load(self.row.id)
+        facts = await info.context.loaders.customer_quick_info_by_contact.load(self.row.id)
         return QuickInfo.from_facts(facts) if facts else None
 
     @strawberry.field(description="History entries meant for the customer, newest first.")

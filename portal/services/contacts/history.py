@@ -192,17 +192,25 @@ class QuickInfo:
 
 
 async def quick_info_for(
-    session: AsyncSession, contacts: list[tuple[uuid.UUID, datetime | None]]
+    session: AsyncSession,
+    contacts: list[tuple[uuid.UUID, datetime | None]],
+    *,
+    customer_view: bool = False,
 ) -> dict[uuid.UUID, QuickInfo]:
-    """Quick info of many contacts in three queries (never stored twice: computed here)."""
+    """Quick info of many contacts in three queries (never stored twice: computed here). The
+    ``customer_view`` counts and sums only the entries meant for the customer: staff notes and
+    internal bookings stay out of the customer's numbers as they stay out of their history."""
     ids = [cid for cid, _ in contacts]
     if not ids:
         return {}
+    shown = [ContactHistoryEntry.contact_id.in_(ids)]
+    if customer_view:
+        shown.append(ContactHistoryEntry.visible_to_customer.is_(True))
     counts = dict(
         (
             await session.execute(
                 select(ContactHistoryEntry.contact_id, func.count())
-                .where(ContactHistoryEntry.contact_id.in_(ids))
+                .where(*shown)
                 .group_by(ContactHistoryEntry.contact_id)
             )
         ).all()
@@ -216,7 +224,7 @@ async def quick_info_for(
                 func.sum(ContactHistoryEntry.revenue_amount),
             )
             .where(
-                ContactHistoryEntry.contact_id.in_(ids),
+                *shown,
                 ContactHistoryEntry.revenue_amount.is_not(None),
             )
             .group_by(ContactHistoryEntry.contact_id, ContactHistoryEntry.revenue_currency)
@@ -230,7 +238,7 @@ async def quick_info_for(
     for entry in await session.scalars(
         select(ContactHistoryEntry)
         .where(
-            ContactHistoryEntry.contact_id.in_(ids),
+            *shown,
             ContactHistoryEntry.revenue_amount.is_not(None),
         )
         .order_by(ContactHistoryEntry.occurred_at.desc(), ContactHistoryEntry.created_at.desc())

@@ -170,6 +170,8 @@ def _without_staff_identities(document: dict[str, Any]) -> dict[str, Any]:
                 row.get("changes", {}).pop("staff", None)
     for row in mine["invitations"]:
         row.pop("created_by")
+    for row in mine["support_sessions"]:
+        row.pop("staff_name")
     # Where support's session and the staff console's newsletter invitation came from.
     for row in mine["sessions"]:
         if row["impersonation_id"]:
