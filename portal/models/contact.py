@@ -71,6 +71,10 @@ class Contact(UUIDPrimaryKey, Timestamps, Base):
     # Folded (case- and accent-free) names, company, emails, phone digits and customer number,
     # maintained by the service on every write: what `contacts(filter: {search})` scans.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The member directory's own id for the contact (never its id or number) and the folded
+    # fields the directory shows, which are all its search may match (issue 16, item 10).
+    directory_id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4, unique=True)
+    directory_text: Mapped[str] = mapped_column(Text, default="")
     # Optimistic concurrency: every update must name the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -88,6 +92,15 @@ class Contact(UUIDPrimaryKey, Timestamps, Base):
         ),
         Index("ix_contacts_created_at", "created_at"),
         Index("ix_contacts_newsletter_token_hash", "newsletter_token_hash"),
+        # The directory's order among listed contacts, read in index order.
+        Index(
+            "ix_contacts_directory_order",
+            func.lower(text("last_name")),
+            func.lower(text("first_name")),
+            "directory_id",
+            postgresql_where=text("directory_visible AND is_active"),
+            sqlite_where=text("directory_visible = 1 AND is_active = 1"),
+        ),
     )
 
 

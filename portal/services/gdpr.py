@@ -64,7 +64,7 @@ from portal.services.resources import assignments_by_contact
 # Never part of an export: secrets and credentials.
 _SECRET_COLUMNS = {
     "password_hash", "password_reset_jti", "email_change_jti", "token_hash", "nonce_hash",
-    "newsletter_token_hash", "token_jti", "search_text",
+    "newsletter_token_hash", "token_jti", "search_text", "directory_text",
 }  # fmt: skip
 _SUPPORT_FIELDS = ("staff_name", "reason", "mode", "started_at", "ended_at")
 # Who on the staff did something, and from where: left out of the person's own copy.

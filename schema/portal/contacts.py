@@ -57,7 +57,10 @@ def _without_field(failed: InvalidInput) -> InvalidInput:
     return InvalidInput([FieldError(e.code, None, e.message) for e in failed.errors])
 
 
-@strawberry.type(description="A member of the portal's directory: public fields only.")
+@strawberry.type(
+    description="A member of the portal's directory: public fields only. Its id is the "
+    "directory's own, unrelated to the contact's id or customer number."
+)
 class DirectoryEntry(Node):
     first_name: str
     last_name: str
@@ -68,7 +71,7 @@ class DirectoryEntry(Node):
     @classmethod
     def from_record(cls, row: RowMapping) -> DirectoryEntry:
         return cls(
-            id=to_global_id("DirectoryEntry", row["id"]),
+            id=to_global_id("DirectoryEntry", row["directory_id"]),
             first_name=row["first_name"],
             last_name=row["last_name"],
             company_name=row["company_name"],
@@ -80,7 +83,8 @@ class DirectoryEntry(Node):
 @strawberry.type
 class DirectoryQuery:
     @strawberry.field(
-        description="Active contacts who chose to be listed, by name. Needs the DIRECTORY "
+        description="Active contacts who chose to be listed, by name. The search matches "
+        "only what an entry shows (names, company, city, website). Needs the DIRECTORY "
         "portal function (granted by a group).",
         permission_classes=[HasFeature("DIRECTORY")],
     )

@@ -60,7 +60,6 @@ class ContactFilter:
     tags: tuple[str, ...] = ()  # tag names; all must be present
     source: str | None = None
     opt_in: OptInState | None = None
-    directory_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,6 @@ def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
         )
     if f.source:
         conditions.append(Contact.source == f.source)
-    if f.directory_only:
-        conditions.append(Contact.directory_visible.is_(True))
     if f.opt_in is OptInState.CONFIRMED:
         conditions.append(Contact.newsletter_confirmed_at.is_not(None))
     elif f.opt_in is OptInState.REVOKED:
@@ -182,13 +179,17 @@ def _decode(after: str, keys: tuple[Any, ...]) -> list[Any]:
     return bound
 
 
-# The columns a listed contact is read with: all but the search text (long, internal) and the
+# The columns a listed contact is read with: all but the search texts (long, internal) and the
 # newsletter token (a secret). Lists read plain rows, not ORM objects: a page of 100 contacts
 # costs a third less to load, and nothing on a list page is ever written back.
+_NOT_RECORDED = (
+    "search_text",
+    "directory_text",
+    "newsletter_token_hash",
+    "newsletter_token_expires_at",
+)
 RECORD_COLUMNS = tuple(
-    column
-    for column in Contact.__table__.columns
-    if column.key not in ("search_text", "newsletter_token_hash", "newsletter_token_expires_at")
+    column for column in Contact.__table__.columns if column.key not in _NOT_RECORDED
 )
 RECORD_KEYS = tuple(column.key for column in RECORD_COLUMNS)
 _RECORD_COLUMN_BY_KEY = {column.key: column for column in RECORD_COLUMNS}

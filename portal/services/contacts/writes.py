@@ -80,10 +80,20 @@ def search_text_of(
     return " ".join(fold_for_search(p) for p in parts if p)
 
 
+# What the member directory shows, and so all that its search may match.
+_DIRECTORY_SHOWN = ("first_name", "last_name", "company_name", "city", "website")
+
+
+def directory_text_of(values: Mapping[str, Any]) -> str:
+    """The folded directory search column of a contact with these column values."""
+    return " ".join(fold_for_search(values[k]) for k in _DIRECTORY_SHOWN if values.get(k))
+
+
 def refresh_search_text(contact: Contact, additional: list[str] | None = None) -> None:
-    """Recompute the folded search column from the contact's searchable fields."""
-    values = {key: getattr(contact, key) for key in (*_SEARCHED, *_PHONES)}
+    """Recompute the folded search columns from the contact's searchable fields."""
+    values = {key: getattr(contact, key) for key in (*_SEARCHED, *_PHONES, *_DIRECTORY_SHOWN)}
     contact.search_text = search_text_of(values, contact.customer_number, additional)
+    contact.directory_text = directory_text_of(values)
 
 
 def _apply_columns(contact: Contact, columns: Mapping[str, Any]) -> None:
@@ -171,6 +181,7 @@ async def create_contacts(
             registered_at=now,
             version=1,
             search_text=search_text_of(values, number, [text for text, _ in additional]),
+            directory_text=directory_text_of(values),
         )
         row = full_row(Contact, now, values)
         contacts.append(row)
