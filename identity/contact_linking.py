@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
-from identity.flows import load_open_flow, open_flow
+from identity.flows import attempts_left, load_open_flow, open_flow
 from identity.frontend_links import LOGIN_PATH, frontend_link
 from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
 from identity.states import MappingStatus, PendingReason
@@ -154,6 +154,7 @@ async def link_contact(
     user.mapping_status = MappingStatus.ASSIGNED
     user.pending_reason = None
     user.assigned_at = now
+    user.second_identifier_attempts = 0
     await session.execute(
         update(MatchingFlow)
         .where(MatchingFlow.portal_user_id == user.id, MatchingFlow.closed_at.is_(None))
@@ -250,12 +251,13 @@ async def run_matching(
         user.pending_reason = PendingReason.AMBIGUOUS
         if later is not None:
             return LinkResult(LinkOutcome.NEEDS_SECOND_IDENTIFIER)
+        left = attempts_left(portal_settings, user)
+        if left <= 0:
+            return await _pending(
+                session, env, portal_settings, user, PendingReason.SECOND_IDENTIFIER_FAILED
+            )
         token = await open_flow(session, env, portal_settings, user)
-        return LinkResult(
-            LinkOutcome.NEEDS_SECOND_IDENTIFIER,
-            flow_token=token,
-            attempts_left=portal_settings.max_second_identifier_attempts,
-        )
+        return LinkResult(LinkOutcome.NEEDS_SECOND_IDENTIFIER, flow_token=token, attempts_left=left)
     # No candidate. Someone who says they are already a customer but matches nobody is a case
     # for staff (creating a second contact would make a duplicate), whatever the policy.
     if user.existing_customer:
@@ -288,18 +290,20 @@ async def provide_second_identifier(
     throttle: Throttle | None = None,
     client_ip: str | None = None,
 ) -> LinkResult:
-    """One attempt of a flow: link, ask again, or after the last attempt put the user into
-    pending review. The answer never says how many contacts matched.
+    """One attempt of a flow: link, ask again, or after the user's last attempt put them into
+    pending review. The answer never says how many contacts matched. Attempts count per user
+    across flows (a new logIn opens a new flow, not new attempts) until staff decide.
 
     A client over its limit (``second_identifier``, across all flows) gets exactly the answer
-    of a wrong answer: the identifier is not looked at, the attempt counts against the flow as
-    a wrong one would (so the flow still ends in review after its last attempt), and nothing
-    tells the client that it was throttled rather than wrong."""
+    of a wrong answer: the identifier is not looked at, the attempt counts against the user as
+    a wrong one would (so it still ends in review after the last attempt), and nothing tells
+    the client that it was throttled rather than wrong."""
     flow, user = await load_open_flow(session, env, portal_settings, flow_token)
     given = normalize_identifiers(raw, env.settings.default_phone_region)
     if not given:
         raise InvalidInput([FieldError(Code.REQUIRED, "input", "Give at least one identifier.")])
     flow.attempts += 1
+    user.second_identifier_attempts += 1  # the user's row is locked by load_open_flow
     if throttle is not None and not await throttle.allow(
         ThrottleAction.SECOND_IDENTIFIER, client_ip
     ):
@@ -309,7 +313,7 @@ async def provide_second_identifier(
     if result.outcome is LinkOutcome.LINKED:
         flow.closed_at = session_now(session)
         return result
-    left = portal_settings.max_second_identifier_attempts - flow.attempts
+    left = attempts_left(portal_settings, user)
     if left <= 0:
         flow.closed_at = session_now(session)
         return await _pending(

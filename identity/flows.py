@@ -1,7 +1,8 @@
 """Second-identifier flows: a short-lived, attempt-limited question "which contact are you?".
 
 The flow token is signed (purpose ``matching-flow``) and names only the flow's id; attempts are
-counted in the database, so neither re-sending the token nor parallel requests buy more tries.
+counted in the database per portal user, across flows, so neither re-sending the token, parallel
+requests nor a new flow from another logIn buy more tries.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from portal.services.portal_settings import PortalSettings
 
 def flow_lifetime(portal_settings: PortalSettings) -> timedelta:
     return timedelta(minutes=portal_settings.matching_flow_minutes)
+
+
+def attempts_left(portal_settings: PortalSettings, user: PortalUser) -> int:
+    """Second-identifier answers the user may still give, over all their flows."""
+    return portal_settings.max_second_identifier_attempts - user.second_identifier_attempts
 
 
 async def open_flow(
@@ -56,8 +62,10 @@ async def flow_token_for_pending(
     user: PortalUser,
 ) -> str | None:
     """A flow token for a pending user whose contact a second identifier could still decide
-    (several candidates, flow not failed); None when only staff can help."""
+    (several candidates, attempts left); None when only staff can help."""
     if user.pending_reason != PendingReason.AMBIGUOUS or user.contact_id is not None:
+        return None
+    if attempts_left(portal_settings, user) <= 0:
         return None
     return await open_flow(session, env, portal_settings, user)
 

@@ -40,6 +40,9 @@ class PortalUser(UUIDPrimaryKey, Timestamps, Base):
     existing_customer: Mapped[bool] = mapped_column(Boolean, default=False)
     # Second identifiers given at registration (normalised), tried first by matching.
     registration_identifiers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Second-identifier answers given so far, across all flows (a new logIn opens a new flow,
+    # never new attempts); back to 0 only when staff decide the contact.
+    second_identifier_attempts: Mapped[int] = mapped_column(Integer, default=0)
     terms_accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     activated_at: Mapped[datetime | None] = mapped_column(default=None)
     assigned_at: Mapped[datetime | None] = mapped_column(default=None)

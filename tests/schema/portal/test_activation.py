@@ -221,6 +221,55 @@ async def test_five_wrong_answers_end_in_review_without_revealing_a_count(
     assert login["logIn"]["flowToken"] is None
 
 
+async def test_attempts_count_per_user_across_flows_and_a_login_resets_nothing(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    """Whoever knows the password opens a new flow with each correct logIn; the attempts still
+    add up for the user (issue 16, item 5): 8 guesses over 4 flows end in review after the 5th
+    and the right answer links nobody afterwards."""
+    contacts = await contacts_with_email(runtime, 2)
+    flow = (await register_and_activate(portal_api, runtime))["flowToken"]
+    answers = []
+    for attempt in range(8):
+        if answers and answers[-1]["outcome"] == "PENDING_REVIEW":
+            break
+        if attempt % 2 == 0 and attempt:
+            login = await portal_api.data(CUSTOMER_LOG_IN, {"email": EMAIL, "password": PASSWORD})
+            flow = login["logIn"]["flowToken"]
+            if flow is None:
+                break
+        answer = await portal_api.data(
+            PROVIDE, {"flow": flow, "input": {"customerNumber": f"9999{attempt}"}}
+        )
+        answers.append(answer["provideSecondIdentifier"])
+    assert [a["attemptsLeft"] for a in answers] == [4, 3, 2, 1, None]
+    assert answers[-1]["outcome"] == "PENDING_REVIEW"
+    login = await portal_api.data(CUSTOMER_LOG_IN, {"email": EMAIL, "password": PASSWORD})
+    assert login["logIn"]["flowToken"] is None
+    right = {"customerNumber": str(contacts[0].customer_number)}
+    late = await portal_api.data(PROVIDE, {"flow": flow, "input": right})
+    assert late["provideSecondIdentifier"]["errors"][0]["code"] == "TOKEN_EXPIRED"
+    user = await the_user(runtime)
+    assert user is not None
+    assert (user.contact_id, user.pending_reason) == (None, "SECOND_IDENTIFIER_FAILED")
+
+
+async def test_a_login_answers_with_the_attempts_the_user_has_left(
+    portal_api: GraphQLClient, runtime: Runtime
+) -> None:
+    """The flow a logIn opens continues the count: its first wrong answer says 2 left after
+    two earlier ones, not 4."""
+    await contacts_with_email(runtime, 2)
+    flow = (await register_and_activate(portal_api, runtime))["flowToken"]
+    for attempt in range(2):
+        await portal_api.data(PROVIDE, {"flow": flow, "input": {"customerNumber": f"1{attempt}"}})
+    login = await portal_api.data(CUSTOMER_LOG_IN, {"email": EMAIL, "password": PASSWORD})
+    again = await portal_api.data(
+        PROVIDE, {"flow": login["logIn"]["flowToken"], "input": {"customerNumber": "12"}}
+    )
+    assert again["provideSecondIdentifier"]["attemptsLeft"] == 2
+
+
 async def test_a_client_over_its_limit_gets_exactly_the_answer_of_a_wrong_answer(
     app: Any, portal_api: GraphQLClient, runtime: Runtime
 ) -> None:
