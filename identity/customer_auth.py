@@ -155,6 +155,8 @@ async def log_in(
         env.customer_sessions,
         ip_address=ip_address,
         user_agent=user_agent,
+        # Staff set this password: staff could have opened this session.
+        staff_created=user.password_set_by_staff_at is not None,
     )
     user.last_login_at = session_now(session)
     await session.flush()
@@ -190,6 +192,7 @@ async def _set_password(
         raise InvalidInput(errors)
     user.password_hash = await env.password_hasher.hash(password)
     user.password_changed_at = session_now(session)
+    user.password_set_by_staff_at = None  # the customer's own password now
     # A password change voids every outstanding reset link.
     user.password_reset_jti = None
     await enqueue_email(

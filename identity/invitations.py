@@ -49,6 +49,9 @@ class InvitationErrorCode(StrEnum):
     CONTACT_INACTIVE = "CONTACT_INACTIVE"
     EMAIL_BELONGS_TO_ANOTHER_CONTACT = "EMAIL_BELONGS_TO_ANOTHER_CONTACT"
     ALREADY_ACTIVE = "ALREADY_ACTIVE"
+    # Setting a password for a contact who has or had a login needs the right to replace a
+    # customer's credential (issue 16, item 6).
+    CUSTOMER_HAS_LOGIN = "CUSTOMER_HAS_LOGIN"
     SUSPENDED = "SUSPENDED"
     NOT_FOUND = "NOT_FOUND"
     NOT_PENDING = "NOT_PENDING"
@@ -313,6 +316,7 @@ async def accept_invitation(
     now = session_now(session)
     user.password_hash = await env.password_hasher.hash(password)
     user.password_changed_at = now
+    user.password_set_by_staff_at = None  # the customer's own password now
     user.activated_at = user.activated_at or now
     user.registration_status = RegistrationStatus.REGISTERED
     invitation.accepted_at = now

@@ -27,6 +27,8 @@ class StaffPermission(StrEnum):
     CONTACTS_IMPORT_IDENTITY = "contacts:import_identity"
     PORTAL_USERS_READ = "portal_users:read"
     PORTAL_USERS_WRITE = "portal_users:write"
+    # Set a password for a contact who has or had a login of its own (administrators only).
+    PORTAL_USERS_SET_CREDENTIALS = "portal_users:set_credentials"
     OUTBOX_READ = "outbox:read"
     OUTBOX_WRITE = "outbox:write"
     SETTINGS_WRITE = "settings:write"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.contact_linking import link_contact
@@ -145,6 +145,17 @@ async def record_staff_action(
         )
 
 
+async def remember_login_of(session: AsyncSession, user: PortalUser) -> None:
+    """Note on the user's contact that it had a login of its own, before ``user`` stops being
+    it (deleted or unassigned): staff may not set a password for it afterwards without the
+    right to replace a customer's credential (see :mod:`identity.staff_passwords`). A plain
+    UPDATE: the contact's version, which staff edits name, does not change."""
+    if user.contact_id is not None and user.password_hash is not None:
+        await session.execute(
+            update(Contact).where(Contact.id == user.contact_id).values(had_portal_login=True)
+        )
+
+
 async def portal_users_by_contact_ids(
     session: AsyncSession, contact_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, PortalUser]:
@@ -225,6 +236,7 @@ async def unassign_portal_user(session: AsyncSession, user: PortalUser, actor: A
         raise InvalidInput.single(
             PortalUserErrorCode.NOT_ASSIGNED, "portal_user_id", "The user has no contact."
         )
+    await remember_login_of(session, user)
     user.contact_id = None
     user.mapping_status = MappingStatus.PENDING
     user.pending_reason = PendingReason.UNASSIGNED
@@ -296,6 +308,7 @@ async def activate_manually(session: AsyncSession, user: PortalUser, actor: Acto
 
 async def delete_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
     """Remove the login; sessions and flows go with it, the contact stays."""
+    await remember_login_of(session, user)
     await record_staff_action(session, actor, "delete", user)
     await session.delete(user)
     await session.flush()

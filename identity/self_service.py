@@ -17,6 +17,7 @@ from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.frontend_links import EMAIL_CHANGE_PATH, frontend_link
 from identity.link_tokens import redeem_user_link
+from identity.portal_users import remember_login_of
 from identity.registration import recipient_context
 from identity.signed_tokens import TokenPurpose
 from identity.states import RegistrationStatus
@@ -170,6 +171,7 @@ async def delete_my_account(
     """Remove the login (sessions and flows with it); the contact stays, with a history entry.
     The password is checked like :func:`request_email_change`'s."""
     await _require_password(env, user, password, throttle)
+    await remember_login_of(session, user)
     if user.contact_id is not None:
         await add_history_entry(
             session,

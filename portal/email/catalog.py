@@ -33,6 +33,7 @@ MESSAGES: dict[str, MessageSpec] = {
     "newsletter_opt_in": MessageSpec(("confirm_url",), "confirm_url"),
     "impersonation_notice": MessageSpec(("staff_name", "started_at")),
     "account_ready": MessageSpec(("login_url",), "login_url"),
+    "password_set_by_staff": MessageSpec(("set_at", "login_url"), "login_url"),
     "staff_pending_review": MessageSpec(("portal_user_email", "reason")),
     "export_ready": MessageSpec(("export_job_id", "export_kind"), attachment="export"),
     # To staff members (identity.staff_admin, identity.second_factor).

@@ -47,6 +47,15 @@ def greeting(
     return f"Hello {name}," if name else "Hello,"
 
 
+def recipient_of(person: object) -> dict[str, str]:
+    """The recipient keys of a message's context from a contact (or anything with the same
+    name fields): first and last name, salutation, title."""
+    return {key: str(getattr(person, key, "") or "") for key in RECIPIENT_KEYS}
+
+
+RECIPIENT_KEYS = ("first_name", "last_name", "salutation", "title")
+
+
 def greeting_from_context(language: str, formality: str, context: Mapping[str, object]) -> str:
     """:func:`greeting` from the recipient keys of an outbox message's context."""
     return greeting(

@@ -60,6 +60,9 @@ class Contact(UUIDPrimaryKey, Timestamps, Base):
     # Weekly call windows: [{"weekday": 0-6, "from": "08:00", "to": "18:00"}, ...]
     reachability: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     directory_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when a portal login with a password of its own left the contact (deleted, by staff or
+    # the customer, or unassigned): staff without the right may no longer set a password for it.
+    had_portal_login: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(32), default="MANUAL")
     registered_at: Mapped[datetime | None] = mapped_column(default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -24,6 +24,9 @@ class PortalUser(UUIDPrimaryKey, Timestamps, Base):
     # Privileged: read only by identity for verification; None until a password is set.
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set while the password is one staff set or generated; the customer choosing their own
+    # (change, reset, invitation) clears it. Sessions it opens are marked staff_created.
+    password_set_by_staff_at: Mapped[datetime | None] = mapped_column(default=None)
     # REGISTRATION_PENDING, ACTIVATION_EMAIL_SENT, REGISTERED, EMAIL_UPDATE_IN_PROGRESS
     registration_status: Mapped[str] = mapped_column(String(32))
     # PENDING, ASSIGNED
@@ -71,6 +74,8 @@ class PortalSession(UUIDPrimaryKey, Timestamps, SessionColumns, Base):
     impersonation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("impersonations.id", ondelete="CASCADE"), default=None
     )
+    # Opened with a password staff set or generated: whoever logged in, staff knew the secret.
+    staff_created: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_portal_sessions_portal_user_id", "portal_user_id"),)
 

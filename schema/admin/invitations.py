@@ -210,7 +210,11 @@ class InvitationMutation:
 
     @strawberry.mutation(
         description="Instead of an invitation: set the customer's password directly, or have "
-        "one generated (returned once). Activates the account; open invitations end.",
+        "one generated (returned once). Activates the account; open invitations end. Staff "
+        "never hold a customer's credential: for a contact who has or had a login of its own "
+        "this needs portal_users:set_credentials (administrators; CUSTOMER_HAS_LOGIN "
+        "otherwise). The customer is emailed, the act audited, and sessions opened with the "
+        "password are marked staff-created until the customer chooses their own.",
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
@@ -222,6 +226,7 @@ class InvitationMutation:
         generate: bool = False,
     ) -> AccessPayload:
         ctx = info.context
+        staff = await ctx.require_staff()
         contact = await require_contact(
             ctx.session, from_global_id("Contact", contact_id), "contact_id"
         )
@@ -232,6 +237,7 @@ class InvitationMutation:
             contact,
             password,
             generate=generate,
+            may_replace_credentials=staff.can(StaffPermission.PORTAL_USERS_SET_CREDENTIALS),
             actor=await ctx.staff_actor(),
         )
         return AccessPayload(ok=True, generated_password=done.generated_password)

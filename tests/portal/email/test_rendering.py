@@ -24,6 +24,7 @@ SAMPLE_VALUES: dict[str, Any] = {
     "expires_at": "2026-12-24T09:00:00+00:00",
     "staff_name": "Sabine Support",
     "started_at": "2026-11-23T08:30:00+00:00",
+    "set_at": "2026-12-03T05:10:00+00:00",
     "login_url": "https://portal.example.test/login",
     "portal_user_email": "wartet@example.de",
     "reason": "NO_MATCH",
