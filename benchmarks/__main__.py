@@ -20,6 +20,7 @@ BENCHMARKS = (
     "nested_page",
     "overhead",
     "login_load",
+    "registration_burst",
     "csv_bulk",
     "shortcuts",
 )

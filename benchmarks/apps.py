@@ -71,6 +71,7 @@ def bench_settings(database_url: str, **overrides: Any) -> Settings:
 class Product:
     runtime: Runtime
     client: httpx.AsyncClient
+    app: Any = None  # the ASGI app, for clients of other addresses
 
     async def graphql(
         self, path: str, query: str, token: str | None, variables: dict[str, Any] | None = None
@@ -149,7 +150,7 @@ async def product_app(settings: Settings) -> AsyncIterator[Product]:
         async with httpx.AsyncClient(
             transport=transport, base_url="http://bench", cookies=jar
         ) as client:
-            yield Product(runtime, client)
+            yield Product(runtime, client, app)
     finally:
         await runtime.close()
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.impersonation import end as end_impersonation
 from identity.impersonation import live_impersonation
-from identity.link_tokens import redeem_user_link
+from identity.link_tokens import read_token, redeem_user_link
 from identity.password_login import verify_login_password
 from identity.password_policy import check_new_password
-from identity.passwords import PasswordHasher
+from identity.passwords import PasswordHasher, read_before_locking
 from identity.registration import get_portal_user_by_email, issue_password_reset
 from identity.sessions import (
     CUSTOMER_SESSIONS,
@@ -185,12 +186,22 @@ async def request_password_reset(
 
 
 async def _set_password(
-    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, password: str, field: str
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    password: str,
+    field: str,
+    *,
+    new_hash: str | None = None,
 ) -> None:
+    """Set ``password`` (hashed already as ``new_hash``, or hashed here in the bounded queue)."""
     errors = check_new_password(password, field, email=user.email)
     if errors:
         raise InvalidInput(errors)
-    user.password_hash = await env.password_hasher.hash(password)
+    if new_hash is None:
+        async with env.password_hasher.admitted():
+            new_hash = await env.password_hasher.hash(password)
+    user.password_hash = new_hash
     user.password_changed_at = session_now(session)
     user.password_set_by_staff_at = None  # the customer's own password now
     # A password change voids every outstanding reset link.
@@ -220,6 +231,29 @@ async def reset_password(
         if password_errors:
             raise InvalidInput(password_errors)
 
+    # Checked and hashed before anything is locked (the request holds no connection while it
+    # hashes); redeem_user_link checks the link again under the user's lock.
+    claims = read_token(
+        env.tokens,
+        token,
+        TokenPurpose.PASSWORD_RESET,
+        timedelta(minutes=portal_settings.password_reset_minutes),
+    )
+    email = await read_before_locking(
+        session,
+        env.database,
+        select(PortalUser.email).where(
+            PortalUser.id == claims.subject,
+            PortalUser.password_reset_jti == claims.jti,
+            PortalUser.suspended_at.is_(None),
+        ),
+    )
+    if email is None:
+        raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
+    if errors := check_new_password(new_password, "new_password", email=email):
+        raise InvalidInput(errors)
+    async with env.password_hasher.admitted():
+        new_hash = await env.password_hasher.hash(new_password)
     user = await redeem_user_link(
         session,
         env.tokens,
@@ -231,7 +265,7 @@ async def reset_password(
         ),
         before_spending=refuse_a_weak_password,
     )
-    await _set_password(session, env, user, new_password, "new_password")
+    await _set_password(session, env, user, new_password, "new_password", new_hash=new_hash)
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()
     return user
@@ -248,10 +282,14 @@ async def verify_current_password(
     are 15 attempts. While the account is locked the password is not looked at: the answer is
     False after a dummy verification, as for a wrong password."""
     email = user.email_normalized
-    if await throttle.account_locked(CUSTOMER_SCOPE, email) or user.password_hash is None:
-        await hasher.verify_dummy(password)
-        return False
-    if not await hasher.verify(user.password_hash, password):
+    # A logged-in request holds its connection already (its session was looked up); the
+    # bounded queue bounds how many do while they hash.
+    async with hasher.admitted():
+        if await throttle.account_locked(CUSTOMER_SCOPE, email) or user.password_hash is None:
+            await hasher.verify_dummy(password)
+            return False
+        matches = await hasher.verify(user.password_hash, password)
+    if not matches:
         await throttle.account_failed(CUSTOMER_SCOPE, email)
         return False
     await throttle.account_succeeded(CUSTOMER_SCOPE, email)

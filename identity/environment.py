@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.passwords import PasswordHasher
 from identity.sessions import SessionPolicy
 from identity.signed_tokens import SignedTokens
-from identity.throttling import DatabaseThrottleStore, RedisThrottleStore, Throttle, ThrottlePolicy
+from identity.throttling import (
+    DatabaseThrottleStore,
+    RedisThrottleStore,
+    Throttle,
+    ThrottlePolicy,
+    own_transaction_store,
+)
 from portal.config import Settings
 from portal.db import Database
 
@@ -51,6 +57,7 @@ class IdentityEnvironment:
                 memory_kib=settings.argon2_memory_kib,
                 parallelism=settings.argon2_parallelism,
                 max_threads=settings.password_hash_threads,
+                max_queued=settings.password_hash_queue,
             ),
             tokens=SignedTokens([key.reveal() for key in settings.secret_keys], settings.clock),
             customer_sessions=SessionPolicy(
@@ -66,12 +73,18 @@ class IdentityEnvironment:
         )
 
     def throttle(self, session: AsyncSession) -> Throttle:
-        """The throttle of one request: Redis when configured, else the request's session."""
-        store = (
-            RedisThrottleStore(self.redis) if self.redis is not None
-            else DatabaseThrottleStore(session)
-        )  # fmt: skip
-        return Throttle(store, self.throttle_policy, self.settings.clock)
+        """The throttle of one request: Redis when configured, else the request's session (and
+        short transactions of its own for the checks before a hash, see
+        :meth:`Throttle.committed_at_once`)."""
+        policy, clock = self.throttle_policy, self.settings.clock
+        if self.redis is not None:
+            return Throttle(RedisThrottleStore(self.redis), policy, clock)
+        return Throttle(
+            DatabaseThrottleStore(session),
+            policy,
+            clock,
+            committed_store=lambda: own_transaction_store(session, self.database),
+        )
 
     def close(self) -> None:
         """Stop the hashing threads (the application closes Redis and the database)."""

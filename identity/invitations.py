@@ -21,6 +21,7 @@ from identity.customer_auth import LoggedIn
 from identity.environment import IdentityEnvironment
 from identity.frontend_links import frontend_link
 from identity.password_policy import check_new_password
+from identity.passwords import reader_before_locking
 from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
@@ -267,7 +268,23 @@ async def invite_contact(
     return IssuedInvitation(invitation, user, setup_url)
 
 
-async def _redeemable(session: AsyncSession, token: str) -> Invitation:
+async def _invited_email(session: AsyncSession, invitation: Invitation) -> str:
+    """The address of the portal user an invitation sets up, if it may still be set up."""
+    email = await session.scalar(
+        select(PortalUser.email).where(
+            PortalUser.id == invitation.portal_user_id,
+            PortalUser.suspended_at.is_(None),
+            PortalUser.contact_id.is_not(None),
+        )
+    )
+    if email is None:
+        raise InvalidInput.single(
+            InvitationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
+        )
+    return email
+
+
+async def _redeemable(session: AsyncSession, token: str, *, lock: bool = True) -> Invitation:
     ident, _, nonce = token.partition(".")
     invitation = None
     try:
@@ -275,7 +292,7 @@ async def _redeemable(session: AsyncSession, token: str) -> Invitation:
     except ValueError:
         invitation_id = None
     if invitation_id is not None and nonce and len(token) < 200:
-        invitation = await session.get(Invitation, invitation_id, with_for_update=True)
+        invitation = await session.get(Invitation, invitation_id, with_for_update=lock)
     if invitation is None or not hmac.compare_digest(invitation.nonce_hash, hash_token(nonce)):
         raise InvalidInput.single(
             InvitationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
@@ -303,18 +320,30 @@ async def accept_invitation(
     ip_address: str | None = None,
     user_agent: str | None = None,
 ) -> LoggedIn:
-    """Set the password, activate and log in. The email cannot change here."""
+    """Set the password, activate and log in. The email cannot change here.
+
+    The link and the password are checked and the password hashed before anything is locked
+    (the request holds no connection while it hashes); the link is checked again under its
+    lock."""
+    async with reader_before_locking(session, env.database) as reader:
+        email = await _invited_email(reader, await _redeemable(reader, token, lock=False))
+    errors = check_new_password(password, "password", email=email)
+    if errors:
+        raise InvalidInput(errors)
+    async with env.password_hasher.admitted():
+        password_hash = await env.password_hasher.hash(password)
     invitation = await _redeemable(session, token)
     user = await session.get(PortalUser, invitation.portal_user_id, with_for_update=True)
     if user is None or user.suspended_at is not None or user.contact_id is None:
         raise InvalidInput.single(
             InvitationErrorCode.INVALID_TOKEN, "token", "The link is not valid."
         )
-    errors = check_new_password(password, "password", email=user.email)
-    if errors:
-        raise InvalidInput(errors)
+    if user.email != email:  # changed while the password was hashed: check it again
+        errors = check_new_password(password, "password", email=user.email)
+        if errors:
+            raise InvalidInput(errors)
     now = session_now(session)
-    user.password_hash = await env.password_hasher.hash(password)
+    user.password_hash = password_hash
     user.password_changed_at = now
     user.password_set_by_staff_at = None  # the customer's own password now
     user.activated_at = user.activated_at or now

@@ -1,8 +1,9 @@
 """The timing-safe password check of a login, for staff and customers alike.
 
-Unknown email, wrong password, an account that may not log in, a throttled client and a locked
-account all cost one argon2 verification and give the same None, so neither the answer nor its
-timing tells them apart.
+Unknown email, wrong password and an account that may not log in all cost one argon2
+verification and give the same None, so neither the answer nor its timing tells them apart. A
+throttled client and a locked account get the same None before anything is hashed (the lock
+applies to unknown addresses alike, so its timing tells nothing about an account).
 """
 
 from __future__ import annotations
@@ -36,15 +37,21 @@ async def verify_login_password(
 ) -> Account | None:
     """The ``account`` row whose password this is, if ``may_log_in`` lets it in; else None.
 
-    The password is verified first, against the hash as stored now, read in a snapshot that
-    locks nothing: on SQLite the request's own transaction holds the write lock from its first
-    statement, and a login must not hold it through the hashing (every other request would
-    wait). Then, in the request's transaction: a client over its login limit or a locked
-    account (``throttle_scope`` and the email) gets None whatever the password, a password
-    changed in between does not count, an outdated hash is replaced, and a failure counts
-    against the account (the email's normalised form, known or not)."""
+    A client over its login limit and a locked account (``throttle_scope`` and the email) get
+    None before anything is hashed: the attempt is counted in a short transaction of its own,
+    committed at once. Then the password is verified against the hash as stored now, read in
+    a snapshot: the request holds no connection and no lock while it waits for and runs
+    argon2 (on SQLite the request's own transaction holds the write lock from its first
+    statement; every other request would wait). Then, in the request's transaction: a
+    password changed in between does not count, an outdated hash is replaced, and a failure
+    counts against the account (the email's normalised form, known or not). Raises
+    :class:`identity.passwords.HashingBusy` when the hashing queue is full."""
     stored = None
-    async with env.password_hasher.turn():
+    async with env.password_hasher.admitted():
+        if throttle is not None and await _refused_before_hashing(
+            throttle, throttle_scope, email, client_ip
+        ):
+            return None
         if len(email) <= MAX_EMAIL_LENGTH and len(password) <= MAX_PASSWORD_LENGTH:
             # Longer input is nobody's: it is verified against the dummy hash.
             stored = await read_before_locking(
@@ -55,11 +62,6 @@ async def verify_login_password(
                 ),
             )
         check = await env.password_hasher.check(stored, password)
-    if throttle is not None and (
-        not await throttle.allow(ThrottleAction.LOGIN, client_ip)
-        or await throttle.account_locked(throttle_scope, email)
-    ):
-        return None
     found = None
     if check.matches:
         found = await session.scalar(
@@ -75,3 +77,14 @@ async def verify_login_password(
         else:
             await throttle.account_succeeded(throttle_scope, email)
     return found
+
+
+async def _refused_before_hashing(
+    throttle: Throttle, scope: str, email: str, client_ip: str | None
+) -> bool:
+    """Whether a login is refused before its password is looked at: the client is over its
+    limit (this attempt counts) or the account is locked."""
+    async with throttle.committed_at_once() as counting:
+        return not await counting.allow(
+            ThrottleAction.LOGIN, client_ip
+        ) or await counting.account_locked(scope, email)

@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.db import Database
+from portal.db import Database, holds_connection
+from portal.errors import TooManyRequests
 
 # Checked before hashing: argon2 would happily hash a megabyte, which is a denial-of-service lever.
 MAX_PASSWORD_LENGTH = 1024
@@ -34,6 +36,12 @@ def _yield_to_requests() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
 
 
+class HashingBusy(TooManyRequests):
+    """As many requests as the hashing queue holds are in it already: refused at once."""
+
+    message = "Too many password checks are waiting; try again in a moment."
+
+
 @dataclass(frozen=True)
 class PasswordCheck:
     """The outcome of :meth:`PasswordHasher.check`."""
@@ -46,7 +54,8 @@ class PasswordHasher:
     """Hashes and verifies passwords with argon2id off the event loop.
 
     One instance per application; its thread pool bounds how many hashes run at once, so a burst
-    of logins cannot take every core away from the requests being served.
+    of logins cannot take every core away from the requests being served, and
+    :meth:`admitted` bounds how many requests wait for it.
     """
 
     def __init__(
@@ -56,6 +65,7 @@ class PasswordHasher:
         memory_kib: int,
         parallelism: int = 1,
         max_threads: int = 4,
+        max_queued: int = 32,
     ) -> None:
         self._argon2 = Argon2Hasher(
             time_cost=time_cost,
@@ -68,16 +78,36 @@ class PasswordHasher:
         )
         # Verified against for unknown accounts, so "no such user" costs what a wrong password does.
         self._dummy_hash = self._argon2.hash("portal dummy password for timing equality")
-        # Logins admitted at once (see turn()): enough to keep the pool busy, no more.
+        # Requests working towards a hash at once (see admitted()): enough to keep the pool
+        # busy, no more; at most max_queued wait for or hold one of these turns.
         self._turns = asyncio.Semaphore(2 * max_threads)
+        self.max_queued = max(max_queued, 1)
+        self._admitted = 0
 
-    def turn(self) -> asyncio.Semaphore:
-        """A login's turn to verify: ``async with hasher.turn():`` around reading the stored
-        hash and checking it. At most twice as many logins as hashing threads run at once; the
-        others wait before doing any work. A burst of logins then costs the event loop a few of
-        them at a time, not all of their reads and parsing in one go, while requests keep
-        being served between them."""
-        return self._turns
+    @contextlib.asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """A request's turn to hash: ``async with hasher.admitted():`` around what leads to the
+        hash (the throttle's checks, reading a stored hash) and the hash itself.
+
+        At most ``max_queued`` requests are admitted (waiting or working); one more is
+        refused at once with :class:`HashingBusy`, before it has done anything, so a burst of
+        anonymous requests costs a refusal each, not a place in an unbounded queue. Of the
+        admitted, at most twice as many as there are hashing threads work at once; the
+        others wait holding nothing (no connection, no lock), and a burst costs the event
+        loop a few of them at a time while other requests keep being served between them."""
+        if self._admitted >= self.max_queued:
+            raise HashingBusy(retry_after_seconds=1)
+        self._admitted += 1
+        try:
+            async with self._turns:
+                yield
+        finally:
+            self._admitted -= 1
+
+    @property
+    def queued(self) -> int:
+        """Requests admitted now (waiting for a turn or working)."""
+        return self._admitted
 
     @property
     def parameters(self) -> tuple[int, int, int]:
@@ -134,19 +164,28 @@ class PasswordHasher:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
+@contextlib.asynccontextmanager
+async def reader_before_locking(
+    session: AsyncSession, database: Database
+) -> AsyncIterator[AsyncSession]:
+    """Where a request reads what it needs before it hashes: a snapshot (returned to the pool
+    at the end of the block) while ``session`` (the request's unit of work) holds no
+    connection, so the argon2 work that follows holds no connection and no lock (on SQLite,
+    the request's first statement takes the database's write lock). A request whose session
+    holds a connection already (it looked up a cookie's session first) reads through it:
+    waiting for a second one could starve the pool. Whatever is read is checked again under
+    a lock after the hash."""
+    if holds_connection(session):
+        yield session
+    else:
+        async with database.snapshot() as snapshot:
+            yield snapshot
+
+
 async def read_before_locking(
     session: AsyncSession, database: Database, query: Select[Any]
 ) -> str | None:
-    """A stored password hash, read before ``session`` (the request's unit of work) takes any
-    lock: in a snapshot while ``session`` has not begun, so the argon2 verification that
-    follows holds no lock (on SQLite, the request's first statement takes the database's write
-    lock). A request whose session has begun (it looked up a cookie's session first) reads
-    through it: it holds its connection already, and waiting for a second one could starve
-    the pool."""
-    stored: str | None
-    if session.in_transaction():
-        stored = await session.scalar(query)
-    else:
-        async with database.snapshot() as snapshot:
-            stored = await snapshot.scalar(query)
+    """A stored password hash, read through :func:`reader_before_locking`."""
+    async with reader_before_locking(session, database) as reader:
+        stored: str | None = await reader.scalar(query)
     return stored

@@ -154,16 +154,25 @@ async def register_customer(
     client_ip: str | None = None,
 ) -> None:
     """Register ``form``; raises :class:`InvalidInput` only for malformed input. A client over
-    its registration limit gets the same answer and nothing happens; an address over its mail
-    limit (:meth:`Throttle.allow_mail_to`, shared with every other mail to it) gets no mail."""
+    its registration limit gets the same answer and nothing happens (no hash either); an
+    address over its mail limit (:meth:`Throttle.allow_mail_to`, shared with every other mail
+    to it) gets no mail; :class:`identity.passwords.HashingBusy` when the hashing queue is
+    full."""
     errors = validate_registration(form)
     if errors:
         raise InvalidInput(errors)
-    if throttle is not None and not await throttle.allow(ThrottleAction.REGISTER, client_ip):
-        await env.password_hasher.hash(form.password)  # same cost as a registration
-        return
-    # Hash first, whatever happens next, so both outcomes cost the same.
-    password_hash = await env.password_hasher.hash(form.password)
+    # Counted and hashed holding no connection and no lock: the count commits at once, the
+    # hash waits in the bounded queue (a full one refuses at once: HashingBusy). A client
+    # over its limit is refused before it hashes.
+    async with env.password_hasher.admitted():
+        if throttle is not None:
+            async with throttle.committed_at_once() as counting:
+                allowed = await counting.allow(ThrottleAction.REGISTER, client_ip)
+            if not allowed:
+                return
+        # Hash first, whatever happens next, so both outcomes (new or known address) cost
+        # the same.
+        password_hash = await env.password_hasher.hash(form.password)
     # Counted whether the address is known or not, so the count reveals nothing.
     may_mail = throttle is None or await throttle.allow_mail_to(form.email)
     existing = await get_portal_user_by_email(session, form.email)

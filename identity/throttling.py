@@ -25,7 +25,8 @@ personal data. Each attempt is counted when it is made, so 50 aliases or a batch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -36,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.config import Settings
-from portal.db import Database
+from portal.db import Database, holds_connection
 from portal.models import ThrottleCounter
 from portal.normalization import normalize_email
 
@@ -296,15 +297,71 @@ class RedisThrottleStore:
         await self.client.delete(f"portal:throttle:{key}")
 
 
+def own_transaction_store(
+    session: AsyncSession, database: Database
+) -> AbstractAsyncContextManager[ThrottleStore]:
+    """Where a request counts before it hashes a password: a short transaction of its own,
+    committed (its row lock released, its connection returned) before the hash starts. On
+    SQLite a request whose own session holds a connection holds the database's write lock:
+    a second writer would wait for it, so that request counts in its own session."""
+
+    @asynccontextmanager
+    async def store() -> AsyncIterator[ThrottleStore]:
+        if database.dialect == "sqlite" and holds_connection(session):
+            yield DatabaseThrottleStore(session)
+            return
+        async with database.transaction() as own:
+            counting = DatabaseThrottleStore(own)
+            # Reads see what the request itself has written and not yet committed (an
+            # earlier alias's failure that locked the account) when it has a connection.
+            reading = DatabaseThrottleStore(session) if holds_connection(session) else counting
+            yield _ReadsAndWrites(reading, counting)
+            own.info.pop(COUNTED_ATTEMPTS, None)  # committed: nothing to replay
+
+    return store()
+
+
+class _ReadsAndWrites:
+    """A store that reads through one store and writes through another."""
+
+    def __init__(self, reads: ThrottleStore, writes: ThrottleStore) -> None:
+        self.reads, self.writes = reads, writes
+
+    async def read(self, key: str) -> CounterState | None:
+        return await self.reads.read(key)
+
+    async def update(self, key: str, now: datetime, change: Callable[[CounterState], Any]) -> Any:
+        return await self.writes.update(key, now, change)
+
+    async def delete(self, key: str) -> None:
+        await self.writes.delete(key)
+
+
 class Throttle:
     """The throttling decisions of one request."""
 
     def __init__(
-        self, store: ThrottleStore, policy: ThrottlePolicy, now: Callable[[], datetime]
+        self,
+        store: ThrottleStore,
+        policy: ThrottlePolicy,
+        now: Callable[[], datetime],
+        committed_store: Callable[[], AbstractAsyncContextManager[ThrottleStore]] | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.now = now
+        self._committed_store = committed_store
+
+    @asynccontextmanager
+    async def committed_at_once(self) -> AsyncIterator[Throttle]:
+        """This throttle, with what it counts committed when the block ends: the checks a
+        request makes before it hashes a password, so that it holds no row lock and no
+        connection while it waits for the hash (Redis holds neither)."""
+        if self._committed_store is None:
+            yield self
+            return
+        async with self._committed_store() as store:
+            yield Throttle(store, self.policy, self.now)
 
     @staticmethod
     def _account(scope: str, email: str) -> str:

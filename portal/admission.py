@@ -21,39 +21,50 @@ from collections import deque
 
 
 class OnePerIteration:
-    """At most one admission per iteration of the running event loop, first come first in."""
+    """At most one admission per iteration of the running event loop. Waiters queue in lanes
+    (one per API): lanes take turns, and within a lane it is first come first in, so a burst
+    of 200 anonymous requests to one API delays a request to the other by one iteration per
+    request ahead of it in its own lane, not by the whole burst."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy = False  # someone was admitted in the current iteration
-        self._queue: deque[asyncio.Future[None]] = deque()
+        self._lanes: dict[str, deque[asyncio.Future[None]]] = {}
+        self._rotation: deque[str] = deque()  # lanes in the order they are served next
 
-    async def admit(self) -> None:
+    async def admit(self, lane: str = "") -> None:
         """Return at once if no one started in this iteration and no one is queued; else wait
         for a later iteration of one's own."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new loop (tests, a restarted server): nothing carries over
-            self._loop, self._busy, self._queue = loop, False, deque()
-        if not self._busy and not self._queue:
+            self._loop, self._busy, self._lanes, self._rotation = loop, False, {}, deque()
+        if not self._busy and not any(self._lanes.values()):
             self._busy = True
             loop.call_soon(self._next)
             return
         turn = loop.create_future()
-        self._queue.append(turn)
+        if lane not in self._lanes:
+            self._lanes[lane] = deque()
+            self._rotation.append(lane)
+        self._lanes[lane].append(turn)
         await turn
 
     def _next(self) -> None:
-        """Runs one iteration after an admission: admit the next one waiting (it runs in the
-        iteration after this), or be free again."""
-        while self._queue:
-            turn = self._queue.popleft()
-            if not turn.done():  # a cancelled waiter's turn goes to the next one
-                turn.set_result(None)
-                assert self._loop is not None
-                self._loop.call_soon(self._next)
-                return
+        """Runs one iteration after an admission: admit the next one waiting in the next lane
+        that has someone (it runs in the iteration after this), or be free again."""
+        for _ in range(len(self._rotation)):
+            lane = self._rotation[0]
+            self._rotation.rotate(-1)
+            queue = self._lanes[lane]
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():  # a cancelled waiter's turn goes to the next one
+                    turn.set_result(None)
+                    assert self._loop is not None
+                    self._loop.call_soon(self._next)
+                    return
         self._busy = False
 
     @property
     def waiting(self) -> int:
-        return sum(1 for turn in self._queue if not turn.done())
+        return sum(1 for queue in self._lanes.values() for turn in queue if not turn.done())

@@ -188,6 +188,12 @@ class Settings(BaseSettings):
     argon2_parallelism: Positive = 1
     # Threads that hash passwords: one core is left to the event loop (see default_hash_threads).
     password_hash_threads: Positive = Field(default_factory=default_hash_threads)
+    # Requests that may wait for (or hold) a hashing turn; one more is refused at once with
+    # TOO_MANY_REQUESTS (identity.passwords.PasswordHasher.admitted).
+    password_hash_queue: Positive = 32
+    # Seconds a request waits for a pooled database connection before it is answered
+    # SERVICE_UNAVAILABLE (503).
+    database_pool_timeout: Annotated[float, Field(gt=0)] = 10.0
     staff_session_hours: Positive = 12
     staff_session_idle_minutes: Positive = 60
     # Staff without a second factor may only enrol one (identity.second_factor); unset: on in

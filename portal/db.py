@@ -73,18 +73,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             dbapi_connection.rollback()
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for ``database_url``; creates the folder of a SQLite file if needed."""
+def create_engine(
+    database_url: str, *, echo: bool = False, pool_timeout: float = 10.0
+) -> AsyncEngine:
+    """An async engine for ``database_url``; creates the folder of a SQLite file if needed.
+    A request that waits ``pool_timeout`` seconds for a connection fails (the HTTP layer
+    answers it SERVICE_UNAVAILABLE, never a 500)."""
     url = make_url(database_url)
     kwargs: dict[str, Any] = {"echo": echo}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.update(pool_timeout=pool_timeout)  # in memory: one shared connection
         kwargs.update(pool_reset_on_return=None)  # see _on_reset
         if url.get_driver_name() == "aiosqlite":
             kwargs.update(module=one_trip_dbapi())  # one trip to the driver per statement
     else:
-        kwargs.update(pool_size=10, max_overflow=20)
+        kwargs.update(pool_size=10, max_overflow=20, pool_timeout=pool_timeout)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
@@ -169,6 +174,28 @@ def _refuse_writes_in_read_only_sessions(session: Session, _context: Any, _insta
         raise ReadOnlyViolation(f"a read-only session would write {sorted(set(changed))}")
 
 
+HOLDS_CONNECTION = "portal_holds_connection"  # session info: see holds_connection
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[HOLDS_CONNECTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _note_release(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the root transaction: its connection goes back
+        session.info.pop(HOLDS_CONNECTION, None)
+
+
+def holds_connection(session: AsyncSession) -> bool:
+    """Whether ``session`` has a connection checked out now. A session that has begun a
+    transaction (a savepoint, ``in_transaction()``) takes one only at its first statement; one
+    that holds none can let a short session of its own do a step and return its connection,
+    rather than keep one for the rest of the request."""
+    return bool(session.info.get(HOLDS_CONNECTION))
+
+
 def is_read_only(session: AsyncSession) -> bool:
     """Whether ``session`` only reads (the unit of work of a GraphQL query)."""
     return bool(session.info.get(READ_ONLY_SESSION))
@@ -206,9 +233,14 @@ class Database:
 
     @classmethod
     def from_url(
-        cls, database_url: str, *, clock: Clock = system_clock, echo: bool = False
+        cls,
+        database_url: str,
+        *,
+        clock: Clock = system_clock,
+        echo: bool = False,
+        pool_timeout: float = 10.0,
     ) -> Database:
-        return cls(create_engine(database_url, echo=echo), clock)
+        return cls(create_engine(database_url, echo=echo, pool_timeout=pool_timeout), clock)
 
     @property
     def dialect(self) -> str:

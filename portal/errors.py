@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -35,3 +37,38 @@ class InvalidInput(Exception):
 
 class NotFound(Exception):
     """The object does not exist (or the caller may not know it exists)."""
+
+
+class Unavailable(Exception):
+    """The request is refused for now, not for what it asked: the server protects itself (too
+    many requests waiting for a scarce resource) or a dependency is down. The HTTP layer
+    answers a typed top-level error with ``extensions.code`` = ``code``, the HTTP ``status``
+    and a ``Retry-After`` header; nothing the request did is kept."""
+
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+    message = "The service is unavailable right now; try again shortly."
+
+    def __init__(self, message: str | None = None, *, retry_after_seconds: int = 5) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyRequests(Unavailable):
+    """More requests wait for a bounded resource (password hashing) than it queues."""
+
+    code = "TOO_MANY_REQUESTS"
+    status = 429
+    message = "Too many requests are waiting; try again in a moment."
+
+
+def as_unavailable(error: BaseException | None) -> Unavailable | None:
+    """The typed refusal an error stands for, if it is one: the server protecting itself
+    (:class:`Unavailable`, e.g. a full hashing queue) or a shared resource that did not answer
+    in time (no pooled database connection became free)."""
+    if isinstance(error, Unavailable):
+        return error
+    if isinstance(error, PoolTimeout):
+        return Unavailable("The database is busy; try again shortly.", retry_after_seconds=2)
+    return None

@@ -35,17 +35,20 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = Runtime.build(settings.with_development_secret())
     graphiql = runtime.settings.graphiql_enabled
     settings = runtime.settings
-    admission = OnePerIteration()  # both APIs share the event loop, so they share admission
+    # Both APIs share the event loop, so they share admission, in lanes of their own: a burst
+    # of anonymous customer requests does not queue staff requests behind it.
+    admission = OnePerIteration()
     customer_api = UnitOfWorkGraphQL(
         portal_schema,
         runtime,
         graphiql=graphiql,
         trusted_origins=settings.cors_origins,
         admission=admission,
+        admission_lane="customer",
     )
     staff_api = UnitOfWorkGraphQL(
         admin_schema, runtime, graphiql=graphiql, uploads=True,
-        trusted_origins=settings.admin_cors_origins, admission=admission,
+        trusted_origins=settings.admin_cors_origins, admission=admission, admission_lane="staff",
     )  # fmt: skip
     healthz, readyz = health_routes(runtime)
 

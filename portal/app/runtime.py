@@ -30,7 +30,10 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, database: Database | None = None) -> Runtime:
         database = database or Database.from_url(
-            settings.database_url, clock=settings.clock, echo=settings.sql_echo
+            settings.database_url,
+            clock=settings.clock,
+            echo=settings.sql_echo,
+            pool_timeout=settings.database_pool_timeout,
         )
         # Every email queued with a link seals it (see portal.email.sealing).
         database.session_info[LINK_SEALER] = LinkSealer.from_settings(settings)

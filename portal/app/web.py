@@ -26,6 +26,7 @@ from identity.throttling import replay_counted_attempts
 from portal.admission import OnePerIteration
 from portal.app.runtime import Runtime
 from portal.db import is_read_only
+from portal.errors import Unavailable, as_unavailable
 from portal.frontend.ide import graphiql_page
 from portal.request_id import request_id_of
 from schema.common.context import RequestContext
@@ -57,6 +58,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         uploads: bool = False,
         trusted_origins: tuple[str, ...] = (),
         admission: OnePerIteration | None = None,
+        admission_lane: str = "",
     ) -> None:
         super().__init__(
             schema,
@@ -66,6 +68,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         )
         self.runtime = runtime
         self.admission = admission or OnePerIteration()
+        self.admission_lane = admission_lane
         self.trusted_origins = frozenset((runtime.settings.public_origin, *trusted_origins))
 
     def decode_json(self, data: str | bytes) -> object:
@@ -99,6 +102,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         assert isinstance(request, Request)
         assert isinstance(response, Response)
         request.state.failed = False
+        request.state.sub_response = response
         # The session is opened at its first use, once the operation is known: a query gets a
         # read-only one (schema.common.context.ReadOnlyQueries); _finish ends it.
         runtime = self.runtime
@@ -120,6 +124,13 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             if not is_unexpected(error):
                 continue
             request.state.failed = True
+            refusal = as_unavailable(error.original_error)
+            if refusal is not None and index < len(formatted_errors):
+                # Not a bug: a typed answer the client can wait on, never a 500.
+                logger.warning("refused for now (%s) at %s", refusal.code, error.path)
+                formatted_errors[index] = refused_error(refusal, formatted_errors[index])
+                _answer_status(request, refusal)
+                continue
             # The request id is also the response's X-Request-Id header and the log line's key.
             incident = request_id_of(request)
             logger.error(
@@ -156,7 +167,7 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         try:
             # A burst of requests starts its GraphQL work one per loop iteration
             # (portal.admission); a request cancelled while it waits still closes its upload.
-            await self.admission.admit()
+            await self.admission.admit(self.admission_lane)
             response = await super().run(request, context, root_value)  # type: ignore[arg-type]
         except BaseException:
             await _finish(request, commit=False)
@@ -187,6 +198,23 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         if origin is not None and origin != own and origin not in self.trusted_origins:
             return "This origin may not send credentialed requests.", 403
         return None
+
+
+def refused_error(refusal: Unavailable, formatted: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "message": refusal.message,
+        "path": formatted.get("path"),
+        "extensions": {"code": refusal.code, "retryAfter": refusal.retry_after_seconds},
+    }
+
+
+def _answer_status(request: Request, refusal: Unavailable) -> None:
+    """The response's status and Retry-After follow the refusal (the first one decides)."""
+    response: Response | None = getattr(request.state, "sub_response", None)
+    if response is None or response.status_code:
+        return
+    response.status_code = refusal.status
+    response.headers["Retry-After"] = str(refusal.retry_after_seconds)
 
 
 async def _finish(request: Request, *, commit: bool) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import strawberry
 from strawberry.tools import merge_types
 
 from schema.admin.api_keys import ApiKeyMutation, ApiKeyQuery
@@ -35,6 +34,7 @@ from schema.common.context import ReadOnlyQueries
 from schema.common.execution import FastPathExecutor
 from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
+from schema.common.refusals import Schema
 from schema.common.text_input import RefuseNulCharacters
 
 Query = merge_types(
@@ -78,7 +78,7 @@ Mutation = merge_types(
     ),
 )
 
-admin_schema = strawberry.Schema(
+admin_schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[Node],

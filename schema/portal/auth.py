@@ -7,6 +7,7 @@ import strawberry
 from identity import customer_auth
 from identity.errors import PortalAuthErrorCode
 from identity.flows import flow_token_for_pending
+from identity.passwords import reader_before_locking
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
@@ -156,7 +157,9 @@ class AuthMutation:
     )
     async def reset_password(self, info: Info, token: str, new_password: str) -> PasswordPayload:
         ctx = info.context
-        portal_settings = await load_portal_settings(ctx.session, ctx.settings)
+        # Read without keeping a connection: the request hashes the new password next.
+        async with reader_before_locking(ctx.session, ctx.database) as reader:
+            portal_settings = await load_portal_settings(reader, ctx.settings)
         await customer_auth.reset_password(
             ctx.session, ctx.identity, portal_settings, token, new_password
         )

@@ -13,6 +13,7 @@ from schema.common.enums import SecondIdentifierEnum  # noqa: F401  (registers t
 from schema.common.execution import FastPathExecutor
 from schema.common.info import Info
 from schema.common.limits import GraphQLLimits
+from schema.common.refusals import Schema
 from schema.common.text_input import RefuseNulCharacters
 from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
@@ -66,7 +67,7 @@ Mutation = merge_types(
     ),
 )
 
-portal_schema = strawberry.Schema(
+portal_schema = Schema(
     query=Query,
     mutation=Mutation,
     extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches, ReadOnlyQueries],

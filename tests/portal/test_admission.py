@@ -113,3 +113,21 @@ async def test_concurrent_requests_to_both_apis_all_complete(client: httpx.Async
     )
     assert [b.status_code for b in bodies] == [200] * 40
     assert {b.json()["data"]["__typename"] for b in bodies} == {"Query"}
+
+
+async def test_lanes_take_turns_so_a_burst_in_one_does_not_queue_the_other(
+    iterations: IterationCounter,
+) -> None:
+    admission = OnePerIteration()
+    admitted: list[str] = []
+
+    async def request(lane: str, index: int) -> None:
+        await admission.admit(lane)
+        admitted.append(f"{lane}{index}")
+
+    await asyncio.gather(
+        *(request("customer", i) for i in range(20)), request("staff", 0), request("staff", 1)
+    )
+    # The first customer request passes at once; then the lanes alternate while both wait.
+    assert admitted[:5] == ["customer0", "customer1", "staff0", "customer2", "staff1"]
+    assert admitted[5:] == [f"customer{i}" for i in range(3, 20)]
