@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.customer_auth import LoggedIn
@@ -34,12 +34,10 @@ from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_email
 from portal.opaque_tokens import hash_token
-from portal.pagination import Page
 from portal.services.portal_settings import (
     InvitationRequestPolicy,
     PortalSettings,
 )
-from portal.services.timeline import newest_first
 
 SETUP_PATH = "/setup"
 
@@ -79,43 +77,6 @@ def status_of(invitation: Invitation, now: datetime) -> InvitationStatus:
     if invitation.expires_at <= now:
         return InvitationStatus.EXPIRED
     return InvitationStatus.PENDING
-
-
-def in_status(status: InvitationStatus, now: datetime) -> ColumnElement[bool]:
-    """:func:`status_of` as a condition on the invitations table, so a list filters in SQL."""
-    if status is InvitationStatus.ACCEPTED:
-        return Invitation.accepted_at.is_not(None)
-    if status is InvitationStatus.REVOKED:
-        return and_(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_not(None))
-    open_ = and_(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
-    expired = Invitation.expires_at <= now
-    return and_(open_, expired if status is InvitationStatus.EXPIRED else ~expired)
-
-
-async def list_invitations(
-    session: AsyncSession,
-    *,
-    status: InvitationStatus | None,
-    contact_id: uuid.UUID | None,
-    first: int | None,
-    after: str | None,
-) -> Page[Invitation]:
-    """Invitations, newest first, by status and contact: filtered and paged in SQL. Each
-    invitation's portal user comes in the same statement (``page.related`` by invitation id)."""
-    conditions = []
-    if contact_id is not None:
-        conditions.append(Invitation.contact_id == contact_id)
-    if status is not None:
-        conditions.append(in_status(status, session_now(session)))
-    return await newest_first(
-        session,
-        Invitation,
-        conditions,
-        first=first,
-        after=after,
-        time_column="created_at",
-        join=(PortalUser, PortalUser.id == Invitation.portal_user_id),
-    )
 
 
 @dataclass(frozen=True)

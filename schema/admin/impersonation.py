@@ -10,6 +10,7 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from identity import impersonation as service
+from identity.impersonation_list import list_impersonations
 from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
@@ -131,7 +132,7 @@ class ImpersonationQuery:
     ) -> Connection[ImpersonationNode]:
         ctx = info.context
         try:
-            page = await service.list_impersonations(
+            page = await list_impersonations(
                 ctx.session,
                 state=state,
                 # A global id that is not a portal user's matches nothing (never "no filter").

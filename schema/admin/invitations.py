@@ -10,6 +10,7 @@ import strawberry
 
 from identity import contact_access as access
 from identity import invitations as service
+from identity.invitation_list import list_invitations
 from identity.permissions import StaffPermission
 from identity.portal_users import (
     reactivate_portal_user,
@@ -125,7 +126,7 @@ class InvitationQuery:
     ) -> Connection[InvitationNode]:
         ctx = info.context
         try:
-            page = await service.list_invitations(
+            page = await list_invitations(
                 ctx.session,
                 status=status,
                 # A global id that is not a contact's matches nothing (never "no filter").
