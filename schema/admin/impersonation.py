@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -16,7 +15,7 @@ from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
 from portal.models.base import session_now
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
-from schema.common.ids import from_global_id, to_global_id
+from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection
@@ -135,10 +134,7 @@ class ImpersonationQuery:
             page = await list_impersonations(
                 ctx.session,
                 state=state,
-                # A global id that is not a portal user's matches nothing (never "no filter").
-                portal_user_id=(from_global_id("PortalUser", portal_user_id) or uuid.UUID(int=0))
-                if portal_user_id is not None
-                else None,
+                portal_user_id=filter_id("PortalUser", portal_user_id),
                 first=first,
                 after=after,
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import ClassVar
 
@@ -23,7 +22,7 @@ from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.email import EmailPreview
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
-from schema.common.ids import from_global_id, to_global_id
+from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection
@@ -129,10 +128,7 @@ class InvitationQuery:
             page = await list_invitations(
                 ctx.session,
                 status=status,
-                # A global id that is not a contact's matches nothing (never "no filter").
-                contact_id=(from_global_id("Contact", contact_id) or uuid.UUID(int=0))
-                if contact_id is not None
-                else None,
+                contact_id=filter_id("Contact", contact_id),
                 first=first,
                 after=after,
             )

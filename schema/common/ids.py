@@ -36,3 +36,16 @@ def from_global_id(expected_type: str, value: str) -> uuid.UUID | None:
     if parsed is None or parsed[0] != expected_type:
         return None
     return parsed[1]
+
+
+# No row has this id: what a filter by a foreign id matches.
+_NO_ROW = uuid.UUID(int=0)
+
+
+def filter_id(expected_type: str, value: str | None) -> uuid.UUID | None:
+    """The uuid a list filters by: None when no filter is given; for a global id that is not
+    an ``expected_type``'s, an id no row has, so the filter matches nothing (never "no
+    filter")."""
+    if value is None:
+        return None
+    return from_global_id(expected_type, value) or _NO_ROW

@@ -26,7 +26,7 @@ from schema.admin.contacts.types import (
     TagNode,
 )
 from schema.common.errors import bad_user_input
-from schema.common.ids import from_global_id, to_global_id
+from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
 from schema.common.pagination import Connection, node_selections
@@ -188,10 +188,7 @@ class ContactQuery:
         try:
             page = await list_audit_entries(
                 info.context.session,
-                # A global id that is not a contact's matches nothing (never "no filter").
-                contact_id=(from_global_id("Contact", contact_id) or uuid.UUID(int=0))
-                if contact_id is not None
-                else None,
+                contact_id=filter_id("Contact", contact_id),
                 action=action,
                 first=first,
                 after=after,
