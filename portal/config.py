@@ -262,6 +262,13 @@ class Settings(BaseSettings):
     customer_pages: bool = True
     # What one GraphQL request may ask for (schema.common.limits); refused before execution.
     graphql_max_tokens: Positive = 2000
+    # Bytes of the document itself, checked before parsing: comments and string literals,
+    # which the token limit does not see or counts as one, count here.
+    graphql_max_document_bytes: Positive = 100_000
+    # Request bodies (portal.app.body_limits): JSON, and multipart (file uploads: a CSV import
+    # of up to 50 MiB and its envelope). Larger ones are answered 413 before they are read.
+    max_json_body_bytes: Positive = 2 * 1024 * 1024
+    max_multipart_body_bytes: Positive = 51 * 1024 * 1024
     graphql_max_depth: Positive = 10
     graphql_max_aliases: Positive = 15
     graphql_max_root_fields: Positive = 15

@@ -11,9 +11,11 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from portal.admission import OnePerIteration
+from portal.app.body_limits import BodyLimit
 from portal.app.runtime import Runtime
 from portal.app.web import UnitOfWorkGraphQL, download_route, health_routes, with_cors
 from portal.config import Settings
@@ -52,6 +54,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )  # fmt: skip
     healthz, readyz = health_routes(runtime)
 
+    def body_limit(api: ASGIApp) -> ASGIApp:
+        return BodyLimit(
+            api,
+            json_bytes=settings.max_json_body_bytes,
+            multipart_bytes=settings.max_multipart_body_bytes,
+        )
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         freeze_startup_heap()
@@ -73,8 +82,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     app = Starlette(
         routes=[
-            Route("/graphql", with_cors(customer_api, settings.cors_origins)),
-            Route("/admin/graphql", with_cors(staff_api, settings.admin_cors_origins)),
+            Route("/graphql", with_cors(body_limit(customer_api), settings.cors_origins)),
+            Route("/admin/graphql", with_cors(body_limit(staff_api), settings.admin_cors_origins)),
             Route("/admin/exports/download", download_route(runtime), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),

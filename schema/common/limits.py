@@ -4,6 +4,8 @@ Both APIs share one schema extension, :class:`GraphQLLimits`. It reads the limit
 settings of the request's application (``PORTAL_GRAPHQL_*``), so the schemas stay module-level
 objects while each app can be configured on its own:
 
+- a document longer than ``max_document_bytes`` is refused before it is parsed (comments are
+  not tokens and a string literal is one, so the token limit alone does not bound the work);
 - the parser stops after ``max_tokens`` tokens (graphql-core's ``max_tokens``), so a huge
   document costs no more than that to refuse;
 - before validation the document is measured once (fragments memoised, so fragment "bombs" are
@@ -66,6 +68,7 @@ class Limits:
     """What one request may ask for; see the ``PORTAL_GRAPHQL_*`` settings."""
 
     max_tokens: int
+    max_document_bytes: int
     max_depth: int
     max_aliases: int
     max_root_fields: int
@@ -77,6 +80,7 @@ class Limits:
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             max_tokens=settings.graphql_max_tokens,
+            max_document_bytes=settings.graphql_max_document_bytes,
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
             max_root_fields=settings.graphql_max_root_fields,
@@ -269,6 +273,12 @@ def limit_errors(
     return errors
 
 
+def document_bytes(query: str) -> int:
+    """The UTF-8 length of a document (at most 4 bytes per character: no encoding needed
+    while the character count alone is within a quarter of any limit)."""
+    return len(query.encode("utf-8", "surrogatepass"))
+
+
 def exceeds_token_limit(query: str, max_tokens: int) -> bool:
     """Whether ``query`` has more than ``max_tokens`` tokens (lexes at most that many)."""
     lexer = Lexer(Source(query))
@@ -309,6 +319,14 @@ class GraphQLLimits(SchemaExtension):
         context = self.execution_context
         self.limits = Limits.from_settings(settings_of(context.context))
         context.parse_options["max_tokens"] = self.limits.max_tokens
+        if context.query is not None and document_bytes(context.query) > (
+            maximum := self.limits.max_document_bytes
+        ):
+            # Before parsing: Strawberry answers an error raised here without parsing.
+            raise GraphQLError(
+                f"The document is larger than {maximum} bytes.",
+                extensions={"code": "QUERY_TOO_LARGE", "maximumBytes": maximum},
+            )
         if not self.limits.introspection:
             context.validation_rules = (*context.validation_rules, NoIntrospection)
         yield

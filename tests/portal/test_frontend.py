@@ -218,7 +218,7 @@ def test_every_error_code_of_the_customer_api_has_a_message_in_both_languages() 
     # Top-level codes the customer API answers with (permission classes, CSRF, production).
     codes |= {"UNAUTHENTICATED", "FORBIDDEN", "FORBIDDEN_WHILE_IMPERSONATING", "IMPERSONATION_READ_ONLY",
               "CSRF_REFUSED", "INTERNAL_SERVER_ERROR", "BAD_USER_INPUT", "TOO_MANY_REQUESTS",
-              "SERVICE_UNAVAILABLE"}  # fmt: skip
+              "SERVICE_UNAVAILABLE", "PAYLOAD_TOO_LARGE"}  # fmt: skip
     assert len(codes) >= 60
     for language in ("en", "de"):
         texts = _customer_texts(language)
