@@ -25,8 +25,8 @@ personal data. Each attempt is counted when it is made, so 50 aliases or a batch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.config import Settings
 from portal.db import Database, holds_connection
+from portal.errors import Unavailable
 from portal.models import ThrottleCounter
 from portal.normalization import normalize_email
 
@@ -240,10 +241,30 @@ class DatabaseThrottleStore:
             await self.session.flush()
 
 
+class ThrottleStoreUnavailable(Unavailable):
+    """Redis, where the throttle counters live, does not answer: a request that must count an
+    attempt is refused (503) rather than let through uncounted or answered with a 500."""
+
+    message = "Sign-in is unavailable right now; try again shortly."
+
+
+@contextmanager
+def _redis_outage() -> Iterator[None]:
+    """Redis not answering (down, unreachable, timing out, refusing writes) as
+    :class:`ThrottleStoreUnavailable`."""
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except (RedisError, OSError) as outage:
+        raise ThrottleStoreUnavailable(retry_after_seconds=10) from outage
+
+
 class RedisThrottleStore:
     """Counters in Redis (``PORTAL_REDIS_URL``): one hash per subject, updated in an optimistic
     WATCH/MULTI transaction, expiring a day after its last change. Times come from portal's
-    clock, not Redis', so behaviour is the same as the database store's."""
+    clock, not Redis', so behaviour is the same as the database store's. When Redis does not
+    answer, every operation raises :class:`ThrottleStoreUnavailable`."""
 
     TTL_SECONDS = 24 * 3600
 
@@ -263,9 +284,14 @@ class RedisThrottleStore:
         )
 
     async def read(self, key: str) -> CounterState | None:
-        return self._decode(await self.client.hgetall(f"portal:throttle:{key}"))
+        with _redis_outage():
+            return self._decode(await self.client.hgetall(f"portal:throttle:{key}"))
 
     async def update(self, key: str, now: datetime, change: Callable[[CounterState], Any]) -> Any:
+        with _redis_outage():
+            return await self._update(key, now, change)
+
+    async def _update(self, key: str, now: datetime, change: Callable[[CounterState], Any]) -> Any:
         from redis.exceptions import WatchError
 
         name = f"portal:throttle:{key}"
@@ -294,7 +320,8 @@ class RedisThrottleStore:
                     continue
 
     async def delete(self, key: str) -> None:
-        await self.client.delete(f"portal:throttle:{key}")
+        with _redis_outage():
+            await self.client.delete(f"portal:throttle:{key}")
 
 
 def own_transaction_store(

@@ -56,4 +56,6 @@ class Runtime:
 def _redis_client(url: str) -> Any:
     from redis.asyncio import Redis
 
-    return Redis.from_url(url)
+    # A Redis that is down or unreachable fails a request within seconds (a typed 503, see
+    # identity.throttling.ThrottleStoreUnavailable) instead of hanging it.
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -127,7 +128,12 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
             refusal = as_unavailable(error.original_error)
             if refusal is not None and index < len(formatted_errors):
                 # Not a bug: a typed answer the client can wait on, never a 500.
-                logger.warning("refused for now (%s) at %s", refusal.code, error.path)
+                logger.warning(
+                    "refused for now (%s) at %s: %r",
+                    refusal.code,
+                    error.path,
+                    refusal.__cause__ or refusal,
+                )
                 formatted_errors[index] = refused_error(refusal, formatted_errors[index])
                 _answer_status(request, refusal)
                 continue
@@ -285,16 +291,34 @@ def health_routes(runtime: Runtime) -> tuple[Any, Any]:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_request: Request) -> Response:
-        """The database answers (readiness)."""
-        try:
-            async with runtime.database.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means "not ready"
-            logger.warning("readiness check failed: %s", type(exc).__name__)
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
+        """Every configured dependency answers (readiness): the database, and Redis when
+        ``PORTAL_REDIS_URL`` is set (the throttle counters live there; logins, registrations
+        and resets cannot be served without it)."""
+        checks = {"database": _database_answers(runtime)}
+        if runtime.redis is not None:
+            checks["redis"] = _redis_answers(runtime.redis)
+        states: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check, timeout=5)
+                states[name] = "up"
+            except Exception as exc:  # any failure means "not ready"
+                logger.warning("readiness check of %s failed: %s", name, type(exc).__name__)
+                states[name] = "down"
+        if "down" in states.values():
+            return JSONResponse({"status": "unavailable", **states}, status_code=503)
+        return JSONResponse({"status": "ok", **states})
 
     return healthz, readyz
+
+
+async def _database_answers(runtime: Runtime) -> None:
+    async with runtime.database.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _redis_answers(redis: Any) -> None:
+    await redis.ping()
 
 
 def with_cors(api: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
