@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -147,3 +148,20 @@ async def relog_in_staff(api: GraphQLClient, email: str = "admin@example.com") -
 def link_in(runtime: Runtime, message: OutboxMessage, key: str) -> str:
     """The link a queued message will carry: stored sealed, opened with the app's key."""
     return LinkSealer.from_settings(runtime.settings).open(message.context[key])
+
+
+async def upload_file(
+    api: GraphQLClient, query: str, variables: dict[str, Any], data: bytes
+) -> dict[str, Any]:
+    """A staff mutation with ``data`` as ``variables.file`` (GraphQL multipart request, bearer
+    token as uploads need); the response body."""
+    operations = {"query": query, "variables": {**variables, "file": None}}
+    response = await api.http.post(
+        "/admin/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("upload.csv", data, "text/csv")},
+        headers={"authorization": f"Bearer {api.token}"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

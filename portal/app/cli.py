@@ -14,6 +14,7 @@ import click
 from identity.permissions import StaffRole
 from portal.config import ConfigurationError, Settings
 from portal.errors import InvalidInput
+from portal.services.csv_columns import CONTACT_COLUMNS
 
 T = TypeVar("T")
 
@@ -241,18 +242,45 @@ def contacts() -> None:
 
 @contacts.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--match", type=click.Choice(["UUID", "CUSTOMER_NUMBER", "EMAIL"]), default="UUID")
+@click.option(
+    "--match",
+    type=click.Choice(["AUTO", "UUID", "CUSTOMER_NUMBER", "EMAIL"]),
+    default="AUTO",
+    show_default=True,
+    help="How rows find the contact they update. AUTO: each row by its UUID, else its "
+    "customer number, else its primary email (a row with none creates a contact; a row "
+    "whose email belongs to several contacts fails). UUID, CUSTOMER_NUMBER, EMAIL: only by "
+    "that column.",
+)
 @click.option(
     "--policy",
     type=click.Choice(["REJECT_EVERYTHING", "REJECT_FAILED_ROWS"]),
     default="REJECT_EVERYTHING",
+    show_default=True,
+    help="REJECT_EVERYTHING: apply all rows or none. REJECT_FAILED_ROWS: apply the good rows "
+    "(committed every 500 rows) and report the others.",
 )
-@click.option("--dry-run", is_flag=True, help="Check and report only.")
-def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
-    """Import or update contacts from a CSV FILE (as exported)."""
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="HEADER=COLUMN",
+    help="Feed the file's column HEADER into contact column COLUMN (e.g. "
+    "'Telefon privat=phone2'); 'HEADER=' ignores it. Repeatable. Columns: "
+    + ", ".join(sorted(c.key for c in CONTACT_COLUMNS))
+    + ".",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report (with every column's mapping).")
+def contacts_import(
+    file: Path, match: str, policy: str, mappings: tuple[str, ...], dry_run: bool
+) -> None:
+    """Import or update contacts from a CSV FILE (as exported, or any German or English
+    spreadsheet: headers such as Telefon, Handy, PLZ, Straße, E-Mail are recognised; columns
+    the import does not know are listed, never dropped without a word)."""
     from portal.app.runtime import Runtime
     from portal.services.actors import Actor, ActorType
     from portal.services.csv_import import (
+        ColumnUse,
         ImportErrorPolicy,
         ImportMatch,
         ImportOptions,
@@ -260,6 +288,12 @@ def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
         import_contacts,
     )
 
+    columns: dict[str, str | None] = {}
+    for mapping in mappings:
+        header, equals, key = mapping.partition("=")
+        if not equals or not header.strip():
+            raise click.BadParameter(f"{mapping!r}: use HEADER=COLUMN", param_hint="--map")
+        columns[header.strip()] = key.strip() or None
     settings = _settings()
     data = file.read_bytes()
     total = max(0, data.count(b"\n") - 1)
@@ -285,6 +319,7 @@ def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
                         dry_run=dry_run,
                         error_policy=ImportErrorPolicy(policy),
                         match=ImportMatch(match),
+                        columns=columns or None,
                         phone_region=settings.default_phone_region,
                     ),
                     Actor(ActorType.IMPORT, name=f"CLI import {file.name}"),
@@ -297,6 +332,17 @@ def contacts_import(file: Path, match: str, policy: str, dry_run: bool) -> None:
             await session.close()
 
     report = asyncio.run(_with_runtime(settings, work))
+    if dry_run:
+        for column in report.columns:
+            target = column.column.key if column.column else "ignored"
+            click.echo(f"column {column.position + 1} {column.header!r}: {target} ({column.use})")
+    ignored = [c.header for c in report.columns if c.use is ColumnUse.IGNORED]
+    if ignored:
+        click.echo(
+            "ignored columns (not read; map them with --map HEADER=COLUMN): "
+            + ", ".join(repr(h) for h in ignored)
+        )
+    click.echo(f"match: {report.match}")
     for problem in report.problems[:200]:
         click.echo(
             f"line {problem.row}: {problem.column or '-'}: {problem.code}: {problem.message}"

@@ -29,35 +29,67 @@ class Column:
     de: str
     # The contact field an import writes (None: read-only in imports).
     field: str | None = None
+    # Further headers people give this column (German and English spreadsheets, other CRMs).
+    synonyms: tuple[str, ...] = ()
 
 
 CONTACT_COLUMNS: tuple[Column, ...] = (
-    Column("uuid", "UUID", "UUID"),
-    Column("customer_number", "Customer number", "Kundennummer"),
+    Column("uuid", "UUID", "UUID", synonyms=("Contact UUID", "Kontakt-UUID")),
+    Column("customer_number", "Customer number", "Kundennummer",
+           synonyms=("Kundennr", "Kundennr.", "Kunden-Nr.", "Kd.-Nr.", "KdNr", "Customer no.",
+                     "Customer no", "Customer #")),
     Column("salutation", "Salutation", "Anrede", "salutation"),
-    Column("title", "Title", "Titel", "title"),
-    Column("first_name", "First name", "Vorname", "first_name"),
-    Column("last_name", "Last name", "Nachname", "last_name"),
-    Column("company_name", "Company", "Firma", "company_name"),
-    Column("email", "Email", "E-Mail", "email"),
-    Column("phone1", "Phone 1", "Telefon 1", "phone1"),
-    Column("phone2", "Phone 2", "Telefon 2", "phone2"),
-    Column("mobile", "Mobile", "Mobil", "mobile"),
-    Column("street", "Street", "Straße", "street"),
-    Column("postal_code", "Postal code", "PLZ", "postal_code"),
-    Column("city", "City", "Ort", "city"),
-    Column("country", "Country", "Land", "country"),
+    Column("title", "Title", "Titel", "title", synonyms=("Akademischer Titel",)),
+    Column("first_name", "First name", "Vorname", "first_name",
+           synonyms=("Firstname", "Given name", "Forename")),
+    Column("last_name", "Last name", "Nachname", "last_name",
+           synonyms=("Lastname", "Surname", "Family name", "Familienname", "Zuname")),
+    Column("company_name", "Company", "Firma", "company_name",
+           synonyms=("Company name", "Firmenname", "Unternehmen", "Organisation",
+                     "Organization")),
+    Column("email", "Email", "E-Mail", "email",
+           synonyms=("E-Mail-Adresse", "Email address", "E-mail address", "Mail", "EMail")),
+    Column("phone1", "Phone 1", "Telefon 1", "phone1",
+           synonyms=("Telefon", "Tel.", "Tel", "Telefonnummer", "Festnetz", "Phone",
+                     "Telephone", "Phone number")),
+    Column("phone2", "Phone 2", "Telefon 2", "phone2", synonyms=("Tel. 2", "Tel 2")),
+    Column("mobile", "Mobile", "Mobil", "mobile",
+           synonyms=("Handy", "Mobiltelefon", "Mobilnummer", "Handynummer", "Mobile phone",
+                     "Cell phone", "Cell")),
+    Column("fax", "Fax", "Fax", "fax", synonyms=("Telefax", "Faxnummer", "Fax number")),
+    Column("street", "Street", "Straße", "street",
+           synonyms=("Str.", "Strasse", "Straße und Hausnummer", "Address", "Street address")),
+    # Not a contact field: read into the street (``Hauptstr. 5``) when a file splits them.
+    Column("house_number", "House number", "Hausnummer",
+           synonyms=("Hausnr.", "Hausnr", "Nr.", "House no.", "Street number")),
+    Column("postal_code", "Postal code", "PLZ", "postal_code",
+           synonyms=("Postleitzahl", "ZIP", "ZIP code", "Postcode", "Post code")),
+    Column("city", "City", "Ort", "city", synonyms=("Stadt", "Wohnort", "Town")),
+    Column("country", "Country", "Land", "country", synonyms=("Country code", "Ländercode")),
     Column("language", "Language", "Sprache", "language"),
-    Column("notes", "Notes", "Notizen", "notes"),
+    Column("formality", "Form of address", "Anredeform", "formality",
+           synonyms=("Sie/Du", "Du/Sie", "Formality")),
+    Column("date_of_birth", "Date of birth", "Geburtsdatum", "date_of_birth",
+           synonyms=("Geburtstag", "Birthday", "Birth date", "DOB")),
+    Column("website", "Website", "Webseite", "website",
+           synonyms=("Homepage", "Internetseite", "Web", "URL")),
+    Column("notes", "Notes", "Notizen", "notes", synonyms=("Bemerkung", "Bemerkungen", "Notiz")),
     Column("active", "Active", "Aktiv"),
     Column("source", "Source", "Quelle", "source"),
     Column("registered_at", "Registered at", "Registriert am"),
     Column("newsletter_confirmed_at", "Newsletter opt-in confirmed at", "Newsletter bestätigt am"),
-    Column("tags", "Tags", "Tags"),
+    # Recognised, never imported: consent comes from the customer's double opt-in only.
+    Column("newsletter", "Newsletter", "Newsletter", synonyms=("Newsletter-Einwilligung",
+                                                               "Newsletter consent")),
+    Column("tags", "Tags", "Tags", synonyms=("Schlagworte", "Stichworte", "Labels")),
     Column("groups", "Groups", "Gruppen"),
     Column("resource_ids", "Assigned resource IDs", "Zugewiesene Ressourcen-IDs"),
     Column("resource_count", "Number of assigned resources", "Anzahl zugewiesener Ressourcen"),
     Column("status", "Status", "Status"),
+)  # fmt: skip
+# Columns an export writes (an import also reads these, and the synonyms of each).
+EXPORTED_CONTACT_COLUMNS = tuple(
+    c for c in CONTACT_COLUMNS if c.key not in ("house_number", "newsletter")
 )
 
 PORTAL_USER_COLUMNS: tuple[Column, ...] = (
@@ -71,12 +103,18 @@ PORTAL_USER_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def header_key(header: str) -> str:
+    """How headers are compared: case-, space- and BOM-insensitive (``" e-mail "`` is
+    ``E-Mail``)."""
+    return " ".join(header.replace("\ufeff", "").casefold().split())
+
+
 def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
-    """Column by header text, in either language, case- and space-insensitive."""
+    """Column by header text, in either language or a synonym, case- and space-insensitive."""
     index: dict[str, Column] = {}
     for column in columns:
-        for name in (column.en, column.de, column.key):
-            index[" ".join(name.lower().split())] = column
+        for name in (*column.synonyms, column.key, column.de, column.en):
+            index[header_key(name)] = column
     return index
 
 

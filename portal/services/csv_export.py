@@ -12,7 +12,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -31,7 +31,7 @@ from portal.models import (
 from portal.services.contacts.search import ContactFilter, filter_conditions
 from portal.services.contacts.status import status_of
 from portal.services.csv_columns import (
-    CONTACT_COLUMNS,
+    EXPORTED_CONTACT_COLUMNS,
     NEUTRALISED_PREFIXES,
     PORTAL_USER_COLUMNS,
     Column,
@@ -61,7 +61,7 @@ def _cell(value: Any) -> str:
         return ""
     if kind is bool:
         return "1" if value else "0"
-    if kind is datetime:
+    if kind is datetime or kind is date:
         return str(value.isoformat())
     return neutralise(str(value))
 
@@ -96,8 +96,9 @@ def _header(columns: tuple[Column, ...], dialect: CsvDialect) -> list[str]:
 _CONTACT_FIELDS = (
     Contact.id, Contact.customer_number, Contact.salutation, Contact.title, Contact.first_name,
     Contact.last_name, Contact.company_name, Contact.email, Contact.phone1, Contact.phone2,
-    Contact.mobile, Contact.street, Contact.postal_code, Contact.city, Contact.country,
-    Contact.language, Contact.notes, Contact.is_active, Contact.source, Contact.registered_at,
+    Contact.mobile, Contact.fax, Contact.street, Contact.postal_code, Contact.city,
+    Contact.country, Contact.language, Contact.formality, Contact.date_of_birth, Contact.website,
+    Contact.notes, Contact.is_active, Contact.source, Contact.registered_at,
     Contact.newsletter_confirmed_at,
 )  # fmt: skip
 
@@ -117,7 +118,7 @@ async def export_contacts(
     """The contacts CSV, chunk by chunk. Reads plain rows of exactly the exported columns (no
     ORM objects), and per chunk one query each for tags, groups, resources and portal users."""
     out = _Writer(dialect)
-    out.row(_header(CONTACT_COLUMNS, dialect))
+    out.row(_header(EXPORTED_CONTACT_COLUMNS, dialect))
     yield (b"\xef\xbb\xbf" if dialect.bom else b"") + out.take()
     conditions = filter_conditions(filter)
     last = -1

@@ -12,6 +12,8 @@ from identity.permissions import StaffPermission
 from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.csv_import import (
     MAX_ROW_RESULTS,
+    ColumnKey,
+    ColumnUse,
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,
@@ -27,19 +29,76 @@ from schema.common.permissions import HasPermission
 from schema.common.uploads import read_upload
 
 ImportErrorPolicyEnum = strawberry.enum(ImportErrorPolicy, name="ImportErrorPolicy")
-ImportMatchEnum = strawberry.enum(ImportMatch, name="ImportMatch")
+ImportMatchEnum = strawberry.enum(
+    ImportMatch,
+    name="ImportMatch",
+    description="How an import finds the contact a row updates.",
+)
+ImportColumnUseEnum = strawberry.enum(
+    ColumnUse, name="ImportColumnUse", description="What an import does with a file's column."
+)
+# The contact columns a file's column can feed, by the key the export and the mapping use.
+ImportColumnEnum = strawberry.enum(
+    ColumnKey,
+    name="ImportColumn",
+    description="A column of the contacts CSV (the export's columns, plus HOUSE_NUMBER, read "
+    "into the street, and NEWSLETTER, recognised but never imported: consent comes from the "
+    "customer's double opt-in).",
+)
 ImportRowOutcomeEnum = strawberry.enum(RowOutcome, name="ImportRowOutcome")
 # Rows between two commits of a REJECT_FAILED_ROWS import (see import_contacts below).
 IMPORT_BATCH_ROWS = 500
 
 
+@strawberry.input(description="Which contact column a column of the file feeds.")
+class ImportColumnMappingInput:
+    header: str = strawberry.field(
+        description="The column's header as the file has it (case and spaces do not matter)."
+    )
+    column: ColumnKey | None = strawberry.field(
+        description="The contact column it feeds; null to ignore the file's column."
+    )
+
+
 @strawberry.input(description="How to import.")
 class ImportOptionsInput:
-    dry_run: bool = strawberry.field(default=False, description="Check and report, write nothing.")
-    error_policy: ImportErrorPolicy = ImportErrorPolicy.REJECT_EVERYTHING
-    match: ImportMatch = strawberry.field(
-        default=ImportMatch.UUID, description="Which column finds existing contacts."
+    dry_run: bool = strawberry.field(
+        default=False,
+        description="Check and report (with the mapping of every column), write nothing.",
     )
+    error_policy: ImportErrorPolicy = strawberry.field(
+        default=ImportErrorPolicy.REJECT_EVERYTHING,
+        description="REJECT_EVERYTHING (default) applies all rows or none; REJECT_FAILED_ROWS "
+        "applies the good rows and reports the others.",
+    )
+    match: ImportMatch = strawberry.field(
+        default=ImportMatch.AUTO,
+        description="Which column finds existing contacts. AUTO (default): each row by its "
+        "UUID, else its customer number, else its primary email; a row without any of them "
+        "creates a contact, so importing the same file twice creates no duplicates.",
+    )
+    columns: list[ImportColumnMappingInput] | None = strawberry.field(
+        default=None,
+        description="Explicit mapping of the file's columns; it overrides the recognised "
+        "headers (German and English names and their usual variants: Telefon, Tel., Handy, "
+        "PLZ, Straße, Hausnummer, E-Mail, Kundennummer, ...). Columns not named here keep "
+        "their recognised meaning.",
+    )
+
+
+@strawberry.type(description="What the import did with one column of the file.")
+class ImportColumnMapping:
+    position: int = strawberry.field(description="1 for the file's first column.")
+    header: str = strawberry.field(description="The header as the file has it.")
+    column: ColumnKey | None = strawberry.field(
+        description="The contact column it feeds; null when it is ignored."
+    )
+    use: ColumnUse = strawberry.field(
+        description="IMPORTED (written to the contact), MATCH_KEY (finds the contact), "
+        "READ_ONLY (recognised and checked, never written: status, dates, groups, newsletter "
+        "consent) or IGNORED (not read)."
+    )
+    explicit: bool = strawberry.field(description="Mapped by the request's columns option.")
 
 
 @strawberry.type(description="One problem in the file.")
@@ -59,6 +118,10 @@ class ImportRowResult:
     )
     contact_uuid: strawberry.ID | None = strawberry.field(description="The contact's UUID.")
     outcome: RowOutcome
+    matched_by: ImportMatch | None = strawberry.field(
+        description="The key that found the contact (UUID, CUSTOMER_NUMBER, EMAIL); null when "
+        "the row created one, and for import tokens."
+    )
     changed_fields: list[str] = strawberry.field(
         description="Contact fields the row set (created) or changed (updated), by their "
         "GraphQL names (firstName, isActive, tags, ...)."
@@ -67,6 +130,18 @@ class ImportRowResult:
 
 @strawberry.type(description="What an import did (or, in a dry run, would do).")
 class ImportContactsPayload:
+    match: ImportMatch = strawberry.field(
+        description="The match mode used (AUTO: per row, see results.matchedBy)."
+    )
+    columns: list[ImportColumnMapping] = strawberry.field(
+        description="Every column of the file, in file order, with what the import did with "
+        "it: a column it does not know is IGNORED and listed in ignoredColumns, never dropped "
+        "without a word."
+    )
+    ignored_columns: list[str] = strawberry.field(
+        description="Headers of the file's columns the import did not read (unknown, or "
+        "ignored by the mapping): map them with options.columns to import them."
+    )
     rows: int = strawberry.field(description="Rows of the file with at least one filled cell.")
     accepted: int = strawberry.field(
         description="Rows that did not fail in themselves (the rest are in failed)."
@@ -100,6 +175,16 @@ class ImportContactsPayload:
         """The payload of ``report``; ``blind`` (an import token) leaves out everything that
         does not follow from the file alone."""
         return cls(
+            match=report.match,
+            columns=[
+                ImportColumnMapping(
+                    position=m.position + 1, header=m.header,
+                    column=ColumnKey(m.column.key) if m.column else None,
+                    use=m.use, explicit=m.explicit,
+                )
+                for m in report.columns
+            ],
+            ignored_columns=[m.header for m in report.columns if m.use is ColumnUse.IGNORED],
             rows=report.rows, accepted=report.accepted,
             created=None if blind else report.created,
             updated=None if blind else report.updated,
@@ -111,13 +196,14 @@ class ImportContactsPayload:
             ],
             results=[
                 ImportRowResult(row=r.row, contact_id=None, contact_uuid=None,
-                                outcome=RowOutcome.ACCEPTED, changed_fields=[])
+                                outcome=RowOutcome.ACCEPTED, matched_by=None, changed_fields=[])
                 if blind else
                 ImportRowResult(
                     row=r.row,
                     contact_id=to_global_id("Contact", r.contact_id) if r.contact_id else None,
                     contact_uuid=strawberry.ID(str(r.contact_id)) if r.contact_id else None,
                     outcome=r.outcome,
+                    matched_by=r.matched_by,
                     changed_fields=[graphql_name(name) for name in r.changed],
                 )
                 for r in report.results
@@ -185,6 +271,9 @@ class ImportMutation:
             dry_run=chosen.dry_run,
             error_policy=chosen.error_policy,
             match=chosen.match,
+            columns={c.header: c.column for c in chosen.columns}
+            if chosen.columns is not None
+            else None,
             phone_region=ctx.settings.default_phone_region,
             identity_changes=principal.can(StaffPermission.CONTACTS_IMPORT_IDENTITY),
             blind=blind,

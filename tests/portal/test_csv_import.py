@@ -425,7 +425,7 @@ async def test_customer_numbers_that_are_no_numbers_are_row_problems(
         runtime, data, match=match, error_policy=ImportErrorPolicy.REJECT_FAILED_ROWS
     )
     assert [(p.row, p.column, p.code) for p in report.problems] == [
-        (row, "Customer number", "INVALID_CUSTOMER_NUMBER") for row in range(2, 7)
+        (row, "Kundennummer", "INVALID_CUSTOMER_NUMBER") for row in range(2, 7)
     ]
     assert (report.updated, report.failed, report.applied) == (1, 5, True)
     async with runtime.database.transaction() as session:
@@ -489,7 +489,7 @@ async def test_sources_are_read_case_insensitively_with_german_and_english_alias
     (problem,) = report.problems
     assert (problem.row, problem.column, problem.code) == (
         len(given) + 2,
-        "Source",
+        "Quelle",  # as the file names it
         "INVALID_SOURCE",
     )
     for accepted in ("VOUCHER_PURCHASE", "POS", "CSV_IMPORT", "Kasse", "Gutschein"):

@@ -20,10 +20,15 @@ from portal.services.actors import Actor
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
     CsvFileProblem,
-    header_index,
     read_csv,
     unneutralise,
     unstorable_cells,
+)
+from portal.services.csv_import.mapping import (
+    ColumnKey,
+    ColumnMapping,
+    ColumnUse,
+    map_columns,
 )
 from portal.services.csv_import.report import (
     MAX_ROW_RESULTS,
@@ -53,6 +58,9 @@ logger = logging.getLogger("portal.import")
 
 __all__ = [
     "MAX_ROW_RESULTS",
+    "ColumnKey",
+    "ColumnMapping",
+    "ColumnUse",
     "ImportErrorPolicy",
     "ImportMatch",
     "ImportOptions",
@@ -75,18 +83,25 @@ async def import_contacts(
     batch_size: int = 500,
 ) -> ImportReport:
     """Import ``data`` (a CSV file's bytes) and report every row's fate."""
-    report = ImportReport()
+    report = ImportReport(match=options.match)
     try:
         file = read_csv(data)
     except CsvFileProblem as problem:
         report.problems.append(RowProblem(problem.line, None, problem.code, problem.message))
         return report
-    index = header_index(CONTACT_COLUMNS)
     by_field = {c.field: c for c in CONTACT_COLUMNS if c.field}
-    columns = [index.get(" ".join(h.lower().split())) for h in file.header]
+    report.columns, mapping_problems = map_columns(file.header, options.columns)
+    if mapping_problems:
+        report.problems.extend(mapping_problems)
+        return report
+    columns = [m.column for m in report.columns]
     if not any(columns):
         report.problems.append(RowProblem(1, None, "UNKNOWN_COLUMNS", "No known column."))
         return report
+    # Problems name columns as the file does (a German file's problems say "Kundennummer").
+    file_names = {m.column.en: m.header for m in report.columns if m.column is not None}
+    if "House number" in file_names:
+        file_names.setdefault("Street", file_names["House number"])
     new_contacts: list[NewContact] = []
     records = file.records
     phone_columns = [i for i, c in enumerate(columns) if c is not None and c.field in PHONE_FIELDS]
@@ -132,6 +147,10 @@ async def import_contacts(
                     for column, cell in zip(columns, record, strict=False)
                     if column is not None
                 }
+                if "house_number" in raw:
+                    number_cell = raw.pop("house_number").strip()
+                    if number_cell:
+                        raw["street"] = f"{raw.get('street', '').rstrip()} {number_cell}".lstrip()
                 cells = {key: value.strip() for key, value in raw.items()}
                 try:
                     created = new_contact_row(options, cells, number, by_field, known_phones)
@@ -227,6 +246,7 @@ async def import_contacts(
             )
         )
         report.applied = report.rows > 0
+        _name_columns(report, file_names)
         return report
     finally:
         if lookahead is not None:
@@ -240,4 +260,17 @@ async def import_contacts(
         ]
     else:
         report.applied = True
+    _name_columns(report, file_names)
     return report
+
+
+def _name_columns(report: ImportReport, file_names: Mapping[str, str]) -> None:
+    """Problems and held rows name columns by the file's headers, not the export's."""
+
+    def named(problem: RowProblem) -> RowProblem:
+        if problem.column is not None and problem.column in file_names:
+            return replace(problem, column=file_names[problem.column])
+        return problem
+
+    report.problems = [named(p) for p in report.problems]
+    report.held = [named(p) for p in report.held]

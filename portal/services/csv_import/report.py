@@ -4,10 +4,15 @@ results, counts)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from portal.services.phone_lookahead import PARALLEL_ROWS
+
+if TYPE_CHECKING:
+    from portal.services.csv_import.mapping import ColumnMapping
 
 PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
 
@@ -18,6 +23,8 @@ class ImportErrorPolicy(StrEnum):
 
 
 class ImportMatch(StrEnum):
+    # Each row by the first key it holds: its UUID, else its customer number, else its email.
+    AUTO = "AUTO"
     UUID = "UUID"
     CUSTOMER_NUMBER = "CUSTOMER_NUMBER"
     EMAIL = "EMAIL"
@@ -27,7 +34,10 @@ class ImportMatch(StrEnum):
 class ImportOptions:
     dry_run: bool = False
     error_policy: ImportErrorPolicy = ImportErrorPolicy.REJECT_EVERYTHING
-    match: ImportMatch = ImportMatch.UUID
+    match: ImportMatch = ImportMatch.AUTO
+    # File header -> contact column key (None: ignore the column); overrides the recognised
+    # headers (see csv_import.mapping).
+    columns: Mapping[str, str | None] | None = None
     phone_region: str = "DE"
     # Files with this many rows validate their phone numbers in a worker process, ahead.
     parallel_phone_rows: int = PARALLEL_ROWS
@@ -72,10 +82,16 @@ class RowResult:
     contact_id: uuid.UUID | None
     outcome: RowOutcome
     changed: tuple[str, ...] = ()  # contact field names, ``is_active``, ``tags``
+    # The key that found the contact (None: nothing matched, the row created one).
+    matched_by: ImportMatch | None = None
 
 
 @dataclass
 class ImportReport:
+    # The match mode used (AUTO: per row, see RowResult.matched_by).
+    match: ImportMatch = ImportMatch.AUTO
+    # Every column of the file and what the import did with it (csv_import.mapping).
+    columns: list[ColumnMapping] = field(default_factory=list)
     rows: int = 0
     created: int = 0
     updated: int = 0

@@ -77,6 +77,17 @@ def _problems(line: int, exc: InvalidInput, by_field: dict[str, Column]) -> list
     return result
 
 
+def _match_by(match: ImportMatch, cells: dict[str, str]) -> ImportMatch | None:
+    """The key a row is matched by: the chosen one, or for AUTO the first the row holds
+    (UUID, customer number, email); None when the row holds none (it creates a contact)."""
+    if match is not ImportMatch.AUTO:
+        return match if cells.get(_MATCH_KEYS[match]) else None
+    for key in (ImportMatch.UUID, ImportMatch.CUSTOMER_NUMBER, ImportMatch.EMAIL):
+        if cells.get(_MATCH_KEYS[key]):
+            return key
+    return None
+
+
 async def _find(
     session: AsyncSession, match: ImportMatch, cells: dict[str, str], line: int
 ) -> Contact | None:
@@ -111,8 +122,10 @@ async def _find(
         )
         if len(candidates) > 1:
             raise RowFailed(
-                [RowProblem(line, "Email", "AMBIGUOUS", "Several contacts have this email.")]
-            )
+                [RowProblem(line, "Email", "AMBIGUOUS",
+                            "Several contacts have this email; add their UUID or customer number "
+                            "to the row.")]
+            )  # fmt: skip
         return candidates[0] if candidates else None
     return None
 
@@ -144,6 +157,7 @@ def _check_cells(cells: dict[str, str], line: int) -> None:
 
 
 _MATCH_KEYS = {
+    ImportMatch.AUTO: "uuid",
     ImportMatch.UUID: "uuid",
     ImportMatch.CUSTOMER_NUMBER: "customer_number",
     ImportMatch.EMAIL: "email",
@@ -167,7 +181,7 @@ def new_contact_row(
     """The validated columns of a row that only creates a contact (no key to match, no tags,
     groups or active flag, which need the contact's rows); None for any other row. Such rows
     are created in batches: validation needs no database, so no savepoint is needed either."""
-    if cells.get(_MATCH_KEYS[options.match]) or any(
+    if _match_by(options.match, cells) is not None or any(
         cells.get(key) for key in ("tags", "groups", "active")
     ):
         return None
@@ -219,7 +233,7 @@ def _given(
     """The fields a row sets: its non-empty cells, stripped for validation. A cell that holds
     exactly the contact's stored value is no change: validation strips what it stores, and a
     value stored with surrounding whitespace must survive export -> import untouched."""
-    return {
+    given = {
         c.field: cells[c.key]
         for c in CONTACT_COLUMNS
         if c.field
@@ -228,6 +242,13 @@ def _given(
             contact is not None and raw is not None and raw[c.key] == getattr(contact, c.field)
         )
     }
+    if "formality" in given:
+        # What a German file says: Sie, Du (an export writes formal, informal).
+        given["formality"] = _FORMALITY_WORDS.get(given["formality"].casefold(), given["formality"])
+    return given
+
+
+_FORMALITY_WORDS = {"sie": "formal", "du": "informal", "förmlich": "formal", "formell": "formal"}
 
 
 async def record_held(session: AsyncSession, actor: Actor, held: list[RowProblem]) -> None:
@@ -251,7 +272,7 @@ def check_row_alone(
     _check_cells(cells, line)
     given = _given(cells)
     _, errors = validate_fields(given, phone_region=options.phone_region, known_phones=known_phones)
-    if not cells.get(_MATCH_KEYS[options.match]) and not has_a_name(given):
+    if _match_by(options.match, cells) is None and not has_a_name(given):
         # No key: the row can only create a contact, and a contact needs a name.
         errors.append(FieldError(ContactErrorCode.REQUIRED, "last_name", NAME_REQUIRED))
     if any(len(name) > MAX_TAG_NAME for name in split_names(cells.get("tags", ""))):
@@ -293,7 +314,8 @@ async def apply_row(
     """Apply one row (``cells`` stripped, ``raw`` as in the file), or raise RowFailed."""
     _check_cells(cells, line)
     active = cells.get("active")
-    contact = await _find(session, options.match, cells, line)
+    matched_by = _match_by(options.match, cells)
+    contact = await _find(session, matched_by, cells, line) if matched_by else None
     given = _given(cells, raw, contact)
     changed: list[str] = []
     outcome = RowOutcome.CREATED if contact is None else RowOutcome.UNCHANGED
@@ -348,4 +370,7 @@ async def apply_row(
         raise RowFailed(_problems(line, exc, by_field)) from None
     if outcome is RowOutcome.UNCHANGED and changed:
         outcome = RowOutcome.UPDATED
-    return RowResult(line, contact.id, outcome, tuple(changed))
+    return RowResult(
+        line, contact.id, outcome, tuple(changed),
+        matched_by if outcome is not RowOutcome.CREATED else None,
+    )  # fmt: skip
