@@ -1,7 +1,11 @@
-"""Bulk invitations: a CSV of emails or customer numbers, one invitation per listed contact."""
+"""Bulk invitations: a CSV of emails and/or customer numbers (or contact UUIDs), one invitation
+per listed contact. Columns are recognised as the contact import recognises them (Email,
+E-Mail, Kundennummer, Kundennr., ...); each row is matched as the import's AUTO mode matches it:
+by its UUID, else its customer number, else its email."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -13,12 +17,19 @@ from identity.invitations import InvitationErrorCode, invite_contact
 from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
-from portal.services.csv_columns import UNSTORABLE_CHARACTER, CsvFileProblem, read_csv
+from portal.services.csv_columns import (
+    CONTACT_COLUMNS,
+    UNSTORABLE_CHARACTER,
+    CsvFileProblem,
+    header_index,
+    header_key,
+    read_csv,
+)
 from portal.services.customer_numbers import parse_customer_number
 from portal.services.portal_settings import PortalSettings
 
-_EMAIL_HEADERS = {"email", "e-mail", "mail"}
-_NUMBER_HEADERS = {"customer number", "kundennummer", "customer_number"}
+_KEY_COLUMNS = ("uuid", "customer_number", "email")  # in the order rows are matched by
+_COLUMNS = header_index(CONTACT_COLUMNS)
 
 
 class BulkInvitationErrorCode(StrEnum):
@@ -38,6 +49,8 @@ class BulkInvitationResult(StrEnum):
     AMBIGUOUS = "AMBIGUOUS"
     INVALID_CUSTOMER_NUMBER = "INVALID_CUSTOMER_NUMBER"
     INVALID_CHARACTER = "INVALID_CHARACTER"
+    INVALID_UUID = "INVALID_UUID"
+    MISSING_KEY = "MISSING_KEY"
     FAILED = "FAILED"
 
 
@@ -57,9 +70,11 @@ class BulkInvitationReport:
         return sum(1 for r in self.rows if r.result is result)
 
 
-async def _contacts_for(session: AsyncSession, by_email: bool, key: str) -> list[Contact]:
-    if by_email:
+async def _contacts_for(session: AsyncSession, by: str, key: str) -> list[Contact]:
+    if by == "email":
         query = select(Contact).where(Contact.email_normalized == normalize_email(key))
+    elif by == "uuid":
+        query = select(Contact).where(Contact.id == uuid.UUID(key))
     else:
         number = parse_customer_number(key)
         assert number is not None  # checked by the caller
@@ -67,12 +82,20 @@ async def _contacts_for(session: AsyncSession, by_email: bool, key: str) -> list
     return list(await session.scalars(query.where(Contact.is_active.is_(True)).limit(2)))
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 async def _invite_row(
     session: AsyncSession,
     env: IdentityEnvironment,
     portal_settings: PortalSettings,
     created_by: str,
-    by_email: bool,
+    by: str,
     line: int,
     key: str,
 ) -> BulkInvitationRow:
@@ -80,10 +103,12 @@ async def _invite_row(
     if UNSTORABLE_CHARACTER in key:
         return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CHARACTER,
                                  "The key holds the NUL character (U+0000).")  # fmt: skip
-    if not by_email and parse_customer_number(key) is None:
+    if by == "customer_number" and parse_customer_number(key) is None:
         return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_CUSTOMER_NUMBER,
                                  "A customer number has at most 10 digits (0-9).")  # fmt: skip
-    contacts = await _contacts_for(session, by_email, key)
+    if by == "uuid" and not _is_uuid(key):
+        return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_UUID, "Not a UUID.")
+    contacts = await _contacts_for(session, by, key)
     if not contacts:
         return BulkInvitationRow(line, key, BulkInvitationResult.NO_SUCH_CONTACT)
     if len(contacts) > 1:
@@ -121,25 +146,37 @@ async def invite_from_csv(
         file = read_csv(data)
     except CsvFileProblem as problem:
         raise InvalidInput.single(problem.code, "file", problem.message) from None
-    header = [" ".join(h.lower().split()) for h in file.header]
-    column = next((i for i, h in enumerate(header) if h in _EMAIL_HEADERS | _NUMBER_HEADERS), None)
-    if column is None:
+    keys: dict[str, int] = {}  # key column -> position, the first of each
+    for position, header in enumerate(file.header):
+        column = _COLUMNS.get(header_key(header))
+        if column is not None and column.key in _KEY_COLUMNS:
+            keys.setdefault(column.key, position)
+    if not keys:
         raise InvalidInput.single(
             BulkInvitationErrorCode.UNKNOWN_COLUMNS,
             "file",
             "The file needs an Email or a Customer number column.",
         )
-    by_email = header[column] in _EMAIL_HEADERS
     report = BulkInvitationReport()
     # One savepoint around the file: a dry run rolls it back and leaves nothing behind.
     async with session.begin_nested() as outer:
         for line, record in zip(file.lines, file.records, strict=True):
-            key = record[column].strip() if column < len(record) else ""
-            if key:
+            if not any(cell.strip() for cell in record):
+                continue
+            cells = {
+                name: record[position].strip() if position < len(record) else ""
+                for name, position in keys.items()
+            }
+            by = next((name for name in _KEY_COLUMNS if cells.get(name)), None)
+            if by is None:
                 report.rows.append(
-                    await _invite_row(session, env, portal_settings, created_by, by_email,
-                                      line, key)
+                    BulkInvitationRow(line, "", BulkInvitationResult.MISSING_KEY,
+                                      "The row has no email and no customer number.")
                 )  # fmt: skip
+                continue
+            report.rows.append(
+                await _invite_row(session, env, portal_settings, created_by, by, line, cells[by])
+            )
         if dry_run:
             await outer.rollback()
     return report

@@ -229,7 +229,10 @@ class BulkInvitationError(ErrorFields):
 @strawberry.type(description="What happened to one row of a bulk invitation file.")
 class BulkInvitationRowResult:
     row: int
-    key: str = strawberry.field(description="The email or customer number of the row.")
+    key: str = strawberry.field(
+        description="The key the row was matched by (UUID, customer number or email); empty "
+        "for MISSING_KEY."
+    )
     result: BulkInvitationResult
     message: str
 
@@ -306,8 +309,10 @@ class ImportMutation:
         return ImportContactsPayload.from_report(report, blind=blind)
 
     @strawberry.mutation(
-        description="Bulk invitations: a CSV with an Email or a Customer number column; each "
-        "listed contact is invited by email (30-day setup link). Every row gets a result.",
+        description="Bulk invitations: a CSV with an Email column, a Customer number column or "
+        "both (headers as importContacts recognises them); each row is matched by its UUID, "
+        "else its customer number, else its email, and the contact is invited by email (30-day "
+        "setup link). Every row with a filled cell gets a result.",
         permission_classes=[
             HasPermission(StaffPermission.PORTAL_USERS_WRITE),
             HasPermission(StaffPermission.CONTACTS_IMPORT),

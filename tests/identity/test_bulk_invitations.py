@@ -16,7 +16,7 @@ from portal.models import Invitation, OutboxMessage
 from portal.services.contacts import create_contact
 from portal.services.portal_settings import load_portal_settings
 from tests.conftest import GraphQLClient
-from tests.factories import log_in_staff, make_customer
+from tests.factories import log_in_staff, make_customer, upload_file
 
 
 async def test_each_row_gets_its_result(runtime: Runtime) -> None:
@@ -218,3 +218,41 @@ async def test_a_dry_run_invites_nobody_and_reports_the_same(
     assert dry == real
     assert real["invited"] == 1
     assert await outbox(runtime) == ["probe@example.de"]
+
+
+async def test_a_file_with_email_and_customer_number_answers_every_row(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # Failed before: only the first key column was read, so rows with only a customer number
+    # (the email column empty) were skipped without an answer.
+    await log_in_staff(admin_api, runtime)
+    async with runtime.database.transaction() as session:
+        by_mail = await create_contact(session, {"last_name": "Mail", "email": "mail@example.de"})
+        by_number = await create_contact(
+            session, {"last_name": "Nummer", "email": "nummer@example.de"}
+        )
+        both = await create_contact(session, {"last_name": "Beides", "email": "beides@example.de"})
+    data = (
+        "Name;E-Mail;Kundennr.\r\n"
+        "Mail;mail@example.de;\r\n"
+        f"Nummer;;{by_number.customer_number}\r\n"
+        f"Beides;beides@example.de;{both.customer_number}\r\n"
+        "Niemand;;\r\n"
+    ).encode()
+    query = (
+        "mutation B($file: Upload!) { inviteContactsFromCsv(file: $file) "
+        "{ invited rows { row key result } } }"
+    )
+    body = await upload_file(admin_api, query, {}, data)
+    assert body["data"]["inviteContactsFromCsv"] == {
+        "invited": 3,
+        "rows": [
+            {"row": 2, "key": "mail@example.de", "result": "INVITED"},
+            {"row": 3, "key": str(by_number.customer_number), "result": "INVITED"},
+            {"row": 4, "key": str(both.customer_number), "result": "INVITED"},
+            {"row": 5, "key": "", "result": "MISSING_KEY"},
+        ],
+    }
+    async with runtime.database.transaction() as session:
+        sent = set(await session.scalars(select(OutboxMessage.to_address)))
+    assert sent == {by_mail.email, by_number.email, both.email}
