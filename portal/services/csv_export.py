@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -113,10 +113,15 @@ async def _joined_names(connection: AsyncConnection, query: Any) -> dict[uuid.UU
 
 
 async def export_contacts(
-    session: AsyncSession, filter: ContactFilter, dialect: CsvDialect
+    session: AsyncSession,
+    filter: ContactFilter,
+    dialect: CsvDialect,
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> AsyncIterator[bytes]:
     """The contacts CSV, chunk by chunk. Reads plain rows of exactly the exported columns (no
-    ORM objects), and per chunk one query each for tags, groups, resources and portal users."""
+    ORM objects), and per chunk one query each for tags, groups, resources and portal users.
+    ``progress`` is told the number of rows written after each chunk."""
     out = _Writer(dialect)
     out.row(_header(EXPORTED_CONTACT_COLUMNS, dialect))
     yield (b"\xef\xbb\xbf" if dialect.bom else b"") + out.take()
@@ -186,6 +191,8 @@ async def export_contacts(
                 ]
             )  # fmt: skip
         last = contacts[-1][1]
+        if progress is not None:
+            progress(len(contacts))
         # End the read transaction between chunks (SQLite would hold its lock while a slow
         # client downloads).
         await session.rollback()

@@ -60,8 +60,10 @@ class ExportPayload:
 @strawberry.type
 class ExportMutation:
     @strawberry.mutation(
-        description="Export contacts (with the contacts filters) as CSV: streamed, UTF-8 with "
-        "BOM by default, formula cells neutralised.",
+        description="Export contacts (with the contacts filters; active and inactive ones unless "
+        "the filter narrows it) as CSV with every column the import reads: streamed, UTF-8 with "
+        "BOM by default, formula cells neutralised. delivery EMAIL mails the zipped file to you "
+        "at any size.",
         permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
         extensions=[Atomic()],
     )
@@ -75,7 +77,7 @@ class ExportMutation:
         ctx = info.context
         job = await request_export(
             ctx.session, await ctx.staff_actor(), ExportKind.CONTACTS,
-            filter=(filter or ContactFilterInput()).to_filter(),
+            filter=(filter or ContactFilterInput()).to_filter(inactive_by_default=True),
             dialect=(options or CsvOptionsInput()).to_dialect(), delivery=delivery,
             email_threshold=ctx.settings.export_email_threshold,
         )  # fmt: skip

@@ -47,15 +47,17 @@ class ContactFilterInput:
     active: bool | None = strawberry.field(
         default=None, description="Only active (true) or inactive (false) contacts."
     )
-    include_inactive: bool = strawberry.field(
-        default=False, description="Inactive contacts are hidden unless this is true."
+    include_inactive: bool | None = strawberry.field(
+        default=None,
+        description="Inactive contacts too. Default: false for the contacts list, true for "
+        "exportContacts (which lists active and inactive contacts; active: true narrows it).",
     )
     group_ids: list[strawberry.ID] | None = None
     tags: list[str] | None = strawberry.field(default=None, description="All of these tags.")
     source: contacts.ContactSource | None = None
     opt_in: OptInState | None = None
 
-    def to_filter(self) -> contacts.ContactFilter:
+    def to_filter(self, *, inactive_by_default: bool = False) -> contacts.ContactFilter:
         group_ids = tuple(
             from_global_id("ContactGroup", g) or uuid.UUID(int=0) for g in self.group_ids or []
         )
@@ -63,7 +65,9 @@ class ContactFilterInput:
             search=self.search,
             status=self.status.value if self.status else None,
             active=self.active,
-            include_inactive=self.include_inactive,
+            include_inactive=self.include_inactive
+            if self.include_inactive is not None
+            else inactive_by_default,
             group_ids=group_ids,
             tags=tuple(self.tags or ()),
             source=self.source.value if self.source else None,

@@ -61,14 +61,20 @@ async def test_export_is_excel_safe_and_filtered(
     assert headers["content-type"].startswith("text/csv")
     assert headers["cache-control"] == "no-store"
     exported = rows(content)
-    assert [r["Last name"] for r in exported] == ['Müller; "Sohn"', "'@Angriff"]
+    # Inactive contacts are exported too, by default; a filter narrows it.
+    assert [r["Last name"] for r in exported] == ['Müller; "Sohn"', "'@Angriff", "Inaktiv"]
+    assert [r["Active"] for r in exported] == ["1", "1", "0"]
     assert exported[0]["First name"] == '\'=HYPERLINK("x")'
     assert exported[0]["Notes"] == "'+49 Notiz\nzweite Zeile"
     assert exported[1]["Company"] == "'-1+1"
     assert exported[0]["Active"] == "1"
     assert exported[0]["Status"] == "PROSPECT"
-    _, everything, _ = await download(admin_api, filter={"includeInactive": True})
-    assert len(rows(everything)) == 3
+    _, active_only, _ = await download(admin_api, filter={"active": True})
+    assert len(rows(active_only)) == 2
+    _, without_inactive, _ = await download(admin_api, filter={"includeInactive": False})
+    assert len(rows(without_inactive)) == 2
+    _, inactive_only, _ = await download(admin_api, filter={"active": False})
+    assert [r["Last name"] for r in rows(inactive_only)] == ["Inaktiv"]
 
 
 async def test_semicolon_german_headers_and_status(
