@@ -31,6 +31,9 @@ from portal.clock import Clock, system_clock
 from portal.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a long-running writer (an import between its batches) leaves SQLite's write lock
+# free: longer than the busy handler's longest poll interval (100 ms).
+SQLITE_WRITER_TURN_SECONDS = 0.15
 READ_ONLY = "portal_read_only"  # execution option of Database.snapshot sessions
 
 
@@ -265,6 +268,16 @@ class Database:
             async with self.transaction() as writer:
                 for statement in statements:
                     await writer.execute(statement)
+
+    async def commit_and_give_way(self, session: AsyncSession) -> None:
+        """Commit ``session`` and, on SQLite, let writers waiting for the write lock have it
+        before ``session`` writes again: a long import commits batch after batch, and a waiting
+        writer's busy handler, which polls every 100 ms at most, would otherwise miss each
+        short gap until its busy timeout ends in "database is locked". PostgreSQL locks rows:
+        nothing to wait for."""
+        await session.commit()
+        if self.dialect == "sqlite":
+            await asyncio.sleep(SQLITE_WRITER_TURN_SECONDS)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

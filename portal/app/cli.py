@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import sys
 import uuid
@@ -328,7 +329,7 @@ def contacts_import(
                     ),
                     Actor(ActorType.IMPORT, name=f"CLI import {file.name}"),
                     progress=progress,
-                    on_batch=session.commit,
+                    on_batch=functools.partial(runtime.database.commit_and_give_way, session),
                 )
             await session.commit()
             return report

@@ -17,9 +17,9 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from portal.config import Settings
 from portal.db import Database
@@ -66,19 +66,31 @@ def retry_delay(settings_base_seconds: int, attempts: int) -> timedelta:
     return timedelta(seconds=min(settings_base_seconds * 2 ** (attempts - 1), 6 * 3600))
 
 
+def _is_due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        or_(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.status == OutboxStatus.SENDING,  # an expired lease
+        ),
+        OutboxMessage.next_attempt_at <= now,
+    )
+
+
 async def claim_due(mailer: Mailer, limit: int) -> list[uuid.UUID]:
-    """Mark up to ``limit`` due rows as ``sending`` under a lease and return their ids."""
+    """Mark up to ``limit`` due rows as ``sending`` under a lease and return their ids. Looks
+    first in a snapshot, which on SQLite takes no write lock: a poll that finds nothing due
+    never queues behind (or blocks) a writer such as a long import."""
+    async with mailer.database.snapshot() as snapshot:
+        anything_due = await snapshot.scalar(
+            select(OutboxMessage.id).where(_is_due(session_now(snapshot))).limit(1)
+        )
+    if anything_due is None:
+        return []
     async with mailer.database.transaction() as session:
         now = session_now(session)
         query = (
             select(OutboxMessage)
-            .where(
-                or_(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.status == OutboxStatus.SENDING,  # an expired lease
-                ),
-                OutboxMessage.next_attempt_at <= now,
-            )
+            .where(_is_due(now))
             .order_by(OutboxMessage.next_attempt_at)
             .limit(limit)
         )

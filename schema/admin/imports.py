@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 import strawberry
@@ -300,7 +301,7 @@ class ImportMutation:
                 data,
                 import_options,
                 actor,
-                on_batch=session.commit,
+                on_batch=functools.partial(ctx.database.commit_and_give_way, session),
                 batch_size=IMPORT_BATCH_ROWS,
             )
             await session.commit()

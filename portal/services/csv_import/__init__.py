@@ -24,15 +24,12 @@ from portal.services.csv_columns import (
     unneutralise,
     unstorable_cells,
 )
-from portal.services.csv_import.mapping import (
-    ColumnKey,
-    ColumnMapping,
-    ColumnUse,
-    map_columns,
-)
+from portal.services.csv_import.mapping import ColumnKey, map_columns
 from portal.services.csv_import.report import (
     MAX_ROW_RESULTS,
     PHONE_FIELDS,
+    ColumnMapping,
+    ColumnUse,
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,

@@ -5,11 +5,10 @@ column is ever dropped without a word."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 
 from portal.services.csv_columns import CONTACT_COLUMNS, Column, header_index, header_key
-from portal.services.csv_import.report import RowProblem
+from portal.services.csv_import.report import ColumnMapping, ColumnUse, RowProblem
 
 _BY_KEY = {c.key: c for c in CONTACT_COLUMNS}
 _INDEX = header_index(CONTACT_COLUMNS)
@@ -59,24 +58,6 @@ class ColumnKey(StrEnum):
 
 if {key.value for key in ColumnKey} != set(_BY_KEY):  # pragma: no cover (caught by any import)
     raise RuntimeError("ColumnKey and CONTACT_COLUMNS name different columns")
-
-
-class ColumnUse(StrEnum):
-    """What an import does with a column of the file."""
-
-    IMPORTED = "IMPORTED"  # its cells are written to the contact
-    MATCH_KEY = "MATCH_KEY"  # its cells find the contact (UUID, customer number)
-    READ_ONLY = "READ_ONLY"  # recognised, checked, never written (status, dates, groups, ...)
-    IGNORED = "IGNORED"  # unknown, or ignored on request: its cells are not read at all
-
-
-@dataclass(frozen=True)
-class ColumnMapping:
-    position: int  # 0-based
-    header: str  # as the file names it
-    column: Column | None  # None: ignored
-    use: ColumnUse
-    explicit: bool = False  # chosen by the caller's mapping
 
 
 def column_by_key(key: str) -> Column | None:

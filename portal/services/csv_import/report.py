@@ -7,12 +7,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
+from portal.services.csv_columns import Column
 from portal.services.phone_lookahead import PARALLEL_ROWS
-
-if TYPE_CHECKING:
-    from portal.services.csv_import.mapping import ColumnMapping
 
 PHONE_FIELDS = frozenset({"phone1", "phone2", "mobile", "fax"})
 
@@ -50,6 +47,24 @@ class ImportOptions:
     # reason in the stored data (no such contact, several, a stored value it may not change)
     # is held (not applied, counted as accepted, listed for staff in the audit log).
     blind: bool = False
+
+
+class ColumnUse(StrEnum):
+    """What an import does with a column of the file."""
+
+    IMPORTED = "IMPORTED"  # its cells are written to the contact
+    MATCH_KEY = "MATCH_KEY"  # its cells find the contact (UUID, customer number)
+    READ_ONLY = "READ_ONLY"  # recognised, checked, never written (status, dates, groups, ...)
+    IGNORED = "IGNORED"  # unknown, or ignored on request: its cells are not read at all
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    position: int  # 0-based
+    header: str  # as the file names it
+    column: Column | None  # None: ignored
+    use: ColumnUse
+    explicit: bool = False  # chosen by the caller's mapping
 
 
 @dataclass(frozen=True)
