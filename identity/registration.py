@@ -24,12 +24,11 @@ from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
 from portal.errors import FieldError, InvalidInput
+from portal.languages import parse_language
 from portal.models import PortalUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, clean_text, is_valid_email, normalize_email
 from portal.services.portal_settings import PortalSettings, load_portal_settings
-
-SUPPORTED_LANGUAGES = ("de", "en")
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,11 @@ def validate_registration(form: Registration) -> list[FieldError]:
             errors.append(FieldError(Code.TOO_LONG, name, "At most 100 characters."))
         elif not clean_text(value):
             errors.append(FieldError(Code.REQUIRED, name, "Required."))
-    if form.language not in SUPPORTED_LANGUAGES:
-        errors.append(FieldError(Code.INVALID_LANGUAGE, "language", "Use de or en."))
+    if parse_language(form.language) != form.language:
+        errors.append(
+            FieldError(Code.INVALID_LANGUAGE, "language",
+                       "Use an ISO 639-1 language code in lower case (de, en, fr, ...).")
+        )  # fmt: skip
     if not form.accept_terms:
         errors.append(
             FieldError(Code.TERMS_NOT_ACCEPTED, "accept_terms", "The terms must be accepted.")

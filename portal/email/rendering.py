@@ -78,7 +78,14 @@ class EmailRenderer:
         self._sandbox_html = environment(SandboxedEnvironment, autoescape=True)
 
     def language(self, language: str) -> str:
-        return language if language in LANGUAGES else self._settings.default_language
+        """The language an email to someone preferring ``language`` comes in: that language
+        where templates exist, else English, else German (a contact may prefer any ISO 639-1
+        language; the portal's own templates are German and English)."""
+        if language in LANGUAGES:
+            return language
+        if not language:
+            return self._settings.default_language
+        return next(fallback for fallback in ("en", "de") if fallback in LANGUAGES)
 
     def variables(
         self, template: str, language: str, formality: str, context: Mapping[str, Any]

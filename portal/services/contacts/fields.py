@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from portal.errors import FieldError
+from portal.languages import parse_language
 from portal.normalization import (
     MAX_EMAIL_LENGTH,
     clean_text,
@@ -22,7 +23,6 @@ from portal.normalization import (
 )
 from portal.services.contacts.reachability import ReachabilityError, parse_reachability
 
-SUPPORTED_LANGUAGES = ("de", "en")
 FORMALITIES = ("formal", "informal")
 
 
@@ -186,9 +186,14 @@ def validate_fields(
                 error(ContactErrorCode.INVALID_URL, name, "Not a valid web address.")
             columns[name] = text
         elif name == "language":
-            if value not in SUPPORTED_LANGUAGES:
-                error(ContactErrorCode.INVALID_LANGUAGE, name, "Use de or en.")
-            columns[name] = value
+            language = parse_language(value)
+            if language is None:
+                error(
+                    ContactErrorCode.INVALID_LANGUAGE,
+                    name,
+                    "Use an ISO 639-1 language code (de, en, fr, tr, ...).",
+                )
+            columns[name] = language or value
         elif name == "formality":
             if value not in FORMALITIES:
                 error(ContactErrorCode.INVALID_FORMALITY, name, "Use formal or informal.")

@@ -133,8 +133,15 @@ class ContactNode(Node):
     website = column("website", str)
     date_of_birth = column("date_of_birth", date | None)
     notes = column("notes", str)
-    language = column("language", str, description="Preferred language (de, en).")
-    formality = column("formality", str, description="formal (Sie) or informal (Du).")
+    language = column(
+        "language",
+        str,
+        description="Preferred language, any ISO 639-1 code (de, en, fr, tr, ...); emails come "
+        "in it where templates exist, else in English.",
+    )
+    formality = column(
+        "formality", str, description="formal (Sie) or informal (Du); applies to German."
+    )
     directory_visible = column(
         "directory_visible", bool, description="Listed in the member directory."
     )

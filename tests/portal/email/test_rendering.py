@@ -108,9 +108,14 @@ def test_html_escapes_user_supplied_names(renderer: EmailRenderer) -> None:
     assert "<script>alert(1)</script>" in mail.text
 
 
-def test_unknown_language_falls_back_to_the_default(renderer: EmailRenderer) -> None:
-    mail = renderer.render("password_changed", "fr", "formal", {"first_name": "Anna"})
-    assert mail.text.startswith("Guten Tag Anna,")
+def test_a_language_without_templates_falls_back_to_english(renderer: EmailRenderer) -> None:
+    # Before: to the portal's default language (German), whatever the contact spoke.
+    for formality in ("formal", "informal"):  # Sie/Du is German only
+        mail = renderer.render("password_changed", "fr", formality, {"first_name": "Anna"})
+        assert mail.text.startswith("Hello Anna,")
+        assert mail.subject == "Your password was changed"
+    assert renderer.language("tr") == "en"
+    assert renderer.language("") == "de"  # none known: the portal's default language
 
 
 def test_override_replaces_subject_and_body_and_stays_escaped(renderer: EmailRenderer) -> None:

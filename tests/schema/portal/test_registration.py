@@ -90,7 +90,7 @@ async def test_known_and_unknown_addresses_get_byte_identical_answers(
         ({"password": "neu@example.de"}, "PASSWORD_TOO_COMMON", "password"),
         ({"password": "x" * 1_000_000}, "PASSWORD_TOO_LONG", "password"),
         ({"acceptTerms": False}, "TERMS_NOT_ACCEPTED", "acceptTerms"),
-        ({"language": "fr"}, "INVALID_LANGUAGE", "language"),
+        ({"language": "xx"}, "INVALID_LANGUAGE", "language"),
         ({"firstName": " "}, "REQUIRED", "firstName"),
     ],
 )
