@@ -77,7 +77,10 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("active", "Active", "Aktiv"),
     Column("source", "Source", "Quelle", "source"),
     Column("registered_at", "Registered at", "Registriert am"),
+    Column("newsletter_invited_at", "Newsletter invitation sent at",
+           "Newsletter-Einladung gesendet am"),
     Column("newsletter_confirmed_at", "Newsletter opt-in confirmed at", "Newsletter bestätigt am"),
+    Column("newsletter_revoked_at", "Newsletter opt-in revoked at", "Newsletter widerrufen am"),
     # Recognised, never imported: consent comes from the customer's double opt-in only.
     Column("newsletter", "Newsletter", "Newsletter", synonyms=("Newsletter-Einwilligung",
                                                                "Newsletter consent")),

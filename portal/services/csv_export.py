@@ -99,7 +99,7 @@ _CONTACT_FIELDS = (
     Contact.mobile, Contact.fax, Contact.street, Contact.postal_code, Contact.city,
     Contact.country, Contact.language, Contact.formality, Contact.date_of_birth, Contact.website,
     Contact.notes, Contact.is_active, Contact.source, Contact.registered_at,
-    Contact.newsletter_confirmed_at,
+    Contact.newsletter_invited_at, Contact.newsletter_confirmed_at, Contact.newsletter_revoked_at,
 )  # fmt: skip
 
 

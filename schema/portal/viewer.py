@@ -114,7 +114,8 @@ class MyContact:
                 ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
                 for w in row.reachability or []
             ],
-            newsletter_confirmed=row.newsletter_confirmed_at is not None,
+            newsletter_confirmed=row.newsletter_confirmed_at is not None
+            and row.newsletter_revoked_at is None,
             row=row,
         )
 

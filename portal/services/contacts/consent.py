@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.config import Settings
@@ -60,6 +60,14 @@ async def _log(session: AsyncSession, contact: Contact, actor: Actor, what: str)
     )
 
 
+def has_opt_in(contact: Contact) -> bool:
+    """Whether the contact's consent stands: confirmed and not revoked since. A revocation
+    keeps the dates of the invitation and the confirmation (all three stay on the contact); a
+    new confirmation starts a new consent and clears the revocation date (the consent events
+    keep every step)."""
+    return contact.newsletter_confirmed_at is not None and contact.newsletter_revoked_at is None
+
+
 async def send_invitation(
     session: AsyncSession, settings: Settings, contact: Contact, actor: Actor, evidence: Evidence
 ) -> None:
@@ -72,7 +80,7 @@ async def send_invitation(
         raise InvalidInput.single(
             ContactErrorCode.NO_EMAIL, "contact_id", "The contact has no email."
         )
-    if contact.newsletter_confirmed_at is not None:
+    if has_opt_in(contact):
         raise InvalidInput.single(
             ContactErrorCode.ALREADY_CONFIRMED, "contact_id", "The contact has already opted in."
         )
@@ -104,7 +112,7 @@ async def send_invitation(
 async def confirm(
     session: AsyncSession, contact: Contact, actor: Actor, evidence: Evidence
 ) -> None:
-    if contact.newsletter_confirmed_at is not None:
+    if has_opt_in(contact):
         raise InvalidInput.single(
             ContactErrorCode.ALREADY_CONFIRMED, "contact_id", "The contact has already opted in."
         )
@@ -136,11 +144,11 @@ async def confirm_by_token(session: AsyncSession, token: str, evidence: Evidence
 
 
 async def revoke(session: AsyncSession, contact: Contact, actor: Actor, evidence: Evidence) -> None:
-    if contact.newsletter_confirmed_at is None:
+    if not has_opt_in(contact):
         raise InvalidInput.single(
             ContactErrorCode.NOT_CONFIRMED, "contact_id", "The contact has not opted in."
         )
-    contact.newsletter_confirmed_at = None
+    # The invitation and confirmation dates stay: all three dates document the consent.
     contact.newsletter_revoked_at = session_now(session)
     await _event(session, contact, "revoked", evidence)
     await _log(session, contact, actor, "Newsletter opt-in revoked")
@@ -148,7 +156,10 @@ async def revoke(session: AsyncSession, contact: Contact, actor: Actor, evidence
 
 async def deactivate_without_opt_in(session: AsyncSession, actor: Actor, *, dry_run: bool) -> int:
     """How many active contacts have no confirmed opt-in; unless ``dry_run``, deactivate them."""
-    condition = (Contact.is_active.is_(True), Contact.newsletter_confirmed_at.is_(None))
+    condition = (
+        Contact.is_active.is_(True),
+        or_(Contact.newsletter_confirmed_at.is_(None), Contact.newsletter_revoked_at.is_not(None)),
+    )
     ids = list(await session.scalars(select(Contact.id).where(*condition)))
     if dry_run or not ids:
         return len(ids)

@@ -104,15 +104,16 @@ def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
         )
     if f.source:
         conditions.append(Contact.source == f.source)
+    # A revocation keeps the confirmation date (consent.has_opt_in): revoked_at decides.
     if f.opt_in is OptInState.CONFIRMED:
-        conditions.append(Contact.newsletter_confirmed_at.is_not(None))
-    elif f.opt_in is OptInState.REVOKED:
         conditions.append(
             and_(
-                Contact.newsletter_confirmed_at.is_(None),
-                Contact.newsletter_revoked_at.is_not(None),
+                Contact.newsletter_confirmed_at.is_not(None),
+                Contact.newsletter_revoked_at.is_(None),
             )
         )
+    elif f.opt_in is OptInState.REVOKED:
+        conditions.append(Contact.newsletter_revoked_at.is_not(None))
     elif f.opt_in is OptInState.INVITED:
         conditions.append(
             and_(

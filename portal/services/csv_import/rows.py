@@ -142,7 +142,9 @@ def _check_cells(cells: dict[str, str], line: int) -> None:
         problems.append(RowProblem(line, "Status", "UNKNOWN_STATUS", "Unknown status."))
     dates = (
         ("registered_at", "Registered at"),
+        ("newsletter_invited_at", "Newsletter invitation sent at"),
         ("newsletter_confirmed_at", "Newsletter opt-in confirmed at"),
+        ("newsletter_revoked_at", "Newsletter opt-in revoked at"),
     )
     for key, title in dates:
         if cells.get(key):

@@ -182,10 +182,11 @@ class ContactNode(Node):
     )
     def opt_in_state(self) -> OptInState:
         record = self.record
-        if record["newsletter_confirmed_at"]:
-            return OptInState.CONFIRMED
+        # A revocation keeps the confirmation date: the revocation decides.
         if record["newsletter_revoked_at"]:
             return OptInState.REVOKED
+        if record["newsletter_confirmed_at"]:
+            return OptInState.CONFIRMED
         if record["newsletter_invited_at"]:
             return OptInState.INVITED
         return OptInState.NONE

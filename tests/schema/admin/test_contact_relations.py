@@ -169,9 +169,20 @@ async def test_newsletter_double_opt_in(
     assert again["errors"] == [{"code": "INVALID_TOKEN"}]
     assert await names(admin_api, filter={"optIn": "CONFIRMED"}) == ["News"]
 
-    revoke = "mutation R($c: ID!) { revokeNewsletterOptIn(contactId: $c) { contact { optInState newsletterRevokedAt } errors { code } } }"
+    revoke = "mutation R($c: ID!) { revokeNewsletterOptIn(contactId: $c) { contact { optInState newsletterInvitedAt newsletterConfirmedAt newsletterRevokedAt } errors { code } } }"
+    clock.advance(timedelta(minutes=1))
     revoked = await mutate(admin_api, revoke, c=contact["id"])
     assert revoked["contact"]["optInState"] == "REVOKED"
+    # All three dates stay (before: revoking cleared the confirmation date).
+    dates = [
+        revoked["contact"][f"newsletter{step}At"] for step in ("Invited", "Confirmed", "Revoked")
+    ]
+    assert None not in dates and dates == sorted(dates) and dates[1] < dates[2], dates
+    assert await names(admin_api, filter={"optIn": "REVOKED"}) == ["News"]
+    assert await names(admin_api, filter={"optIn": "CONFIRMED"}) == []
+    assert (await mutate(admin_api, revoke, c=contact["id"]))["errors"] == [
+        {"code": "NOT_CONFIRMED"}
+    ]
     async with runtime.database.transaction() as session:
         kinds = [
             e.kind
@@ -298,3 +309,22 @@ async def test_a_page_costs_the_same_number_of_queries_at_any_size(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1], counts
+
+
+async def test_a_revoked_consent_counts_as_none_and_a_new_confirmation_starts_over(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    contact = await create(admin_api, lastName="Wechsel", email="w@example.de")
+    confirm = "mutation C($c: ID!) { confirmNewsletterOptIn(contactId: $c) { contact { optInState newsletterConfirmedAt newsletterRevokedAt } errors { code } } }"
+    revoke = "mutation R($c: ID!) { revokeNewsletterOptIn(contactId: $c) { errors { code } } }"
+    first = await mutate(admin_api, confirm, c=contact["id"])
+    assert (await mutate(admin_api, revoke, c=contact["id"]))["errors"] == []
+    bulk = "mutation D { deactivateContactsWithoutOptIn(dryRun: true) { count } }"
+    assert await mutate(admin_api, bulk) == {"count": 1}  # revoked: no consent
+    again = await mutate(admin_api, confirm, c=contact["id"])
+    assert again["errors"] == []
+    assert again["contact"]["optInState"] == "CONFIRMED"
+    assert again["contact"]["newsletterRevokedAt"] is None
+    assert again["contact"]["newsletterConfirmedAt"] >= first["contact"]["newsletterConfirmedAt"]
+    assert await mutate(admin_api, bulk) == {"count": 0}
