@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from portal.normalization import clean_name
 
@@ -74,6 +75,7 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("website", "Website", "Webseite", "website",
            synonyms=("Homepage", "Internetseite", "Web", "URL")),
     Column("notes", "Notes", "Notizen", "notes", synonyms=("Bemerkung", "Bemerkungen", "Notiz")),
+    Column("directory_visible", "Listed in directory", "Im Verzeichnis", "directory_visible"),
     Column("active", "Active", "Aktiv"),
     Column("source", "Source", "Quelle", "source"),
     Column("registered_at", "Registered at", "Registriert am"),
@@ -86,6 +88,13 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
                                                                "Newsletter consent")),
     Column("tags", "Tags", "Tags", synonyms=("Schlagworte", "Stichworte", "Labels")),
     Column("groups", "Groups", "Gruppen"),
+    Column("additional_emails", "Further emails", "Weitere E-Mails", "additional_emails"),
+    # Weekly call times: ``Mon 09:00-12:00, Tue 14:00-18:00`` (German day names read too).
+    Column("reachability", "Reachability", "Erreichbarkeit", "reachability",
+           synonyms=("Call times", "Anrufzeiten")),
+    # Ids in other systems: ``POS:4711, SHOP:A-77`` (customer-card numbers, ERP numbers).
+    Column("references", "External references", "Externe Referenzen",
+           synonyms=("Kundenkarte", "Kundenkartennummer", "Customer card", "References")),
     Column("resource_ids", "Assigned resource IDs", "Zugewiesene Ressourcen-IDs"),
     Column("resource_count", "Number of assigned resources", "Anzahl zugewiesener Ressourcen"),
     Column("status", "Status", "Status"),
@@ -119,6 +128,36 @@ def header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
         for name in (*column.synonyms, column.key, column.de, column.en):
             index[header_key(name)] = column
     return index
+
+
+WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+}
+_WEEKDAY_NUMBERS = {name.lower(): day for names in WEEKDAYS.values()
+                    for day, name in enumerate(names)}  # fmt: skip
+
+
+def format_reachability(windows: Iterable[dict[str, Any]], language: str) -> str:
+    """Call times as one cell: ``Mon 09:00-12:00, Tue 14:00-18:00`` (``Mo``, ``Di`` in
+    German)."""
+    names = WEEKDAYS.get(language, WEEKDAYS["en"])
+    return ", ".join(f"{names[w['weekday']]} {w['from']}-{w['to']}" for w in windows)
+
+
+def parse_reachability_cell(cell: str) -> list[Any]:
+    """The windows of a :func:`format_reachability` cell, in either language; a part that is
+    not ``Day HH:MM-HH:MM`` is kept as text, which validation refuses with its reason."""
+    windows: list[Any] = []
+    for part in split_names(cell):
+        day, _, times = part.partition(" ")
+        start, dash, end = times.strip().partition("-")
+        weekday = _WEEKDAY_NUMBERS.get(day.strip(".").lower())
+        if weekday is None or not dash:
+            windows.append(part)
+        else:
+            windows.append({"weekday": weekday, "from": start.strip(), "to": end.strip()})
+    return windows
 
 
 def neutralise(cell: str) -> str:

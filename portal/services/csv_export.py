@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from portal.models import (
     Contact,
+    ContactEmail,
     ContactGroup,
     ContactGroupMember,
     ContactTag,
+    ExternalReference,
     PortalUser,
     Resource,
     ResourceAssignment,
@@ -35,6 +37,7 @@ from portal.services.csv_columns import (
     NEUTRALISED_PREFIXES,
     PORTAL_USER_COLUMNS,
     Column,
+    format_reachability,
     join_names,
     neutralise,
 )
@@ -98,8 +101,10 @@ _CONTACT_FIELDS = (
     Contact.last_name, Contact.company_name, Contact.email, Contact.phone1, Contact.phone2,
     Contact.mobile, Contact.fax, Contact.street, Contact.postal_code, Contact.city,
     Contact.country, Contact.language, Contact.formality, Contact.date_of_birth, Contact.website,
-    Contact.notes, Contact.is_active, Contact.source, Contact.registered_at,
-    Contact.newsletter_invited_at, Contact.newsletter_confirmed_at, Contact.newsletter_revoked_at,
+    Contact.notes, Contact.directory_visible, Contact.is_active, Contact.source,
+    Contact.registered_at, Contact.newsletter_invited_at, Contact.newsletter_confirmed_at,
+    Contact.newsletter_revoked_at,
+    Contact.reachability,  # last: formatted into its own column after tags and groups
 )  # fmt: skip
 
 
@@ -162,6 +167,23 @@ async def export_contacts(
             .where(in_chunk)
             .order_by(ContactGroup.name),
         )
+        further_emails = await _joined_names(
+            connection,
+            select(ContactEmail.contact_id, ContactEmail.email)
+            .join(Contact, Contact.id == ContactEmail.contact_id)
+            .where(in_chunk)
+            .order_by(ContactEmail.email_normalized),
+        )
+        references = await _joined_names(
+            connection,
+            select(
+                ExternalReference.contact_id,
+                ExternalReference.source_system + ":" + ExternalReference.external_id,
+            )
+            .join(Contact, Contact.id == ExternalReference.contact_id)
+            .where(in_chunk)
+            .order_by(ExternalReference.source_system),
+        )
         resources: dict[uuid.UUID, list[str]] = {}
         for contact_id, resource_id in await connection.execute(
             select(ResourceAssignment.contact_id, ResourceAssignment.resource_id)
@@ -184,8 +206,11 @@ async def export_contacts(
             assigned = resources.get(contact_id, ())
             out.row(
                 [
-                    *c,
+                    *c[:-1],
                     tags.get(contact_id, ""), groups.get(contact_id, ""),
+                    further_emails.get(contact_id, ""),
+                    format_reachability(c[-1] or (), dialect.language),
+                    references.get(contact_id, ""),
                     " ".join(assigned), len(assigned),
                     status_of(users.get(contact_id), bool(assigned)).value,
                 ]

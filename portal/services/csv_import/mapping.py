@@ -15,7 +15,7 @@ _INDEX = header_index(CONTACT_COLUMNS)
 # Columns that find the contact a row updates (the email also sets a field).
 MATCH_KEY_COLUMNS = frozenset({"uuid", "customer_number"})
 # Columns an import writes although they are no plain contact field.
-WRITTEN_COLUMNS = frozenset({"active", "tags", "house_number"})
+WRITTEN_COLUMNS = frozenset({"active", "tags", "house_number", "references"})
 
 
 class ColumnKey(StrEnum):
@@ -44,6 +44,7 @@ class ColumnKey(StrEnum):
     DATE_OF_BIRTH = "date_of_birth"
     WEBSITE = "website"
     NOTES = "notes"
+    DIRECTORY_VISIBLE = "directory_visible"
     ACTIVE = "active"
     SOURCE = "source"
     REGISTERED_AT = "registered_at"
@@ -53,6 +54,9 @@ class ColumnKey(StrEnum):
     NEWSLETTER = "newsletter"
     TAGS = "tags"
     GROUPS = "groups"
+    ADDITIONAL_EMAILS = "additional_emails"
+    REACHABILITY = "reachability"
+    REFERENCES = "references"
     RESOURCE_IDS = "resource_ids"
     RESOURCE_COUNT = "resource_count"
     STATUS = "status"

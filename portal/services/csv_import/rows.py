@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import FieldError, InvalidInput
-from portal.models import Contact
+from portal.models import Contact, ExternalReference
 from portal.normalization import normalize_email
 from portal.services import audit
 from portal.services.actors import Actor
@@ -28,6 +28,8 @@ from portal.services.contacts.groups_tags import (
     groups_by_contact,
     tags_by_contact,
 )
+from portal.services.contacts.reads import additional_emails
+from portal.services.contacts.references import remove_reference, set_reference
 from portal.services.contacts.status import PortalStatus
 from portal.services.contacts.writes import (
     create_contact,
@@ -39,6 +41,7 @@ from portal.services.contacts.writes import (
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
     Column,
+    parse_reachability_cell,
     split_names,
 )
 from portal.services.csv_import.report import (
@@ -154,6 +157,18 @@ def _check_cells(cells: dict[str, str], line: int) -> None:
                 problems.append(RowProblem(line, title, "INVALID_DATE", "Use an ISO date."))
     if cells.get("active") not in (None, "", "0", "1"):
         problems.append(RowProblem(line, "Active", "INVALID_ACTIVE", "Use 1 or 0."))
+    if cells.get("directory_visible") not in (None, "", "0", "1"):
+        problems.append(
+            RowProblem(line, "Listed in directory", "INVALID_DIRECTORY_VISIBLE", "Use 1 or 0.")
+        )
+    for part in split_names(cells.get("references", "")):
+        system, colon, ident = part.partition(":")
+        if not colon or not system.strip() or not ident.strip():
+            problems.append(
+                RowProblem(line, "External references", "INVALID_REFERENCE",
+                           "Write references as SYSTEM:ID, separated by commas (POS:4711).")
+            )  # fmt: skip
+            break
     if problems:
         raise RowFailed(problems)
 
@@ -184,7 +199,7 @@ def new_contact_row(
     groups or active flag, which need the contact's rows); None for any other row. Such rows
     are created in batches: validation needs no database, so no savepoint is needed either."""
     if _match_by(options.match, cells) is not None or any(
-        cells.get(key) for key in ("tags", "groups", "active")
+        cells.get(key) for key in ("tags", "groups", "active", "references")
     ):
         return None
     _check_cells(cells, line)
@@ -231,19 +246,28 @@ async def create_new(
 
 def _given(
     cells: dict[str, str], raw: dict[str, str] | None = None, contact: Contact | None = None
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """The fields a row sets: its non-empty cells, stripped for validation. A cell that holds
     exactly the contact's stored value is no change: validation strips what it stores, and a
     value stored with surrounding whitespace must survive export -> import untouched."""
-    given = {
+    given: dict[str, Any] = {
         c.field: cells[c.key]
         for c in CONTACT_COLUMNS
         if c.field
         and cells.get(c.key)
         and not (
-            contact is not None and raw is not None and raw[c.key] == getattr(contact, c.field)
+            contact is not None
+            and raw is not None
+            and raw[c.key] == getattr(contact, c.field, None)
         )
     }
+    # Cells of fields that are no plain text (the export writes them so).
+    if "additional_emails" in given:
+        given["additional_emails"] = split_names(given["additional_emails"])
+    if "reachability" in given:
+        given["reachability"] = parse_reachability_cell(given["reachability"])
+    if "directory_visible" in given:
+        given["directory_visible"] = given["directory_visible"] == "1"
     if "formality" in given:
         # What a German file says: Sie, Du (an export writes formal, informal).
         given["formality"] = _FORMALITY_WORDS.get(given["formality"].casefold(), given["formality"])
@@ -287,21 +311,59 @@ def check_row_alone(
         raise RowFailed(_problems(line, InvalidInput(errors), by_field))
 
 
-def _check_identity(
-    options: ImportOptions, contact: Contact, given: dict[str, str], line: int
+async def _check_identity(
+    session: AsyncSession,
+    options: ImportOptions,
+    contact: Contact,
+    given: dict[str, Any],
+    line: int,
 ) -> None:
-    """Refuse a change of an existing contact's email (the key portal logins are matched by)
+    """Refuse a change of an existing contact's emails (the keys portal logins are matched by)
     unless the import may change identities."""
+    if options.identity_changes:
+        return
     email = given.get("email")
-    if (
-        not options.identity_changes
-        and email is not None
-        and normalize_email(email) != contact.email_normalized
-    ):
+    if email is not None and normalize_email(email) != contact.email_normalized:
         raise RowFailed(
             [RowProblem(line, "Email", "IDENTITY_CHANGE_NOT_ALLOWED",
                         "This import may not change the email of an existing contact.")]
         )  # fmt: skip
+    further = given.get("additional_emails")
+    if further is not None and {normalize_email(e) for e in further} != {
+        normalize_email(e) for e in await additional_emails(session, contact.id)
+    }:
+        raise RowFailed(
+            [RowProblem(line, "Further emails", "IDENTITY_CHANGE_NOT_ALLOWED",
+                        "This import may not change the emails of an existing contact.")]
+        )  # fmt: skip
+
+
+async def _apply_references(
+    session: AsyncSession, actor: Actor, contact: Contact, cell: str, line: int
+) -> bool:
+    """Make the contact's external references exactly the cell's ``SYSTEM:ID`` pairs (as the
+    tags cell does for tags); whether anything changed."""
+    wanted: dict[str, str] = {}
+    for part in split_names(cell):
+        system, _, ident = part.partition(":")
+        wanted[system.strip().upper()] = ident.strip()
+    stored = {
+        r.source_system: r.external_id
+        for r in await session.scalars(
+            select(ExternalReference).where(ExternalReference.contact_id == contact.id)
+        )
+    }
+    try:
+        for system, ident in wanted.items():
+            if stored.get(system) != ident:
+                await set_reference(session, actor, contact, system, ident)
+        for system in stored.keys() - wanted.keys():
+            await remove_reference(session, actor, contact, system)
+    except InvalidInput as exc:
+        raise RowFailed(
+            [RowProblem(line, "External references", e.code, e.message) for e in exc.errors]
+        ) from None
+    return wanted != stored
 
 
 async def apply_row(
@@ -329,7 +391,7 @@ async def apply_row(
             )
             changed.extend(given)
         else:
-            _check_identity(options, contact, given, line)
+            await _check_identity(session, options, contact, given, line)
             if cells.get("customer_number") and (
                 parse_customer_number(cells["customer_number"]) != contact.customer_number
             ):
@@ -361,6 +423,10 @@ async def apply_row(
                 await change_tags(session, actor, contact, removed, add=False)
             if added or removed:
                 changed.append("tags")
+        if cells.get("references") and await _apply_references(
+            session, actor, contact, cells["references"], line
+        ):
+            changed.append("external_references")
         if cells.get("groups"):
             groups = (await groups_by_contact(session, [contact.id]))[contact.id]
             if {" ".join(g.name.split()) for g in groups} != set(split_names(cells["groups"])):
