@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.contact_linking import link_contact
 from identity.environment import IdentityEnvironment
 from identity.invitations import revoke_pending
-from identity.registration import send_activation_email
+from identity.registration import issue_password_reset, send_activation_email
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.errors import InvalidInput
@@ -43,6 +43,8 @@ class PortalUserErrorCode(StrEnum):
     ALREADY_ACTIVATED = "ALREADY_ACTIVATED"
     ALREADY_SUSPENDED = "ALREADY_SUSPENDED"
     NOT_SUSPENDED = "NOT_SUSPENDED"
+    SUSPENDED = "SUSPENDED"
+    NOT_ACTIVATED = "NOT_ACTIVATED"
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,27 @@ async def resend_activation_email(
     require_not_activated(user)
     await send_activation_email(session, env, user)
     await record_staff_action(session, actor, "resend_activation", user)
+
+
+async def send_password_reset_link(
+    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, actor: Actor
+) -> None:
+    """Staff help a locked-out customer without ever knowing the password: the customer gets
+    the reset link by email (as if they had asked; any older link stops working) and chooses
+    the password themselves. For active users too; not for suspended ones (the link would not
+    work) or users who never activated (they need their activation email)."""
+    if user.suspended_at is not None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.SUSPENDED, "portal_user_id",
+            "The user is suspended; reactivate them first.",
+        )  # fmt: skip
+    if user.activated_at is None:
+        raise InvalidInput.single(
+            PortalUserErrorCode.NOT_ACTIVATED, "portal_user_id",
+            "The user has not activated the account yet; resend the activation email.",
+        )  # fmt: skip
+    await issue_password_reset(session, env, user, "password_reset")
+    await record_staff_action(session, actor, "password_reset_link_sent", user)
 
 
 async def activate_manually(session: AsyncSession, user: PortalUser, actor: Actor) -> None:

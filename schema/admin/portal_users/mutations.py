@@ -117,6 +117,22 @@ class PortalUserMutation:
         return _payload(user)
 
     @strawberry.mutation(
+        description="Email the user a password-reset link (for active users too): the customer "
+        "chooses the new password, staff never learn it. Any older reset link stops working. "
+        "SUSPENDED for suspended users, NOT_ACTIVATED for users who never activated.",
+        permission_classes=WRITE,
+        extensions=[Atomic()],
+    )
+    async def send_password_reset_link(
+        self, info: Info, portal_user_id: strawberry.ID
+    ) -> PortalUserPayload:
+        user = await _user(info, portal_user_id)
+        await service.send_password_reset_link(
+            info.context.session, info.context.identity, user, await info.context.staff_actor()
+        )
+        return _payload(user)
+
+    @strawberry.mutation(
         description="Activate a user without the email link ('Freischalten'). The address "
         "stays unproven, so a user without a contact is not matched by it: it waits with "
         "EMAIL_NOT_PROVEN until staff assign a contact.",
