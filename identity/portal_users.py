@@ -221,10 +221,25 @@ async def assign_new_contact(
     fields: Mapping[str, Any],
     actor: Actor,
 ) -> Contact:
-    """Staff create a contact from ``fields`` and assign it to a user that has none."""
+    """Staff create a contact from ``fields`` and assign it to a user that has none. Nothing
+    but the email is needed: the contact always carries the registrant's proven email as its
+    primary email (an other email given is kept as a further one), and takes the name the
+    registrant gave where staff give none."""
     require_unassigned(user)
+    given = dict(fields)
+    other_email = given.pop("email", None)
+    further = list(given.get("additional_emails") or [])
+    if other_email and normalize_email(other_email) != user.email_normalized:
+        further.append(other_email)
+    if further:
+        given["additional_emails"] = further
+    given["email"] = user.email
+    if not any(str(given.get(key) or "").strip()
+               for key in ("first_name", "last_name", "company_name")):  # fmt: skip
+        given["first_name"] = user.first_name
+        given["last_name"] = user.last_name or user.email
     contact = await create_contact(
-        session, fields, actor=actor, phone_region=env.settings.default_phone_region
+        session, given, actor=actor, phone_region=env.settings.default_phone_region
     )
     await _link_to(session, env, user, contact.id)
     await record_staff_action(session, actor, "assign_new_contact", user)
