@@ -17,6 +17,7 @@ from identity.errors import PortalAuthErrorCode as Code
 from identity.flows import attempts_left, load_open_flow, open_flow
 from identity.frontend_links import LOGIN_PATH, frontend_link
 from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
+from identity.portal_history import LinkedBy, record_link
 from identity.states import MappingStatus, PendingReason
 from identity.throttling import Throttle, ThrottleAction
 from portal.email.outbox import enqueue_email
@@ -146,9 +147,12 @@ async def link_contact(
     contact: Contact,
     *,
     notify: bool,
+    linked_by: LinkedBy,
+    actor: Actor | None = None,
 ) -> None:
     """Link ``user`` to ``contact`` and close any open matching flow. With ``notify`` (staff
-    decisions) an activated user is emailed that the account is ready."""
+    decisions) an activated user is emailed that the account is ready. The contact's history
+    gets the account's story (registered, activated, linked and how)."""
     now = session_now(session)
     user.contact_id = contact.id
     user.mapping_status = MappingStatus.ASSIGNED
@@ -161,6 +165,7 @@ async def link_contact(
         .values(closed_at=now, updated_at=now)
     )
     await session.flush()
+    await record_link(session, user, linked_by, actor)
     if notify and user.activated_at is not None:
         await enqueue_email(
             session,
@@ -244,7 +249,10 @@ async def run_matching(
         provided.append(dict(later))
     result = match_contact([candidate_from_contact(c) for c in contacts], order, provided)
     if result.kind is MatchKind.LINK and result.contact_id is not None:
-        await link_contact(session, env, user, by_id[result.contact_id], notify=False)
+        linked_by = LinkedBy.EMAIL if len(contacts) == 1 else LinkedBy.SECOND_IDENTIFIER
+        await link_contact(
+            session, env, user, by_id[result.contact_id], notify=False, linked_by=linked_by
+        )
         return LinkResult(LinkOutcome.LINKED)
     if result.kind is MatchKind.NEEDS_SECOND_IDENTIFIER:
         user.mapping_status = MappingStatus.PENDING
@@ -265,7 +273,9 @@ async def run_matching(
     policy = portal_settings.registration_policy
     if policy is RegistrationPolicy.ALLOW_WITH_CONTACT_CREATION:
         contact = await _create_contact_for(session, env, user)
-        await link_contact(session, env, user, contact, notify=False)
+        await link_contact(
+            session, env, user, contact, notify=False, linked_by=LinkedBy.NEW_CONTACT
+        )
         return LinkResult(LinkOutcome.LINKED)
     if policy is RegistrationPolicy.ALLOW_PENDING:
         return await _pending(session, env, portal_settings, user, PendingReason.NO_MATCH)

@@ -22,6 +22,7 @@ from identity.link_tokens import read_token, redeem_user_link
 from identity.password_login import verify_login_password
 from identity.password_policy import check_new_password
 from identity.passwords import PasswordHasher, read_before_locking
+from identity.portal_history import record_login, record_portal_event
 from identity.registration import get_portal_user_by_email, issue_password_reset
 from identity.sessions import (
     CUSTOMER_SESSIONS,
@@ -159,7 +160,9 @@ async def log_in(
         # Staff set this password: staff could have opened this session.
         staff_created=user.password_set_by_staff_at is not None,
     )
-    user.last_login_at = session_now(session)
+    now = session_now(session)
+    await record_login(session, env, user, now)
+    user.last_login_at = now
     await session.flush()
     return LoggedIn(user, started)
 
@@ -206,6 +209,7 @@ async def _set_password(
     user.password_set_by_staff_at = None  # the customer's own password now
     # A password change voids every outstanding reset link.
     user.password_reset_jti = None
+    await record_portal_event(session, user, "Portal password changed")
     await enqueue_email(
         session,
         template="password_changed",

@@ -22,6 +22,7 @@ from identity.environment import IdentityEnvironment
 from identity.frontend_links import frontend_link
 from identity.password_policy import check_new_password
 from identity.passwords import reader_before_locking
+from identity.portal_history import record_login, record_portal_event
 from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
@@ -314,6 +315,9 @@ async def accept_invitation(
         session, CUSTOMER_SESSIONS, user.id, env.customer_sessions,
         ip_address=ip_address, user_agent=user_agent,
     )  # fmt: skip
+    if user.activated_at == now:
+        await record_portal_event(session, user, "Portal account activated (invitation accepted)")
+    await record_login(session, env, user, now)
     user.last_login_at = now
     await session.flush()
     return LoggedIn(user, started)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.contact_linking import link_contact
 from identity.environment import IdentityEnvironment
 from identity.invitations import revoke_pending
+from identity.portal_history import LinkedBy
 from identity.registration import issue_password_reset, send_activation_email
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
@@ -177,7 +178,11 @@ def require_unassigned(user: PortalUser) -> None:
 
 
 async def _link_to(
-    session: AsyncSession, env: IdentityEnvironment, user: PortalUser, contact_id: uuid.UUID | None
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    user: PortalUser,
+    contact_id: uuid.UUID | None,
+    actor: Actor,
 ) -> Contact:
     require_unassigned(user)
     contact = await session.get(Contact, contact_id, with_for_update=True) if contact_id else None
@@ -196,7 +201,9 @@ async def _link_to(
             "contact_id",
             "The contact already has a portal user.",
         )
-    await link_contact(session, env, user, contact, notify=True)
+    await link_contact(
+        session, env, user, contact, notify=True, linked_by=LinkedBy.STAFF, actor=actor
+    )
     return contact
 
 
@@ -209,7 +216,7 @@ async def assign_portal_user(
 ) -> Contact:
     """Staff assign a contact to a user that has none (typed errors otherwise); the customer
     is emailed that the account is ready."""
-    contact = await _link_to(session, env, user, contact_id)
+    contact = await _link_to(session, env, user, contact_id, actor)
     await record_staff_action(session, actor, "assign", user)
     return contact
 
@@ -241,7 +248,7 @@ async def assign_new_contact(
     contact = await create_contact(
         session, given, actor=actor, phone_region=env.settings.default_phone_region
     )
-    await _link_to(session, env, user, contact.id)
+    await _link_to(session, env, user, contact.id, actor)
     await record_staff_action(session, actor, "assign_new_contact", user)
     return contact
 

@@ -17,6 +17,7 @@ from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.frontend_links import EMAIL_CHANGE_PATH, frontend_link
 from identity.link_tokens import redeem_user_link
+from identity.portal_history import record_portal_event
 from identity.portal_users import remember_login_of
 from identity.registration import recipient_context
 from identity.signed_tokens import TokenPurpose
@@ -150,6 +151,7 @@ async def confirm_email_change(
         if contact is not None:
             contact.email = new_email
             contact.email_normalized = user.email_normalized
+        await record_portal_event(session, user, "Portal login email changed")
     try:
         async with session.begin_nested():
             await session.flush()

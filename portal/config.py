@@ -260,6 +260,9 @@ class Settings(BaseSettings):
     # The built-in customer pages (portal.frontend) at the paths emails link to; off when a
     # business serves its own frontend at PORTAL_PUBLIC_URL.
     customer_pages: bool = True
+    # Record every customer's first portal login of each day in the contact's history (the
+    # first login ever is always recorded).
+    history_daily_logins: bool = False
     # What one GraphQL request may ask for (schema.common.limits); refused before execution.
     graphql_max_tokens: Positive = 2000
     # Bytes of the document itself, checked before parsing: comments and string literals,

@@ -63,6 +63,7 @@ async def test_customer_subscribes_confirms_by_link_and_unsubscribes(
     history = (await portal_api.data(MINE))["viewer"]["contact"]["history"]
     # One frozen instant: the order among them is not the point, that the customer sees all three.
     assert sorted(h["description"] for h in history) == [
+        "First portal login",
         "Newsletter invitation sent",
         "Newsletter opt-in confirmed",
         "Newsletter opt-in revoked",

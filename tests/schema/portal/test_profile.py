@@ -48,7 +48,8 @@ async def test_viewer_sees_own_contact_and_customer_history(
     assert (me["firstName"], me["lastName"]) == ("Anna", "Kunde")
     assert me["customerNumber"] == str(contact.customer_number)
     assert me["history"] == [
-        {"description": "Einkauf", "source": "POS", "revenue": {"amount": "12.50"}}
+        {"description": "First portal login", "source": "portal", "revenue": None},
+        {"description": "Einkauf", "source": "POS", "revenue": {"amount": "12.50"}},
     ]
     assert me["quickInfo"]["totalRevenue"] == [{"amount": "12.50", "currency": "EUR"}]
 
@@ -83,7 +84,10 @@ async def test_update_my_profile_changes_the_contact_with_history(
         assert row is not None
         assert row.phone1_e164 == "+49221998877"
         entry = await session.scalar(
-            select(ContactHistoryEntry).where(ContactHistoryEntry.actor_type == "customer")
+            select(ContactHistoryEntry).where(
+                ContactHistoryEntry.actor_type == "customer",
+                ContactHistoryEntry.description != "First portal login",
+            )
         )
     assert entry is not None
     assert entry.visible_to_customer is True
