@@ -191,7 +191,18 @@ class RequestContext:
         )
 
     async def customer_actor(self) -> Actor:
+        """The actor of the customer's own changes; inside a (FULL) support session, the staff
+        member acting for the customer: history and audit name support, not the customer."""
         principal = await self.require_customer()
+        if principal.impersonation is not None:
+            row = principal.impersonation
+            return Actor(
+                ActorType.STAFF,
+                id=row.staff_user_id,
+                name=f"{row.staff_name} (support, for {principal.user.email})",
+                ip_address=self.client_ip,
+                for_customer=principal.user.id,
+            )
         return Actor(
             ActorType.CUSTOMER,
             id=principal.user.id,

@@ -48,8 +48,10 @@ async def _event(session: AsyncSession, contact: Contact, kind: str, evidence: E
 
 async def _log(session: AsyncSession, contact: Contact, actor: Actor, what: str) -> None:
     await add_history_entry(
-        session, contact.id, actor, source="newsletter", description=what, visible_to_customer=True
-    )
+        session, contact.id, actor, description=what, visible_to_customer=True,
+        # Support changing consent for the customer shows as such.
+        source="support" if actor.for_customer is not None else "newsletter",
+    )  # fmt: skip
     await audit.record(
         session,
         actor,

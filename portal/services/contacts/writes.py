@@ -282,7 +282,7 @@ async def update_contact(
         actor,
         source=actor.history_source,
         description="Changed: " + ", ".join(sorted(changes)),
-        visible_to_customer=actor.type == "customer",
+        visible_to_customer=actor.customer_sees_changes,
     )
     await audit.record(
         session,
