@@ -224,10 +224,15 @@ async def export_contacts(
         yield out.take()
 
 
-async def export_portal_users(session: AsyncSession, dialect: CsvDialect) -> AsyncIterator[bytes]:
-    """The portal users CSV, chunk by chunk (newest last)."""
+async def export_portal_users(
+    session: AsyncSession, dialect: CsvDialect, columns: Sequence[str] | None = None
+) -> AsyncIterator[bytes]:
+    """The portal users CSV, chunk by chunk (oldest first), with ``columns`` (keys of
+    ``PORTAL_USER_COLUMNS``, in the order given; all by default)."""
+    by_key = {c.key: i for i, c in enumerate(PORTAL_USER_COLUMNS)}
+    chosen = [by_key[key] for key in columns] if columns else list(range(len(by_key)))
     out = _Writer(dialect)
-    out.row(_header(PORTAL_USER_COLUMNS, dialect))
+    out.row(_header(tuple(PORTAL_USER_COLUMNS[i] for i in chosen), dialect))
     yield (b"\xef\xbb\xbf" if dialect.bom else b"") + out.take()
     offset_key: tuple[datetime, Any] | None = None
     while True:
@@ -243,14 +248,13 @@ async def export_portal_users(session: AsyncSession, dialect: CsvDialect) -> Asy
         if not rows:
             return
         for user, contact in rows:
-            out.row(
-                [
-                    user.email, user.registration_status, user.mapping_status,
-                    contact.customer_number if contact else "",
-                    f"{contact.first_name} {contact.last_name}".strip() if contact else "",
-                    user.created_at, user.last_login_at,
-                ]
-            )  # fmt: skip
+            cells = [
+                user.email, user.registration_status, user.mapping_status,
+                contact.customer_number if contact else "",
+                f"{contact.first_name} {contact.last_name}".strip() if contact else "",
+                user.created_at, user.last_login_at,
+            ]  # fmt: skip
+            out.row([cells[i] for i in chosen])
         offset_key = (rows[-1][0].created_at, rows[-1][0].id)
         await session.rollback()
         session.expunge_all()

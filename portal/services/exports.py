@@ -5,7 +5,7 @@ stays in the database."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from enum import StrEnum
@@ -21,6 +21,7 @@ from portal.models.base import session_now
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.search import ContactFilter, OptInState, filter_conditions
+from portal.services.csv_columns import PORTAL_USER_COLUMNS
 from portal.services.csv_export import CsvDialect, export_contacts, export_portal_users
 
 # How long a download job may be fetched (its signed link lives as long).
@@ -34,6 +35,7 @@ class ExportUnavailable(Exception):
 class ExportErrorCode(StrEnum):
     INVALID_DIALECT = "INVALID_DIALECT"
     NO_EMAIL_RECIPIENT = "NO_EMAIL_RECIPIENT"
+    INVALID_COLUMNS = "INVALID_COLUMNS"
 
 
 class ExportDelivery(StrEnum):
@@ -63,6 +65,7 @@ def _filter_to_json(f: ContactFilter) -> dict[str, Any]:
 
 def _filter_from_json(data: dict[str, Any]) -> ContactFilter:
     values = dict(data)
+    values.pop("columns", None)
     values["group_ids"] = tuple(uuid.UUID(g) for g in values.get("group_ids", []))
     values["tags"] = tuple(values.get("tags", []))
     values["opt_in"] = OptInState(values["opt_in"]) if values.get("opt_in") else None
@@ -78,6 +81,7 @@ async def request_export(
     dialect: CsvDialect,
     delivery: ExportDelivery = ExportDelivery.DOWNLOAD,
     email_threshold: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> ExportJob:
     """Record the export (``job.delivery`` says how it goes out). By download: the caller
     hands out a signed link (valid 10 minutes). By email (asked for, or AUTO with more than
@@ -88,6 +92,13 @@ async def request_export(
             ExportErrorCode.INVALID_DIALECT, "options", "Use ',' or ';' and de or en."
         )
     filter = filter or ContactFilter()
+    known = {c.key for c in PORTAL_USER_COLUMNS}
+    if columns is not None and (
+        not columns or len(set(columns)) != len(columns) or not set(columns) <= known
+    ):
+        raise InvalidInput.single(
+            ExportErrorCode.INVALID_COLUMNS, "columns", "Choose each column at most once."
+        )
     if delivery == ExportDelivery.AUTO:
         rows = await matching_rows(session, kind, filter)
         delivery = ExportDelivery.EMAIL if rows > email_threshold else ExportDelivery.DOWNLOAD
@@ -99,7 +110,8 @@ async def request_export(
     job = ExportJob(
         kind=kind.value,
         delivery=delivery.value,
-        filter=_filter_to_json(filter),
+        # The portal users' chosen columns ride with the filter (the job's one JSON field).
+        filter={**_filter_to_json(filter), **({"columns": list(columns)} if columns else {})},
         language=dialect.language,
         delimiter=dialect.delimiter,
         bom=dialect.bom,
@@ -145,7 +157,7 @@ def export_stream(session: AsyncSession, job: ExportJob) -> AsyncIterator[bytes]
     """The CSV of ``job``, chunk by chunk (ends the read transaction between chunks)."""
     dialect = CsvDialect(delimiter=job.delimiter, bom=job.bom, language=job.language)
     if job.kind == ExportKind.PORTAL_USERS:
-        return export_portal_users(session, dialect)
+        return export_portal_users(session, dialect, job.filter.get("columns"))
     return export_contacts(session, _filter_from_json(job.filter), dialect)
 
 

@@ -364,3 +364,32 @@ async def test_relations_stay_with_their_rows_across_chunks_and_filters(
         ("Drei", "nur-drei, vip"),
         ("Fuenf", "nur-fuenf, vip"),
     ]
+
+
+async def test_the_portal_user_export_takes_the_columns_the_staff_member_chose(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    _, contact = await make_customer(runtime, "a@example.de")
+    assert contact is not None
+    export = """mutation E($columns: [PortalUserColumn!], $options: CsvOptionsInput) {
+      exportPortalUsers(columns: $columns, options: $options) {
+        downloadUrl errors { code field } } }"""
+    chosen = await admin_api.data(
+        export, {"columns": ["CUSTOMER_NUMBER", "EMAIL"], "options": {"language": "de"}}
+    )
+    response = await admin_api.http.get(chosen["exportPortalUsers"]["downloadUrl"])
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        "Kundennummer,E-Mail",
+        f"{contact.customer_number},a@example.de",
+    ]
+    twice = await admin_api.data(export, {"columns": ["EMAIL", "EMAIL"]})
+    assert twice["exportPortalUsers"] == {
+        "downloadUrl": None,
+        "errors": [{"code": "INVALID_COLUMNS", "field": "columns"}],
+    }
+    everything = await admin_api.data(export, {})
+    response = await admin_api.http.get(everything["exportPortalUsers"]["downloadUrl"])
+    assert response.content.decode("utf-8-sig").splitlines()[0] == (
+        "Email,Registration status,Mapping status,Customer number,Contact,Created at,Last login"
+    )
