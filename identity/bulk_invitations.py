@@ -17,6 +17,9 @@ from identity.invitations import InvitationErrorCode, invite_contact
 from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.normalization import normalize_email
+from portal.services.actors import SYSTEM, Actor
+from portal.services.contacts.fields import has_a_name
+from portal.services.contacts.writes import create_contact
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
     UNSTORABLE_CHARACTER,
@@ -29,6 +32,7 @@ from portal.services.customer_numbers import parse_customer_number
 from portal.services.portal_settings import PortalSettings
 
 _KEY_COLUMNS = ("uuid", "customer_number", "email")  # in the order rows are matched by
+_NAME_COLUMNS = ("salutation", "first_name", "last_name", "company_name", "language")
 _COLUMNS = header_index(CONTACT_COLUMNS)
 
 
@@ -44,6 +48,7 @@ class BulkInvitationErrorCode(StrEnum):
 
 class BulkInvitationResult(StrEnum):
     INVITED = "INVITED"
+    PRE_REGISTERED = "PRE_REGISTERED"  # portal user and invitation ready, nothing sent yet
     ALREADY_ACTIVE = "ALREADY_ACTIVE"
     NO_SUCH_CONTACT = "NO_SUCH_CONTACT"
     AMBIGUOUS = "AMBIGUOUS"
@@ -60,6 +65,15 @@ class BulkInvitationRow:
     key: str
     result: BulkInvitationResult
     message: str = ""
+
+
+@dataclass(frozen=True)
+class BulkInvitationOptions:
+    # False: pre-register (portal user and invitation made, no email; staff send it later).
+    send_email: bool = True
+    # Rows whose email belongs to no contact, with a name, create the contact (the actor's).
+    create_contacts: bool = False
+    actor: Actor = SYSTEM
 
 
 @dataclass
@@ -98,6 +112,8 @@ async def _invite_row(
     by: str,
     line: int,
     key: str,
+    options: BulkInvitationOptions,
+    names: dict[str, str],
 ) -> BulkInvitationRow:
     """One row's invitation, in a savepoint of its own: a refused one leaves nothing behind."""
     if UNSTORABLE_CHARACTER in key:
@@ -109,6 +125,20 @@ async def _invite_row(
     if by == "uuid" and not _is_uuid(key):
         return BulkInvitationRow(line, key, BulkInvitationResult.INVALID_UUID, "Not a UUID.")
     contacts = await _contacts_for(session, by, key)
+    created = False
+    if not contacts and options.create_contacts and by == "email" and has_a_name(names):
+        try:
+            async with session.begin_nested():
+                contacts = [
+                    await create_contact(
+                        session, {**names, "email": key, "source": "CSV_IMPORT"},
+                        actor=options.actor, phone_region=env.settings.default_phone_region,
+                    )
+                ]  # fmt: skip
+        except InvalidInput as exc:
+            return BulkInvitationRow(line, key, BulkInvitationResult.FAILED,
+                                     exc.errors[0].message)  # fmt: skip
+        created = True
     if not contacts:
         return BulkInvitationRow(line, key, BulkInvitationResult.NO_SUCH_CONTACT)
     if len(contacts) > 1:
@@ -116,7 +146,7 @@ async def _invite_row(
     try:
         async with session.begin_nested():
             await invite_contact(
-                session, env, portal_settings, contacts[0], send_email=True,
+                session, env, portal_settings, contacts[0], send_email=options.send_email,
                 created_by=created_by,
             )  # fmt: skip
     except InvalidInput as exc:
@@ -127,7 +157,10 @@ async def _invite_row(
             else BulkInvitationResult.FAILED
         )
         return BulkInvitationRow(line, key, result, error.message)
-    return BulkInvitationRow(line, key, BulkInvitationResult.INVITED)
+    done = (
+        BulkInvitationResult.INVITED if options.send_email else BulkInvitationResult.PRE_REGISTERED
+    )
+    return BulkInvitationRow(line, key, done, "Contact created." if created else "")
 
 
 async def invite_from_csv(
@@ -138,20 +171,22 @@ async def invite_from_csv(
     *,
     created_by: str,
     dry_run: bool = False,
+    options: BulkInvitationOptions | None = None,
 ) -> BulkInvitationReport:
-    """Invite every listed contact; each row gets its own result. A file that cannot be read
-    (too large, not UTF-8 or Windows-1252, malformed quoting, no key column) raises
-    :class:`InvalidInput` on the ``file`` field and invites nobody."""
+    """Invite (or pre-register) every listed contact; each row gets its own result. A file
+    that cannot be read (too large, not UTF-8 or Windows-1252, malformed quoting, no key
+    column) raises :class:`InvalidInput` on the ``file`` field and invites nobody."""
     try:
         file = read_csv(data)
     except CsvFileProblem as problem:
         raise InvalidInput.single(problem.code, "file", problem.message) from None
-    keys: dict[str, int] = {}  # key column -> position, the first of each
+    options = options or BulkInvitationOptions()
+    keys: dict[str, int] = {}  # key and name column -> position, the first of each
     for position, header in enumerate(file.header):
         column = _COLUMNS.get(header_key(header))
-        if column is not None and column.key in _KEY_COLUMNS:
+        if column is not None and column.key in (*_KEY_COLUMNS, *_NAME_COLUMNS):
             keys.setdefault(column.key, position)
-    if not keys:
+    if not keys.keys() & set(_KEY_COLUMNS):
         raise InvalidInput.single(
             BulkInvitationErrorCode.UNKNOWN_COLUMNS,
             "file",
@@ -174,9 +209,11 @@ async def invite_from_csv(
                                       "The row has no email and no customer number.")
                 )  # fmt: skip
                 continue
+            names = {name: cells[name] for name in _NAME_COLUMNS if cells.get(name)}
             report.rows.append(
-                await _invite_row(session, env, portal_settings, created_by, by, line, cells[by])
-            )
+                await _invite_row(session, env, portal_settings, created_by, by, line,
+                                  cells[by], options, names)
+            )  # fmt: skip
         if dry_run:
             await outer.rollback()
     return report

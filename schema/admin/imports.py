@@ -238,9 +238,12 @@ class BulkInvitationRowResult:
     message: str
 
 
-@strawberry.type(description="Result of inviteContactsFromCsv.")
+@strawberry.type(description="Result of inviteContactsFromCsv and importPortalUsers.")
 class BulkInvitationPayload:
-    invited: int = 0
+    invited: int = strawberry.field(default=0, description="Rows whose invitation was emailed.")
+    pre_registered: int = strawberry.field(
+        default=0, description="Rows prepared without an email (importPortalUsers PRE_REGISTER)."
+    )
     already_active: int = 0
     rows: list[BulkInvitationRowResult] = strawberry.field(default_factory=list)
     errors: list[BulkInvitationError] = strawberry.field(

@@ -17,6 +17,7 @@ from schema.admin.impersonation import ImpersonationMutation, ImpersonationQuery
 from schema.admin.imports import ImportMutation
 from schema.admin.invitations import InvitationMutation, InvitationQuery
 from schema.admin.portal_settings import PortalSettingsMutation, PortalSettingsQuery
+from schema.admin.portal_user_import import PortalUserImportMutation
 from schema.admin.portal_users.mutations import PortalUserMutation
 from schema.admin.portal_users.queries import PortalUserQuery
 from schema.admin.resources.mutations import ResourceMutation
@@ -72,6 +73,7 @@ Mutation = merge_types(
         ImpersonationMutation,
         ExportMutation,
         ImportMutation,
+        PortalUserImportMutation,
         GdprMutation,
         DuplicateMutation,
         ApiKeyMutation,

@@ -1,0 +1,82 @@
+"""Portal users imported from a CSV: people to invite or to pre-register (staff API)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from identity.bulk_invitations import BulkInvitationOptions, BulkInvitationResult, invite_from_csv
+from identity.permissions import StaffPermission
+from portal.services.csv_columns import MAX_IMPORT_BYTES
+from portal.services.portal_settings import load_portal_settings
+from schema.admin.imports import BulkInvitationPayload, BulkInvitationRowResult
+from schema.common.errors import Atomic
+from schema.common.info import Info
+from schema.common.permissions import HasPermission
+from schema.common.uploads import read_upload
+
+
+class PortalUserImportMode(StrEnum):
+    """What an imported row becomes."""
+
+    INVITE = "INVITE"  # the invitation (30-day setup link) is emailed at once
+    PRE_REGISTER = "PRE_REGISTER"  # portal user and invitation made; staff send it later
+
+
+PortalUserImportModeEnum = strawberry.enum(
+    PortalUserImportMode,
+    name="PortalUserImportMode",
+    description="INVITE emails each row's invitation at once; PRE_REGISTER prepares the "
+    "portal user and the invitation without sending anything (resendInvitation sends it).",
+)
+
+
+@strawberry.type
+class PortalUserImportMutation:
+    @strawberry.mutation(
+        description="Import portal users from a CSV of people to invite or pre-register: rows "
+        "are matched to contacts as inviteContactsFromCsv matches them (UUID, else customer "
+        "number, else email); a row whose email belongs to no contact and that has a name "
+        "(Vorname/Nachname/Firma, First name/Last name/Company) creates the contact. Every row "
+        "with a filled cell gets a result (INVITED or PRE_REGISTERED, with 'Contact created.' "
+        "when it made the contact); dryRun answers the same and writes and sends nothing.",
+        permission_classes=[
+            HasPermission(StaffPermission.PORTAL_USERS_WRITE),
+            HasPermission(StaffPermission.CONTACTS_IMPORT),
+        ],
+        extensions=[Atomic()],
+    )
+    async def import_portal_users(
+        self,
+        info: Info,
+        file: Upload,
+        mode: PortalUserImportMode = PortalUserImportMode.INVITE,
+        dry_run: bool = False,
+    ) -> BulkInvitationPayload:
+        ctx = info.context
+        data = await read_upload(file, MAX_IMPORT_BYTES + 1)
+        staff = await ctx.require_staff()
+        report = await invite_from_csv(
+            ctx.session,
+            ctx.identity,
+            await load_portal_settings(ctx.session, ctx.settings),
+            data,
+            created_by=staff.user.display_name or staff.user.email,
+            dry_run=dry_run,
+            options=BulkInvitationOptions(
+                send_email=mode is PortalUserImportMode.INVITE,
+                create_contacts=True,
+                actor=await ctx.staff_actor(),
+            ),
+        )
+        return BulkInvitationPayload(
+            invited=report.count(BulkInvitationResult.INVITED),
+            pre_registered=report.count(BulkInvitationResult.PRE_REGISTERED),
+            already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),
+            rows=[
+                BulkInvitationRowResult(row=r.row, key=r.key, result=r.result, message=r.message)
+                for r in report.rows
+            ],
+        )
