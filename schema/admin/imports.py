@@ -8,7 +8,12 @@ from typing import ClassVar
 import strawberry
 from strawberry.file_uploads import Upload
 
-from identity.bulk_invitations import BulkInvitationErrorCode, BulkInvitationResult, invite_from_csv
+from identity.bulk_invitations import (
+    BulkInvitationErrorCode,
+    BulkInvitationReport,
+    BulkInvitationResult,
+    invite_from_csv,
+)
 from identity.permissions import StaffPermission
 from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.csv_import import (
@@ -252,6 +257,18 @@ class BulkInvitationPayload:
         "malformed quoting, no key column); then nobody is invited.",
     )
 
+    @classmethod
+    def from_report(cls, report: BulkInvitationReport) -> BulkInvitationPayload:
+        return cls(
+            invited=report.count(BulkInvitationResult.INVITED),
+            pre_registered=report.count(BulkInvitationResult.PRE_REGISTERED),
+            already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),
+            rows=[
+                BulkInvitationRowResult(row=r.row, key=r.key, result=r.result, message=r.message)
+                for r in report.rows
+            ],
+        )
+
 
 @strawberry.type
 class ImportMutation:
@@ -339,11 +356,4 @@ class ImportMutation:
             created_by=staff.user.display_name or staff.user.email,
             dry_run=dry_run,
         )
-        return BulkInvitationPayload(
-            invited=report.count(BulkInvitationResult.INVITED),
-            already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),
-            rows=[
-                BulkInvitationRowResult(row=r.row, key=r.key, result=r.result, message=r.message)
-                for r in report.rows
-            ],
-        )
+        return BulkInvitationPayload.from_report(report)

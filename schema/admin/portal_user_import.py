@@ -7,11 +7,11 @@ from enum import StrEnum
 import strawberry
 from strawberry.file_uploads import Upload
 
-from identity.bulk_invitations import BulkInvitationOptions, BulkInvitationResult, invite_from_csv
+from identity.bulk_invitations import BulkInvitationOptions, invite_from_csv
 from identity.permissions import StaffPermission
 from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.portal_settings import load_portal_settings
-from schema.admin.imports import BulkInvitationPayload, BulkInvitationRowResult
+from schema.admin.imports import BulkInvitationPayload
 from schema.common.errors import Atomic
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
@@ -71,12 +71,4 @@ class PortalUserImportMutation:
                 actor=await ctx.staff_actor(),
             ),
         )
-        return BulkInvitationPayload(
-            invited=report.count(BulkInvitationResult.INVITED),
-            pre_registered=report.count(BulkInvitationResult.PRE_REGISTERED),
-            already_active=report.count(BulkInvitationResult.ALREADY_ACTIVE),
-            rows=[
-                BulkInvitationRowResult(row=r.row, key=r.key, result=r.result, message=r.message)
-                for r in report.rows
-            ],
-        )
+        return BulkInvitationPayload.from_report(report)
