@@ -588,3 +588,34 @@ async def test_history_entries_of_an_import_name_the_import_not_the_staff_consol
         )
     assert len(sources) == 3  # changed fields, deactivated, tags added
     assert sources == ["CSV import"] * 3
+
+
+async def test_new_contacts_with_emails_are_batched_and_known_emails_matched(
+    runtime: Runtime,
+) -> None:
+    # AUTO matches by email: rows whose address no contact has (nor an earlier row) are still
+    # created in batches (one look-up per 500 addresses, not a query per row).
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    def emails_csv(names: list[str]) -> bytes:
+        lines = ["Last name,Email"] + [f"{n},{n.lower()}@example.de" for n in names]
+        return ("\r\n".join(lines) + "\r\n").encode()
+
+    engine = runtime.database.engine.sync_engine
+    counts = []
+    for size in (1, 10, 40):
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            statements.clear()
+            report = await run_import(runtime, emails_csv([f"M{size}x{i}" for i in range(size)]))
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert (report.created, report.failed, report.applied) == (size, 0, True)
+        counts.append(len(statements))
+    assert counts[1] == counts[2], counts
+    # A second import of a file with a known and a repeated new address: matched, not doubled.
+    again = await run_import(runtime, emails_csv(["M10x3", "Neu", "Neu"]))
+    assert (again.unchanged, again.created, again.updated) == (2, 1, 0), again

@@ -188,18 +188,57 @@ class NewContact:
     columns: dict[str, Any]
 
 
+@dataclass
+class StoredEmails:
+    """The primary emails (normalised) of the file that contacts already had when the import
+    began, and those its rows have created since: a row matched by an email in neither can
+    only create a contact, so it is created in a batch like a row without a key."""
+
+    stored: set[str]
+    created: set[str]
+
+    @classmethod
+    async def of_file(cls, session: AsyncSession, emails: set[str]) -> StoredEmails:
+        stored: set[str] = set()
+        ordered = sorted(emails)
+        for start in range(0, len(ordered), 500):
+            stored.update(
+                e
+                for e in await session.scalars(
+                    select(Contact.email_normalized).where(
+                        Contact.email_normalized.in_(ordered[start : start + 500])
+                    )
+                )
+                if e is not None
+            )
+        return cls(stored, set())
+
+    def claim_new(self, email: str) -> bool:
+        """Whether ``email`` is nobody's yet (then it is the row's from now on)."""
+        normalized = normalize_email(email)
+        if normalized in self.stored or normalized in self.created:
+            return False
+        self.created.add(normalized)
+        return True
+
+
 def new_contact_row(
     options: ImportOptions,
     cells: dict[str, str],
     line: int,
     by_field: dict[str, Column],
     known_phones: Mapping[str, str | None] | None = None,
+    emails: StoredEmails | None = None,
 ) -> NewContact | None:
-    """The validated columns of a row that only creates a contact (no key to match, no tags,
-    groups or active flag, which need the contact's rows); None for any other row. Such rows
-    are created in batches: validation needs no database, so no savepoint is needed either."""
-    if _match_by(options.match, cells) is not None or any(
-        cells.get(key) for key in ("tags", "groups", "active", "references")
+    """The validated columns of a row that only creates a contact (no key to match, or an email
+    no contact has; no tags, groups or active flag, which need the contact's rows); None for any
+    other row. Such rows are created in batches: validation needs no database, so no savepoint
+    is needed either."""
+    if any(cells.get(key) for key in ("tags", "groups", "active", "references")):
+        return None
+    by = _match_by(options.match, cells)
+    if by is not None and not (
+        by is ImportMatch.EMAIL and emails is not None and emails.claim_new(cells["email"])
     ):
         return None
     _check_cells(cells, line)
