@@ -20,6 +20,7 @@ from portal.normalization import normalize_email
 from portal.services.actors import Actor
 from portal.services.csv_columns import (
     CONTACT_COLUMNS,
+    UNSTORABLE_CHARACTER,
     CsvFileProblem,
     read_csv,
     unneutralise,
@@ -117,7 +118,10 @@ async def import_contacts(
             {
                 normalize_email(unneutralise(r[email_position]).strip())
                 for r in file.records
-                if email_position < len(r) and r[email_position].strip()
+                if email_position < len(r)
+                and r[email_position].strip()
+                # A cell no database can hold is the row's problem, not the look-up's.
+                and UNSTORABLE_CHARACTER not in r[email_position]
             },
         )
     records = file.records
