@@ -22,6 +22,7 @@ from portal.models.email_template import EmailTemplateOverride
 from portal.models.export import ExportJob
 from portal.models.impersonation import Impersonation
 from portal.models.outbox import OutboxMessage
+from portal.models.portal_status import PortalStatus, derived_portal_status
 from portal.models.portal_user import (
     MatchingFlow,
     PortalSession,
@@ -61,6 +62,7 @@ __all__ = [
     "OutboxMessage",
     "PortalSession",
     "PortalSetting",
+    "PortalStatus",
     "PortalUser",
     "Resource",
     "ResourceAssignment",
@@ -75,4 +77,5 @@ __all__ = [
     "UTCDateTime",
     "UUIDPrimaryKey",
     "UsedToken",
+    "derived_portal_status",
 ]

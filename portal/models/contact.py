@@ -78,6 +78,11 @@ class Contact(UUIDPrimaryKey, Timestamps, Base):
     # fields the directory shows, which are all its search may match (issue 16, item 10).
     directory_id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4, unique=True)
     directory_text: Mapped[str] = mapped_column(Text, default="")
+    # Derived from the portal user and resource assignments, stored for the status filter and
+    # kept in step by portal.models.portal_status (never set by hand).
+    portal_status: Mapped[str] = mapped_column(
+        String(20), default="PROSPECT", server_default="PROSPECT"
+    )
     # Optimistic concurrency: every update must name the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -88,6 +93,15 @@ class Contact(UUIDPrimaryKey, Timestamps, Base):
         # name, then number, read in index order so a page never sorts the whole table.
         Index(
             "ix_contacts_name_order",
+            "is_active",
+            func.lower(text("last_name")),
+            func.lower(text("first_name")),
+            "customer_number",
+        ),
+        # contacts(filter: {status}) in the default order, read in index order.
+        Index(
+            "ix_contacts_status_name_order",
+            "portal_status",
             "is_active",
             func.lower(text("last_name")),
             func.lower(text("first_name")),

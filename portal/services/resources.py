@@ -14,6 +14,7 @@ from portal.db import read_rows
 from portal.errors import FieldError, InvalidInput
 from portal.models import Contact, ContactGroup, ContactGroupMember, Resource, ResourceAssignment
 from portal.models.base import PlainRow
+from portal.models.portal_status import refresh_portal_status
 from portal.normalization import clean_text, fold_for_search
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services import audit
@@ -289,9 +290,13 @@ async def feature_permissions_of(session: AsyncSession, contact_id: uuid.UUID) -
 
 
 async def delete_resource(session: AsyncSession, actor: Actor, resource: Resource) -> None:
-    await session.execute(
-        delete(ResourceAssignment).where(ResourceAssignment.resource_id == resource.id)
+    holders = await session.scalars(
+        delete(ResourceAssignment)
+        .where(ResourceAssignment.resource_id == resource.id)
+        .returning(ResourceAssignment.contact_id)
     )
+    # A bulk statement the flush does not see: the holders' stored status follows here.
+    await refresh_portal_status(session, list(holders))
     await session.delete(resource)
     await session.flush()
     await audit.record(

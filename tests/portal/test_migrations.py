@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import MetaData, Table, delete, insert, select
+
+from portal.db import create_engine
 from portal.migrate import (
     current_revision,
     head_revision,
     schema_differences,
     upgrade_database_async,
 )
+from portal.models import Contact, PortalUser, Resource, ResourceAssignment
+from portal.models.base import full_row, table_of
 
 
 async def test_migrated_database_matches_the_models(database_url: str) -> None:
@@ -22,3 +29,67 @@ async def test_downgrade_to_base_and_upgrade_again(database_url: str) -> None:
     await upgrade_database_async(database_url, "head")
     assert await current_revision(database_url) == head_revision()
     assert await schema_differences(database_url) == []
+
+
+async def test_portal_status_is_backfilled_on_a_populated_database(database_url: str) -> None:
+    # 0022 adds contacts.portal_status to a database that already holds contacts in every
+    # state; the backfill must agree with the facts, and the index build must not fail.
+    await upgrade_database_async(database_url, "0021", downgrade=True)
+    engine = create_engine(database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    states = ("PROSPECT", "RESOURCE_ASSIGNED", "INVITED", "ACTIVE", "SUSPENDED")
+    resource = full_row(Resource, now, {"kind": "website", "name": "R"})
+    contacts, users, assignments, expected = [], [], [], {}
+    for index in range(500):
+        contact = full_row(Contact, now, {"customer_number": 900_000 + index})
+        del contact["portal_status"]  # not there before 0022
+        contacts.append(contact)
+        state = expected[contact["id"]] = states[index % len(states)]
+        if state in ("RESOURCE_ASSIGNED", "ACTIVE"):
+            assignments.append(
+                full_row(
+                    ResourceAssignment,
+                    now,
+                    {"contact_id": contact["id"], "resource_id": resource["id"]},
+                )
+            )
+        if state in ("INVITED", "ACTIVE", "SUSPENDED"):
+            users.append(
+                full_row(
+                    PortalUser,
+                    now,
+                    {
+                        "email": f"u{index}@example.de",
+                        "email_normalized": f"u{index}@example.de",
+                        "registration_status": "REGISTERED",
+                        "mapping_status": "ASSIGNED",
+                        "contact_id": contact["id"],
+                        "last_login_at": None if state == "INVITED" else now,
+                        "suspended_at": now if state == "SUSPENDED" else None,
+                    },
+                )
+            )
+    # The contacts table as 0021 left it.
+    contacts_before = Table(
+        "contacts",
+        MetaData(),
+        *(c._copy() for c in table_of(Contact).c if c.key != "portal_status"),
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(contacts_before), contacts)
+            await connection.execute(insert(table_of(Resource)), [resource])
+            await connection.execute(insert(table_of(ResourceAssignment)), assignments)
+            await connection.execute(insert(table_of(PortalUser)), users)
+        await upgrade_database_async(database_url, "head")
+        async with engine.connect() as connection:
+            stored = dict(
+                (await connection.execute(select(Contact.id, Contact.portal_status))).all()
+            )
+        assert stored == expected
+        assert await schema_differences(database_url) == []
+    finally:
+        async with engine.begin() as connection:
+            for model in (PortalUser, Resource, Contact):
+                await connection.execute(delete(model))
+        await engine.dispose()

@@ -31,7 +31,6 @@ from portal.models import Contact, ContactGroupMember, ContactTag, PortalUser, T
 from portal.models.base import UTCDateTime
 from portal.normalization import digits_only, fold_for_search
 from portal.pagination import Page, check_page_size, decode_cursor
-from portal.services.contacts.status import portal_status_expression
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -87,7 +86,7 @@ def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
             options.append(Contact.search_text.like(f"%{digits.lstrip('0')}%"))
         conditions.append(or_(*options))
     if f.status:
-        conditions.append(portal_status_expression() == f.status)
+        conditions.append(Contact.portal_status == f.status)
     for group_id in f.group_ids:
         conditions.append(
             exists().where(

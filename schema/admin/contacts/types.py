@@ -10,13 +10,13 @@ from uuid import UUID
 import strawberry
 
 from portal.models import Contact as ContactRow
-from portal.models import ContactGroup, ContactHistoryEntry, PortalUser, Tag
+from portal.models import ContactGroup, ContactHistoryEntry, Tag
 from portal.models.base import PlainRow
 from portal.services.contacts import ContactSource, OptInState
 from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
 from portal.services.contacts.search import RECORD_COLUMNS
-from portal.services.contacts.status import PortalStatus, status_of
+from portal.services.contacts.status import PortalStatus
 from schema.admin.contacts import enums  # noqa: F401  (registers the enums' GraphQL names first)
 from schema.admin.resources.types import ResourceGrant
 from schema.common.contacts import (
@@ -204,21 +204,14 @@ class ContactNode(Node):
     # complete at once; elsewhere they return an awaitable (schema.common.loaders.loaded).
 
     @strawberry.field(
-        description="Derived from the portal user's state.",
+        description="Derived from the portal user's state and the resources shared with the "
+        "contact; stored with the contact and kept in step with those facts, so the list's "
+        "`status` filter reads an index.",
         graphql_type=PortalStatus,
-        metadata=needs("id", loads=("portal_user_by_contact", "assignments_by_contact")),
+        metadata=needs("portal_status"),
     )
-    def portal_status(self, info: Info) -> MaybeLoaded[PortalStatus]:
-        loaders, contact_id = info.context.loaders, self.contact_id
-
-        def from_user(user: PortalUser | PlainRow | None) -> MaybeLoaded[PortalStatus]:
-            if user is not None:
-                return status_of(user)
-            return loaders.assignments_by_contact.then(
-                contact_id, lambda assignments: status_of(None, bool(assignments))
-            )
-
-        return loaders.portal_user_by_contact.then(contact_id, from_user)
+    def portal_status(self) -> PortalStatus:
+        return PortalStatus(self.record["portal_status"])
 
     @strawberry.field(
         description="Groups the contact belongs to.",
