@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from portal.db import create_engine
 from portal.models import Base
+from portal.models.contact_search import include_in_comparison
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,7 +44,9 @@ def _current_on(connection: Connection) -> str | None:
 
 
 def _diff_on(connection: Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_in_comparison}
+    )
     with warnings.catch_warnings():
         # SQLite cannot reflect expression indexes (ix_contacts_name_order), so they are not
         # compared there; PostgreSQL reflects and compares them.

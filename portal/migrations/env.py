@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from portal.config import Settings
 from portal.db import create_engine
 from portal.models import Base
+from portal.models.contact_search import include_in_comparison
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,6 +27,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_comparison,
     )
 
 

@@ -16,7 +16,7 @@ from portal.models import Contact, ContactGroup, ContactGroupMember, Resource, R
 from portal.models.base import PlainRow
 from portal.models.portal_status import refresh_portal_status
 from portal.normalization import clean_text, fold_for_search
-from portal.pagination import Page, check_page_size, decode_cursor
+from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
 from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts.history import add_history_entry
@@ -105,8 +105,7 @@ async def search_resources(
     names = {row[0].id: row[1] for row in rows}
 
     async def count_total() -> int:
-        total = await session.scalar(select(func.count()).select_from(Resource).where(*conditions))
-        return int(total or 0)
+        return await count_up_to_bound(session, Resource, conditions)
 
     return Page.from_rows(
         [row[0] for row in rows], limit, lambda r: (names[r.id], str(r.id)),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.db import read_rows
@@ -23,7 +23,7 @@ from portal.models import (
     StaffSession,
 )
 from portal.models.base import PlainRow
-from portal.pagination import Page, check_page_size, decode_cursor
+from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
 
 Dated = TypeVar(
     "Dated",
@@ -61,8 +61,7 @@ def _page(
     related: dict[Any, Any],
 ) -> Page[Any]:
     async def count_total() -> int:
-        total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
-        return int(total or 0)
+        return await count_up_to_bound(session, model, conditions)
 
     page = Page.from_rows(rows, limit, key, after_given=after is not None, count_total=count_total)
     page.related = related

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -9,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from portal.pagination import Page
+from portal.pagination import COUNT_BOUND, Page
 
 Node = TypeVar("Node")
 Row = TypeVar("Row")
@@ -34,19 +35,46 @@ class Edge(Generic[Node]):
         return self._page.cursor(self._index)
 
 
+class _Total:
+    """The page's bounded total, counted once however many fields ask (both total fields may
+    be resolved at the same time)."""
+
+    def __init__(self, count: Callable[[], Awaitable[int]]) -> None:
+        self._count = count
+        self._task: asyncio.Future[int] | None = None
+
+    async def __call__(self) -> int:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._count())
+        return await self._task
+
+
 @strawberry.type(description="A page of a list; continue with `after: pageInfo.endCursor`.")
 class Connection(Generic[Node]):
     edges: list[Edge[Node]]
     page_info: PageInfo
-    _count_total: strawberry.Private[Callable[[], Awaitable[int]]]
+    _total: strawberry.Private[_Total]
 
     @strawberry.field(description="The items of this page, without cursors.")
     def nodes(self) -> list[Node]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field(description="How many items the whole list has (with the same filters).")
+    @strawberry.field(
+        description=f"How many items the whole list has with the same filters, counted exactly "
+        f"up to {COUNT_BOUND:,}. A longer list reports {COUNT_BOUND:,} and `totalCountIsExact: "
+        f'false` (show "{COUNT_BOUND:,}+"): counting stops at the bound, so asking for the '
+        "total costs little even on a list of a million items. Ask for it only when shown: "
+        "it is one more query."
+    )
     async def total_count(self) -> int:
-        return await self._count_total()
+        return min(await self._total(), COUNT_BOUND)
+
+    @strawberry.field(
+        description=f"Whether `totalCount` is exact: false when the list has more than "
+        f"{COUNT_BOUND:,} items."
+    )
+    async def total_count_is_exact(self) -> bool:
+        return await self._total() <= COUNT_BOUND
 
     @classmethod
     def from_page(cls, page: Page[Row], wrap: Callable[[Row], Node]) -> Connection[Node]:
@@ -61,7 +89,7 @@ class Connection(Generic[Node]):
                 start_cursor=page.cursor(0) if page.items else None,
                 end_cursor=page.cursor(-1) if page.items else None,
             ),
-            _count_total=page.count_total,
+            _total=_Total(page.count_total),
         )
 
 

@@ -29,8 +29,9 @@ from portal.db import read_rows
 from portal.errors import InvalidInput
 from portal.models import Contact, ContactGroupMember, ContactTag, PortalUser, Tag
 from portal.models.base import UTCDateTime
+from portal.models.contact_search import SearchTextContains
 from portal.normalization import digits_only, fold_for_search
-from portal.pagination import Page, check_page_size, decode_cursor
+from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -67,10 +68,6 @@ class ContactOrder:
     descending: bool = False
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-
-
 def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if f.active is not None:
@@ -78,12 +75,11 @@ def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
     elif not f.include_inactive:
         conditions.append(Contact.is_active.is_(True))
     for word in (f.search or "").split()[:8]:
-        folded = fold_for_search(word)
-        options = [Contact.search_text.like(f"%{_like_escape(folded)}%", escape="\\")]
+        options: list[ColumnElement[bool]] = [SearchTextContains(fold_for_search(word))]
         digits = digits_only(word)
         if len(digits) >= 4 and len(digits) == len(word.lstrip("+").replace(" ", "")):
             # "030 1234" finds "+49 30 1234...": compare without the trunk zero too.
-            options.append(Contact.search_text.like(f"%{digits.lstrip('0')}%"))
+            options.append(SearchTextContains(digits.lstrip("0")))
         conditions.append(or_(*options))
     if f.status:
         conditions.append(Contact.portal_status == f.status)
@@ -236,8 +232,7 @@ async def list_contacts(
     rows = (await read_rows(session, query.limit(limit + 1))).mappings().all()
 
     async def count_total() -> int:
-        total = await session.scalar(select(func.count()).select_from(Contact).where(*conditions))
-        return int(total or 0)
+        return await count_up_to_bound(session, Contact, conditions)
 
     return Page.from_rows(
         rows,
