@@ -31,4 +31,6 @@ class AuditEntry(UUIDPrimaryKey, Base):
         Index("ix_audit_log_contact_id_occurred_at", "contact_id", "occurred_at"),
         Index("ix_audit_log_actor_id", "actor_id"),
         Index("ix_audit_log_occurred_at", "occurred_at"),
+        # auditLog(action: ...) newest first.
+        Index("ix_audit_log_action_occurred_at", "action", "occurred_at", "id"),
     )

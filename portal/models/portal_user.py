@@ -59,6 +59,10 @@ class PortalUser(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         Index("ix_portal_users_registration_status", "registration_status"),
         Index("ix_portal_users_mapping_status", "mapping_status"),
+        # The staff list (newest first) and the pending review queue, read in index order
+        # with keyset seeks at any depth.
+        Index("ix_portal_users_created_at_id", "created_at", "id"),
+        Index("ix_portal_users_mapping_status_created_at", "mapping_status", "created_at", "id"),
     )
 
 
