@@ -23,6 +23,7 @@ BENCHMARKS = (
     "registration_burst",
     "csv_bulk",
     "shortcuts",
+    "lists_at_scale",
 )
 
 

@@ -43,18 +43,34 @@ async def seed_contacts(engine: AsyncEngine, start: int, stop: int) -> None:
     email = case(
         (
             g % SHARED_EVERY < 3,
-            _text(literal("shared"), cast(g / SHARED_EVERY, String), literal("@example.com")),
+            # Floor division: "/" of integers is true division in SQLAlchemy 2 (on PostgreSQL
+            # it wrote shared0.00100000000000000000@example.com).
+            _text(literal("shared"), cast(g // SHARED_EVERY, String), literal("@example.com")),
         ),
         else_=_text(literal("user"), number, literal("@example.com")),
     )
     now = datetime(2026, 1, 1, tzinfo=UTC)
+    customer_number = g + (FIRST_CUSTOMER_NUMBER - 1)
+    last_name = _text(literal("Name"), number)
     special: dict[str, Any] = {
         "id": func.gen_random_uuid() if postgres else func.lower(func.hex(func.randomblob(16))),
-        "customer_number": g + (FIRST_CUSTOMER_NUMBER - 1),
+        "customer_number": customer_number,
         "first_name": literal("Vorname"),
-        "last_name": _text(literal("Name"), number),
+        "last_name": last_name,
         "email": email,
         "email_normalized": email,
+        # What portal.services.contacts.crud.search_text_of makes of these (all ASCII, so
+        # lower() folds them): searches find the seeded contacts as they would real ones.
+        "search_text": func.lower(
+            _text(
+                literal("vorname "),
+                last_name,
+                literal(" "),
+                email,
+                literal(" "),
+                cast(customer_number, String),
+            )
+        ),
         "created_at": literal(now, UTCDateTime()),
         "updated_at": literal(now, UTCDateTime()),
     }
