@@ -239,6 +239,10 @@ def generate(shared: Shared, begin: int, end: int, size: int, seed: int = 24) ->
     return Population(contacts, users, assignments, [], [], [], contact_tags, memberships)
 
 
+def postgres_url(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
 def _table_before(model: Any, dropped: Sequence[str]) -> Table:
     return Table(
         table_of(model).name,
@@ -341,9 +345,11 @@ async def populated_database(dialect: str, size: int) -> Any:
         print(f"  migrations 0022-head on {size:,} contacts: {migrated:.1f} s")
         database = Database.from_url(url)
         try:
+            # VACUUM too (outside a transaction): a table autovacuum has visited answers counts
+            # and index orders with index-only scans; a freshly copied one reads its heap.
             async with database.engine.connect() as connection:
-                await connection.execute(text("ANALYZE"))
-                await connection.commit()
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM ANALYZE" if postgres_url(url) else "ANALYZE"))
         finally:
             await database.dispose()
         yield url
