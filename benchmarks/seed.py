@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, insert, literal, select, text
+from sqlalchemy import Integer, String, Uuid, case, cast, func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from portal.models import Contact
@@ -52,8 +52,13 @@ async def seed_contacts(engine: AsyncEngine, start: int, stop: int) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     customer_number = g + (FIRST_CUSTOMER_NUMBER - 1)
     last_name = _text(literal("Name"), number)
+
+    def random_uuid() -> Any:
+        # As SQLAlchemy's Uuid stores it: native on PostgreSQL, 32 hex digits on SQLite.
+        return func.gen_random_uuid() if postgres else func.lower(func.hex(func.randomblob(16)))
+
     special: dict[str, Any] = {
-        "id": func.gen_random_uuid() if postgres else func.lower(func.hex(func.randomblob(16))),
+        "id": random_uuid(),
         "customer_number": customer_number,
         "first_name": literal("Vorname"),
         "last_name": last_name,
@@ -78,6 +83,10 @@ async def seed_contacts(engine: AsyncEngine, start: int, stop: int) -> None:
     for column in Contact.__table__.columns:
         if column.name in special:
             expression = special[column.name]
+        elif isinstance(column.type, Uuid) and column.default is not None:
+            # A Python-side default (uuid4) would be evaluated once for the whole statement:
+            # one value in every row, which a unique column (directory_id) refuses.
+            expression = random_uuid()
         elif column.default is not None and getattr(column.default, "is_scalar", False):
             expression = literal(column.default.arg, column.type)  # type: ignore[attr-defined]
         elif column.default is not None and getattr(column.default, "is_callable", False):
