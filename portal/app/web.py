@@ -33,6 +33,8 @@ from portal.request_id import request_id_of
 from schema.common.context import RequestContext
 
 logger = logging.getLogger("portal.web")
+# A header a browser page can only send cross-site after a CORS preflight (see csrf_refusal).
+PREFLIGHT_HEADER = "graphql-require-preflight"
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -191,17 +193,30 @@ class UnitOfWorkGraphQL(GraphQL[RequestContext, None]):
         header cross-site without a CORS preflight). Others must be ``application/json`` (a
         simple form or ``text/plain`` POST needs no preflight) and, when the browser names
         an ``Origin``, come from this server, the public URL or a configured CORS origin.
+
+        A file upload (multipart, which a plain HTML form can send cross-site) with cookies
+        must also carry the ``GraphQL-Require-Preflight`` header, which no page can add
+        cross-site without a preflight that only trusted origins pass, and name a trusted
+        ``Origin`` (browsers always send one with a POST): that is how the staff console
+        uploads CSV files without holding a bearer token in script-readable storage.
         """
         if request.method != "POST" or "authorization" in request.headers:
             return None
         content_type = request.headers.get("content-type", "")
-        if content_type.startswith("multipart/"):
-            return "File uploads need an Authorization: Bearer token.", 403
-        if content_type.split(";", 1)[0].strip().lower() != "application/json":
-            return "POST requests must be application/json.", 415
         origin = request.headers.get("origin")
         own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin is not None and origin != own and origin not in self.trusted_origins:
+        trusted = origin == own or origin in self.trusted_origins
+        if content_type.startswith("multipart/"):
+            if PREFLIGHT_HEADER in request.headers and origin is not None and trusted:
+                return None
+            return (
+                "File uploads need an Authorization: Bearer token, or from a browser the "
+                f"{PREFLIGHT_HEADER} header and a trusted Origin.",
+                403,
+            )
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return "POST requests must be application/json.", 415
+        if origin is not None and not trusted:
             return "This origin may not send credentialed requests.", 403
         return None
 
@@ -330,7 +345,7 @@ def with_cors(api: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
         api,
         allow_origins=list(origins),
         allow_methods=["GET", "POST"],
-        allow_headers=["content-type", "authorization", "x-request-id"],
+        allow_headers=["content-type", "authorization", "x-request-id", PREFLIGHT_HEADER],
         allow_credentials=True,
         max_age=600,
     )

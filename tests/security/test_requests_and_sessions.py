@@ -146,6 +146,21 @@ async def test_staff_cookie_posts_must_be_json_from_the_consoles_origin(
             },
             files={"0": ("k.csv", b"Last name\r\nUntergeschoben\r\n", "text/csv")},
         ),
+        # The preflight header alone is not enough: the upload must name a trusted origin.
+        **{
+            f"multipart with the header, {name}": await post(
+                data={
+                    "operations": json.dumps({"query": IMPORT, "variables": {"file": None}}),
+                    "map": json.dumps({"0": ["variables.file"]}),
+                },
+                files={"0": ("k.csv", b"Last name\r\nUntergeschoben\r\n", "text/csv")},
+                headers={"graphql-require-preflight": "1", **origin},
+            )
+            for name, origin in (
+                ("no origin", {}),
+                ("foreign origin", {"origin": "https://evil.example"}),
+            )
+        },
         "foreign origin": await post(
             json={"query": CREATE_CONTACT}, headers={"origin": "https://evil.example"}
         ),
@@ -161,6 +176,8 @@ async def test_staff_cookie_posts_must_be_json_from_the_consoles_origin(
         "text/plain": 415,
         "no content type": 415,
         "multipart": 403,
+        "multipart with the header, no origin": 403,
+        "multipart with the header, foreign origin": 403,
         "foreign origin": 403,
         "customer origin": 403,
         "opaque origin": 403,
@@ -189,6 +206,31 @@ async def test_staff_cookie_posts_must_be_json_from_the_consoles_origin(
         headers={"authorization": f"Bearer {token}", "origin": "https://evil.example"},
     )
     assert bearer.json() == {"data": {"importContacts": {"created": 1}}}
+    # The console in a browser: cookie, the preflight header (which a foreign page cannot send
+    # without a preflight the CORS policy refuses) and its own origin.
+    for number, origin in enumerate(("https://console.example", "http://testserver")):
+        browser = await post(
+            data={
+                "operations": json.dumps({"query": IMPORT, "variables": {"file": None}}),
+                "map": json.dumps({"0": ["variables.file"]}),
+            },
+            files={"0": ("k.csv", f"Last name\r\nKonsole {number}\r\n".encode(), "text/csv")},
+            headers={"graphql-require-preflight": "1", "origin": origin},
+        )
+        assert browser.json() == {"data": {"importContacts": {"created": 1}}}, origin
+
+    async def preflight(origin: str) -> httpx.Response:
+        return await console.options(
+            "/admin/graphql",
+            headers={
+                "origin": origin,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "content-type, graphql-require-preflight",
+            },
+        )
+
+    assert (await preflight("https://console.example")).status_code == 200
+    assert "access-control-allow-origin" not in (await preflight("https://evil.example")).headers
 
 
 async def test_cors_is_configured_per_api(settings: Any, runtime: Runtime) -> None:
