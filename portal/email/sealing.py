@@ -59,9 +59,13 @@ def remove_links(template: str, context: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _fernets(secret_keys: tuple[str, ...]) -> MultiFernet:
+def fernet_for(secret_keys: tuple[str, ...], purpose: bytes) -> MultiFernet:
+    """Fernet keys derived (HKDF-SHA256, ``purpose`` as info) from each secret key, newest
+    first: the first encrypts, any decrypts. Each purpose gets keys of its own, so a value
+    sealed for one use cannot be opened as another's."""
+
     def derived(secret: str) -> Fernet:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_PURPOSE).derive(
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
             secret.encode()
         )
         return Fernet(base64.urlsafe_b64encode(key))
@@ -76,7 +80,7 @@ class LinkSealer:
     def __init__(self, secret_keys: Sequence[str], clock: Clock = system_clock) -> None:
         if not secret_keys:
             raise ValueError("at least one secret key is needed to seal links")
-        self._fernet = _fernets(tuple(secret_keys))
+        self._fernet = fernet_for(tuple(secret_keys), _KEY_PURPOSE)
         self._clock = clock
 
     @classmethod
