@@ -19,6 +19,7 @@ from portal.models.contact import (
 )
 from portal.models.duplicate import DuplicateDismissal
 from portal.models.email_template import EmailTemplateOverride
+from portal.models.event import Event
 from portal.models.export import ExportJob
 from portal.models.impersonation import Impersonation
 from portal.models.outbox import OutboxMessage
@@ -53,6 +54,7 @@ __all__ = [
     "ContactTag",
     "DuplicateDismissal",
     "EmailTemplateOverride",
+    "Event",
     "ExportJob",
     "ExternalReference",
     "IdCounter",

@@ -58,6 +58,7 @@ from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
 from portal.services.contacts.writes import delete_contact
+from portal.services.events import EventType, forget_event_values
 from portal.services.merge import merged_contact_ids
 from portal.services.resources import assignments_by_contact
 
@@ -296,7 +297,8 @@ async def erase(session: AsyncSession, contact: Contact, actor: Actor) -> None:
     await _scrub_export_searches(session, person)
     for registration in person.waiting:
         await session.delete(registration)
-    await delete_contact(session, contact, actor)
+    await forget_event_values(session, person.contact_ids, person.user_ids)
+    await delete_contact(session, contact, actor, event_type=EventType.CONTACT_ERASED)
     await audit.record(
         session, actor, "gdpr.erase", subject_type="Contact", subject_id=contact.id,
         contact_id=contact.id,

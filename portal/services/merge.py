@@ -34,6 +34,7 @@ from portal.services.contacts.history import add_history_entry
 from portal.services.contacts.reads import additional_emails, require_contact
 from portal.services.contacts.writes import refresh_search_text
 from portal.services.duplicates import DuplicateErrorCode
+from portal.services.events import EventType, record_event, reference
 
 MAX_SOURCES = 10
 MERGE_ACTION = "contacts.merge"
@@ -46,6 +47,11 @@ _FILLABLE = (
     "notes", "newsletter_confirmed_at", "newsletter_invited_at", "registered_at",
 )  # fmt: skip
 
+# The filled fields a merge event names (derived columns and dates of record stay out).
+_SHOWN_FIELDS = frozenset(_FILLABLE) - {
+    "email_normalized", "phone1_e164", "phone2_e164", "mobile_e164", "fax_e164",
+    "newsletter_confirmed_at", "newsletter_invited_at", "registered_at",
+}  # fmt: skip
 
 _MOVED: tuple[Any, ...] = (
     ContactHistoryEntry, ConsentEvent, ContactEmail, ExternalReference, OutboxMessage, Invitation,
@@ -159,8 +165,17 @@ async def merge(
         )
         for user in users:
             if user is not keep:
+                await record_event(
+                    session, EventType.PORTAL_USER_DELETED, actor, contact_id=user.contact_id,
+                    portal_user_id=user.id, details={"reason": "contacts_merged"},
+                )  # fmt: skip
                 await session.delete(user)
         await session.flush()
+        if keep.contact_id != target.id:
+            await record_event(
+                session, EventType.PORTAL_USER_LINKED, actor, contact_id=target.id,
+                portal_user_id=keep.id, details={"linkedBy": "merge"},
+            )  # fmt: skip
         keep.contact_id = target.id
     await session.flush()
     for source in sources:
@@ -178,6 +193,11 @@ async def merge(
         session, actor, MERGE_ACTION, subject_type="Contact", subject_id=target.id,
         contact_id=target.id,
         changes={"sources": [str(i) for i in source_ids], "filled": sorted(filled)},
+    )  # fmt: skip
+    await record_event(
+        session, EventType.CONTACT_MERGED, actor, contact_id=target.id,
+        details={"mergedContacts": [reference("Contact", i) for i in source_ids]},
+        changes={k: v for k, v in filled.items() if k in _SHOWN_FIELDS},
     )  # fmt: skip
     for source_id in source_ids:
         await audit.record(

@@ -8,14 +8,13 @@ import uuid
 
 import strawberry
 
-_URLSAFE = bytes.maketrans(b"+/", b"-_")
+from portal.global_ids import global_id_text
 
 
 def to_global_id(type_name: str, value: uuid.UUID | str) -> strawberry.ID:
-    """The global id of the object ``value`` (a UUID, or its canonical text) of ``type_name``:
-    unpadded base64url (``binascii`` directly: every node of a page computes one)."""
-    raw = binascii.b2a_base64(f"{type_name}:{value}".encode(), newline=False)
-    return strawberry.ID(raw.translate(_URLSAFE).rstrip(b"=").decode())
+    """The global id of the object ``value`` (a UUID, or its canonical text) of ``type_name``
+    (the same text webhook payloads carry)."""
+    return strawberry.ID(global_id_text(type_name, value))
 
 
 def parse_global_id(value: str) -> tuple[str, uuid.UUID] | None:

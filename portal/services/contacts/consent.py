@@ -19,6 +19,7 @@ from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.fields import ContactErrorCode
 from portal.services.contacts.history import add_history_entry
+from portal.services.events import EventType, event_row, record_events
 
 NEWSLETTER_TOKEN_PREFIX = "pnl"
 NEWSLETTER_TOKEN_LIFETIME = timedelta(days=7)
@@ -198,4 +199,9 @@ async def deactivate_without_opt_in(session: AsyncSession, actor: Actor, *, dry_
         subject_id=None,
         changes={"count": len(ids)},
     )
+    await record_events(
+        session,
+        [event_row(EventType.CONTACT_DEACTIVATED, actor, occurred_at=now, contact_id=cid,
+                   details={"reason": "no_newsletter_opt_in"}) for cid in ids],
+    )  # fmt: skip
     return len(ids)

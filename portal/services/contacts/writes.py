@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,6 +30,13 @@ from portal.services.contacts.fields import ContactErrorCode, has_a_name, valida
 from portal.services.contacts.history import add_history_entry, history_row
 from portal.services.contacts.reads import additional_emails
 from portal.services.customer_numbers import next_customer_numbers
+from portal.services.events import (
+    EventType,
+    event_row,
+    forget_event_values,
+    record_event,
+    record_events,
+)
 
 # Fields whose change is shown by name only in history (the values are in the audit log).
 _TRACKED = (
@@ -171,6 +178,7 @@ async def create_contacts(
     emails: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for number, columns in zip(numbers, validated, strict=True):
         additional = columns.get("additional_emails", [])
         values = {k: v for k, v in columns.items() if k != "additional_emails"}
@@ -194,6 +202,10 @@ async def create_contacts(
             history_row(contact_id, actor, source=row["source"], description="Contact created",
                         occurred_at=now)
         )  # fmt: skip
+        events.append(
+            event_row(EventType.CONTACT_CREATED, actor, occurred_at=now, contact_id=contact_id,
+                      details={"customerNumber": str(number)}, changes=_event_values(columns))
+        )  # fmt: skip
         if audit_each:
             entries.append(
                 audit.audit_row(
@@ -203,9 +215,7 @@ async def create_contacts(
                     subject_type="Contact",
                     subject_id=contact_id,
                     contact_id=contact_id,
-                    changes={
-                        k: [None, v] for k, v in columns.items() if v not in (None, "", [], False)
-                    },
+                    changes={k: [None, v] for k, v in _set_values(columns).items()},
                 )
             )
     if not audit_each and contacts:
@@ -220,7 +230,22 @@ async def create_contacts(
     await bulk_insert(session, table_of(ContactEmail), emails)
     await bulk_insert(session, table_of(ContactHistoryEntry), history)
     await bulk_insert(session, table_of(AuditEntry), entries)
+    await record_events(session, events)
     return [row["id"] for row in contacts]
+
+
+def _set_values(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a new contact has a value in (what its creation "changed")."""
+    return {k: v for k, v in columns.items() if v not in (None, "", [], False)}
+
+
+def _event_values(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a new contact was given, as an event names them: the tracked fields (no
+    derived columns), further emails as their text."""
+    values = {k: v for k, v in _set_values(columns).items() if k in _TRACKED}
+    if columns.get("additional_emails"):
+        values["additional_emails"] = [text for text, _ in columns["additional_emails"]]
+    return values
 
 
 async def update_contact(
@@ -293,6 +318,10 @@ async def update_contact(
         contact_id=contact.id,
         changes=changes,
     )
+    await record_event(
+        session, EventType.CONTACT_UPDATED, actor, contact_id=contact.id,
+        changes={name: new for name, (_old, new) in changes.items()},
+    )  # fmt: skip
     return changes
 
 
@@ -316,18 +345,35 @@ async def set_active(session: AsyncSession, contact: Contact, active: bool, acto
         contact_id=contact.id,
         changes={"is_active": [not active, active]},
     )
+    await record_event(
+        session,
+        EventType.CONTACT_REACTIVATED if active else EventType.CONTACT_DEACTIVATED,
+        actor,
+        contact_id=contact.id,
+    )
 
 
-async def delete_contact(session: AsyncSession, contact: Contact, actor: Actor) -> None:
+async def delete_contact(
+    session: AsyncSession,
+    contact: Contact,
+    actor: Actor,
+    *,
+    event_type: EventType = EventType.CONTACT_DELETED,
+) -> None:
     """Delete the contact and its personal data, irreversibly: history, consent evidence,
     further emails, group and tag links go with the row (foreign keys cascade); its portal user
-    and queued emails are removed; earlier audit entries keep ids but lose their values."""
+    and queued emails are removed; earlier audit entries and events keep ids but lose their
+    values. The event is ``contact.deleted``, or ``contact.erased`` for a GDPR erasure."""
     contact_id, number = contact.id, contact.customer_number
+    user_ids = list(
+        await session.scalars(select(PortalUser.id).where(PortalUser.contact_id == contact_id))
+    )
     await session.execute(delete(PortalUser).where(PortalUser.contact_id == contact_id))
     await session.execute(delete(OutboxMessage).where(OutboxMessage.contact_id == contact_id))
     await session.execute(
         update(AuditEntry).where(AuditEntry.contact_id == contact_id).values(changes={})
     )
+    await forget_event_values(session, [contact_id], user_ids)
     await session.delete(contact)
     await session.flush()
     await audit.record(
@@ -339,3 +385,13 @@ async def delete_contact(session: AsyncSession, contact: Contact, actor: Actor) 
         contact_id=contact_id,
         changes={"customer_number": number},
     )
+    await record_event(
+        session, event_type, actor, contact_id=contact_id,
+        details={"customerNumber": str(number)},
+    )  # fmt: skip
+    for user_id in user_ids:
+        # The portal user goes with its contact: followers of portal users learn it too.
+        await record_event(
+            session, EventType.PORTAL_USER_DELETED, actor, contact_id=contact_id,
+            portal_user_id=user_id, details={"reason": event_type.value},
+        )  # fmt: skip
