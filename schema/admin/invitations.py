@@ -12,6 +12,7 @@ from identity import invitations as service
 from identity.invitation_list import list_invitations
 from identity.permissions import StaffPermission
 from identity.portal_users import (
+    PortalUserErrorCode,
     reactivate_portal_user,
     suspend_portal_user,
 )
@@ -21,7 +22,7 @@ from portal.models.base import session_now
 from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.email import EmailPreview
-from schema.common.errors import Atomic, ErrorFields, bad_user_input
+from schema.common.errors import Atomic, ErrorFields, bad_user_input, error_codes
 from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
@@ -33,14 +34,21 @@ WRITE = [
     HasPermission(StaffPermission.CONTACTS_READ),
 ]
 
-InvitationErrorCodeEnum = strawberry.enum(service.InvitationErrorCode, name="InvitationErrorCode")
+# Suspending and reactivating a contact's access suspend and reactivate its portal user.
+InvitationErrorCodeEnum = error_codes(
+    "InvitationErrorCode",
+    service.InvitationErrorCode,
+    PortalUserErrorCode.ALREADY_SUSPENDED,
+    PortalUserErrorCode.NOT_SUSPENDED,
+    description="Why an invitation or access mutation was refused.",
+)
 InvitationStatusEnum = strawberry.enum(service.InvitationStatus, name="InvitationStatus")
 
 
 @strawberry.type(description="A problem with an invitation or access mutation.")
 class InvitationError(ErrorFields):
-    codes: ClassVar = service.InvitationErrorCode
-    code: service.InvitationErrorCode
+    codes: ClassVar = InvitationErrorCodeEnum
+    code: InvitationErrorCodeEnum  # type: ignore[valid-type]
     field: str | None
     message: str
 

@@ -13,9 +13,10 @@ refused mutation never writes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, ClassVar, Protocol
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
@@ -44,6 +45,30 @@ class PayloadError(Protocol):
     def __init__(self, *, code: Any, field: str | None, message: str) -> None: ...
 
 
+def codes_of(domain: type) -> list[str]:
+    """The code values of a domain code set: an enum's member values, or the upper-case string
+    attributes of a plain class of constants (``PasswordErrorCode``)."""
+    if issubclass(domain, Enum):
+        return [str(member.value) for member in domain]
+    constants = vars(domain).items()
+    return [value for key, value in constants if key.isupper() and isinstance(value, str)]
+
+
+def error_codes(name: str, domain: type, *more: type | str, description: str) -> type[StrEnum]:
+    """The GraphQL enum of a payload error's ``code``: the payload's own ``domain`` code set,
+    then the codes of other domains its mutations can answer (a whole code set, or single codes
+    such as ``ContactErrorCode.TOO_LONG``), each value once. A mutation that calls into a second
+    domain (a portal-user change that creates a contact) then answers that domain's refusals as
+    typed errors; ``tests/schema/test_error_codes.py`` finds every code a mutation can reach
+    and fails when its payload's enum lacks one."""
+    values = dict.fromkeys(codes_of(domain))
+    for source in more:
+        values.update(dict.fromkeys([source] if isinstance(source, str) else codes_of(source)))
+    union = StrEnum(name, {str(value): str(value) for value in values})  # type: ignore[misc]
+    union.__module__ = domain.__module__
+    return strawberry.enum(union, name=name, description=description)
+
+
 class ErrorFields:
     """Mixin for error types: builds one from a domain :class:`FieldError`."""
 
@@ -51,7 +76,15 @@ class ErrorFields:
 
     @classmethod
     def from_field_error(cls, error: FieldError) -> Any:
-        return cls(code=cls.codes(error.code), field=input_path(error.field), message=error.message)  # type: ignore[call-arg]
+        try:
+            code = cls.codes(str(error.code))
+        except ValueError:
+            # A gap in the union (tests/schema/test_error_codes.py exists to find it first).
+            raise TypeError(
+                f"{cls.__name__} cannot carry {error.code}: add its domain's codes "
+                f"to the error_codes(...) of {cls.codes.__name__}"
+            ) from None
+        return cls(code=code, field=input_path(error.field), message=error.message)  # type: ignore[call-arg]
 
 
 def _payload_error_class(payload_cls: type) -> type[ErrorFields]:

@@ -8,22 +8,34 @@ from typing import ClassVar
 import strawberry
 
 from identity.errors import PortalAuthErrorCode
+from identity.impersonation import ImpersonationErrorCode
+from identity.invitations import InvitationErrorCode
 from identity.states import MappingStatus, RegistrationStatus
 from portal.models import PortalUser
+from portal.services.contacts import ContactErrorCode
 from schema.common.enums import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
-from schema.common.errors import ErrorFields
+from schema.common.errors import ErrorFields, error_codes
 
-PortalAuthErrorCodeEnum = strawberry.enum(
+# Activation and the second identifier create the customer's contact, logging out ends an
+# impersonation, asking for a new invitation goes through the invitation's checks.
+PortalAuthErrorCodeEnum = error_codes(
+    "PortalAuthErrorCode",
     PortalAuthErrorCode,
-    name="PortalAuthErrorCode",
+    *(ContactErrorCode.INVALID_COUNTRY, ContactErrorCode.INVALID_FORMALITY),
+    *(ContactErrorCode.INVALID_REACHABILITY, ContactErrorCode.INVALID_SOURCE),
+    ContactErrorCode.INVALID_URL,
+    *(InvitationErrorCode.ALREADY_ACTIVE, InvitationErrorCode.CONTACT_HAS_NO_EMAIL),
+    *(InvitationErrorCode.CONTACT_INACTIVE, InvitationErrorCode.SUSPENDED),
+    InvitationErrorCode.EMAIL_BELONGS_TO_ANOTHER_CONTACT,
+    ImpersonationErrorCode.ALREADY_ENDED,
     description="Why an identity mutation of the customer API was refused.",
 )
 
 
 @strawberry.type(description="A problem with a customer identity mutation.")
 class PortalAuthError(ErrorFields):
-    codes: ClassVar = PortalAuthErrorCode
-    code: PortalAuthErrorCode
+    codes: ClassVar = PortalAuthErrorCodeEnum
+    code: PortalAuthErrorCodeEnum  # type: ignore[valid-type]
     field: str | None = strawberry.field(description="Input field (camelCase) or null.")
     message: str
 

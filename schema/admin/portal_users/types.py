@@ -12,17 +12,28 @@ import strawberry
 from identity.portal_users import RECORD_KEYS, PortalUserErrorCode, PortalUserFilter
 from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.models import PortalUser
+from portal.services.contacts import ContactErrorCode
 from schema.admin.contacts.types import ContactNode
 from schema.common.enums import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
-from schema.common.errors import ErrorFields
+from schema.common.errors import ErrorFields, error_codes
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.loaders import MaybeLoaded
 from schema.common.node import Node
 from schema.common.records import column, needs
 
-PortalUserErrorCodeEnum = strawberry.enum(
-    PortalUserErrorCode, name="PortalUserErrorCode", description="Why a portal user change failed."
+# createContactForPortalUser creates a contact: the refusals of the contact's fields are the
+# portal user's too.
+PortalUserErrorCodeEnum = error_codes(
+    "PortalUserErrorCode",
+    PortalUserErrorCode,
+    *(ContactErrorCode.REQUIRED, ContactErrorCode.TOO_LONG, ContactErrorCode.INVALID_EMAIL),
+    *(ContactErrorCode.INVALID_PHONE, ContactErrorCode.INVALID_POSTAL_CODE),
+    *(ContactErrorCode.INVALID_COUNTRY, ContactErrorCode.INVALID_LANGUAGE),
+    *(ContactErrorCode.INVALID_FORMALITY, ContactErrorCode.INVALID_DATE),
+    *(ContactErrorCode.INVALID_URL, ContactErrorCode.INVALID_REACHABILITY),
+    ContactErrorCode.INVALID_SOURCE,
+    description="Why a portal user change failed.",
 )
 PendingReasonEnum = strawberry.enum(
     PendingReason, name="PendingReason", description="Why a portal user waits for staff."
@@ -31,8 +42,8 @@ PendingReasonEnum = strawberry.enum(
 
 @strawberry.type(description="A problem with a portal user mutation.")
 class PortalUserError(ErrorFields):
-    codes: ClassVar = PortalUserErrorCode
-    code: PortalUserErrorCode
+    codes: ClassVar = PortalUserErrorCodeEnum
+    code: PortalUserErrorCodeEnum  # type: ignore[valid-type]
     field: str | None = strawberry.field(description="Input field (camelCase) or null.")
     message: str
 

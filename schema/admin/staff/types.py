@@ -8,11 +8,12 @@ from typing import ClassVar
 import strawberry
 
 from identity.errors import StaffAdminErrorCode, StaffAuthErrorCode
+from identity.impersonation import ImpersonationErrorCode
 from identity.permissions import StaffRole, permissions_for_role
 from identity.states import StaffState, staff_state_of
 from portal.email.outbox import Formality
 from portal.models import StaffUser as StaffUserRow
-from schema.common.errors import ErrorFields
+from schema.common.errors import ErrorFields, error_codes
 from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
@@ -37,9 +38,11 @@ FormOfAddressEnum = strawberry.enum(
 StaffAuthErrorCodeEnum = strawberry.enum(
     StaffAuthErrorCode, name="StaffAuthErrorCode", description="Why a staff auth call failed."
 )
-StaffAdminErrorCodeEnum = strawberry.enum(
+# Deactivating or deleting a staff member ends the impersonations they run.
+StaffAdminErrorCodeEnum = error_codes(
+    "StaffAdminErrorCode",
     StaffAdminErrorCode,
-    name="StaffAdminErrorCode",
+    ImpersonationErrorCode.ALREADY_ENDED,
     description="Why a staff administration request was refused.",
 )
 
@@ -54,8 +57,8 @@ class StaffAuthError(ErrorFields):
 
 @strawberry.type(description="A problem with a staff administration request.")
 class StaffAdminError(ErrorFields):
-    codes: ClassVar = StaffAdminErrorCode
-    code: StaffAdminErrorCode
+    codes: ClassVar = StaffAdminErrorCodeEnum
+    code: StaffAdminErrorCodeEnum  # type: ignore[valid-type]
     field: str | None
     message: str
 

@@ -64,3 +64,17 @@ async def test_the_contact_always_carries_the_proven_email(
     )
     assert answer["contact"]["email"] == "proven@example.de"
     assert answer["contact"]["additionalEmails"] == ["getippt@example.de"]  # kept, not lost
+
+
+async def test_a_refused_contact_field_is_a_typed_error_not_a_crash(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # Failed before: the contact's codes (INVALID_EMAIL, TOO_LONG) are not PortalUserErrorCodes,
+    # so the answer was a top-level "<ContactErrorCode.INVALID_EMAIL: ...> is not a valid
+    # PortalUserErrorCode" instead of the payload's typed errors.
+    await log_in_staff(admin_api, runtime)
+    user, _ = await make_customer(runtime, "wartet@example.de", linked=False)
+    answer = await create_for(admin_api, user, {"email": "keine-adresse", "city": "x" * 500})
+    assert answer["contact"] is None and answer["portalUser"] is None
+    assert {error["code"] for error in answer["errors"]} == {"INVALID_EMAIL", "TOO_LONG"}
+    assert {error["field"] for error in answer["errors"]} >= {"city"}
