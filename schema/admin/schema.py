@@ -36,6 +36,7 @@ from schema.common.execution import FastPathExecutor
 from schema.common.limits import GraphQLLimits
 from schema.common.node import Node
 from schema.common.refusals import Schema
+from schema.common.scalars import SCALAR_OVERRIDES
 from schema.common.text_input import RefuseNulCharacters
 
 Query = merge_types(
@@ -86,4 +87,5 @@ admin_schema = Schema(
     types=[Node],
     extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches, ReadOnlyQueries],
     execution_context_class=FastPathExecutor,
+    scalar_overrides=SCALAR_OVERRIDES,
 )

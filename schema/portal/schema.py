@@ -14,6 +14,7 @@ from schema.common.execution import FastPathExecutor
 from schema.common.info import Info
 from schema.common.limits import GraphQLLimits
 from schema.common.refusals import Schema
+from schema.common.scalars import SCALAR_OVERRIDES
 from schema.common.text_input import RefuseNulCharacters
 from schema.portal.account import AccountMutation
 from schema.portal.activation import ActivationMutation
@@ -72,4 +73,5 @@ portal_schema = Schema(
     mutation=Mutation,
     extensions=[GraphQLLimits, RefuseNulCharacters, DocumentCaches, ReadOnlyQueries],
     execution_context_class=FastPathExecutor,
+    scalar_overrides=SCALAR_OVERRIDES,
 )
