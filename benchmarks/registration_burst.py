@@ -9,22 +9,33 @@ Reported: the staff query's p50/p95/p99 in both phases and the p99 ratio (goal <
 registrations were answered (accepted, TOO_MANY_REQUESTS, anything else: must be none) and how
 long a burst took.
 
+Two set-ups, both reported: **served** (the figure of record): the product runs under uvicorn
+in a process of its own (:mod:`benchmarks.served`), the bursts come from another process over
+loopback HTTP (each burst names a new client address through ``X-Forwarded-For``, from the
+loopback proxy the server trusts), and the staff queries from this one; **in-process**: the
+product behind ``httpx.ASGITransport``, where the burst's 200 clients build their requests and
+read their answers on the event loop that also serves the timed staff query (an upper bound:
+no deployment serves its clients' own work).
+
     python -m benchmarks.registration_burst [sqlite] [postgresql]
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
 from benchmarks.apps import Product, bench_settings, product_app
 from benchmarks.harness import Timings, command_line, scratch_database
 from benchmarks.seed import seed_contacts
+from benchmarks.served import served_product
 
 BURST = 200
 CONTACTS = 10_000
@@ -33,6 +44,13 @@ ROUNDS = 3
 P99_GOAL = 2.0
 # The production defaults (README): 3 iterations, 64 MiB.
 ARGON2 = {"argon2_time_cost": 3, "argon2_memory_kib": 65536, "argon2_parallelism": 1}
+# The per-IP limits at their defaults; bursts name their client through the loopback proxy.
+OVERRIDES = {
+    "throttle_limits": (),
+    "lockout_threshold": 5,
+    "trusted_proxies": ("127.0.0.1",),
+    **ARGON2,
+}
 STAFF_QUERY = "{ contacts(first: 20) { edges { node { id lastName email } } } }"
 REGISTER = """mutation R($input: RegisterCustomerInput!) {
   registerCustomer(input: $input) { accepted errors { code } } }"""
@@ -52,42 +70,89 @@ def registration(burst: int, index: int) -> dict[str, object]:
     }
 
 
-async def burst_of_registrations(product: Product, burst: int, outcomes: Counter[str]) -> float:
-    """200 registrations at once from one client address; how long until all were answered."""
-    transport = httpx.ASGITransport(
-        app=product.app,
-        client=(f"10.{burst // 250}.{burst % 250}.1", 40000),
+def client_address(burst: int) -> str:
+    """A new client address per burst, so every burst reaches its per-IP limit afresh."""
+    return f"10.{burst // 250}.{burst % 250}.1"
+
+
+def count(answers: Sequence[tuple[int, dict[str, object]]], outcomes: Counter[str]) -> None:
+    for status, body in answers:
+        data = body.get("data")
+        if status == 200 and isinstance(data, dict) and data["registerCustomer"]["accepted"]:
+            outcomes["accepted"] += 1
+        elif status == 429:
+            outcomes[body["errors"][0]["extensions"]["code"]] += 1  # type: ignore[index]
+        else:
+            outcomes[f"HTTP {status}: {json.dumps(body)[:120]}"] += 1
+
+
+async def send_burst(http: httpx.AsyncClient, burst: int) -> list[tuple[int, dict[str, object]]]:
+    answers = await asyncio.gather(
+        *(
+            http.post("/graphql", json={"query": REGISTER, "variables": registration(burst, i)})
+            for i in range(BURST)
+        )
     )
+    return [(answer.status_code, answer.json()) for answer in answers]
+
+
+async def in_process_burst(product: Product, burst: int, outcomes: Counter[str]) -> float:
+    """200 registrations at once from one client address, on the product's own event loop;
+    how long until all were answered."""
+    transport = httpx.ASGITransport(app=product.app, client=(client_address(burst), 40000))
     start = time.perf_counter()
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-        answers = await asyncio.gather(
-            *(
-                http.post("/graphql", json={"query": REGISTER, "variables": registration(burst, i)})
-                for i in range(BURST)
-            )
-        )
-    for answer in answers:
-        if answer.status_code == 200 and answer.json()["data"]["registerCustomer"]["accepted"]:
-            outcomes["accepted"] += 1
-        elif answer.status_code == 429:
-            outcomes[answer.json()["errors"][0]["extensions"]["code"]] += 1
-        else:
-            outcomes[f"HTTP {answer.status_code}: {answer.text[:120]}"] += 1
+        count(await send_burst(http, burst), outcomes)
     return time.perf_counter() - start
 
 
+async def served_burst(base_url: str, burst: int, outcomes: Counter[str]) -> float:
+    """200 registrations at once from another process, over loopback HTTP to the served
+    product; how long until all were answered (the process's start-up not included)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.registration_burst",
+        "--burst-client",
+        base_url,
+        str(burst),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"the burst client exited with {child.returncode}")
+    report = json.loads(output)
+    count([(status, body) for status, body in report["answers"]], outcomes)
+    return float(report["seconds"])
+
+
+async def burst_client(base_url: str, burst: int) -> None:
+    """The other process's side of :func:`served_burst`: prints the answers and the time."""
+    limits = httpx.Limits(max_connections=BURST, max_keepalive_connections=BURST)
+    headers = {"x-forwarded-for": client_address(burst)}
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, headers=headers, timeout=120
+    ) as http:
+        start = time.perf_counter()
+        answers = await send_burst(http, burst)
+        seconds = time.perf_counter() - start
+    print(json.dumps({"answers": answers, "seconds": seconds}))
+
+
 async def phase(
-    product: Product, token: str, burst: int | None, outcomes: Counter[str], bursts: list[float]
+    staff_query: Callable[[], Awaitable[object]],
+    burst: Awaitable[float] | None,
+    bursts: list[float],
 ) -> list[float]:
     """Staff query latencies, with a registration burst running when ``burst`` is given."""
     latencies: list[float] = []
     running = None
     if burst is not None:
-        running = asyncio.create_task(burst_of_registrations(product, burst, outcomes))
+        running = asyncio.ensure_future(burst)
         await asyncio.sleep(0)  # let the burst start
     for _ in range(STAFF_QUERIES_PER_PHASE):
         start = time.perf_counter()
-        await product.graphql("/admin/graphql", STAFF_QUERY, token)
+        await staff_query()
         latencies.append(time.perf_counter() - start)
     if running is not None:
         bursts.append(await running)
@@ -98,28 +163,39 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-async def measure(dialect: str, url: str) -> None:
-    settings = bench_settings(url, throttle_limits=(), lockout_threshold=5, **ARGON2)
-    async with product_app(settings) as product:
-        await seed_contacts(product.runtime.database.engine, 1, CONTACTS + 1)
-        token = await product.log_in_staff()
-        outcomes: Counter[str] = Counter()
-        bursts: list[float] = []
-        await phase(product, token, 0, Counter(), [])  # warm-up
-        loaded: list[float] = []
-        quiet: list[float] = []
-        for round_ in range(ROUNDS):
-            order = [True, False] if round_ % 2 == 0 else [False, True]
-            for with_burst in order:
-                if with_burst:
-                    loaded += await phase(product, token, round_ + 1, outcomes, bursts)
-                else:
-                    quiet += await phase(product, token, None, outcomes, bursts)
+async def rounds(
+    staff_query: Callable[[], Awaitable[object]],
+    start_burst: Callable[[int, Counter[str]], Awaitable[float]],
+) -> tuple[list[float], list[float], Counter[str], list[float]]:
+    """A warm-up, then ROUNDS of a phase with a burst and one without (order flipped each
+    round)."""
+    outcomes: Counter[str] = Counter()
+    bursts: list[float] = []
+    await phase(staff_query, start_burst(0, Counter()), [])  # warm-up
+    loaded: list[float] = []
+    quiet: list[float] = []
+    for round_ in range(ROUNDS):
+        order = [True, False] if round_ % 2 == 0 else [False, True]
+        for with_burst in order:
+            if with_burst:
+                loaded += await phase(staff_query, start_burst(round_ + 1, outcomes), bursts)
+            else:
+                quiet += await phase(staff_query, None, bursts)
+    return loaded, quiet, outcomes, bursts
+
+
+def report(
+    title: str,
+    loaded: list[float],
+    quiet: list[float],
+    outcomes: Counter[str],
+    bursts: list[float],
+) -> None:
     with_b, without_b = Timings("with", loaded), Timings("without", quiet)
     ratio = with_b.percentile(0.99) / without_b.percentile(0.99)
     failures = {k: v for k, v in outcomes.items() if k not in ("accepted", "TOO_MANY_REQUESTS")}
     print(
-        f"registration_burst {dialect}: staff query with bursts p50 {ms(with_b.p50)} "
+        f"registration_burst {title}: staff query with bursts p50 {ms(with_b.p50)} "
         f"p95 {ms(with_b.p95)} p99 {ms(with_b.percentile(0.99))} | without p50 "
         f"{ms(without_b.p50)} p95 {ms(without_b.p95)} p99 {ms(without_b.percentile(0.99))} | "
         f"p99 ratio {ratio:.2f}x [goal <= {P99_GOAL}x: {'met' if ratio <= P99_GOAL else 'MISSED'}]"
@@ -130,6 +206,40 @@ async def measure(dialect: str, url: str) -> None:
     )
 
 
+async def measure(dialect: str, url: str) -> None:
+    settings = bench_settings(url, **OVERRIDES)
+    async with product_app(settings) as product:
+        await seed_contacts(product.runtime.database.engine, 1, CONTACTS + 1)
+        token = await product.log_in_staff()
+
+        async def in_process_staff_query() -> object:
+            return await product.graphql("/admin/graphql", STAFF_QUERY, token)
+
+        async def in_process(burst: int, outcomes: Counter[str]) -> float:
+            return await in_process_burst(product, burst, outcomes)
+
+        in_process_figures = await rounds(in_process_staff_query, in_process)
+    async with (
+        served_product(url, **OVERRIDES) as base_url,
+        httpx.AsyncClient(base_url=base_url, headers={"authorization": f"Bearer {token}"}) as staff,
+    ):
+
+        async def served_staff_query() -> object:
+            response = await staff.post("/admin/graphql", json={"query": STAFF_QUERY})
+            response.raise_for_status()
+            if response.json().get("errors"):
+                raise RuntimeError(response.text)
+            return response
+
+        async def served(burst: int, outcomes: Counter[str]) -> float:
+            # Burst numbers after the in-process ones: new client addresses.
+            return await served_burst(base_url, 100 + burst, outcomes)
+
+        served_figures = await rounds(served_staff_query, served)
+    report(f"{dialect} served", *served_figures)
+    report(f"{dialect} in-process", *in_process_figures)
+
+
 async def main(databases: Sequence[str]) -> None:
     for dialect in databases:
         async with scratch_database(dialect) as url:
@@ -137,4 +247,7 @@ async def main(databases: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
-    command_line(main)
+    if sys.argv[1:2] == ["--burst-client"]:
+        asyncio.run(burst_client(sys.argv[2], int(sys.argv[3])))
+    else:
+        command_line(main)
