@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_benchmark_script_is_listed() -> None:
     scripts = {path.stem for path in (ROOT / "benchmarks").glob("*.py")}
-    helpers = {"__init__", "__main__", "apps", "harness", "seed"}
+    helpers = {"__init__", "__main__", "apps", "harness", "seed", "served"}
     assert set(BENCHMARKS) == scripts - helpers
 
 
