@@ -147,7 +147,7 @@ async def _invite_row(
         async with session.begin_nested():
             await invite_contact(
                 session, env, portal_settings, contacts[0], send_email=options.send_email,
-                created_by=created_by,
+                created_by=created_by, actor=options.actor,
             )  # fmt: skip
     except InvalidInput as exc:
         error = exc.errors[0]

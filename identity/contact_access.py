@@ -23,6 +23,7 @@ from identity.invitations import (
     status_of,
 )
 from identity.password_policy import check_new_password
+from identity.portal_events import record_user_event
 from identity.portal_users import record_staff_action
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
 from identity.states import RegistrationStatus
@@ -33,6 +34,7 @@ from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
 from portal.services.actors import Actor
 from portal.services.contacts import require_contact
+from portal.services.events import EventType
 from portal.services.portal_settings import PortalSettings
 
 
@@ -48,8 +50,9 @@ async def invite_contact_by_staff(
 ) -> IssuedInvitation:
     """:func:`identity.invitations.invite_contact` on behalf of ``staff_name``, audited."""
     issued = await invite_contact(
-        session, env, portal_settings, contact, send_email=send_email, created_by=staff_name
-    )
+        session, env, portal_settings, contact, send_email=send_email, created_by=staff_name,
+        actor=actor,
+    )  # fmt: skip
     await record_staff_action(
         session, actor, "invite", issued.portal_user, changes={"emailed": send_email}
     )
@@ -118,6 +121,7 @@ async def _user_for_password(
     env: IdentityEnvironment,
     portal_settings: PortalSettings,
     contact: Contact,
+    actor: Actor,
 ) -> PortalUser:
     """The contact's portal user ready for a password: an active login as it is (open
     invitations end), otherwise the one an invitation would set up (made if missing)."""
@@ -133,7 +137,7 @@ async def _user_for_password(
         return user
     issued = await invite_contact(
         session, env, portal_settings, contact, send_email=False,
-        created_by="password set by staff",
+        created_by="password set by staff", actor=actor, announce=False,
     )  # fmt: skip
     issued.invitation.revoked_at = session_now(session)
     issued.invitation.revoked_reason = "PASSWORD_SET"
@@ -169,13 +173,18 @@ async def set_password_by_staff(
             "The customer has or had a login: only the customer sets its password (send a "
             "password reset or an invitation).",
         )
-    user = await _user_for_password(session, env, portal_settings, contact)
+    user = await _user_for_password(session, env, portal_settings, contact, actor)
     given = password if password and not generate else None
     chosen = given or secrets.token_urlsafe(12)
     errors = check_new_password(chosen, "password", email=user.email)
     if errors:
         raise InvalidInput(errors)
     now = session_now(session)
+    if user.activated_at is None:
+        await record_user_event(
+            session, EventType.PORTAL_USER_ACTIVATED, user, actor=actor,
+            details={"activatedBy": "password_set_by_staff"},
+        )  # fmt: skip
     user.password_hash = await env.password_hasher.hash(chosen)
     user.password_changed_at = now
     user.password_set_by_staff_at = now

@@ -17,6 +17,7 @@ from identity.errors import PortalAuthErrorCode as Code
 from identity.flows import attempts_left, load_open_flow, open_flow
 from identity.frontend_links import LOGIN_PATH, frontend_link
 from identity.matching import Candidate, MatchKind, SecondIdentifier, match_contact
+from identity.portal_events import record_user_event
 from identity.portal_history import LinkedBy, record_link
 from identity.states import MappingStatus, PendingReason
 from identity.throttling import Throttle, ThrottleAction
@@ -27,6 +28,7 @@ from portal.models.base import session_now
 from portal.normalization import normalize_customer_number, normalize_phone, normalize_postal_code
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import create_contact
+from portal.services.events import EventType
 from portal.services.portal_settings import PortalSettings, RegistrationPolicy
 
 
@@ -166,6 +168,16 @@ async def link_contact(
     )
     await session.flush()
     await record_link(session, user, linked_by, actor)
+    # Staff choosing the contact is an assignment; anything else links by itself.
+    await record_user_event(
+        session,
+        EventType.PORTAL_USER_ASSIGNED
+        if linked_by is LinkedBy.STAFF
+        else EventType.PORTAL_USER_LINKED,
+        user,
+        actor=actor,
+        details={"linkedBy": linked_by.name.lower()},
+    )
     if notify and user.activated_at is not None:
         await enqueue_email(
             session,
@@ -193,6 +205,9 @@ async def _pending(
 ) -> LinkResult:
     user.mapping_status = MappingStatus.PENDING
     user.pending_reason = reason
+    await record_user_event(
+        session, EventType.PORTAL_USER_PENDING_REVIEW, user, details={"reason": reason.value}
+    )
     for address in portal_settings.pending_review_notify:
         await enqueue_email(
             session,
@@ -285,6 +300,9 @@ async def run_matching(
         to=user.email,
         language=user.language,
         context={"first_name": user.first_name, "last_name": user.last_name},
+    )
+    await record_user_event(
+        session, EventType.PORTAL_USER_DELETED, user, details={"reason": "registration_denied"}
     )
     await session.delete(user)
     await session.flush()

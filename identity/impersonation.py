@@ -10,6 +10,7 @@ emailed if the settings say so.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,6 +22,7 @@ from identity.environment import IdentityEnvironment
 from identity.frontend_links import frontend_link
 from identity.link_tokens import read_token, spend_token
 from identity.permissions import StaffPermission, permissions_for_role
+from identity.portal_events import record_user_event
 from identity.sessions import CUSTOMER_SESSIONS, SessionPolicy, StartedSession, start_session
 from identity.signed_tokens import TokenPurpose
 from portal.email.outbox import enqueue_email
@@ -31,6 +33,7 @@ from portal.normalization import clean_name, clean_text
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.history import add_history_entry
+from portal.services.events import EventType, record_event, reference
 
 SUPPORT_LOGIN_PATH = "/support-login"
 
@@ -247,6 +250,12 @@ async def redeem(
         ip_address=ip_address, user_agent=user_agent, impersonation_id=row.id,
     )  # fmt: skip
     actor = support_actor(row, ip_address)
+    await record_user_event(
+        session, EventType.IMPERSONATION_STARTED, user,
+        actor=dataclasses.replace(actor, for_customer=user.id),  # support, as the customer
+        details={"impersonation": reference("ImpersonationSession", row.id), "mode": row.mode,
+                 "expiresAt": row.expires_at},
+    )  # fmt: skip
     await add_history_entry(
         session, user.contact_id, actor, source="support",
         description="Viewed by support", visible_to_customer=True,
@@ -296,6 +305,16 @@ async def end(session: AsyncSession, row: Impersonation, reason: str, actor: Act
         subject_id=row.portal_user_id, contact_id=row.contact_id,
         changes={"impersonation_id": str(row.id), "staff": row.staff_name},
     )  # fmt: skip
+    await record_event(
+        session, EventType.IMPERSONATION_ENDED, actor, contact_id=row.contact_id,
+        portal_user_id=row.portal_user_id,
+        details={"impersonation": reference("ImpersonationSession", row.id),
+                 "endReason": reason, "staffUser": _staff_reference(row)},
+    )  # fmt: skip
+
+
+def _staff_reference(row: Impersonation) -> dict[str, str] | None:
+    return reference("StaffUser", row.staff_user_id) if row.staff_user_id else None
 
 
 async def revoke_impersonation(

@@ -22,7 +22,8 @@ from identity.environment import IdentityEnvironment
 from identity.frontend_links import frontend_link
 from identity.password_policy import check_new_password
 from identity.passwords import reader_before_locking
-from identity.portal_history import record_login, record_portal_event
+from identity.portal_events import record_user_event
+from identity.portal_history import customer_actor, record_login, record_portal_event
 from identity.sessions import CUSTOMER_SESSIONS, start_session
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
@@ -35,6 +36,8 @@ from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
 from portal.normalization import normalize_email
 from portal.opaque_tokens import hash_token
+from portal.services.actors import Actor
+from portal.services.events import EventType, reference
 from portal.services.portal_settings import (
     InvitationRequestPolicy,
     PortalSettings,
@@ -103,7 +106,7 @@ async def revoke_pending(session: AsyncSession, portal_user_id: uuid.UUID, reaso
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUser:
+async def _portal_user_for(session: AsyncSession, contact: Contact, actor: Actor) -> PortalUser:
     """The contact's portal user, created (already linked) if it has none."""
     if not contact.is_active:
         raise InvalidInput.single(
@@ -135,6 +138,10 @@ async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUse
             existing_customer=True,
         )
         session.add(user)
+        await record_user_event(
+            session, EventType.PORTAL_USER_REGISTERED, user, actor=actor,
+            details={"registeredBy": "invitation"},
+        )  # fmt: skip
     if user.suspended_at is not None:
         raise InvalidInput.single(
             InvitationErrorCode.SUSPENDED, "contact_id", "The portal user is suspended."
@@ -143,11 +150,17 @@ async def _portal_user_for(session: AsyncSession, contact: Contact) -> PortalUse
         raise InvalidInput.single(
             InvitationErrorCode.ALREADY_ACTIVE, "contact_id", "The customer has set up access."
         )
+    newly_linked = user.contact_id is None
     user.contact_id = contact.id
     user.mapping_status = MappingStatus.ASSIGNED
     user.pending_reason = None
     user.assigned_at = user.assigned_at or session_now(session)
     await session.flush()
+    if newly_linked:
+        await record_user_event(
+            session, EventType.PORTAL_USER_LINKED, user, actor=actor,
+            details={"linkedBy": "invitation"},
+        )  # fmt: skip
     return user
 
 
@@ -198,9 +211,13 @@ async def invite_contact(
     *,
     send_email: bool,
     created_by: str,
+    actor: Actor,
+    announce: bool = True,
 ) -> IssuedInvitation:
-    """A new setup link for the contact (earlier open links stop working)."""
-    user = await _portal_user_for(session, contact)
+    """A new setup link for the contact (earlier open links stop working). With ``announce``
+    it is an ``invitation.sent`` event; a link revoked at once (a password set by staff
+    instead) is not."""
+    user = await _portal_user_for(session, contact, actor)
     await revoke_pending(session, user.id, "REPLACED")
     nonce = secrets.token_urlsafe(32)
     now = session_now(session)
@@ -227,6 +244,12 @@ async def invite_contact(
             sealer=LinkSealer.from_settings(env.settings),
         )
     await session.flush()
+    if announce:
+        await record_user_event(
+            session, EventType.INVITATION_SENT, user, actor=actor,
+            details={"invitation": reference("Invitation", invitation.id), "emailed": send_email,
+                     "expiresAt": invitation.expires_at},
+        )  # fmt: skip
     return IssuedInvitation(invitation, user, setup_url)
 
 
@@ -315,8 +338,15 @@ async def accept_invitation(
         session, CUSTOMER_SESSIONS, user.id, env.customer_sessions,
         ip_address=ip_address, user_agent=user_agent,
     )  # fmt: skip
+    await record_user_event(
+        session, EventType.INVITATION_ACCEPTED, user,
+        details={"invitation": reference("Invitation", invitation.id)},
+    )  # fmt: skip
     if user.activated_at == now:
         await record_portal_event(session, user, "Portal account activated (invitation accepted)")
+        await record_user_event(
+            session, EventType.PORTAL_USER_ACTIVATED, user, details={"activatedBy": "invitation"}
+        )
     await record_login(session, env, user, now)
     user.last_login_at = now
     await session.flush()
@@ -352,8 +382,9 @@ async def request_new_invitation(
         return
     if portal_settings.invitation_request_policy is InvitationRequestPolicy.SEND_NEW_LINK:
         await invite_contact(
-            session, env, portal_settings, contact, send_email=True, created_by="self-service"
-        )
+            session, env, portal_settings, contact, send_email=True, created_by="self-service",
+            actor=customer_actor(user),
+        )  # fmt: skip
         return
     for address in portal_settings.pending_review_notify:
         await enqueue_email(

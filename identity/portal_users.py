@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from identity.contact_linking import link_contact
 from identity.environment import IdentityEnvironment
 from identity.invitations import revoke_pending
+from identity.portal_events import record_user_event
 from identity.portal_history import LinkedBy
 from identity.registration import issue_password_reset, send_activation_email
 from identity.sessions import CUSTOMER_SESSIONS, revoke_all_sessions
@@ -31,6 +32,7 @@ from portal.services import audit
 from portal.services.actors import Actor
 from portal.services.contacts import create_contact
 from portal.services.contacts.history import add_history_entry
+from portal.services.events import EventType, reference
 from portal.services.timeline import newest_first_rows
 
 
@@ -268,6 +270,11 @@ async def unassign_portal_user(session: AsyncSession, user: PortalUser, actor: A
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()
     await record_staff_action(session, actor, "unassign", user, contact_id=previous)
+    await record_user_event(
+        session, EventType.PORTAL_USER_PENDING_REVIEW, user, actor=actor,
+        details={"reason": PendingReason.UNASSIGNED.value,
+                 "previousContact": reference("Contact", previous)},
+    )  # fmt: skip
 
 
 async def suspend_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> int:
@@ -282,6 +289,7 @@ async def suspend_portal_user(session: AsyncSession, user: PortalUser, actor: Ac
     await revoke_pending(session, user.id, "SUSPENDED")
     await session.flush()
     await record_staff_action(session, actor, "suspend", user, changes={"sessions_ended": ended})
+    await record_user_event(session, EventType.PORTAL_USER_SUSPENDED, user, actor=actor)
     return ended
 
 
@@ -294,6 +302,7 @@ async def reactivate_portal_user(session: AsyncSession, user: PortalUser, actor:
     user.suspended_at = None
     await session.flush()
     await record_staff_action(session, actor, "reactivate", user)
+    await record_user_event(session, EventType.PORTAL_USER_REACTIVATED, user, actor=actor)
 
 
 def require_not_activated(user: PortalUser) -> None:
@@ -345,9 +354,17 @@ async def activate_manually(session: AsyncSession, user: PortalUser, actor: Acto
         RegistrationStatus.REGISTRATION_PENDING,
     ):
         user.registration_status = RegistrationStatus.REGISTERED
+    await record_user_event(
+        session, EventType.PORTAL_USER_ACTIVATED, user, actor=actor,
+        details={"activatedBy": "staff"},
+    )  # fmt: skip
     if user.contact_id is None:
         user.mapping_status = MappingStatus.PENDING
         user.pending_reason = PendingReason.EMAIL_NOT_PROVEN
+        await record_user_event(
+            session, EventType.PORTAL_USER_PENDING_REVIEW, user, actor=actor,
+            details={"reason": PendingReason.EMAIL_NOT_PROVEN.value},
+        )  # fmt: skip
     await record_staff_action(session, actor, "activate_manually", user)
 
 
@@ -355,5 +372,9 @@ async def delete_portal_user(session: AsyncSession, user: PortalUser, actor: Act
     """Remove the login; sessions and flows go with it, the contact stays."""
     await remember_login_of(session, user)
     await record_staff_action(session, actor, "delete", user)
+    await record_user_event(
+        session, EventType.PORTAL_USER_DELETED, user, actor=actor,
+        details={"reason": "deleted_by_staff"},
+    )  # fmt: skip
     await session.delete(user)
     await session.flush()

@@ -19,6 +19,7 @@ from identity.errors import PortalAuthErrorCode as Code
 from identity.frontend_links import ACTIVATION_PATH, PASSWORD_RESET_PATH, frontend_link
 from identity.link_tokens import redeem_user_link
 from identity.password_policy import check_new_password
+from identity.portal_events import record_user_event
 from identity.signed_tokens import TokenPurpose
 from identity.states import MappingStatus, RegistrationStatus
 from identity.throttling import Throttle, ThrottleAction
@@ -28,6 +29,7 @@ from portal.languages import parse_language
 from portal.models import PortalUser
 from portal.models.base import session_now
 from portal.normalization import MAX_EMAIL_LENGTH, clean_text, is_valid_email, normalize_email
+from portal.services.events import EventType
 from portal.services.portal_settings import PortalSettings, load_portal_settings
 
 
@@ -200,6 +202,10 @@ async def register_customer(
             # A concurrent registration of the same address won the insert.
             existing = await get_portal_user_by_email(session, form.email)
         else:
+            await record_user_event(
+                session, EventType.PORTAL_USER_REGISTERED, user,
+                details={"registeredBy": "self_registration"},
+            )  # fmt: skip
             if may_mail:
                 await send_activation_email(session, env, user)
             return
@@ -223,6 +229,9 @@ async def redeem_activation(
     user.activated_at = session_now(session)
     user.registration_status = RegistrationStatus.REGISTERED
     await session.flush()
+    await record_user_event(
+        session, EventType.PORTAL_USER_ACTIVATED, user, details={"activatedBy": "email_link"}
+    )
     return user
 
 

@@ -17,6 +17,7 @@ from identity.environment import IdentityEnvironment
 from identity.errors import PortalAuthErrorCode as Code
 from identity.frontend_links import EMAIL_CHANGE_PATH, frontend_link
 from identity.link_tokens import redeem_user_link
+from identity.portal_events import record_user_event
 from identity.portal_history import record_portal_event
 from identity.portal_users import remember_login_of
 from identity.registration import recipient_context
@@ -31,6 +32,7 @@ from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_ema
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts import consent, update_contact
 from portal.services.contacts.history import add_history_entry
+from portal.services.events import EventType
 from portal.services.portal_settings import PortalSettings
 
 WRONG_PASSWORD = FieldError(Code.WRONG_PASSWORD, "password", "The password is wrong.")
@@ -183,6 +185,9 @@ async def delete_my_account(
             description="Portal account deleted by the customer",
             visible_to_customer=False,
         )
+    await record_user_event(
+        session, EventType.PORTAL_USER_DELETED, user, details={"reason": "deleted_by_customer"}
+    )
     await session.delete(user)
     await session.flush()
 

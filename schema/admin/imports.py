@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 
 from identity.bulk_invitations import (
     BulkInvitationErrorCode,
+    BulkInvitationOptions,
     BulkInvitationReport,
     BulkInvitationResult,
     invite_from_csv,
@@ -355,5 +356,7 @@ class ImportMutation:
             data,
             created_by=staff.user.display_name or staff.user.email,
             dry_run=dry_run,
+            # Invitations and the events recorded for them name the staff member.
+            options=BulkInvitationOptions(actor=await ctx.staff_actor()),
         )
         return BulkInvitationPayload.from_report(report)

@@ -19,7 +19,8 @@ from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.fields import ContactErrorCode
 from portal.services.contacts.history import add_history_entry
-from portal.services.events import EventType, event_row, record_events
+from portal.services.contacts.search import OptInState
+from portal.services.events import EventType, event_row, record_event, record_events
 
 NEWSLETTER_TOKEN_PREFIX = "pnl"
 NEWSLETTER_TOKEN_LIFETIME = timedelta(days=7)
@@ -47,7 +48,9 @@ async def _event(session: AsyncSession, contact: Contact, kind: str, evidence: E
     await session.flush()
 
 
-async def _log(session: AsyncSession, contact: Contact, actor: Actor, what: str) -> None:
+async def _log(
+    session: AsyncSession, contact: Contact, actor: Actor, what: str, state: OptInState
+) -> None:
     await add_history_entry(
         session, contact.id, actor, description=what, visible_to_customer=True,
         # Support changing consent for the customer shows as such.
@@ -61,6 +64,10 @@ async def _log(session: AsyncSession, contact: Contact, actor: Actor, what: str)
         subject_id=contact.id,
         contact_id=contact.id,
     )
+    await record_event(
+        session, EventType.CONSENT_CHANGED, actor, contact_id=contact.id,
+        details={"consent": "newsletter"}, changes={"opt_in_state": state.value},
+    )  # fmt: skip
 
 
 def has_opt_in(contact: Contact) -> bool:
@@ -109,7 +116,7 @@ async def send_invitation(
         contact_id=contact.id,
     )
     await _event(session, contact, "invited", evidence)
-    await _log(session, contact, actor, "Newsletter invitation sent")
+    await _log(session, contact, actor, "Newsletter invitation sent", OptInState.INVITED)
 
 
 async def confirm(
@@ -124,7 +131,7 @@ async def confirm(
     contact.newsletter_token_hash = None
     contact.newsletter_token_expires_at = None
     await _event(session, contact, "confirmed", evidence)
-    await _log(session, contact, actor, "Newsletter opt-in confirmed")
+    await _log(session, contact, actor, "Newsletter opt-in confirmed", OptInState.CONFIRMED)
 
 
 async def confirm_by_token(session: AsyncSession, token: str, evidence: Evidence) -> Contact:
@@ -154,7 +161,7 @@ async def revoke(session: AsyncSession, contact: Contact, actor: Actor, evidence
     # The invitation and confirmation dates stay: all three dates document the consent.
     contact.newsletter_revoked_at = session_now(session)
     await _event(session, contact, "revoked", evidence)
-    await _log(session, contact, actor, "Newsletter opt-in revoked")
+    await _log(session, contact, actor, "Newsletter opt-in revoked", OptInState.REVOKED)
 
 
 async def deactivate_without_opt_in(session: AsyncSession, actor: Actor, *, dry_run: bool) -> int:
