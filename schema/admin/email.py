@@ -9,11 +9,12 @@ import strawberry
 
 from identity.invitations import render_invitation_preview
 from identity.permissions import StaffPermission
-from portal.email.outbox import OutboxStatus, list_outbox, requeue
+from portal.email.outbox import Formality, OutboxStatus, list_outbox, requeue
 from portal.email.overrides import EmailErrorCode, delete_override, load_override, save_override
 from portal.errors import InvalidInput
 from portal.models import Contact, OutboxMessage
 from portal.services.portal_settings import load_portal_settings
+from schema.common.enums import FormOfAddressEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
@@ -40,7 +41,7 @@ class OutboxMessageNode(Node):
     template: str
     to_address: str
     language: str
-    formality: str
+    formality: Formality
     status: OutboxStatus
     attempts: int
     last_error: str | None = strawberry.field(description="Why the last attempt failed.")
@@ -55,7 +56,7 @@ class OutboxMessageNode(Node):
             template=row.template,
             to_address=row.to_address,
             language=row.language,
-            formality=row.formality,
+            formality=Formality(row.formality),
             status=OutboxStatus(row.status),
             attempts=row.attempts,
             last_error=row.last_error,

@@ -14,6 +14,7 @@ from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
 from portal.models.base import session_now
+from schema.common.enums import ImpersonationModeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
@@ -21,7 +22,6 @@ from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission, unauthenticated
 
-ImpersonationModeEnum = strawberry.enum(service.ImpersonationMode, name="ImpersonationMode")
 ImpersonationStateEnum = strawberry.enum(service.ImpersonationState, name="ImpersonationState")
 StaffImpersonationErrorCodeEnum = strawberry.enum(
     service.ImpersonationErrorCode, name="StaffImpersonationErrorCode"

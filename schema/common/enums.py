@@ -6,10 +6,15 @@ enum that both the customer and the staff API use is registered here and only he
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import strawberry
 
+from identity.impersonation import ImpersonationMode
 from identity.matching import SecondIdentifier
 from identity.states import MappingStatus, RegistrationStatus
+from portal.email.outbox import Formality
+from portal.services.actors import ActorType
 from portal.services.contacts import ContactErrorCode
 
 ContactErrorCodeEnum = strawberry.enum(
@@ -28,3 +33,26 @@ SecondIdentifierEnum = strawberry.enum(
     name="SecondIdentifier",
     description="A value that picks one contact among several sharing an email.",
 )
+FormOfAddressEnum = strawberry.enum(
+    Formality,
+    name="FormOfAddress",
+    description="How German texts address the person: FORMAL (Sie) or INFORMAL (Du). Other "
+    "languages ignore it.",
+)
+ImpersonationModeEnum = strawberry.enum(
+    ImpersonationMode,
+    name="ImpersonationMode",
+    description="What support may do while logged in as a customer: READ_ONLY (look) or FULL "
+    "(also change, recorded as support's changes).",
+)
+ActorTypeEnum = strawberry.enum(
+    ActorType,
+    name="ActorType",
+    description="Who made a change: STAFF, CUSTOMER, SYSTEM (the portal itself) or IMPORT.",
+)
+
+
+@strawberry.enum(description="The direction of a list's order: ASC (smallest first) or DESC.")
+class OrderDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"

@@ -9,6 +9,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from identity import self_service
+from identity.impersonation import ImpersonationMode
+from portal.email.outbox import Formality
 from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.services.contacts.history import history_for_customer
@@ -21,6 +23,7 @@ from schema.common.contacts import (
     ReachabilityWindowInput,
     given_fields,
 )
+from schema.common.enums import FormOfAddressEnum, ImpersonationModeEnum  # noqa: F401
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
@@ -52,7 +55,7 @@ class MyContact:
     phone2: str
     mobile: str
     language: str
-    formality: str
+    formality: Formality
     reachability: list[ReachabilityWindow]
     newsletter_confirmed: bool
     row: strawberry.Private[Contact]
@@ -109,7 +112,7 @@ class MyContact:
             phone2=row.phone2,
             mobile=row.mobile,
             language=row.language,
-            formality=row.formality,
+            formality=Formality(row.formality),
             reachability=[
                 ReachabilityWindow(weekday=w["weekday"], start=w["from"], end=w["to"])
                 for w in row.reachability or []
@@ -124,7 +127,7 @@ class MyContact:
 class ImpersonationBanner:
     staff_name: str
     reason: str
-    mode: str = strawberry.field(description="READ_ONLY or FULL.")
+    mode: ImpersonationMode
     started_at: datetime
     expires_at: datetime
 
@@ -172,7 +175,7 @@ class ViewerWithContact(Viewer):
         if row is None or row.started_at is None or row.expires_at is None:
             return None
         return ImpersonationBanner(
-            staff_name=row.staff_name, reason=row.reason, mode=row.mode,
+            staff_name=row.staff_name, reason=row.reason, mode=ImpersonationMode(row.mode),
             started_at=row.started_at, expires_at=row.expires_at,
         )  # fmt: skip
 
@@ -196,7 +199,7 @@ class UpdateMyProfileInput:
     phone2: str | None = strawberry.UNSET
     mobile: str | None = strawberry.UNSET
     language: str | None = strawberry.UNSET
-    formality: str | None = strawberry.UNSET
+    formality: Formality | None = strawberry.UNSET
     reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
 
     def given(self) -> dict[str, Any]:

@@ -121,7 +121,7 @@ async def test_journey_register_activate_with_second_identifier_edit_change_pass
 
     # Du instead of Sie: the page speaks the new form of address at once.
     await page.reload()
-    await profile.get_by_label(label("Anrede in Nachrichten")).select_option("informal")
+    await profile.get_by_label(label("Anrede in Nachrichten")).select_option("INFORMAL")
     await profile.get_by_role("button", name="Änderungen speichern").click()
     await expect(page.get_by_text("Hallo Anna!")).to_be_visible()
 

@@ -40,7 +40,8 @@ export function storeLanguage(language) {
 export class Texts {
   constructor(language, formality, messages) {
     this.language = language;
-    this.formality = formality === "informal" ? "informal" : "formal";
+    // The API answers the enum FormOfAddress (FORMAL, INFORMAL); the catalogues key by lower case.
+    this.formality = String(formality || "").toLowerCase() === "informal" ? "informal" : "formal";
     this.messages = messages;
   }
 

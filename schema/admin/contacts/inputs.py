@@ -6,9 +6,11 @@ from typing import Any
 
 import strawberry
 
+from portal.email.outbox import Formality
 from portal.services.contacts import ContactSource
 from schema.admin.contacts import enums  # noqa: F401  (registers the enums' GraphQL names first)
 from schema.common.contacts import ReachabilityWindowInput, given_fields
+from schema.common.enums import FormOfAddressEnum  # noqa: F401  (registers the enum)
 
 
 @strawberry.input(description="Fields of a contact; in updates, omitted fields stay unchanged.")
@@ -32,7 +34,7 @@ class ContactFieldsInput:
     date_of_birth: str | None = strawberry.field(default=strawberry.UNSET, description="ISO date.")
     notes: str | None = strawberry.UNSET
     language: str | None = strawberry.UNSET
-    formality: str | None = strawberry.UNSET
+    formality: Formality | None = strawberry.UNSET
     reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
     directory_visible: bool | None = strawberry.UNSET
 

@@ -13,6 +13,7 @@ from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import AuditEntry
 from portal.services import contacts
+from portal.services.actors import ActorType
 from portal.services.audit import list_audit_entries
 from portal.services.contacts import OptInState
 from portal.services.contacts.groups_tags import all_groups, all_tags
@@ -25,6 +26,7 @@ from schema.admin.contacts.types import (
     HistoryEntryNode,
     TagNode,
 )
+from schema.common.enums import ActorTypeEnum, OrderDirection  # noqa: F401
 from schema.common.errors import bad_user_input
 from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
@@ -78,13 +80,21 @@ class ContactFilterInput:
 @strawberry.input(description="Sort order of contacts.")
 class ContactOrderInput:
     field: contacts.ContactOrderField = contacts.ContactOrderField.NAME
-    descending: bool = False
+    direction: OrderDirection = OrderDirection.ASC
+    descending: bool | None = strawberry.field(
+        default=None,
+        deprecation_reason="Use direction; descending: true still orders DESC whatever "
+        "direction says.",
+    )
+
+    def is_descending(self) -> bool:
+        return self.direction is OrderDirection.DESC or self.descending is True
 
 
 @strawberry.type(name="AuditEntry", description="Who did what, when, with which changes.")
 class AuditEntryNode(Node):
     occurred_at: datetime
-    actor_type: str
+    actor_type: ActorType
     actor_name: str
     action: str
     subject_type: str
@@ -97,7 +107,7 @@ class AuditEntryNode(Node):
         return cls(
             id=to_global_id("AuditEntry", row.id),
             occurred_at=row.occurred_at,
-            actor_type=row.actor_type,
+            actor_type=ActorType(row.actor_type),
             actor_name=row.actor_name,
             action=row.action,
             subject_type=row.subject_type,
@@ -142,7 +152,7 @@ class ContactQuery:
                 first=first,
                 after=after,
                 filter=(filter or ContactFilterInput()).to_filter(),
-                order=contacts.ContactOrder(order.field, order.descending),
+                order=contacts.ContactOrder(order.field, order.is_descending()),
                 columns=columns_for_nodes(info, "Contact", RECORD_KEYS),
             )
         except InvalidInput as exc:

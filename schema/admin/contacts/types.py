@@ -9,9 +9,11 @@ from uuid import UUID
 
 import strawberry
 
+from portal.email.outbox import Formality
 from portal.models import Contact as ContactRow
 from portal.models import ContactGroup, ContactHistoryEntry, Tag
 from portal.models.base import PlainRow
+from portal.services.actors import ActorType
 from portal.services.contacts import ContactSource, OptInState
 from portal.services.contacts.history import QuickInfo as QuickInfoFacts
 from portal.services.contacts.reachability import is_reachable
@@ -24,6 +26,7 @@ from schema.common.contacts import (
     QuickInfo,
     ReachabilityWindow,
 )
+from schema.common.enums import ActorTypeEnum, FormOfAddressEnum  # noqa: F401
 from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.loaders import MaybeLoaded
@@ -60,7 +63,7 @@ class HistoryEntryNode(Node):
     occurred_at: datetime
     source: str
     description: str
-    actor_type: str = strawberry.field(description="staff, customer, system or import.")
+    actor_type: ActorType
     actor_name: str
     revenue: Money | None
     visible_to_customer: bool
@@ -72,7 +75,7 @@ class HistoryEntryNode(Node):
             occurred_at=row.occurred_at,
             source=row.source,
             description=row.description,
-            actor_type=row.actor_type,
+            actor_type=ActorType(row.actor_type),
             actor_name=row.actor_name,
             revenue=Money(amount=row.revenue_amount, currency=row.revenue_currency or "EUR")
             if row.revenue_amount is not None
@@ -139,9 +142,14 @@ class ContactNode(Node):
         description="Preferred language, any ISO 639-1 code (de, en, fr, tr, ...); emails come "
         "in it where templates exist, else in English.",
     )
-    formality = column(
-        "formality", str, description="formal (Sie) or informal (Du); applies to German."
+
+    @strawberry.field(
+        metadata=needs("formality"),
+        description="How German texts address the contact: FORMAL (Sie) or INFORMAL (Du).",
     )
+    def formality(self) -> Formality:
+        return Formality(self.record["formality"])
+
     directory_visible = column(
         "directory_visible", bool, description="Listed in the member directory."
     )

@@ -13,6 +13,7 @@ from identity.permissions import StaffRole, permissions_for_role
 from identity.states import StaffState, staff_state_of
 from portal.email.outbox import Formality
 from portal.models import StaffUser as StaffUserRow
+from schema.common.enums import FormOfAddressEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import ErrorFields, error_codes
 from schema.common.ids import to_global_id
 from schema.common.info import Info
@@ -29,11 +30,6 @@ StaffStateEnum = strawberry.enum(
     StaffState,
     name="StaffState",
     description="INVITED: has not set a password yet; ACTIVE: can log in; DEACTIVATED: blocked.",
-)
-FormOfAddressEnum = strawberry.enum(
-    Formality,
-    name="FormOfAddress",
-    description="How German emails address the recipient: FORMAL (Sie) or INFORMAL (Du).",
 )
 StaffAuthErrorCodeEnum = strawberry.enum(
     StaffAuthErrorCode, name="StaffAuthErrorCode", description="Why a staff auth call failed."

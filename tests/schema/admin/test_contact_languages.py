@@ -47,10 +47,10 @@ async def test_emails_fall_back_to_english_and_sie_du_applies_to_german(
 ) -> None:
     await log_in_staff(admin_api, runtime)
     people = {
-        "fr@example.de": ("fr", "informal", "invitation", "Hello Amélie Martin,"),
-        "en@example.de": ("en", "informal", "invitation", "Hello Amélie Martin,"),
-        "du@example.de": ("de", "informal", "Deine Einladung", "Hallo Amélie,"),
-        "sie@example.de": ("de", "formal", "Ihre Einladung", "Guten Tag Amélie Martin,"),
+        "fr@example.de": ("fr", "INFORMAL", "invitation", "Hello Amélie Martin,"),
+        "en@example.de": ("en", "INFORMAL", "invitation", "Hello Amélie Martin,"),
+        "du@example.de": ("de", "INFORMAL", "Deine Einladung", "Hallo Amélie,"),
+        "sie@example.de": ("de", "FORMAL", "Ihre Einladung", "Guten Tag Amélie Martin,"),
     }
     for email, (language, formality, _, _) in people.items():
         created = await admin_api.data(

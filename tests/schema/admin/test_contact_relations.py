@@ -143,7 +143,7 @@ async def test_newsletter_double_opt_in(
 ) -> None:
     await log_in_staff(admin_api, runtime)
     contact = await create(
-        admin_api, firstName="Nora", lastName="News", email="nora@example.de", formality="informal"
+        admin_api, firstName="Nora", lastName="News", email="nora@example.de", formality="INFORMAL"
     )
     no_mail = await create(admin_api, lastName="Ohne Mail")
     invite = "mutation I($c: ID!) { sendNewsletterInvitation(contactId: $c) { contact { optInState newsletterInvitedAt } errors { code } } }"

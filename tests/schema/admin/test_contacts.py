@@ -50,7 +50,7 @@ async def test_every_field_round_trips(admin_api: GraphQLClient, runtime: Runtim
         dateOfBirth="1970-03-01",
         notes="Prefers calls in the morning",
         language="de",
-        formality="informal",
+        formality="INFORMAL",
         reachability=[{"weekday": 0, "from": "08:00", "to": "18:00"}],
         directoryVisible=True,
         source="POS",
@@ -108,7 +108,6 @@ async def test_customer_numbers_are_sequential(admin_api: GraphQLClient, runtime
             "postalCode",
         ),
         ({"lastName": "M", "language": "xx"}, "INVALID_LANGUAGE", "language"),
-        ({"lastName": "M", "formality": "casual"}, "INVALID_FORMALITY", "formality"),
         ({"lastName": "M", "dateOfBirth": "01.03.1970"}, "INVALID_DATE", "dateOfBirth"),
         ({"lastName": "M", "website": "not a url"}, "INVALID_URL", "website"),
         ({"lastName": "M", "country": "Germany"}, "INVALID_COUNTRY", "country"),
@@ -377,3 +376,27 @@ async def test_concurrent_creation_keeps_customer_numbers_unique(
     )
     numbers = [int(r["createContact"]["contact"]["customerNumber"]) for r in results]
     assert len(set(numbers)) == 20
+
+
+async def test_closed_vocabularies_are_enums_and_orders_take_a_direction(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    # Issue 17, item 2: formality is FormOfAddress (was a String answering "formal"), a value
+    # outside it is refused before anything runs, and the order takes direction ASC/DESC.
+    await log_in_staff(admin_api, runtime)
+    answer = await admin_api(CREATE, {"input": {"lastName": "M", "formality": "casual"}})
+    assert answer["data"] is None
+    assert "'casual' does not exist in 'FormOfAddress' enum" in answer["errors"][0]["message"]
+    for name in ("Adler", "Zander"):
+        created = await admin_api.data(CREATE, {"input": {"lastName": name}})
+        assert created["createContact"]["contact"]["formality"] == "FORMAL"
+    names = (
+        "query L($o: ContactOrderInput) { contacts(orderBy: $o) { edges { node { lastName } } } }"
+    )
+    for order, expected in (
+        ({"field": "NAME", "direction": "DESC"}, ["Zander", "Adler"]),
+        ({"field": "NAME", "direction": "ASC"}, ["Adler", "Zander"]),
+        ({"field": "NAME", "descending": True}, ["Zander", "Adler"]),  # deprecated, still read
+    ):
+        data = await admin_api.data(names, {"o": order})
+        assert [e["node"]["lastName"] for e in data["contacts"]["edges"]] == expected, order

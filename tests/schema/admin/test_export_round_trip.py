@@ -28,7 +28,7 @@ FULL = {
     "phone1": "0221 123456", "phone2": "+33 1 23 45 67 89", "mobile": "0171 2345678",
     "fax": "0221 123457", "street": "Hauptstr. 5", "postalCode": "50667", "city": "Köln",
     "country": "DE", "website": "https://example.fr", "dateOfBirth": "1980-02-29",
-    "notes": "=Formel; zweite\\nZeile", "language": "fr", "formality": "informal",
+    "notes": "=Formel; zweite\\nZeile", "language": "fr", "formality": "INFORMAL",
     "reachability": [{"weekday": 0, "from": "09:00", "to": "12:00"},
                      {"weekday": 3, "from": "14:00", "to": "18:30"}],
     "directoryVisible": True, "source": "POS",

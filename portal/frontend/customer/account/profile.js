@@ -22,7 +22,8 @@ const TEXT_FIELDS = [
 
 /** After a change of language or form of address the page is drawn again in the new one. */
 async function saved(page, form, contact, changed) {
-  if (changed && (changed.language !== contact.language || changed.formality !== contact.formality)) {
+  if (changed && (changed.language !== contact.language
+      || String(changed.formality).toLowerCase() !== contact.formality)) {
     await page.rerender(changed.language, changed.formality);
     const status = document.querySelector("#profile .form-status");
     if (status) status.append(page.texts.t("profile.saved"));
@@ -43,7 +44,7 @@ function profileForm(page, contact) {
       options: [{ value: "de", label: texts.t("language.de") }, { value: "en", label: texts.t("language.en") }] },
     { name: "formality", type: "select", label: texts.t("field.formality"), value: contact.formality,
       hint: texts.t("field.formality.hint"),
-      options: [{ value: "formal", label: texts.t("formality.formal") }, { value: "informal", label: texts.t("formality.informal") }] },
+      options: [{ value: "FORMAL", label: texts.t("formality.formal") }, { value: "INFORMAL", label: texts.t("formality.informal") }] },
   );
   const form = new Form({
     texts,
