@@ -34,6 +34,8 @@ class StaffPermission(StrEnum):
     SETTINGS_WRITE = "settings:write"
     STAFF_MANAGE = "staff:manage"
     AUDIT_READ = "audit:read"
+    # Webhook endpoints (their URLs receive events with personal data): administrators only.
+    WEBHOOKS_MANAGE = "webhooks:manage"
     SUPPORT_IMPERSONATE = "support:impersonate"
     SUPPORT_IMPERSONATE_FULL = "support:impersonate_full"
 

@@ -239,6 +239,20 @@ class Settings(BaseSettings):
     mail_retry_base_seconds: Positive = 60
     mail_worker: bool = True
     mail_poll_seconds: Positive = 5
+    # Webhooks (portal.webhooks): the delivery worker beside the server, its poll interval, the
+    # time one request may take, attempts per event with exponential backoff from the base,
+    # consecutive failed attempts after which an endpoint is disabled (and admins emailed), and
+    # how long a rotated-out signing secret keeps signing by default.
+    webhook_worker: bool = True
+    webhook_poll_seconds: Positive = 2
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    webhook_max_attempts: Positive = 8
+    webhook_retry_base_seconds: Positive = 30
+    webhook_disable_after_failures: Positive = 20
+    webhook_secret_overlap_hours: Annotated[int, Field(ge=0, le=168)] = 24
+    # Whether endpoints may resolve to loopback, private, link-local or reserved addresses
+    # (SSRF); unset: refused in production, allowed elsewhere (a receiver on localhost).
+    webhook_allow_private_addresses: bool | None = None
     # Browser origins allowed to call each API with credentials (CORS), and trusted for
     # cookie-authenticated POSTs (CSRF); the public URL's origin is always trusted.
     cors_origins: Origins = ()
@@ -362,6 +376,13 @@ class Settings(BaseSettings):
     def staff_second_factor_required(self) -> bool:
         """``PORTAL_STAFF_REQUIRE_2FA``, or production when it is not set."""
         return self.is_production if self.staff_require_2fa is None else self.staff_require_2fa
+
+    @property
+    def webhook_private_addresses_allowed(self) -> bool:
+        """``PORTAL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES``, or outside production when not set."""
+        if self.webhook_allow_private_addresses is None:
+            return not self.is_production
+        return self.webhook_allow_private_addresses
 
     @property
     def is_sqlite(self) -> bool:

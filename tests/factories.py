@@ -39,6 +39,12 @@ def reconfigure(runtime: Runtime, **changes: Any) -> None:
     runtime.settings = settings
     runtime.identity = replace(rebuilt, password_hasher=runtime.identity.password_hasher)
     runtime.mailer = replace(runtime.mailer, settings=settings)
+    # The webhook sender keeps its connection pool; what it reads of the settings changes.
+    runtime.webhooks.settings = settings
+    runtime.webhooks.transport.configure(
+        allow_private=settings.webhook_private_addresses_allowed,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
 
 
 def use_password_hasher(runtime: Runtime, hasher: PasswordHasher) -> None:

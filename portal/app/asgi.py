@@ -23,6 +23,7 @@ from portal.email.delivery import run_worker
 from portal.frontend import frontend_routes
 from portal.frontend.headers import SecurityHeadersMiddleware
 from portal.request_id import RequestIdMiddleware
+from portal.webhooks.delivery import run_worker as run_webhook_worker
 from schema.admin.schema import admin_schema
 from schema.portal.schema import portal_schema
 
@@ -67,16 +68,23 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # The outbox worker runs beside the server; with several workers or machines each runs
         # one, and row claiming keeps every message sent once.
         stop = asyncio.Event()
-        worker = (
-            asyncio.create_task(run_worker(runtime.mailer, stop), name="mail-delivery")
-            if runtime.settings.mail_worker
-            else None
-        )
+        # The webhook worker likewise: endpoints are leased, so each event is sent once.
+        workers = []
+        if runtime.settings.mail_worker:
+            workers.append(
+                asyncio.create_task(run_worker(runtime.mailer, stop), name="mail-delivery")
+            )
+        if runtime.settings.webhook_worker:
+            workers.append(
+                asyncio.create_task(
+                    run_webhook_worker(runtime.webhooks, stop), name="webhook-delivery"
+                )
+            )
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
+            for worker in workers:
                 await worker
             await runtime.close()
 

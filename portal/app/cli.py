@@ -522,6 +522,39 @@ def mail_deliver(loop: bool) -> None:
         click.echo("stopped")
 
 
+# -- webhooks ------------------------------------------------------------------------------
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook delivery."""
+
+
+@webhooks.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep polling until interrupted.")
+def webhooks_deliver(loop: bool) -> None:
+    """Fan out new events and send due webhook deliveries once (or keep doing it with --loop)."""
+    from portal.app.runtime import Runtime
+    from portal.webhooks.delivery import deliver_due, run_worker
+
+    settings = _settings()
+
+    async def work(runtime: Runtime) -> str:
+        if loop:
+            await run_worker(runtime.webhooks, asyncio.Event())
+            return "stopped"
+        report = await deliver_due(runtime.webhooks)
+        return (
+            f"events fanned out {report.dispatched}, delivered {report.delivered}, "
+            f"retrying {report.retried}, failed {report.failed}"
+        )
+
+    try:
+        click.echo(asyncio.run(_with_runtime(settings, work)))
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
 # -- secret --------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """The long-lived objects of one application instance, built once by ``create_app`` (and by
-the command line): the database, identity's environment, the mailer, the Redis client.
+the command line): the database, identity's environment, the mailer, the webhook sender, the
+Redis client.
 
 Each layer below receives only its part: identity an
 :class:`~identity.environment.IdentityEnvironment`, the delivery worker a
@@ -17,6 +18,7 @@ from portal.config import Settings
 from portal.db import Database
 from portal.email.delivery import Mailer
 from portal.email.sealing import LINK_SEALER, LinkSealer
+from portal.webhooks.delivery import WebhookSender
 
 
 @dataclass
@@ -25,6 +27,7 @@ class Runtime:
     database: Database
     identity: IdentityEnvironment
     mailer: Mailer
+    webhooks: WebhookSender
     redis: Any = None  # redis.asyncio.Redis when PORTAL_REDIS_URL is set
 
     @classmethod
@@ -43,11 +46,13 @@ class Runtime:
             database=database,
             identity=IdentityEnvironment.from_settings(settings, database, redis=redis),
             mailer=Mailer.from_settings(settings, database),
+            webhooks=WebhookSender.from_settings(settings, database),
             redis=redis,
         )
 
     async def close(self) -> None:
         self.identity.close()
+        await self.webhooks.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.database.dispose()

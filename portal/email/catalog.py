@@ -43,6 +43,8 @@ MESSAGES: dict[str, MessageSpec] = {
     "staff_role_changed": MessageSpec(("old_role", "new_role", "changed_by")),
     "staff_deactivated": MessageSpec(("deactivated_by",)),
     "staff_second_factor_reset": MessageSpec(("reset_by",)),
+    # To administrators (portal.webhooks.delivery).
+    "webhook_endpoint_disabled": MessageSpec(("endpoint_url", "failures", "last_error")),
 }
 
 # Templates staff may override per language (subject and body) in the staff API.

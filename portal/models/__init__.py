@@ -40,6 +40,7 @@ from portal.models.staff import (
     StaffUser,
 )
 from portal.models.throttle import ThrottleCounter
+from portal.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -79,5 +80,8 @@ __all__ = [
     "UTCDateTime",
     "UUIDPrimaryKey",
     "UsedToken",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "derived_portal_status",
 ]

@@ -21,6 +21,9 @@ from portal.models import (
     OutboxMessage,
     PortalUser,
     StaffSession,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from portal.models.base import PlainRow, UTCDateTime
 from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
@@ -34,6 +37,9 @@ Dated = TypeVar(
     OutboxMessage,
     PortalUser,
     StaffSession,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 

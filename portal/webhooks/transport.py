@@ -33,7 +33,7 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, *, allow_private: bool) -> None:
         self._inner = httpcore.AnyIOBackend()
-        self._allow_private = allow_private
+        self.allow_private = allow_private
 
     async def connect_tcp(
         self,
@@ -43,7 +43,7 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await resolve_checked(host, port, allow_private=self._allow_private)
+        addresses = await resolve_checked(host, port, allow_private=self.allow_private)
         failure: Exception | None = None
         for address in addresses:
             try:
@@ -88,12 +88,18 @@ class WebhookTransport:
 
     def __init__(self, *, allow_private: bool, timeout_seconds: float) -> None:
         self.timeout_seconds = timeout_seconds
+        self._backend = _CheckedBackend(allow_private=allow_private)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl.create_default_context(),
             max_connections=100,
             keepalive_expiry=30,
-            network_backend=_CheckedBackend(allow_private=allow_private),
+            network_backend=self._backend,
         )
+
+    def configure(self, *, allow_private: bool, timeout_seconds: float) -> None:
+        """Apply changed settings to new connections and requests (tests change them)."""
+        self._backend.allow_private = allow_private
+        self.timeout_seconds = timeout_seconds
 
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> Outcome:
         """POST ``body``; never raises for anything the receiver or the network does."""

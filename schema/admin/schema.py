@@ -30,6 +30,8 @@ from schema.admin.staff.administration import (
 from schema.admin.staff.mutations import StaffMutation
 from schema.admin.staff.queries import StaffQuery
 from schema.admin.staff.second_factor import SecondFactorMutation
+from schema.admin.webhooks.mutations import WebhookMutation
+from schema.admin.webhooks.queries import WebhookQuery
 from schema.common.caches import DocumentCaches
 from schema.common.context import ReadOnlyQueries
 from schema.common.execution import FastPathExecutor
@@ -54,6 +56,7 @@ Query = merge_types(
         ImpersonationQuery,
         DuplicateQuery,
         ApiKeyQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -78,6 +81,7 @@ Mutation = merge_types(
         GdprMutation,
         DuplicateMutation,
         ApiKeyMutation,
+        WebhookMutation,
     ),
 )
 

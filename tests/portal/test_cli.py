@@ -162,6 +162,30 @@ def test_mail_deliver_once(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert len(list((cli_env / "mail").glob("*.eml"))) == 1
 
 
+def test_webhooks_deliver_once(cli_env: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"])
+
+    async def record() -> None:
+        from portal.services.actors import SYSTEM
+        from portal.services.events import EventType, record_event
+
+        database = Database.from_url(Settings.from_env().database_url)
+        try:
+            async with database.transaction() as session:
+                await record_event(session, EventType.CONTACT_CREATED, SYSTEM)
+        finally:
+            await database.dispose()
+
+    asyncio.run(record())
+    result = runner.invoke(main, ["webhooks", "deliver"])
+    assert result.exit_code == 0, result.output
+    # No endpoint yet: the event is fanned out to nobody, and not again.
+    assert "events fanned out 1, delivered 0, retrying 0, failed 0" in result.output
+    again = runner.invoke(main, ["webhooks", "deliver"])
+    assert "events fanned out 0" in again.output
+
+
 def test_contacts_import_with_progress_and_report(cli_env: Path) -> None:
     runner = CliRunner()
     runner.invoke(main, ["db", "upgrade"])

@@ -37,6 +37,9 @@ SAMPLE_VALUES: dict[str, Any] = {
     "changed_by": "Ada Admin",
     "deactivated_by": "Ada Admin",
     "reset_by": "Ada Admin",
+    "endpoint_url": "https://hooks.example.com/portal",
+    "failures": 20,
+    "last_error": "HTTP 503",
 }
 # Shown as the role's name in the message's language (checked below).
 ROLE_KEYS = {"role", "old_role", "new_role"}

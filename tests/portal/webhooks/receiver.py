@@ -2,7 +2,7 @@
 port, in a thread with its own event loop (the worker under test talks to it over TCP).
 
 It verifies every request with the ``standardwebhooks`` library, the way a customer's receiver
-would, and answers what the test scripted: a status per request (then 204), or a delay that
+would, and answers what the test scripted: a status per request (then 200), or a delay that
 outlasts the worker's timeout.
 """
 
@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 @dataclass
 class Received:
+    query: str  # the URL's query string: tells endpoints sharing the receiver apart
     headers: dict[str, str]
     body: bytes
     verified_by: list[str]  # the secrets (of those the test gave) whose signature verified
@@ -73,11 +74,11 @@ def _app(receiver: Receiver) -> Starlette:
         headers = dict(request.headers)
         verified = [s for s in receiver.secrets if _verify(s, body, headers)]
         with receiver.lock:
-            receiver.received.append(Received(headers, body, verified))
-            answer = receiver.script.popleft() if receiver.script else 204
+            receiver.received.append(Received(request.url.query, headers, body, verified))
+            answer = receiver.script.popleft() if receiver.script else 200
         if isinstance(answer, tuple):
             await asyncio.sleep(answer[1])
-            return Response(status_code=204)
+            return PlainTextResponse("late")
         return PlainTextResponse("scripted answer", status_code=answer)
 
     async def redirect(_request: Request) -> Response:

@@ -1,0 +1,1 @@
+"""Webhook endpoints and their delivery log in the staff API (administrators only)."""
