@@ -30,8 +30,8 @@ from portal.errors import InvalidInput
 from portal.models import Contact, ContactGroupMember, ContactTag, PortalUser, Tag
 from portal.models.base import UTCDateTime
 from portal.models.contact_search import SearchTextContains
-from portal.normalization import digits_only, fold_for_search
 from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
+from portal.services.contacts.search_terms import search_terms
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -74,13 +74,8 @@ def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
         conditions.append(Contact.is_active.is_(f.active))
     elif not f.include_inactive:
         conditions.append(Contact.is_active.is_(True))
-    for word in (f.search or "").split()[:8]:
-        options: list[ColumnElement[bool]] = [SearchTextContains(fold_for_search(word))]
-        digits = digits_only(word)
-        if len(digits) >= 4 and len(digits) == len(word.lstrip("+").replace(" ", "")):
-            # "030 1234" finds "+49 30 1234...": compare without the trunk zero too.
-            options.append(SearchTextContains(digits.lstrip("0")))
-        conditions.append(or_(*options))
+    for forms in search_terms(f.search):
+        conditions.append(or_(*(SearchTextContains(form) for form in forms)))
     if f.status:
         conditions.append(Contact.portal_status == f.status)
     for group_id in f.group_ids:

@@ -31,6 +31,16 @@ SEARCHES = [
     ("030 987", ["Müller"]),
     ("9876543", ["Müller"]),
     ("+4989", ["Bösendorfer"]),
+    # a number typed in groups is one number: its digits in that order, with or without the
+    # trunk zero, whatever separates the groups ("089 123" finds "+49 89 123...")
+    ("030 98", ["Müller"]),
+    ("030-98 76", ["Müller"]),
+    ("030 / 98", ["Müller"]),
+    ("089 123", ["Bösendorfer"]),
+    ("+49 (0)89 1234", ["Bösendorfer"]),
+    ("0049 89 1234", ["Bösendorfer"]),
+    ("jörg 030 98", ["Müller"]),
+    ("98 030", []),
     # several words: all must match
     ("müll jörg", ["Müller"]),
     ("müll nobody", []),
