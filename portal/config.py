@@ -274,6 +274,9 @@ class Settings(BaseSettings):
     # The built-in customer pages (portal.frontend) at the paths emails link to; off when a
     # business serves its own frontend at PORTAL_PUBLIC_URL.
     customer_pages: bool = True
+    # The built-in support console (portal.frontend.console) at /console and the staff
+    # invitation page /staff/setup; off when staff use another frontend on /admin/graphql.
+    staff_console: bool = True
     # Record every customer's first portal login of each day in the contact's history (the
     # first login ever is always recorded).
     history_daily_logins: bool = False

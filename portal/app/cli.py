@@ -82,6 +82,8 @@ def serve(
     )
     if settings.customer_pages:
         click.echo(f"customer portal: {settings.public_url}/ (links in emails point there)")
+    if settings.staff_console:
+        click.echo(f"support console: {settings.public_url}/console")
     if demo:
         from portal.app.demo import DEMO_CUSTOMER_EMAIL
 

@@ -1,9 +1,10 @@
 """The web pages portal serves itself: the customer portal at every path its emails link to,
-and GraphiQL for both APIs.
+the support console at ``/console``, and GraphiQL for both APIs.
 
 Everything the browser runs is a static file in this package (``shared/``, ``customer/``,
-``graphiql/``, ``vendor/``), plain ES modules with no build step; the pages call the public
-customer API like any other frontend would. This module only serves them: one HTML shell per
+``console/``, ``graphiql/``, ``vendor/``), plain ES modules with no build step; the pages call
+the public APIs (customer pages ``/graphql``, the console ``/admin/graphql``) like any other
+frontend would. This module only serves them: one HTML shell per
 page path, the asset folders, and the security headers every response carries
 (:mod:`portal.frontend.headers`).
 """
@@ -39,8 +40,19 @@ CUSTOMER_PAGES: dict[str, str] = {
     "/support-login": "support-login",
     "/account": "account",
 }
+# Page path -> its module in console/pages/. Ids travel in the query string (/console/contact?id=).
+# /staff/setup is the path staff invitation mails link to (identity.staff_invitations).
+CONSOLE_PAGES: dict[str, str] = {
+    "/console": "contacts",
+    "/console/login": "login",
+    "/console/account": "account",
+    "/console/contact": "contact",
+    "/staff/setup": "staff-setup",
+    # console-b's screens
+}
 # Asset folders each feature needs; nothing else in this package (Python files) is served.
 CUSTOMER_ASSETS = ("shared", "customer")
+CONSOLE_ASSETS = ("shared", "console")
 GRAPHIQL_ASSETS = ("graphiql", "vendor")
 
 PAGE_SHELL = """<!doctype html>
@@ -51,7 +63,7 @@ PAGE_SHELL = """<!doctype html>
 <title>{title}</title>
 <link rel="icon" href="{assets}/shared/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{assets}/shared/styles.css">
-<script type="module" src="{assets}/customer/pages/{page}.js"></script>
+<script type="module" src="{assets}/{feature}/pages/{page}.js"></script>
 </head>
 <body>
 <div id="app" data-portal-name="{title}">
@@ -62,24 +74,26 @@ PAGE_SHELL = """<!doctype html>
 """
 
 
-def page_html(settings: Settings, page: str) -> str:
-    """The HTML shell of one customer page: the page's module draws everything else."""
+def page_html(settings: Settings, page: str, feature: str = "customer") -> str:
+    """The HTML shell of one page of ``feature`` (customer or console): the page's module
+    draws everything else."""
     return PAGE_SHELL.format(
         lang=escape(settings.default_language),
         title=escape(settings.portal_name),
         assets=ASSETS_PATH,
+        feature=escape(feature),
         page=escape(page),
     )
 
 
-def _page_route(path: str, page: str, settings: Settings) -> Route:
-    body = page_html(settings, page)
+def _page_route(path: str, page: str, settings: Settings, feature: str = "customer") -> Route:
+    body = page_html(settings, page, feature)
 
     async def serve_page(_request: Request) -> Response:
         # Links with tokens open these pages: never cache them (headers.py adds the rest).
         return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
-    return Route(path, serve_page, methods=["GET", "HEAD"], name=f"page:{page}")
+    return Route(path, serve_page, methods=["GET", "HEAD"], name=f"page:{feature}:{page}")
 
 
 class AssetFiles(StaticFiles):
@@ -110,13 +124,19 @@ def _asset_mounts(folders: tuple[str, ...]) -> list[BaseRoute]:
 
 
 def frontend_routes(settings: Settings) -> list[BaseRoute]:
-    """The customer pages and their assets (unless ``PORTAL_CUSTOMER_PAGES=false``) and the
-    assets of GraphiQL (where GraphiQL is served)."""
+    """The customer pages and their assets (unless ``PORTAL_CUSTOMER_PAGES=false``), the
+    support console and its assets (unless ``PORTAL_STAFF_CONSOLE=false``) and the assets of
+    GraphiQL (where GraphiQL is served)."""
     folders: list[str] = []
     routes: list[BaseRoute] = []
     if settings.customer_pages:
         routes += [_page_route(path, page, settings) for path, page in CUSTOMER_PAGES.items()]
         folders += CUSTOMER_ASSETS
+    if settings.staff_console:
+        routes += [
+            _page_route(path, page, settings, "console") for path, page in CONSOLE_PAGES.items()
+        ]
+        folders += [folder for folder in CONSOLE_ASSETS if folder not in folders]
     if settings.graphiql_enabled:
         folders += GRAPHIQL_ASSETS
     return routes + _asset_mounts(tuple(folders))

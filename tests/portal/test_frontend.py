@@ -142,7 +142,8 @@ async def test_graphiql_is_served_from_vendored_files_only(development: httpx.As
 
 
 async def test_the_customer_pages_can_be_turned_off(settings: Settings) -> None:
-    runtime = Runtime.build(settings.with_changes(customer_pages=False))
+    # The shared assets stay while the support console is on (tests/portal/test_console_frontend.py).
+    runtime = Runtime.build(settings.with_changes(customer_pages=False, staff_console=False))
     try:
         async with await _client(runtime) as http:
             for path in (*EMAILED_PATHS, "/", "/assets/customer/app.js", "/assets/shared/dom.js"):

@@ -9,12 +9,19 @@ function describedBy(...ids) {
   return ids.filter(Boolean).join(" ") || null;
 }
 
-/** The field names an API error path may mean: "input.postalCode" -> postalCode. */
+/** "postal_code" -> "postalCode" (some APIs name fields as their columns). */
+function camelCase(name) {
+  return name.replace(/_([a-z0-9])/g, (_whole, letter) => letter.toUpperCase());
+}
+
+/** The field names an API error path may mean: "input.postalCode" -> postalCode,
+ * "new_password" -> newPassword. */
 function candidateNames(path) {
   if (!path) return [];
   const parts = String(path).split(".");
   const withoutInput = parts[0] === "input" ? parts.slice(1) : parts;
-  return [path, withoutInput.join("."), withoutInput[0], parts[parts.length - 1]];
+  const names = [path, withoutInput.join("."), withoutInput[0], parts[parts.length - 1]];
+  return [...names, ...names.map(camelCase)];
 }
 
 export class Form {
@@ -24,7 +31,7 @@ export class Form {
    * extra: nodes after the buttons; intro: nodes before the fields.
    *
    * Field spec: {name, label, type ("text", "email", "password", "tel", "date", "time",
-   * "select", "checkbox", "radio"), value, required, autocomplete, hint, options: [{value,
+   * "select", "checkbox", "radio", "textarea"), value, required, autocomplete, hint, options: [{value,
    * label}], inputmode, maxlength}.
    */
   constructor({ texts, operation, fields, submitLabel, onSubmit, intro = null, extra = null, className = "" }) {
@@ -80,9 +87,14 @@ export class Form {
         inputmode: spec.inputmode || null, maxlength: spec.maxlength || null,
         "aria-describedby": describedBy(hintId, errorId),
       };
-      input = spec.type === "select"
-        ? h("select", common, spec.options.map((o) => h("option", { value: o.value, selected: o.value === spec.value }, o.label)))
-        : h("input", { ...common, type: spec.type || "text", value: spec.value ?? "" });
+      if (spec.type === "select") {
+        input = h("select", common, spec.options.map((o) => h("option", { value: o.value, selected: o.value === spec.value }, o.label)));
+      } else if (spec.type === "textarea") {
+        input = h("textarea", { ...common, rows: spec.rows || 4 });
+        input.value = spec.value ?? "";
+      } else {
+        input = h("input", { ...common, type: spec.type || "text", value: spec.value ?? "" });
+      }
       wrapper = h("div", { class: "field" }, h("label", { for: id }, spec.label, required), hint, input, error);
     }
     this.fields.set(spec.name, { spec, input, error, wrapper });
@@ -207,4 +219,22 @@ export function actionButton(label, action, { className = "button" } = {}) {
     }
   });
   return button;
+}
+
+/**
+ * The fields to choose a new password: `name` (with the policy hint) and "repeat"; with
+ * `current`, the current password first. Texts: field.currentPassword, field.newPassword,
+ * field.password.hint, field.repeatPassword.
+ */
+export function newPasswordFields(texts, { name = "newPassword", current = false } = {}) {
+  return [
+    current ? { name: "currentPassword", type: "password", label: texts.t("field.currentPassword"), autocomplete: "current-password", required: true } : null,
+    { name, type: "password", label: texts.t("field.newPassword"), autocomplete: "new-password", required: true, hint: texts.t("field.password.hint") },
+    { name: "repeat", type: "password", label: texts.t("field.repeatPassword"), autocomplete: "new-password", required: true },
+  ].filter(Boolean);
+}
+
+/** The error at "repeat" when the two new passwords differ (none when they match). */
+export function passwordMismatch(values, name = "newPassword") {
+  return values[name] === values.repeat ? [] : [{ code: "PASSWORD_MISMATCH", field: "repeat", message: "" }];
 }

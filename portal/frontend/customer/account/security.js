@@ -1,7 +1,7 @@
 // Login and security: email change, password change, log out everywhere, delete the account.
 // Support sessions cannot do any of these (the API refuses; the refusal is shown as such).
 import { h } from "../../shared/dom.js";
-import { actionButton, Form } from "../../shared/forms.js";
+import { actionButton, Form, newPasswordFields, passwordMismatch } from "../../shared/forms.js";
 import { focusOn, notice } from "../../shared/shell.js";
 import { CHANGE_PASSWORD, DELETE_ACCOUNT, LOG_OUT_EVERYWHERE, REQUEST_EMAIL_CHANGE } from "../api.js";
 import { go } from "../app.js";
@@ -37,13 +37,10 @@ function passwordForm(texts) {
     texts,
     operation: "changePassword",
     submitLabel: texts.t("password.submit"),
-    fields: [
-      { name: "currentPassword", type: "password", label: texts.t("field.currentPassword"), autocomplete: "current-password", required: true },
-      { name: "newPassword", type: "password", label: texts.t("field.newPassword"), autocomplete: "new-password", required: true, hint: texts.t("field.password.hint") },
-      { name: "repeat", type: "password", label: texts.t("field.repeatPassword"), autocomplete: "new-password", required: true },
-    ],
+    fields: newPasswordFields(texts, { current: true }),
     async onSubmit(values, self) {
-      if (values.newPassword !== values.repeat) return [{ code: "PASSWORD_MISMATCH", field: "repeat", message: "" }];
+      const mismatch = passwordMismatch(values);
+      if (mismatch.length) return mismatch;
       const { errors } = await accountCall(CHANGE_PASSWORD, { currentPassword: values.currentPassword, newPassword: values.newPassword }, "changePassword");
       if (errors.length) return errors;
       self.element.reset();

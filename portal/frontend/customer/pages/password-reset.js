@@ -1,20 +1,13 @@
 // /password/reset: without a token, ask for a reset link; with the emailed token, set a new
 // password (every session ends; the reader logs in again).
 import { h, queryParam, replace } from "../../shared/dom.js";
-import { Form } from "../../shared/forms.js";
+import { Form, newPasswordFields, passwordMismatch } from "../../shared/forms.js";
 import { focusOn, notice } from "../../shared/shell.js";
 import { api, REQUEST_PASSWORD_RESET, RESET_PASSWORD } from "../api.js";
 import { go, startPage } from "../app.js";
 import { requestLinkCard } from "../request-link.js";
 
 const LINK_PROBLEMS = ["INVALID_TOKEN", "TOKEN_EXPIRED", "TOKEN_USED"];
-
-function newPasswordFields(texts, name = "newPassword") {
-  return [
-    { name, type: "password", label: texts.t("field.newPassword"), autocomplete: "new-password", required: true, hint: texts.t("field.password.hint") },
-    { name: "repeat", type: "password", label: texts.t("field.repeatPassword"), autocomplete: "new-password", required: true },
-  ];
-}
 
 startPage({
   render(page) {
@@ -34,7 +27,8 @@ startPage({
       submitLabel: texts.t("reset.submit"),
       fields: newPasswordFields(texts),
       async onSubmit(values) {
-        if (values.newPassword !== values.repeat) return [{ code: "PASSWORD_MISMATCH", field: "repeat", message: "" }];
+        const mismatch = passwordMismatch(values);
+        if (mismatch.length) return mismatch;
         const { errors } = await api.mutate(RESET_PASSWORD, { token, newPassword: values.newPassword }, "resetPassword");
         const problem = errors.find((error) => LINK_PROBLEMS.includes(error.code));
         if (problem) {

@@ -1,7 +1,7 @@
 // /setup?token=...: the invitation link. Set a password and you are logged in; an expired or
 // used link offers to ask for a new one.
 import { h, queryParam, replace } from "../../shared/dom.js";
-import { Form } from "../../shared/forms.js";
+import { Form, newPasswordFields, passwordMismatch } from "../../shared/forms.js";
 import { focusOn, notice } from "../../shared/shell.js";
 import { ACCEPT_INVITATION, api, REQUEST_NEW_INVITATION } from "../api.js";
 import { go, startPage } from "../app.js";
@@ -25,12 +25,10 @@ startPage({
       operation: "acceptInvitation",
       submitLabel: texts.t("setup.submit"),
       intro: h("p", {}, texts.t("setup.intro")),
-      fields: [
-        { name: "password", type: "password", label: texts.t("field.newPassword"), autocomplete: "new-password", required: true, hint: texts.t("field.password.hint") },
-        { name: "repeat", type: "password", label: texts.t("field.repeatPassword"), autocomplete: "new-password", required: true },
-      ],
+      fields: newPasswordFields(texts, { name: "password" }),
       async onSubmit(values) {
-        if (values.password !== values.repeat) return [{ code: "PASSWORD_MISMATCH", field: "repeat", message: "" }];
+        const mismatch = passwordMismatch(values, "password");
+        if (mismatch.length) return mismatch;
         const { errors } = await api.mutate(ACCEPT_INVITATION, { token, password: values.password }, "acceptInvitation");
         const problem = errors.find((error) => LINK_PROBLEMS.includes(error.code));
         if (problem) {
