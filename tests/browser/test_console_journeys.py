@@ -251,3 +251,102 @@ async def test_journey_contacts_search_filter_page_columns_create_and_edit_with_
         "10115"
     )
     await expect(page.locator("#master-data").get_by_label("Du")).to_be_checked()
+
+
+CREATE_RESOURCE = """mutation R($input: ResourceInput!) {
+  createResource(input: $input) { resource { id } errors { code } } }"""
+
+
+async def test_journey_contact_resource_with_two_permissions_invite_accept_suspend_reactivate(
+    open_journey, outbox: Outbox, live_admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(live_admin_api, runtime)
+    async with runtime.database.transaction() as session:
+        contact = await create_contact(
+            session, ContactDraft("Paula", "Portal", email="paula@example.de")
+        )
+    contact_id = to_global_id("Contact", contact.id)
+    for name in ("Onlineshop Paula", "Blog Paula"):
+        made = await live_admin_api.data(
+            CREATE_RESOURCE,
+            {"input": {"kind": "website", "name": name, "url": "https://example.de"}},
+        )
+        assert made["createResource"]["errors"] == []
+    staff = await open_journey(locale="de-DE", width=1280, height=800)
+    page = staff.page
+    await staff.goto("/console/login")
+    await console_log_in(staff, "admin@example.com", STAFF_PASSWORD)
+    await page.wait_for_url("**/console")
+    await staff.goto(f"/console/contact?id={contact_id}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Paula Portal")
+
+    # A resource with two permissions; a permission without the one it needs is refused first.
+    resources = page.locator("#resources")
+    await expect(resources).to_contain_text("keine Ressource geteilt")
+    await resources.get_by_label("Ressource suchen").fill("shop")
+    await expect(resources.get_by_label(label("Ressource"), exact=False).last).to_contain_text(
+        "Onlineshop Paula"
+    )
+    select = resources.locator("select")
+    await expect(select.locator("option")).to_have_count(2)
+    await select.select_option(label="Onlineshop Paula · website")
+    await resources.get_by_label("PUBLISH").check()
+    await resources.get_by_role("button", name="Ressource zuordnen").click()
+    await expect(resources.get_by_role("alert")).to_contain_text("braucht noch eine andere")
+    await resources.get_by_label("PUBLISH").uncheck()
+    await resources.get_by_label("VIEW", exact=True).check()
+    await resources.get_by_label(label("EDIT")).check()
+    await resources.get_by_role("button", name="Ressource zuordnen").click()
+    grants = resources.locator("table.grants tbody tr")
+    await expect(grants).to_have_count(1)
+    await expect(grants.first).to_contain_text("Onlineshop Paula")
+    await expect(grants.first.get_by_label("VIEW", exact=True)).to_be_checked()
+    await expect(grants.first.get_by_label(label("EDIT"))).to_be_checked()
+    await expect(grants.first.get_by_label("STATS")).not_to_be_checked()
+    await staff.step("resource assigned with two permissions")
+
+    # Invite: the preview shows the email, the link can be copied, the mail goes out.
+    access = page.locator("#portal-access")
+    await access.get_by_role("button", name="Zum Portal einladen").click()
+    dialog = page.get_by_role("dialog", name="Zum Portal einladen")
+    await expect(dialog.locator(".email-preview")).to_contain_text("paula@example.de")
+    await expect(dialog.get_by_label(label("E-Mail-Adresse"))).to_be_focused()
+    await staff.step("invitation preview")
+    await dialog.get_by_role("button", name="Einladung senden").click()
+    await expect(
+        dialog.get_by_text("Die Einladung wurde an paula@example.de gesendet.")
+    ).to_be_visible()
+    setup_url = await dialog.get_by_label("Einrichtungslink").input_value()
+    assert "/setup?token=" in setup_url
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(access.get_by_role("button", name="Zum Portal einladen")).to_be_focused()
+    await expect(access.locator("table")).to_contain_text("Offen")
+    link = await outbox.link("paula@example.de", "/setup")
+    assert link == setup_url
+
+    # The customer accepts in the customer portal.
+    customer = await open_journey(locale="de-DE")
+    await customer.goto(link)
+    await customer.page.get_by_label(label("Neues Passwort")).first.fill(NEW_PASSWORD)
+    await customer.page.get_by_label(label("Neues Passwort wiederholen")).fill(NEW_PASSWORD)
+    await customer.page.locator("main").get_by_role("button").first.click()
+    await customer.page.wait_for_url("**/account?done=welcome")
+
+    # Back in the console: active; suspend (asked first), then reactivate.
+    await page.reload()
+    await expect(access).to_contain_text("Aktiv")
+    await expect(access.locator("table")).to_contain_text("Angenommen")
+    await access.get_by_role("button", name="Zugang sperren").click()
+    confirm = page.get_by_role("dialog", name="Zugang sperren")
+    await expect(confirm).to_contain_text("Alle Daten bleiben erhalten")
+    await confirm.get_by_role("button", name="Zugang sperren").click()
+    await expect(access).to_contain_text("Gesperrt seit")
+    await staff.step("access suspended")
+    await customer.page.reload()
+    await customer.page.wait_for_url("**/login?*")
+    await access.get_by_role("button", name="Zugang wieder freigeben").click()
+    await expect(
+        page.locator("#portal-access").get_by_text("Der Zugang ist wieder freigegeben.")
+    ).to_be_visible()
+    await expect(access.get_by_role("button", name="Zugang sperren")).to_be_visible()

@@ -19,3 +19,18 @@ export function showOutcome(texts, area, errors, operation, successText = null) 
     area.append(notice("success", h("p", {}, successText)));
   }
 }
+
+/**
+ * Redraw `area` with `nodes` without losing the keyboard user's place: a button that had focus
+ * is focused again in the new content when one has the same text (else the area's first button).
+ */
+export function redraw(area, ...nodes) {
+  const active = document.activeElement;
+  const focusedText = active && area.contains(active) ? active.textContent : null;
+  area.replaceChildren();
+  for (const node of nodes.flat(Infinity)) if (node) area.append(node);
+  if (focusedText === null) return;
+  const buttons = [...area.querySelectorAll("button")];
+  const again = buttons.find((button) => button.textContent === focusedText) || buttons[0];
+  if (again) again.focus();
+}

@@ -5,7 +5,15 @@ import { notice } from "../../shared/shell.js";
 import { api } from "../api.js";
 import { doneNotice, startConsolePage } from "../app.js";
 import { section } from "../contact/common.js";
+import { duplicatesSection } from "../contact/duplicates.js";
+import { historySection } from "../contact/history.js";
 import { masterDataForm } from "../contact/master-data.js";
+import { newsletterSection } from "../contact/newsletter.js";
+import { portalAccessSection } from "../contact/portal-access.js";
+import { privacySection } from "../contact/privacy.js";
+import { reachabilitySection } from "../contact/reachability.js";
+import { resourcesSection } from "../contact/resources.js";
+import { tagsGroupsSection } from "../contact/tags-groups.js";
 import { CONTACT } from "../contacts/documents.js";
 import { contactName } from "../contacts/fields.js";
 
@@ -43,6 +51,14 @@ startConsolePage({
       ["master-data", texts.t("contact.masterData"), () => page.can("contacts:write")
         ? masterDataForm(page, contact).element
         : h("p", {}, texts.t("error.FORBIDDEN"))],
+      ["portal-access", texts.t("access.title"), () => portalAccessSection(page, contact)],
+      ["resources", texts.t("resources.title"), () => resourcesSection(page, contact)],
+      ["tags-groups", texts.t("tagsGroups.title"), () => tagsGroupsSection(page, contact)],
+      ["newsletter", texts.t("newsletter.title"), () => newsletterSection(page, contact)],
+      ["reachability", texts.t("reachability.title"), () => reachabilitySection(page, contact)],
+      ["history", texts.t("history.title"), () => historySection(page, contact)],
+      ["duplicates", texts.t("duplicates.title"), () => duplicatesSection(page, contact)],
+      ["privacy", texts.t("privacy.title"), () => privacySection(page, contact)],
     ];
     append(main, [
       doneNotice(texts),
