@@ -38,8 +38,8 @@ export function masterDataFields(texts, contact = null, { only = null } = {}) {
   fields.push(
     { name: "language", type: "select", label: texts.t("contact.field.language"), value: language,
       options: languages.map((code) => ({ value: code, label: texts.has(`language.${code}`) ? texts.t(`language.${code}`) : code })) },
-    { name: "formality", type: "radio", label: texts.t("contact.field.formality"), value: value("formality") || "formal",
-      options: [{ value: "formal", label: texts.t("contact.formality.formal") }, { value: "informal", label: texts.t("contact.formality.informal") }] },
+    { name: "formality", type: "radio", label: texts.t("contact.field.formality"), value: value("formality") || "FORMAL",
+      options: [{ value: "FORMAL", label: texts.t("contact.formality.formal") }, { value: "INFORMAL", label: texts.t("contact.formality.informal") }] },
   );
   return fields;
 }

@@ -154,7 +154,7 @@ startConsolePage({
       columns: shown(),
       emptyText: texts.t("contacts.empty"),
       async load(after) {
-        const orderBy = { field: control("order").value, descending: control("descending").checked };
+        const orderBy = { field: control("order").value, direction: control("descending").checked ? "DESC" : "ASC" };
         const { data, errors } = await api.request(CONTACTS, { filter: currentFilter(), orderBy, after });
         return { connection: data && data.contacts, errors };
       },
