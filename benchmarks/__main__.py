@@ -22,6 +22,7 @@ BENCHMARKS = (
     "login_load",
     "registration_burst",
     "csv_bulk",
+    "events_import",
     "shortcuts",
     "lists_at_scale",
 )

@@ -569,3 +569,36 @@ def secret() -> None:
 def secret_generate() -> None:
     """Print a new random secret key for PORTAL_SECRET_KEY."""
     click.echo(secrets.token_urlsafe(48))
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+@main.group()
+def events() -> None:
+    """Lifecycle events (the webhooks' outbox, see docs/events.md)."""
+
+
+@events.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Delete events that occurred more than DAYS days ago (keep at least the webhook "
+    "retry window).",
+)
+def events_prune(days: int) -> None:
+    """Delete old events (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from portal.app.runtime import Runtime
+    from portal.services.events import prune_events
+
+    settings = _settings()
+
+    async def work(runtime: Runtime) -> int:
+        async with runtime.database.transaction() as session:
+            return await prune_events(session, settings.clock() - timedelta(days=days))
+
+    click.echo(f"deleted {asyncio.run(_with_runtime(settings, work))} events")

@@ -58,7 +58,7 @@ from portal.services import audit
 from portal.services.actors import Actor, ActorType
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
 from portal.services.contacts.writes import delete_contact
-from portal.services.events import EventType, forget_event_values
+from portal.services.events import EventType, forget_event_values, record_event
 from portal.services.merge import merged_contact_ids
 from portal.services.resources import assignments_by_contact
 
@@ -296,6 +296,10 @@ async def erase(session: AsyncSession, contact: Contact, actor: Actor) -> None:
     )
     await _scrub_export_searches(session, person)
     for registration in person.waiting:
+        await record_event(
+            session, EventType.PORTAL_USER_DELETED, actor, portal_user_id=registration.id,
+            details={"reason": EventType.CONTACT_ERASED.value},
+        )  # fmt: skip
         await session.delete(registration)
     await forget_event_values(session, person.contact_ids, person.user_ids)
     await delete_contact(session, contact, actor, event_type=EventType.CONTACT_ERASED)

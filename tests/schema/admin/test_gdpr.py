@@ -17,6 +17,7 @@ from tests.conftest import GraphQLClient
 from tests.factories import CUSTOMER_PASSWORD, log_in_staff
 from tests.schema.admin.contact_documents import create
 from tests.schema.admin.database_search import leftovers, whole_database
+from tests.schema.events.recorded import EventLog
 from tests.schema.portal.test_activation import ACTIVATE, activation_token
 
 EXPORT = "mutation E($c: ID!) { exportPersonalData(contactId: $c) { data errors { code } } }"
@@ -208,9 +209,15 @@ async def test_erasure_is_thorough(
     cid = await _erika(admin_api, customer_api, portal_api, runtime)
     assert (await admin_api.data(EXPORT, {"c": cid}))["exportPersonalData"]["errors"] == []
     assert leftovers(await whole_database(runtime), SECRETS) == list(SECRETS)
+    log = EventLog(runtime)
+    await log.new()
     erased = await admin_api.data(ERASE, {"c": cid})
     assert erased["eraseContact"] == {"erasedContactId": cid, "errors": []}
     assert leftovers(await whole_database(runtime), SECRETS) == []
+    # Followers learn of it: the contact, her login and her waiting registration.
+    assert sorted(await log.types()) == [
+        "contact.erased", "portal_user.deleted", "portal_user.deleted",
+    ]  # fmt: skip
     assert (await customer_api("{ viewer { email } }"))["errors"][0]["extensions"][
         "code"
     ] == "UNAUTHENTICATED"
