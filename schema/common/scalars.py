@@ -11,6 +11,7 @@ guessed at. Output always has the documented form too (a naive time from SQLite 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -24,11 +25,13 @@ RFC_3339 = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
 ISO_8601_DATE = "https://www.iso.org/iso-8601-date-and-time-format.html"
 # The lexical space of XML Schema's decimal; the description states the stricter subset.
 DECIMAL_SPEC = "https://www.w3.org/TR/xmlschema11-2/#decimal"
+RFC_9562 = "https://www.rfc-editor.org/rfc/rfc9562#section-4"
 MULTIPART_SPEC = "https://github.com/jaydenseric/graphql-multipart-request-spec"
 
 DATE_TIME_PATTERN = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})", re.ASCII
 )
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 DECIMAL_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", re.ASCII)
 MAX_DECIMAL_LENGTH = 64
@@ -117,6 +120,17 @@ DecimalScalar = ScalarDefinition(
     parse_literal=None,
     origin=Decimal,
 )
+UUIDScalar = ScalarDefinition(
+    name="UUID",
+    description="A UUID in the hyphenated 8-4-4-4-12 form of RFC 9562, e.g. "
+    "`0b7e3a52-4c1d-4f7e-9a51-2f0d3c8e6b14`; answers are lower case, input may be either "
+    "case. No braces, no `urn:uuid:` prefix, no hyphen-less form.",
+    specified_by_url=RFC_9562,
+    serialize=str,
+    parse_value=_strict("UUID", UUID_PATTERN, "a UUID in 8-4-4-4-12 hexadecimal form", uuid.UUID),
+    parse_literal=None,
+    origin=uuid.UUID,
+)
 UploadScalar = ScalarDefinition(
     name="Upload",
     description="A file sent with the request as a part of a `multipart/form-data` POST, as "
@@ -135,5 +149,6 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DateTimeScalar,
     date: DateScalar,
     Decimal: DecimalScalar,
+    uuid.UUID: UUIDScalar,
     Upload: UploadScalar,
 }

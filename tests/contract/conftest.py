@@ -41,6 +41,9 @@ type = "datetime.date"
 
 [tool.ariadne-codegen.scalars.Decimal]
 type = "decimal.Decimal"
+
+[tool.ariadne-codegen.scalars.UUID]
+type = "uuid.UUID"
 """
 
 

@@ -58,6 +58,10 @@ OPEN_SETS = {
     # The kind of object an audit entry is about, as the recording service names it (Contact,
     # PortalUser, staff_user, ApiKey, ...): new services add kinds without a schema change.
     "AuditEntry.subjectType": "an open set of object kinds the audit log grows with",
+    # The webhook payload's `type` exactly as the receiver got it (dotted: the EventType
+    # values such as contact.created, plus webhook.test), so the log matches the wire.
+    "WebhookDeliveryNode.eventType": "the payload's wire `type` string",
+    "WebhookAttemptNode.eventType": "the payload's wire `type` string",
 }
 
 

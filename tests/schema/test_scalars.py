@@ -130,3 +130,13 @@ async def test_answers_over_http_have_the_documented_forms(
     )
     assert scalars["d"]["specifiedByURL"] == RFC_3339
     assert scalars["e"]["specifiedByURL"] == DECIMAL_SPEC
+
+
+def test_uuids_are_the_hyphenated_form() -> None:
+    parse = scalar("UUID").parse_value
+    text = "0B7E3A52-4C1D-4F7E-9A51-2F0D3C8E6B14"
+    assert scalar("UUID").serialize(parse(text)) == text.lower()
+    for refused in ("0b7e3a524c1d4f7e9a512f0d3c8e6b14", "{0b7e3a52-4c1d-4f7e-9a51-2f0d3c8e6b14}",
+                    "urn:uuid:0b7e3a52-4c1d-4f7e-9a51-2f0d3c8e6b14", 7):  # fmt: skip
+        with pytest.raises(GraphQLError, match=r"UUID cannot represent .*8-4-4-4-12"):
+            parse(refused)
