@@ -252,6 +252,40 @@ async def test_journey_contacts_search_filter_page_columns_create_and_edit_with_
     )
     await expect(page.locator("#master-data").get_by_label("Du")).to_be_checked()
 
+    # Reachability with the keyboard: one tab stop, arrows move, Space ticks.
+    monday_eight = page.get_by_label("Montag 08:00–09:00")
+    await monday_eight.focus()
+    await page.keyboard.press("Space")
+    await page.keyboard.press("ArrowRight")
+    await page.keyboard.press("Space")
+    await expect(page.get_by_label("Montag 09:00–10:00")).to_be_focused()
+    await (
+        page.locator("#reachability").get_by_role("button", name="Erreichbarkeit speichern").click()
+    )
+    await expect(page.locator("#reachability")).to_contain_text(
+        "Die Erreichbarkeit ist gespeichert."
+    )
+    # A note in the history.
+    await page.locator("#history summary", has_text="Notiz hinzufügen").click()
+    await page.locator("#history").get_by_label(label("Notiz")).fill("Rückruf erbeten")
+    await page.locator("#history").get_by_role("button", name="Notiz hinzufügen").click()
+    await expect(page.locator("#history tbody")).to_contain_text("Rückruf erbeten")
+    await page.reload()
+    await expect(page.locator("#reachability")).to_contain_text("Montag 08:00–10:00")
+    await journey.step("contact page after edits")
+
+    # The list's filters are in its URL: from a contact back to the same filtered list.
+    await page.get_by_role("link", name="Zurück zu den Kontakten").click()
+    await main.get_by_label("Suche").fill("greta")
+    await main.get_by_label("Auch inaktive zeigen").check()
+    await expect(rows).to_have_count(1)
+    await page.wait_for_url("**/console?q=greta&inactive=1")
+    await rows.first.get_by_role("link").click()
+    await page.get_by_role("link", name="Zurück zu den Kontakten").click()
+    await expect(main.get_by_label("Suche")).to_have_value("greta")
+    await expect(main.get_by_label("Auch inaktive zeigen")).to_be_checked()
+    await expect(rows).to_have_count(1)
+
 
 CREATE_RESOURCE = """mutation R($input: ResourceInput!) {
   createResource(input: $input) { resource { id } errors { code } } }"""

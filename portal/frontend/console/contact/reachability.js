@@ -52,11 +52,38 @@ export function reachabilitySection(page, contact) {
     h("caption", { class: "visually-hidden" }, texts.t("reachability.title")),
     h("thead", {}, h("tr", {}, h("td", {}), HOURS.map((hour) => h("th", { scope: "col" }, String(hour))))),
     h("tbody", {}, DAYS.map((day) => h("tr", {}, h("th", { scope: "row" }, weekday(day)), HOURS.map((hour) => h("td", {}, grid[day][hour])))))));
+  // One tab stop for the whole grid; the arrow keys (and Home / End) move within it, Space ticks.
+  let focusDay = 0;
+  let focusHour = 8;
+  const moveTo = (day, hour) => {
+    grid[focusDay][focusHour].tabIndex = -1;
+    focusDay = Math.max(0, Math.min(6, day));
+    focusHour = Math.max(0, Math.min(23, hour));
+    grid[focusDay][focusHour].tabIndex = 0;
+    grid[focusDay][focusHour].focus();
+  };
+  grid.flat().forEach((box) => { box.tabIndex = -1; });
+  grid[focusDay][focusHour].tabIndex = 0;
+  const keys = {
+    ArrowLeft: () => moveTo(focusDay, focusHour - 1), ArrowRight: () => moveTo(focusDay, focusHour + 1),
+    ArrowUp: () => moveTo(focusDay - 1, focusHour), ArrowDown: () => moveTo(focusDay + 1, focusHour),
+    Home: () => moveTo(focusDay, 0), End: () => moveTo(focusDay, 23),
+  };
+  table.addEventListener("keydown", (event) => {
+    if (!keys[event.key]) return;
+    event.preventDefault();
+    keys[event.key]();
+  });
+  table.addEventListener("focusin", (event) => {
+    DAYS.forEach((day) => HOURS.forEach((hour) => {
+      if (grid[day][hour] === event.target && (day !== focusDay || hour !== focusHour)) moveTo(day, hour);
+    }));
+  });
   const save = page.can("contacts:write") ? actionButton(texts.t("reachability.save"), async () => {
     const current = await api.request(VERSION, { id: contact.id });
     if (!current.data || !current.data.contact) return showOutcome(texts, outcome, current.errors, "updateContact");
     const { errors } = await api.mutate(SAVE, { input: { id: contact.id, version: current.data.contact.version, reachability: windowsOf(grid) } }, "updateContact");
     showOutcome(texts, outcome, errors, "updateContact", errors.length ? null : texts.t("reachability.saved"));
   }) : null;
-  return [h("p", {}, texts.t("reachability.intro")), stored, table, h("div", { class: "actions" }, save), outcome];
+  return [h("p", {}, texts.t("reachability.intro")), h("p", { class: "field-hint" }, texts.t("reachability.keys")), stored, table, h("div", { class: "actions" }, save), outcome];
 }

@@ -61,3 +61,23 @@ export function contactName(contact) {
   const person = [contact.title, contact.firstName, contact.lastName].filter(Boolean).join(" ");
   return person || contact.companyName || contact.customerNumber;
 }
+
+const LIST_URL = "portal.console.contactsUrl";
+
+/** The contacts list with the filters last used in this tab (for "back to the contacts"). */
+export function rememberListUrl(url) {
+  try {
+    window.sessionStorage.setItem(LIST_URL, url);
+  } catch {
+    // No storage: the back link opens the unfiltered list.
+  }
+}
+
+export function listUrl() {
+  try {
+    const url = window.sessionStorage.getItem(LIST_URL);
+    return url && /^\/console(\?|$)/.test(url) ? url : "/console";
+  } catch {
+    return "/console";
+  }
+}

@@ -15,7 +15,7 @@ import { reachabilitySection } from "../contact/reachability.js";
 import { resourcesSection } from "../contact/resources.js";
 import { tagsGroupsSection } from "../contact/tags-groups.js";
 import { CONTACT } from "../contacts/documents.js";
-import { contactName } from "../contacts/fields.js";
+import { contactName, listUrl } from "../contacts/fields.js";
 
 function tiles(texts, contact) {
   const info = contact.quickInfo;
@@ -63,7 +63,7 @@ startConsolePage({
     append(main, [
       doneNotice(texts),
       contact.isActive ? null : notice("warning", h("p", {}, texts.t("contact.inactiveNotice"))),
-      h("p", {}, h("a", { href: "/console" }, texts.t("contact.back"))),
+      h("p", {}, h("a", { href: listUrl() }, texts.t("contact.back"))),
       tiles(texts, contact),
       h("nav", { class: "section-nav", "aria-label": texts.t("contact.sections") },
         h("ul", {}, sections.map(([sectionId, title]) => h("li", {}, h("a", { href: `#${sectionId}` }, title))))),

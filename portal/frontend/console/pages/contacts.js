@@ -8,7 +8,7 @@ import { pagedTable } from "../../shared/table.js";
 import { api } from "../api.js";
 import { doneNotice, go, startConsolePage } from "../app.js";
 import { CONTACTS, CREATE_CONTACT, FILTER_CHOICES } from "../contacts/documents.js";
-import { contactName, masterDataFields, masterDataInput } from "../contacts/fields.js";
+import { contactName, masterDataFields, masterDataInput, rememberListUrl } from "../contacts/fields.js";
 
 const STATUSES = ["PROSPECT", "RESOURCE_ASSIGNED", "INVITED", "ACTIVE", "SUSPENDED"];
 const SOURCES = ["MANUAL", "CSV_IMPORT", "POS", "ONLINE_ORDER", "VOUCHER_PURCHASE", "SELF_REGISTRATION", "API"];
@@ -135,6 +135,32 @@ startConsolePage({
             h("label", { for: id }, column.label));
         })));
 
+    // The filters live in the page's URL too, so "back to the contacts" and a reload keep them.
+    const FILTER_PARAMS = ["q", "status", "tag", "group", "source", "optIn", "inactive", "order", "desc"];
+    function restoreFilters() {
+      const params = new URLSearchParams(window.location.search);
+      search.value = params.get("q") || "";
+      for (const name of ["status", "source", "optIn", "order"]) if (params.get(name)) control(name).value = params.get(name);
+      control("inactive").checked = params.get("inactive") === "1";
+      control("descending").checked = params.get("desc") === "1";
+      return params;
+    }
+    function keepFilters() {
+      const params = new URLSearchParams(window.location.search);
+      FILTER_PARAMS.forEach((name) => params.delete(name));
+      params.delete("done");
+      const set = (name, value) => value && params.set(name, value);
+      set("q", search.value.trim());
+      for (const name of ["status", "tag", "group", "source", "optIn"]) set(name, control(name).value);
+      if (control("order").value !== ORDERS[0]) set("order", control("order").value);
+      set("inactive", control("inactive").checked ? "1" : "");
+      set("desc", control("descending").checked ? "1" : "");
+      const query = params.toString();
+      const url = query ? `${window.location.pathname}?${query}` : window.location.pathname;
+      window.history.replaceState(null, "", url);
+      rememberListUrl(url);
+    }
+
     function currentFilter() {
       const filter = {};
       const text = search.value.trim();
@@ -154,6 +180,7 @@ startConsolePage({
       columns: shown(),
       emptyText: texts.t("contacts.empty"),
       async load(after) {
+        keepFilters();
         const orderBy = { field: control("order").value, direction: control("descending").checked ? "DESC" : "ASC" };
         const { data, errors } = await api.request(CONTACTS, { filter: currentFilter(), orderBy, after });
         return { connection: data && data.contacts, errors };
@@ -173,12 +200,16 @@ startConsolePage({
       : null;
     main.append(doneNotice(texts) || "", h("div", { class: "actions" }, create), filters, columnChooser, table.element);
 
-    // Tags and groups for their filters; the list does not wait for them.
-    api.request(FILTER_CHOICES).then(({ data }) => {
+    // Tags and groups for their filters (the list waits only when the URL filters by one).
+    const wanted = restoreFilters();
+    const choices = api.request(FILTER_CHOICES).then(({ data }) => {
       if (!data) return;
       control("tag").append(...data.tags.map((tag) => h("option", { value: tag.name }, tag.isCentral ? `${tag.name} ★` : tag.name)));
       control("group").append(...data.contactGroups.map((group) => h("option", { value: group.id }, group.name)));
+      if (wanted.get("tag")) control("tag").value = wanted.get("tag");
+      if (wanted.get("group")) control("group").value = wanted.get("group");
     });
+    if (wanted.get("tag") || wanted.get("group")) await choices;
     search.focus();
     await table.reload();
   },
