@@ -253,12 +253,12 @@ async def test_journey_contacts_search_filter_page_columns_create_and_edit_with_
     await expect(page.locator("#master-data").get_by_label("Du")).to_be_checked()
 
     # Reachability with the keyboard: one tab stop, arrows move, Space ticks.
-    monday_eight = page.get_by_label("Montag 08:00–09:00")
+    monday_eight = page.get_by_label("Montag 08:00\u201309:00")
     await monday_eight.focus()
     await page.keyboard.press("Space")
     await page.keyboard.press("ArrowRight")
     await page.keyboard.press("Space")
-    await expect(page.get_by_label("Montag 09:00–10:00")).to_be_focused()
+    await expect(page.get_by_label("Montag 09:00\u201310:00")).to_be_focused()
     await (
         page.locator("#reachability").get_by_role("button", name="Erreichbarkeit speichern").click()
     )
@@ -271,7 +271,7 @@ async def test_journey_contacts_search_filter_page_columns_create_and_edit_with_
     await page.locator("#history").get_by_role("button", name="Notiz hinzufügen").click()
     await expect(page.locator("#history tbody")).to_contain_text("Rückruf erbeten")
     await page.reload()
-    await expect(page.locator("#reachability")).to_contain_text("Montag 08:00–10:00")
+    await expect(page.locator("#reachability")).to_contain_text("Montag 08:00\u201310:00")
     await journey.step("contact page after edits")
 
     # The list's filters are in its URL: from a contact back to the same filtered list.
