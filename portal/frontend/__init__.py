@@ -49,6 +49,12 @@ CONSOLE_PAGES: dict[str, str] = {
     "/console/contact": "contact",
     "/staff/setup": "staff-setup",
     # console-b's screens
+    "/console/portal-users": "portal-users",
+    "/console/support-sessions": "support-sessions",
+    "/console/transfers": "transfers",
+    "/console/duplicates": "duplicates",
+    "/console/staff": "staff",
+    "/console/settings": "settings",
 }
 # Asset folders each feature needs; nothing else in this package (Python files) is served.
 CUSTOMER_ASSETS = ("shared", "customer")

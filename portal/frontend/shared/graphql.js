@@ -19,15 +19,10 @@ function topLevel(error) {
  * the user to the login page on UNAUTHENTICATED).
  */
 export function createClient(endpoint, { onError } = {}) {
-  async function request(query, variables = {}) {
+  async function send(headers, content) {
     let response;
     try {
-      response = await fetch(endpoint, {
-        method: "POST",
-        credentials: "include",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ query, variables }),
-      });
+      response = await fetch(endpoint, { method: "POST", credentials: "include", headers, body: content });
     } catch (failure) {
       return { data: null, errors: [{ code: NETWORK_ERROR, field: null, message: String(failure) }] };
     }
@@ -45,16 +40,36 @@ export function createClient(endpoint, { onError } = {}) {
     return { data: (body && body.data) || null, errors };
   }
 
+  function request(query, variables = {}) {
+    return send({ "content-type": "application/json", accept: "application/json" }, JSON.stringify({ query, variables }));
+  }
+
+  /**
+   * A mutation with files (the GraphQL multipart request spec): `files` maps a variable name
+   * to a File. The header makes a foreign page's copy of this request need a CORS preflight,
+   * which is why the server accepts it with the session cookie (portal/app/web.py).
+   */
+  function upload(query, variables, files) {
+    const form = new FormData();
+    const names = Object.keys(files);
+    const withNulls = { ...variables };
+    for (const name of names) withNulls[name] = null;
+    form.append("operations", JSON.stringify({ query, variables: withNulls }));
+    form.append("map", JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
+    names.forEach((name, index) => form.append(String(index), files[name]));
+    return send({ accept: "application/json", "graphql-require-preflight": "1" }, form);
+  }
+
   /**
    * Run a mutation (or query) whose result field `name` is a payload with `errors`: the
    * payload and every error, top-level and typed, in one list.
    */
-  async function mutate(query, variables, name) {
-    const { data, errors } = await request(query, variables);
+  async function mutate(query, variables, name, files = null) {
+    const { data, errors } = files ? await upload(query, variables, files) : await request(query, variables);
     const payload = data ? data[name] : null;
     const typed = payload && Array.isArray(payload.errors) ? payload.errors : [];
     return { payload, errors: [...errors, ...typed] };
   }
 
-  return { request, mutate };
+  return { request, mutate, upload };
 }
