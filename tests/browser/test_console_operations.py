@@ -224,7 +224,7 @@ async def test_journey_german_excel_import_dry_run_then_apply_invitations_opt_in
     await journey.step("export ready")
 
 
-async def test_journey_merge_two_duplicates_choosing_the_surviving_values(
+async def test_journey_dismiss_a_pair_then_merge_two_duplicates_choosing_the_values(
     open_journey, live_server: LiveServer, live_admin_api: GraphQLClient, runtime: Runtime
 ) -> None:
     async with runtime.database.transaction() as session:
@@ -239,10 +239,19 @@ async def test_journey_merge_two_duplicates_choosing_the_surviving_values(
                 extra={"city": "Köln", "postal_code": "50667"},
             ),
         )  # fmt: skip
+        for city in ("Bonn", "Berlin"):  # two people of one family address
+            await create_contact(
+                session,
+                ContactDraft("Erika", "Beispiel", email="familie@example.de", extra={"city": city}),
+            )
     await log_in_staff(live_admin_api, runtime)
     journey = await staff_journey(open_journey, live_admin_api, live_server)
     page = journey.page
     await journey.goto("/console/duplicates")
+    family = page.get_by_role("row").filter(has_text="Erika Beispiel")
+    await family.get_by_role("button", name="Keine Dublette").click()
+    await expect(page.get_by_text("Das Paar wird nicht mehr vorgeschlagen.")).to_be_visible()
+    await expect(family).to_have_count(0)
     pair = page.get_by_role("row").filter(has_text="gleiche E-Mail")
     await expect(pair).to_contain_text("Max Mustermann")
     await journey.step("duplicates")
@@ -296,6 +305,17 @@ async def test_journey_admin_invites_staff_and_changes_settings_support_sees_nei
     await expect(page.get_by_text("Sam Support hat jetzt die Rolle Prüfung.")).to_be_visible()
     await expect(row).to_contain_text("Prüfung")
     await journey.step("role changed")
+    await row.get_by_role("button", name="Deaktivieren").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Deaktivieren").click()
+    await expect(page.get_by_text("Sam Support ist deaktiviert.")).to_be_visible()
+    await expect(row).to_contain_text("Deaktiviert")
+    await row.get_by_role("button", name="Reaktivieren").click()
+    await expect(page.get_by_text("Sam Support kann sich wieder anmelden.")).to_be_visible()
+    await row.get_by_role("button", name="Löschen").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Löschen").click()
+    await expect(page.get_by_text("Das Konto von Sam Support ist gelöscht.")).to_be_visible()
+    await expect(row).to_have_count(0)
+    await journey.step("deactivated, reactivated, deleted")
 
     await journey.goto("/console/settings")
     await page.get_by_label("Ablehnen (nur bestehende Kunden)").check()
