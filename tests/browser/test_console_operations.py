@@ -17,9 +17,16 @@ from portal.app.runtime import Runtime
 from portal.models import Contact
 from portal.services.contacts import ContactDraft, create_contact
 from schema.common.context import STAFF_COOKIE
+from schema.common.ids import to_global_id
 from tests.browser.conftest import Journey, LiveServer, Outbox
 from tests.conftest import GraphQLClient
-from tests.factories import CUSTOMER_PASSWORD, log_in_staff, make_staff, relog_in_staff
+from tests.factories import (
+    CUSTOMER_PASSWORD,
+    log_in_staff,
+    make_customer,
+    make_staff,
+    relog_in_staff,
+)
 
 REGISTER = """mutation R($input: RegisterCustomerInput!) {
   registerCustomer(input: $input) { accepted errors { code } } }"""
@@ -358,3 +365,30 @@ async def test_journey_admin_invites_staff_and_changes_settings_support_sees_nei
     await support.goto("/console/settings")
     await expect(support.page.get_by_role("alert")).to_contain_text("nicht")
     await support.step("support staff are refused the settings")
+
+
+async def test_journey_log_in_as_customer_with_full_access_from_the_contact_screen(
+    open_journey, live_server: LiveServer, live_admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    _, contact = await make_customer(runtime, "kunde@example.de")
+    assert contact is not None
+    await log_in_staff(live_admin_api, runtime)
+    journey = await staff_journey(open_journey, live_admin_api, live_server)
+    page = journey.page
+    await journey.goto(f"/console/contact?id={to_global_id('Contact', contact.id)}")
+    await page.get_by_role("button", name="Als dieser Kunde anmelden").click()
+    # The dialog brings its own texts to a page that lacks them.
+    dialog = page.get_by_role("dialog", name="Als Anna Kunde anmelden")
+    await dialog.get_by_label(label("Grund")).fill("Adresse ändern (Anruf)")
+    await dialog.get_by_label("Voller Zugriff", exact=False).check()  # an admin may
+    await journey.step("log in as customer from the contact")
+    async with page.context.expect_page() as opened:
+        await dialog.get_by_role("button", name="Kundenportal öffnen").click()
+    customer = await opened.value
+    await customer.wait_for_url("**/account")
+    banner = customer.get_by_role("region", name="Support-Sitzung")
+    await expect(banner).to_contain_text("voller Zugriff")
+    await expect(
+        dialog.get_by_text("Die Support-Sitzung läuft in einem neuen Tab.")
+    ).to_be_visible()
+    await customer.close()
