@@ -130,7 +130,7 @@ async def export_contacts(
     out = _Writer(dialect)
     out.row(_header(EXPORTED_CONTACT_COLUMNS, dialect))
     yield (b"\xef\xbb\xbf" if dialect.bom else b"") + out.take()
-    conditions = filter_conditions(filter)
+    conditions = await filter_conditions(session, filter)
     last = -1
     while True:
         # Core rows straight from the connection: the session's ORM result processing would

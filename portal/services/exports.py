@@ -166,5 +166,7 @@ async def matching_rows(session: AsyncSession, kind: ExportKind, f: ContactFilte
     if kind == ExportKind.PORTAL_USERS:
         query = select(func.count()).select_from(PortalUser)
     else:
-        query = select(func.count()).select_from(Contact).where(*filter_conditions(f))
+        query = (
+            select(func.count()).select_from(Contact).where(*await filter_conditions(session, f))
+        )
     return int(await session.scalar(query) or 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,7 +15,9 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    bindparam,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -23,7 +25,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from portal.db import read_rows
 from portal.errors import InvalidInput
@@ -68,7 +70,44 @@ class ContactOrder:
     descending: bool = False
 
 
-def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
+async def filter_conditions(
+    db: AsyncSession | AsyncConnection, f: ContactFilter
+) -> list[ColumnElement[bool]]:
+    """The WHERE terms of filter ``f``. Tag names are looked up first (one indexed read): the
+    list statement then filters by tag ids, which both planners estimate from their statistics
+    (a name joined inside the statement left PostgreSQL guessing the tag's share). A tag name
+    that names no tag matches no contact."""
+    names = {_tag_key(name) for name in f.tags}
+    tag_ids: dict[str, uuid.UUID] = {}
+    if names:
+        found = await db.execute(
+            select(Tag.name_normalized, Tag.id).where(Tag.name_normalized.in_(names))
+        )
+        tag_ids = dict(found.all())
+    return _conditions_of(f, tag_ids)
+
+
+def _tag_key(name: str) -> str:
+    return name.strip().lower()
+
+
+def _linked(contact_id: Any, key: Any, value: uuid.UUID) -> ColumnElement[bool]:
+    """Contacts with a row of ``value`` in the link table column ``key`` (contact_tags.tag_id,
+    contact_group_members.group_id). The id is written into the statement (a UUID, never text
+    from the request): PostgreSQL plans each tag with its own row estimate, where a prepared
+    statement's generic plan would assume an average tag. An EXISTS, not ``id IN (SELECT
+    ...)``: SQLite builds an IN set in full before the first row (every contact of a common
+    tag, 1.2 s at 100,000 contacts in the benchmark), where the EXISTS probes the link table's
+    primary key for the contacts an order's index walks and stops at the page's end."""
+    return exists().where(
+        contact_id == Contact.id,
+        key == bindparam(None, value, type_=key.type, literal_execute=True),
+    )
+
+
+def _conditions_of(f: ContactFilter, tag_ids: Mapping[str, uuid.UUID]) -> list[ColumnElement[bool]]:
+    """The WHERE terms of filter ``f``, with its tag names already resolved to ``tag_ids``
+    (what :func:`filter_conditions` returns)."""
     conditions: list[ColumnElement[bool]] = []
     if f.active is not None:
         conditions.append(Contact.is_active.is_(f.active))
@@ -80,17 +119,12 @@ def filter_conditions(f: ContactFilter) -> list[ColumnElement[bool]]:
         conditions.append(Contact.portal_status == f.status)
     for group_id in f.group_ids:
         conditions.append(
-            exists().where(
-                ContactGroupMember.contact_id == Contact.id, ContactGroupMember.group_id == group_id
-            )
+            _linked(ContactGroupMember.contact_id, ContactGroupMember.group_id, group_id)
         )
     for name in f.tags:
+        tag_id = tag_ids.get(_tag_key(name))
         conditions.append(
-            exists().where(
-                ContactTag.contact_id == Contact.id,
-                ContactTag.tag_id == Tag.id,
-                Tag.name_normalized == name.strip().lower(),
-            )
+            false() if tag_id is None else _linked(ContactTag.contact_id, ContactTag.tag_id, tag_id)
         )
     if f.source:
         conditions.append(Contact.source == f.source)
@@ -217,7 +251,7 @@ async def list_contacts(
     so paging never depends on Python agreeing with SQL."""
     limit = check_page_size(first)
     f, order = filter or ContactFilter(), order or ContactOrder()
-    conditions = filter_conditions(f)
+    conditions = await filter_conditions(session, f)
     keys = _sort_keys(order.field)
     labels = SORT_KEY_LABELS[: len(keys)]
     query = _page_query(tuple(columns), order.field, order.descending).where(*conditions)
