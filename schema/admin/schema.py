@@ -11,6 +11,7 @@ from schema.admin.contacts.queries import ContactQuery
 from schema.admin.contacts.tagging import TaggingMutation
 from schema.admin.duplicates import DuplicateMutation, DuplicateQuery
 from schema.admin.email import EmailMutation, EmailQuery
+from schema.admin.events import EventQuery
 from schema.admin.exports import ExportMutation
 from schema.admin.gdpr import GdprMutation
 from schema.admin.impersonation import ImpersonationMutation, ImpersonationQuery
@@ -57,6 +58,7 @@ Query = merge_types(
         DuplicateQuery,
         ApiKeyQuery,
         WebhookQuery,
+        EventQuery,
     ),
 )
 Mutation = merge_types(

@@ -4,6 +4,7 @@ rendered per subscriber by :func:`event_payload`. The catalogue is docs/events.m
 from __future__ import annotations
 
 from portal.services.events.catalogue import EventActorType, EventType, PayloadLevel
+from portal.services.events.listing import list_events
 from portal.services.events.payload import api_field_name, event_payload
 from portal.services.events.recording import (
     event_actor,
@@ -24,6 +25,7 @@ __all__ = [
     "event_payload",
     "event_row",
     "forget_event_values",
+    "list_events",
     "prune_events",
     "record_event",
     "record_events",
