@@ -52,9 +52,10 @@ OPEN_SETS = {
     "Query.emailTemplateOverride(language)": ISO_639_1,
     "Query.previewInvitationEmail(language)": ISO_639_1,
     "Mutation.resetEmailTemplateOverride(language)": ISO_639_1,
-    # The CSV header language follows the catalogues the headers are translated into (de, en);
-    # the same open set of codes, any other reads as English.
-    "CsvOptionsInput.language": ISO_639_1,
+    # The CSV header language: the same ISO 639-1 codes as every other language field, for the
+    # languages the headers are translated into (de, en today, more with the catalogues);
+    # others are refused with INVALID_DIALECT.
+    "CsvOptionsInput.language": "ISO 639-1 code of a header catalogue (de, en), validated",
     # The kind of object an audit entry is about, as the recording service names it (Contact,
     # PortalUser, staff_user, ApiKey, ...): new services add kinds without a schema change.
     "AuditEntry.subjectType": "an open set of object kinds the audit log grows with",
