@@ -25,6 +25,7 @@ BENCHMARKS = (
     "events_import",
     "shortcuts",
     "lists_at_scale",
+    "webhooks",
 )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,6 +50,9 @@ from portal.webhooks.transport import Outcome, WebhookTransport
 logger = logging.getLogger("portal.webhooks")
 
 LEASE = timedelta(minutes=5)
+# Outcomes recorded together (see _deliver_endpoint); the lease is renewed with each record.
+RECORD_EVERY = 25
+RECORD_SECONDS = 30
 # One fan-out at a time on PostgreSQL (pg_try_advisory_xact_lock's key: "webhooks" in ASCII).
 FAN_OUT_LOCK = 0x776562686F6F6B73
 ADMIN_ROLE = "admin"
@@ -264,85 +268,113 @@ async def _attempt(
     return await sender.transport.post(url, headers, job.body.encode()), False
 
 
+@dataclass(frozen=True)
+class _Sent:
+    job: _Job
+    outcome: Outcome
+    final: bool  # failed for good, whatever attempts are left
+    at: datetime
+
+
 async def _deliver_endpoint(
     sender: WebhookSender, endpoint_id: uuid.UUID, token: uuid.UUID, batch: int
 ) -> list[tuple[str, uuid.UUID]]:
-    """Send the endpoint's due deliveries in order until one fails; the outcomes."""
+    """Send the endpoint's due deliveries in order until one fails; the outcomes. Outcomes
+    are recorded together (every :data:`RECORD_EVERY` successes, at the first failure, and
+    at least every :data:`RECORD_SECONDS`), each record renewing the lease: a transaction per
+    event would cap delivery at the database's commit rate."""
     outcomes: list[tuple[str, uuid.UUID]] = []
+    unrecorded: list[_Sent] = []
     try:
         loaded = await _load(sender, endpoint_id, token, batch)
         if loaded is None:
             return outcomes
         url, secrets, jobs = loaded
+        recorded_at = time.monotonic()
         for job in jobs:
             if job.next_attempt_at > sender.settings.clock():
                 break  # the oldest waits for its retry, and every later event with it
+            at = sender.settings.clock()
             outcome, final = await _attempt(sender, url, secrets, job)
-            recorded = await _record(sender, endpoint_id, token, job, outcome, final)
+            unrecorded.append(_Sent(job, outcome, final, at))
+            if (
+                outcome.succeeded
+                and len(unrecorded) < RECORD_EVERY
+                and time.monotonic() - recorded_at < RECORD_SECONDS
+            ):
+                continue
+            recorded = await _record(sender, endpoint_id, token, unrecorded)
+            unrecorded, recorded_at = [], time.monotonic()
             if recorded is None:
                 break  # the lease was lost
-            outcomes.append((recorded, job.event_id))
-            if recorded != "delivered":
+            outcomes += recorded
+            if not outcome.succeeded:
                 break
+        if unrecorded:
+            outcomes += await _record(sender, endpoint_id, token, unrecorded) or []
     finally:
         await _release(sender, endpoint_id, token)
     return outcomes
 
 
 async def _record(
-    sender: WebhookSender,
-    endpoint_id: uuid.UUID,
-    token: uuid.UUID,
-    job: _Job,
-    outcome: Outcome,
-    final: bool,
-) -> str | None:
+    sender: WebhookSender, endpoint_id: uuid.UUID, token: uuid.UUID, sent: list[_Sent]
+) -> list[tuple[str, uuid.UUID]] | None:
+    """Record attempts in one transaction, if the lease is still this worker's (else None)."""
     async with sender.database.transaction() as session:
         endpoint = await session.get(
             WebhookEndpoint, endpoint_id, with_for_update=sender.database.dialect == "postgresql"
         )
         if endpoint is None or endpoint.lease_token != token:
             return None
-        delivery = await session.get(WebhookDelivery, job.delivery_id)
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return "skipped"
-        now = session_now(session)
-        session.add(
-            WebhookAttempt(
-                endpoint_id=endpoint_id,
-                delivery_id=delivery.id,
-                event_id=delivery.event_id,
-                event_type=delivery.event_type,
-                attempted_at=now,
-                status_code=outcome.status_code,
-                duration_ms=outcome.duration_ms,
-                error=outcome.error,
-                response_excerpt=outcome.response_excerpt,
-            )
+        endpoint.leased_until = session_now(session) + LEASE
+        return [
+            (await _record_one(session, sender.settings, endpoint, item), item.job.event_id)
+            for item in sent
+        ]
+
+
+async def _record_one(
+    session: AsyncSession, settings: Settings, endpoint: WebhookEndpoint, sent: _Sent
+) -> str:
+    delivery = await session.get(WebhookDelivery, sent.job.delivery_id)
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return "skipped"  # redelivered or deleted meanwhile
+    outcome, now = sent.outcome, sent.at
+    session.add(
+        WebhookAttempt(
+            endpoint_id=endpoint.id,
+            delivery_id=delivery.id,
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            attempted_at=now,
+            status_code=outcome.status_code,
+            duration_ms=outcome.duration_ms,
+            error=outcome.error,
+            response_excerpt=outcome.response_excerpt,
         )
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error
-        endpoint.leased_until = now + LEASE
-        if outcome.succeeded:
-            delivery.status = DeliveryStatus.DELIVERED
-            delivery.delivered_at = now
-            endpoint.consecutive_failures = 0
-            return "delivered"
-        endpoint.consecutive_failures += 1
-        settings = sender.settings
-        if final or delivery.attempts >= settings.webhook_max_attempts:
-            delivery.status = DeliveryStatus.FAILED
-            result = "failed"
-        else:
-            delivery.next_attempt_at = now + retry_delay(
-                settings.webhook_retry_base_seconds, delivery.attempts
-            )
-            result = "retried"
-        if endpoint.consecutive_failures >= settings.webhook_disable_after_failures:
-            await _disable_failing(session, endpoint, outcome.error or "")
-        return result
+    )
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    if outcome.succeeded:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = now
+        endpoint.consecutive_failures = 0
+        return "delivered"
+    endpoint.consecutive_failures += 1
+    if sent.final or delivery.attempts >= settings.webhook_max_attempts:
+        delivery.status = DeliveryStatus.FAILED
+        result = "failed"
+    else:
+        delivery.next_attempt_at = now + retry_delay(
+            settings.webhook_retry_base_seconds, delivery.attempts
+        )
+        result = "retried"
+    if endpoint.consecutive_failures >= settings.webhook_disable_after_failures:
+        await _disable_failing(session, endpoint, outcome.error or "")
+    return result
 
 
 async def _release(sender: WebhookSender, endpoint_id: uuid.UUID, token: uuid.UUID) -> None:
