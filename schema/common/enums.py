@@ -16,6 +16,7 @@ from identity.states import MappingStatus, RegistrationStatus
 from portal.email.outbox import Formality
 from portal.services.actors import ActorType
 from portal.services.contacts import ContactErrorCode
+from schema.common.descriptions import CONTACT_ERROR_CODES, describe_values
 
 ContactErrorCodeEnum = strawberry.enum(
     ContactErrorCode, name="ContactErrorCode", description="Why a contact change was refused."
@@ -56,3 +57,66 @@ ActorTypeEnum = strawberry.enum(
 class OrderDirection(StrEnum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+describe_values(ContactErrorCode, CONTACT_ERROR_CODES)
+describe_values(
+    RegistrationStatus,
+    {
+        "REGISTRATION_PENDING": "Created by staff (invitation); the customer has not set a "
+        "password yet.",
+        "ACTIVATION_EMAIL_SENT": "Registered; the email address is not proven yet (activation "
+        "link sent).",
+        "REGISTERED": "Email proven; the customer can log in once a contact is assigned.",
+        "EMAIL_UPDATE_IN_PROGRESS": "A change of the login email waits for confirmation by "
+        "link; the current email stays valid until then.",
+    },
+)
+describe_values(
+    MappingStatus,
+    {
+        "PENDING": "No contact is linked yet: matching found none or several, or staff removed "
+        "the link. Staff assign one; the customer cannot log in until then.",
+        "ASSIGNED": "Linked to exactly one contact.",
+    },
+)
+describe_values(
+    SecondIdentifier,
+    {
+        "CUSTOMER_NUMBER": "The customer number printed on invoices and letters.",
+        "PHONE": "A phone number stored on the contact (any of its numbers).",
+        "POSTAL_CODE": "The postal code of the contact's address.",
+        "DATE_OF_BIRTH": "The contact's date of birth (ISO date YYYY-MM-DD).",
+    },
+)
+describe_values(
+    Formality,
+    {
+        "FORMAL": "Sie.",
+        "INFORMAL": "Du.",
+    },
+)
+describe_values(
+    ImpersonationMode,
+    {
+        "READ_ONLY": "Look only: every mutation of the customer API is refused.",
+        "FULL": "Act for the customer (needs support:impersonate_full); changes are recorded "
+        "as made by support for the customer.",
+    },
+)
+describe_values(
+    ActorType,
+    {
+        "STAFF": "A staff member (or an import token acting for one).",
+        "CUSTOMER": "The customer through the portal.",
+        "SYSTEM": "The portal itself (workers, automatic steps).",
+        "IMPORT": "A CSV import.",
+    },
+)
+describe_values(
+    OrderDirection,
+    {
+        "ASC": "Smallest, earliest or A first.",
+        "DESC": "Largest, latest or Z first.",
+    },
+)

@@ -18,15 +18,25 @@ Row = TypeVar("Row")
 
 @strawberry.type(description="Where a page stands in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page; ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when the page was asked for with `after`: lists page forward only "
+        "(`first`/`after`), so items come before it."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Opaque cursor of the page's first item; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Opaque cursor of the page's last item, to pass as `after` for the next "
+        "page; null when the page is empty."
+    )
 
 
 @strawberry.type(description="One item of a page and the cursor to continue after it.")
 class Edge(Generic[Node]):
-    node: Node
+    node: Node = strawberry.field(description="The item.")
     _page: strawberry.Private[Page[Any]]
     _index: strawberry.Private[int]
 
@@ -51,8 +61,10 @@ class _Total:
 
 @strawberry.type(description="A page of a list; continue with `after: pageInfo.endCursor`.")
 class Connection(Generic[Node]):
-    edges: list[Edge[Node]]
-    page_info: PageInfo
+    edges: list[Edge[Node]] = strawberry.field(
+        description="The items of this page in list order, each with its cursor."
+    )
+    page_info: PageInfo = strawberry.field(description="Whether and how to fetch more pages.")
     _total: strawberry.Private[_Total]
 
     @strawberry.field(description="The items of this page, without cursors.")

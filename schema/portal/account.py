@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity import self_service
@@ -9,6 +11,7 @@ from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import clear_session_cookie
+from schema.common.descriptions import PAYLOAD_ERRORS
 from schema.common.errors import Atomic
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating
@@ -19,20 +22,33 @@ from schema.portal.types import PortalAuthError, Viewer
 @strawberry.type(description="Result of confirmEmailChange.")
 class ConfirmEmailChangePayload:
     email: str | None = strawberry.field(default=None, description="The new login email.")
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of deleteMyAccount.")
 class DeleteMyAccountPayload:
-    deleted: bool = False
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    deleted: bool = strawberry.field(
+        default=False,
+        description="True when the login was deleted and this session ended; the contact stays.",
+    )
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of requestEmailChange.")
 class RequestEmailChangePayload:
-    viewer: Viewer | None = None
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    viewer: Viewer | None = strawberry.field(
+        default=None,
+        description="The customer, whose `registrationStatus` is EMAIL_UPDATE_IN_PROGRESS once "
+        "a link was sent; null when `errors` is not empty.",
+    )
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
@@ -46,7 +62,15 @@ class AccountMutation:
         extensions=[Atomic()],
     )
     async def request_email_change(
-        self, info: Info, new_email: str, password: str
+        self,
+        info: Info,
+        new_email: Annotated[
+            str,
+            strawberry.argument(description="The new login email; at most 254 characters."),
+        ],
+        password: Annotated[
+            str, strawberry.argument(description="The account's current password.")
+        ],
     ) -> RequestEmailChangePayload:
         ctx = info.context
         principal = await ctx.require_customer()
@@ -72,7 +96,13 @@ class AccountMutation:
         permission_classes=[NotImpersonating],
         extensions=[Atomic()],
     )
-    async def confirm_email_change(self, info: Info, token: str) -> ConfirmEmailChangePayload:
+    async def confirm_email_change(
+        self,
+        info: Info,
+        token: Annotated[
+            str, strawberry.argument(description="The token from the confirmation link.")
+        ],
+    ) -> ConfirmEmailChangePayload:
         ctx = info.context
         settings = await load_portal_settings(ctx.session, ctx.settings)
         user = await self_service.confirm_email_change(ctx.session, ctx.identity, settings, token)
@@ -84,7 +114,13 @@ class AccountMutation:
         permission_classes=[IsCustomer, NotImpersonating],
         extensions=[Atomic()],
     )
-    async def delete_my_account(self, info: Info, password: str) -> DeleteMyAccountPayload:
+    async def delete_my_account(
+        self,
+        info: Info,
+        password: Annotated[
+            str, strawberry.argument(description="The account's current password.")
+        ],
+    ) -> DeleteMyAccountPayload:
         ctx = info.context
         principal = await ctx.require_customer()
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity import customer_auth
@@ -13,6 +15,7 @@ from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie, set_session_cookie
+from schema.common.descriptions import PAYLOAD_ERRORS
 from schema.common.errors import Atomic
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
@@ -21,7 +24,9 @@ from schema.portal.types import AcceptedPayload, PortalAuthError, Viewer
 
 @strawberry.type(description="Result of logIn.")
 class LogInPayload:
-    viewer: Viewer | None = None
+    viewer: Viewer | None = strawberry.field(
+        default=None, description="The customer now logged in; null when `errors` is not empty."
+    )
     token: str | None = strawberry.field(
         default=None,
         description="Bearer token for non-browser clients; browsers use the HttpOnly cookie.",
@@ -31,23 +36,31 @@ class LogInPayload:
         description="With PENDING_CONTACT_ASSIGNMENT: a token for provideSecondIdentifier "
         "when a second identifier could still find the contact.",
     )
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of logOut, logOutEverywhere.")
 class LogOutPayload:
-    ok: bool = False
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    ok: bool = strawberry.field(
+        default=False, description="True when the session(s) ended and the cookie was cleared."
+    )
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of changePassword and resetPassword.")
 class PasswordPayload:
-    ok: bool = False
+    ok: bool = strawberry.field(default=False, description="True when the password changed.")
     token: str | None = strawberry.field(
         default=None, description="changePassword: the new session's bearer token."
     )
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
@@ -70,7 +83,12 @@ class AuthMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def log_in(self, info: Info, email: str, password: str) -> LogInPayload:
+    async def log_in(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The login email (any case).")],
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> LogInPayload:
         ctx = info.context
         try:
             logged_in = await customer_auth.log_in(
@@ -142,7 +160,11 @@ class AuthMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def request_password_reset(self, info: Info, email: str) -> AcceptedPayload:
+    async def request_password_reset(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The login email to reset.")],
+    ) -> AcceptedPayload:
         ctx = info.context
         await customer_auth.request_password_reset(
             ctx.session, ctx.identity, email, ctx.throttle, ctx.client_ip
@@ -155,7 +177,19 @@ class AuthMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def reset_password(self, info: Info, token: str, new_password: str) -> PasswordPayload:
+    async def reset_password(
+        self,
+        info: Info,
+        token: Annotated[
+            str, strawberry.argument(description="The token from the password-reset link.")
+        ],
+        new_password: Annotated[
+            str,
+            strawberry.argument(
+                description="10 to 1024 characters, not a common password nor the email."
+            ),
+        ],
+    ) -> PasswordPayload:
         ctx = info.context
         # Read without keeping a connection: the request hashes the new password next.
         async with reader_before_locking(ctx.session, ctx.database) as reader:
@@ -173,7 +207,17 @@ class AuthMutation:
         extensions=[Atomic()],
     )
     async def change_password(
-        self, info: Info, current_password: str, new_password: str
+        self,
+        info: Info,
+        current_password: Annotated[
+            str, strawberry.argument(description="The password in use now.")
+        ],
+        new_password: Annotated[
+            str,
+            strawberry.argument(
+                description="10 to 1024 characters, not a common password nor the email."
+            ),
+        ],
     ) -> PasswordPayload:
         ctx = info.context
         principal = await ctx.require_customer()

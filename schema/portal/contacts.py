@@ -3,7 +3,7 @@ link, unsubscribe) and the member directory."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from sqlalchemy.engine import RowMapping
@@ -13,6 +13,8 @@ from portal.errors import FieldError, InvalidInput
 from portal.models import Contact
 from portal.services.contacts import ContactErrorCode, consent
 from portal.services.contacts.directory import list_directory
+from schema.common.contacts import CONTACT_FIELDS
+from schema.common.descriptions import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE, PAYLOAD_ERRORS
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
@@ -26,21 +28,31 @@ from schema.portal.viewer import MyContact
 @strawberry.type(description="A problem with a newsletter confirmation.")
 class NewsletterError(ErrorFields):
     codes: ClassVar = ContactErrorCode
-    code: ContactErrorCode
-    field: str | None
-    message: str
+    code: ContactErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="Result of confirmNewsletterSubscription.")
 class ConfirmNewsletterPayload:
-    confirmed: bool = False
-    errors: list[NewsletterError] = strawberry.field(default_factory=list)
+    confirmed: bool = strawberry.field(
+        default=False, description="True when the subscription is now confirmed."
+    )
+    errors: list[NewsletterError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of subscribeToNewsletter and unsubscribeFromNewsletter.")
 class MyNewsletterPayload:
-    contact: MyContact | None = None
-    errors: list[NewsletterError] = strawberry.field(default_factory=list)
+    contact: MyContact | None = strawberry.field(
+        default=None,
+        description="The customer's contact after the change (see `newsletterConfirmed`); null "
+        "when `errors` is not empty.",
+    )
+    errors: list[NewsletterError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 async def _own_contact(info: Info) -> Contact:
@@ -62,11 +74,11 @@ def _without_field(failed: InvalidInput) -> InvalidInput:
     "directory's own, unrelated to the contact's id or customer number."
 )
 class DirectoryEntry(Node):
-    first_name: str
-    last_name: str
-    company_name: str
-    city: str
-    website: str
+    first_name: str = strawberry.field(description=CONTACT_FIELDS["first_name"])
+    last_name: str = strawberry.field(description=CONTACT_FIELDS["last_name"])
+    company_name: str = strawberry.field(description=CONTACT_FIELDS["company_name"])
+    city: str = strawberry.field(description=CONTACT_FIELDS["city"])
+    website: str = strawberry.field(description=CONTACT_FIELDS["website"])
 
     @classmethod
     def from_record(cls, row: RowMapping) -> DirectoryEntry:
@@ -91,9 +103,24 @@ class DirectoryQuery:
     async def directory(
         self,
         info: Info,
-        search: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words that must all occur (case- and accent-insensitive, as "
+                "substrings) in an entry's names, company, city or website; the first 8 words "
+                "count. Null or blank lists everyone."
+            ),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Page size: 0 to 100; null means 20."),
+        ] = 20,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="`pageInfo.endCursor` of the previous page; null for the first page."
+            ),
+        ] = None,
     ) -> Connection[DirectoryEntry]:
         try:
             page = await list_directory(
@@ -113,7 +140,11 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def confirm_newsletter_subscription(
-        self, info: Info, token: str
+        self,
+        info: Info,
+        token: Annotated[
+            str, strawberry.argument(description="The token from the confirmation email's link.")
+        ],
     ) -> ConfirmNewsletterPayload:
         ctx = info.context
         await consent.confirm_by_token(

@@ -2,42 +2,67 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
 from identity import impersonation as service
 from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import clear_session_cookie, set_session_cookie
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    IMPERSONATION_ERROR_CODES,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating
 from schema.portal.viewer import ViewerWithContact, viewer_of
 
 ImpersonationErrorCodeEnum = strawberry.enum(
-    service.ImpersonationErrorCode, name="ImpersonationErrorCode"
+    service.ImpersonationErrorCode,
+    name="ImpersonationErrorCode",
+    description="Why opening or ending a support session was refused.",
 )
+describe_values(service.ImpersonationErrorCode, IMPERSONATION_ERROR_CODES)
 
 
 @strawberry.type(description="A problem with an impersonation mutation.")
 class ImpersonationError(ErrorFields):
     codes: ClassVar = service.ImpersonationErrorCode
-    code: service.ImpersonationErrorCode
-    field: str | None
-    message: str
+    code: service.ImpersonationErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="Result of startImpersonatedSession.")
 class ImpersonatedSessionPayload:
-    viewer: ViewerWithContact | None = None
-    token: str | None = None
-    errors: list[ImpersonationError] = strawberry.field(default_factory=list)
+    viewer: ViewerWithContact | None = strawberry.field(
+        default=None,
+        description="The customer as support now sees them (`impersonation` is set); null "
+        "when `errors` is not empty.",
+    )
+    token: str | None = strawberry.field(
+        default=None,
+        description="Bearer token of the support session for non-browser clients (browsers "
+        "get the HttpOnly cookie); null when `errors` is not empty.",
+    )
+    errors: list[ImpersonationError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of endImpersonation.")
 class EndImpersonationPayload:
-    ok: bool = False
-    errors: list[ImpersonationError] = strawberry.field(default_factory=list)
+    ok: bool = strawberry.field(
+        default=False, description="True when the support session ended and its cookie was cleared."
+    )
+    errors: list[ImpersonationError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type
@@ -50,7 +75,14 @@ class ImpersonationMutation:
         extensions=[Atomic()],
     )
     async def start_impersonated_session(
-        self, info: Info, token: str
+        self,
+        info: Info,
+        token: Annotated[
+            str,
+            strawberry.argument(
+                description="The one-time login token from the staff API's startImpersonation."
+            ),
+        ],
     ) -> ImpersonatedSessionPayload:
         ctx = info.context
         ctx.response.headers["Cache-Control"] = "no-store"

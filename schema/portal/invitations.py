@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
@@ -10,28 +10,48 @@ from identity import invitations
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import no_store, set_session_cookie
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    INVITATION_ERROR_CODES,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.info import Info
 from schema.common.permissions import WritesAllowed
 from schema.portal.types import AcceptedPayload
 from schema.portal.viewer import ViewerWithContact, viewer_of
 
+InvitationErrorCodeEnum = strawberry.enum(
+    invitations.InvitationErrorCode,
+    name="InvitationErrorCode",
+    description="Why accepting an invitation was refused.",
+)
+describe_values(invitations.InvitationErrorCode, INVITATION_ERROR_CODES)
+
 
 @strawberry.type(description="A problem with acceptInvitation.")
 class AcceptInvitationError(ErrorFields):
     codes: ClassVar = invitations.InvitationErrorCode
-    code: invitations.InvitationErrorCode
-    field: str | None
-    message: str
+    code: invitations.InvitationErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="Result of acceptInvitation: the customer is logged in.")
 class AcceptInvitationPayload:
-    viewer: ViewerWithContact | None = None
+    viewer: ViewerWithContact | None = strawberry.field(
+        default=None,
+        description="The customer, now logged in; null when `errors` is not empty.",
+    )
     token: str | None = strawberry.field(
         default=None, description="Bearer token of the new session."
     )
-    errors: list[AcceptInvitationError] = strawberry.field(default_factory=list)
+    errors: list[AcceptInvitationError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type
@@ -43,7 +63,18 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def accept_invitation(
-        self, info: Info, token: str, password: str
+        self,
+        info: Info,
+        token: Annotated[
+            str, strawberry.argument(description="The token from the emailed setup link.")
+        ],
+        password: Annotated[
+            str,
+            strawberry.argument(
+                description="The new password: 10 to 1024 characters, not a common password "
+                "nor the email."
+            ),
+        ],
     ) -> AcceptInvitationPayload:
         ctx = info.context
         no_store(ctx)
@@ -66,7 +97,13 @@ class InvitationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def request_new_invitation(self, info: Info, email: str) -> AcceptedPayload:
+    async def request_new_invitation(
+        self,
+        info: Info,
+        email: Annotated[
+            str, strawberry.argument(description="The email the invitation was sent to.")
+        ],
+    ) -> AcceptedPayload:
         ctx = info.context
         no_store(ctx)
         settings = await load_portal_settings(ctx.session, ctx.settings)

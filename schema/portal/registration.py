@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity.registration import Registration, register_customer, resend_activation
@@ -13,21 +15,42 @@ from schema.portal.types import AcceptedPayload
 
 @strawberry.input(description="What a customer enters to register.")
 class RegisterCustomerInput:
-    email: str
+    email: str = strawberry.field(
+        description="Login email, also the address matched against contacts' primary email; at "
+        "most 254 characters."
+    )
     password: str = strawberry.field(description="At least 10 characters, not a common one.")
-    first_name: str
-    last_name: str
+    first_name: str = strawberry.field(description="Given name; 1 to 100 characters.")
+    last_name: str = strawberry.field(description="Family name; 1 to 100 characters.")
     existing_customer: bool = strawberry.field(
         description="Whether the customer says they are already a customer of the business."
     )
-    accept_terms: bool
-    language: str = "de"
-    customer_number: str | None = strawberry.field(
-        default=None, description="Optional second identifier, used when several contacts match."
+    accept_terms: bool = strawberry.field(
+        description="Must be true: the customer accepts the portal's terms."
     )
-    phone: str | None = None
-    postal_code: str | None = None
-    date_of_birth: str | None = strawberry.field(default=None, description="ISO date.")
+    language: str = strawberry.field(
+        default="de",
+        description="Language of the customer's emails: lower-case ISO 639-1 code (de, en).",
+    )
+    customer_number: str | None = strawberry.field(
+        default=None,
+        description="Optional second identifier (at most 64 characters), used when several "
+        "contacts share the email.",
+    )
+    phone: str | None = strawberry.field(
+        default=None,
+        description="Optional second identifier: a phone number of the contact (at most 64 "
+        "characters; national numbers are read in the portal's default region).",
+    )
+    postal_code: str | None = strawberry.field(
+        default=None,
+        description="Optional second identifier: the postal code of the contact's address (at "
+        "most 64 characters).",
+    )
+    date_of_birth: str | None = strawberry.field(
+        default=None,
+        description="Optional second identifier: date of birth as an ISO date (YYYY-MM-DD).",
+    )
 
     def to_form(self) -> Registration:
         return Registration(
@@ -54,7 +77,13 @@ class RegistrationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def register_customer(self, info: Info, input: RegisterCustomerInput) -> AcceptedPayload:
+    async def register_customer(
+        self,
+        info: Info,
+        input: Annotated[
+            RegisterCustomerInput, strawberry.argument(description="The registration form.")
+        ],
+    ) -> AcceptedPayload:
         ctx = info.context
         await register_customer(
             ctx.session, ctx.identity, input.to_form(), ctx.throttle, ctx.client_ip
@@ -67,7 +96,11 @@ class RegistrationMutation:
         permission_classes=[WritesAllowed],
         extensions=[Atomic()],
     )
-    async def resend_activation(self, info: Info, email: str) -> AcceptedPayload:
+    async def resend_activation(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The email registered with.")],
+    ) -> AcceptedPayload:
         ctx = info.context
         await resend_activation(ctx.session, ctx.identity, email, ctx.throttle, ctx.client_ip)
         return AcceptedPayload(accepted=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.tools import merge_types
 
 from identity.matching import SecondIdentifier
 from portal.services.portal_settings import load_portal_settings
@@ -28,10 +27,16 @@ from schema.portal.viewer import MyDataQuery, ProfileMutation, ViewerQuery
 
 @strawberry.type(description="Public facts about this portal, for the frontend's shell.")
 class PortalInfo:
-    name: str = strawberry.field(description="Display name of the portal.")
-    default_language: str = strawberry.field(description="Language used when none is known.")
-    supported_languages: list[str] = strawberry.field(description="Languages emails come in.")
-    public_url: str = strawberry.field(description="Base URL of the portal frontend.")
+    name: str = strawberry.field(description="Display name of the portal (the business).")
+    default_language: str = strawberry.field(
+        description="ISO 639-1 code of the language used when none is known (de)."
+    )
+    supported_languages: list[str] = strawberry.field(
+        description="ISO 639-1 codes of the languages pages and emails come in (de, en)."
+    )
+    public_url: str = strawberry.field(
+        description="Absolute base URL of the portal frontend, as used in emailed links."
+    )
     second_identifiers: list[SecondIdentifier] = strawberry.field(
         description="What the registration form may ask besides the email, in the order that "
         "decides between several contacts with the same email (staff change it at run time)."
@@ -53,20 +58,31 @@ class PortalInfoQuery:
         )
 
 
-Query = merge_types("Query", (PortalInfoQuery, ViewerQuery, DirectoryQuery, MyDataQuery))
-Mutation = merge_types(
-    "Mutation",
-    (
-        RegistrationMutation,
-        ActivationMutation,
-        AuthMutation,
-        AccountMutation,
-        ProfileMutation,
-        InvitationMutation,
-        ImpersonationMutation,
-        NewsletterMutation,
-    ),
+@strawberry.type(
+    description="Reads of the customer API (`/graphql`). `portalInfo` needs no login; the rest "
+    "needs a customer session (cookie or bearer token), else an UNAUTHENTICATED error."
 )
+class Query(PortalInfoQuery, ViewerQuery, DirectoryQuery, MyDataQuery):
+    pass
+
+
+@strawberry.type(
+    description="Changes through the customer API: registration, activation, login and the "
+    "customer's own account. Refused input comes back in each payload's `errors`; a missing "
+    "login or permission is a top-level error with `extensions.code`."
+)
+class Mutation(
+    RegistrationMutation,
+    ActivationMutation,
+    AuthMutation,
+    AccountMutation,
+    ProfileMutation,
+    InvitationMutation,
+    ImpersonationMutation,
+    NewsletterMutation,
+):
+    pass
+
 
 portal_schema = Schema(
     query=Query,

@@ -13,6 +13,16 @@ from identity.invitations import InvitationErrorCode
 from identity.states import MappingStatus, RegistrationStatus
 from portal.models import PortalUser
 from portal.services.contacts import ContactErrorCode
+from schema.common.descriptions import (
+    CONTACT_ERROR_CODES,
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    IMPERSONATION_ERROR_CODES,
+    INVITATION_ERROR_CODES,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.enums import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 from schema.common.errors import ErrorFields, error_codes
 
@@ -30,23 +40,68 @@ PortalAuthErrorCodeEnum = error_codes(
     ImpersonationErrorCode.ALREADY_ENDED,
     description="Why an identity mutation of the customer API was refused.",
 )
+describe_values(
+    PortalAuthErrorCodeEnum,
+    {
+        "INVALID_CREDENTIALS": "Email or password is wrong, or the account cannot log in "
+        "(not activated, suspended, locked after failed attempts); deliberately one answer so "
+        "that nobody learns which accounts exist.",
+        "PENDING_CONTACT_ASSIGNMENT": "The password is right but no contact is linked yet; "
+        "`flowToken` lets the customer answer a second identifier, else staff assign one.",
+        "INVALID_EMAIL": "Not a valid email address (at most 254 characters).",
+        "PASSWORD_TOO_SHORT": "The new password has fewer than 10 characters.",
+        "PASSWORD_TOO_LONG": "The new password has more than 1024 characters.",
+        "PASSWORD_TOO_COMMON": "The new password is a commonly used one or the email address "
+        "itself.",
+        "WRONG_PASSWORD": "The current password is wrong, or the account is locked after too "
+        "many wrong attempts.",
+        "TERMS_NOT_ACCEPTED": "Registration needs `acceptTerms: true`.",
+        "INVALID_LANGUAGE": "Not a lower-case ISO 639-1 language code (de, en, ...).",
+        "INVALID_PHONE": "Reserved for a malformed phone number; the current mutations do not "
+        "return it.",
+        "INVALID_POSTAL_CODE": "Reserved for a malformed postal code; the current mutations do "
+        "not return it.",
+        "INVALID_DATE": "Reserved for a malformed date; the current mutations do not return it.",
+        "TOO_LONG": "Text longer than allowed (names 100, second identifiers 64 characters).",
+        "REQUIRED": "A required value is blank (names at registration; at least one second "
+        "identifier).",
+        "INVALID_TOKEN": "The emailed link or flow token is not valid (altered, or issued for "
+        "something else).",
+        "TOKEN_EXPIRED": "The emailed link or flow token has expired; ask for a new one.",
+        "TOKEN_USED": "The emailed link was used already (links are single use).",
+        "REGISTRATION_CLOSED": "The business does not take new customers through the portal; "
+        "the account was removed and an email explains why.",
+        "EMAIL_TAKEN": "The new email belongs to another portal account.",
+        "SAME_EMAIL": "The new email is the current one.",
+    },
+    CONTACT_ERROR_CODES,
+    INVITATION_ERROR_CODES,
+    IMPERSONATION_ERROR_CODES,
+)
 
 
 @strawberry.type(description="A problem with a customer identity mutation.")
 class PortalAuthError(ErrorFields):
     codes: ClassVar = PortalAuthErrorCodeEnum
-    code: PortalAuthErrorCodeEnum  # type: ignore[valid-type]
-    field: str | None = strawberry.field(description="Input field (camelCase) or null.")
-    message: str
+    code: PortalAuthErrorCodeEnum = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="The logged-in customer.")
 class Viewer:
     email: str = strawberry.field(description="Login email.")
-    registration_status: RegistrationStatus
-    mapping_status: MappingStatus
+    registration_status: RegistrationStatus = strawberry.field(
+        description="Where the account stands in registration (EMAIL_UPDATE_IN_PROGRESS while "
+        "a new login email waits for confirmation)."
+    )
+    mapping_status: MappingStatus = strawberry.field(
+        description="Whether the account is linked to a contact (logging in needs ASSIGNED)."
+    )
     last_login_at: datetime | None = strawberry.field(description="Time of this or the last login.")
-    language: str
+    language: str = strawberry.field(
+        description="Language of the customer's emails, ISO 639-1 lower case (de, en)."
+    )
 
     @classmethod
     def from_row(cls, user: PortalUser) -> Viewer:
@@ -66,4 +121,6 @@ class AcceptedPayload:
         description="True when the request was well-formed. Says nothing about whether an "
         "account exists.",
     )
-    errors: list[PortalAuthError] = strawberry.field(default_factory=list)
+    errors: list[PortalAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )

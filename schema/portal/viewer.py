@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,6 +16,7 @@ from portal.models import Contact
 from portal.services.contacts.history import history_for_customer
 from portal.services.gdpr import own_copy, personal_data
 from schema.common.contacts import (
+    CONTACT_FIELDS,
     ContactError,
     Money,
     QuickInfo,
@@ -23,6 +24,7 @@ from schema.common.contacts import (
     ReachabilityWindowInput,
     given_fields,
 )
+from schema.common.descriptions import PAYLOAD_ERRORS
 from schema.common.enums import FormOfAddressEnum, ImpersonationModeEnum  # noqa: F401
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.info import Info
@@ -32,32 +34,48 @@ from schema.portal.types import Viewer
 
 @strawberry.type(description="An entry of the customer's history that is meant for them.")
 class MyHistoryEntry:
-    occurred_at: datetime
-    source: str
-    description: str
-    revenue: Money | None
+    occurred_at: datetime = strawberry.field(
+        description="When it happened (a purchase's date, a change's time)."
+    )
+    source: str = strawberry.field(
+        description="Where the entry came from, as free text: `portal` for the customer's own "
+        "changes, `support` for support acting for them, or what staff or an import entered "
+        "(a shop, `POS`)."
+    )
+    description: str = strawberry.field(
+        description="What happened, as staff or the system wrote it."
+    )
+    revenue: Money | None = strawberry.field(
+        description="Amount booked with the entry (a purchase); null when none."
+    )
 
 
 @strawberry.type(description="The customer's own contact record.")
 class MyContact:
-    customer_number: str
-    salutation: str
-    title: str
-    first_name: str
-    last_name: str
-    company_name: str
-    street: str
-    postal_code: str
-    city: str
-    country: str
-    email: str | None
-    phone1: str
-    phone2: str
-    mobile: str
-    language: str
-    formality: Formality
-    reachability: list[ReachabilityWindow]
-    newsletter_confirmed: bool
+    customer_number: str = strawberry.field(description=CONTACT_FIELDS["customer_number"])
+    salutation: str = strawberry.field(description=CONTACT_FIELDS["salutation"])
+    title: str = strawberry.field(description=CONTACT_FIELDS["title"])
+    first_name: str = strawberry.field(description=CONTACT_FIELDS["first_name"])
+    last_name: str = strawberry.field(description=CONTACT_FIELDS["last_name"])
+    company_name: str = strawberry.field(description=CONTACT_FIELDS["company_name"])
+    street: str = strawberry.field(description=CONTACT_FIELDS["street"])
+    postal_code: str = strawberry.field(description=CONTACT_FIELDS["postal_code"])
+    city: str = strawberry.field(description=CONTACT_FIELDS["city"])
+    country: str = strawberry.field(description=CONTACT_FIELDS["country"])
+    email: str | None = strawberry.field(
+        description=CONTACT_FIELDS["email"] + " Null when the contact has none."
+    )
+    phone1: str = strawberry.field(description=CONTACT_FIELDS["phone1"])
+    phone2: str = strawberry.field(description=CONTACT_FIELDS["phone2"])
+    mobile: str = strawberry.field(description=CONTACT_FIELDS["mobile"])
+    language: str = strawberry.field(description=CONTACT_FIELDS["language"])
+    formality: Formality = strawberry.field(description=CONTACT_FIELDS["formality"])
+    reachability: list[ReachabilityWindow] = strawberry.field(
+        description=CONTACT_FIELDS["reachability"]
+    )
+    newsletter_confirmed: bool = strawberry.field(
+        description="Whether the newsletter consent is given (confirmed by link and not withdrawn)."
+    )
     row: strawberry.Private[Contact]
 
     @strawberry.field(description="Names of the groups the customer belongs to.")
@@ -77,7 +95,17 @@ class MyContact:
         return QuickInfo.from_facts(facts) if facts else None
 
     @strawberry.field(description="History entries meant for the customer, newest first.")
-    async def history(self, info: Info, first: int = 20) -> list[MyHistoryEntry]:
+    async def history(
+        self,
+        info: Info,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description="How many of the newest entries to return: 0 to 100 (more is a "
+                "BAD_USER_INPUT error)."
+            ),
+        ] = 20,
+    ) -> list[MyHistoryEntry]:
         try:
             rows = await history_for_customer(info.context.session, self.row.id, first)
         except InvalidInput as exc:
@@ -125,25 +153,39 @@ class MyContact:
 
 @strawberry.type(description="Support is viewing this account.")
 class ImpersonationBanner:
-    staff_name: str
-    reason: str
-    mode: ImpersonationMode
-    started_at: datetime
-    expires_at: datetime
+    staff_name: str = strawberry.field(description="Display name of the support agent.")
+    reason: str = strawberry.field(
+        description="Why support opened the session, as the agent wrote it (shown to the customer)."
+    )
+    mode: ImpersonationMode = strawberry.field(description="What support may do.")
+    started_at: datetime = strawberry.field(description="When the support session began.")
+    expires_at: datetime = strawberry.field(
+        description="When it ends at the latest; sessions are short-lived."
+    )
 
 
 @strawberry.type(description="Something shared with the customer.")
 class SharedResource:
-    kind: str
-    name: str
-    alias: str
-    url: str
+    kind: str = strawberry.field(
+        description="What kind of thing it is, as staff named it (free text, at most 50 "
+        "characters, e.g. `document`, `contract`)."
+    )
+    name: str = strawberry.field(description="Name of the resource; at most 200 characters.")
+    alias: str = strawberry.field(
+        description="Shorter display name; at most 200 characters; empty when none."
+    )
+    url: str = strawberry.field(
+        description="Where the resource can be opened; at most 300 characters; empty when none."
+    )
 
 
 @strawberry.type(description="A shared resource and what the customer may do with it.")
 class MyResource:
-    resource: SharedResource
-    permissions: list[str]
+    resource: SharedResource = strawberry.field(description="The shared resource.")
+    permissions: list[str] = strawberry.field(
+        description="What the customer may do with it: names from the portal's permission "
+        "vocabulary (upper case, e.g. READ), as staff granted them; may be empty."
+    )
 
 
 @strawberry.type(description="The logged-in customer: the login and the contact it belongs to.")
@@ -186,21 +228,52 @@ class ViewerWithContact(Viewer):
 
 @strawberry.input(description="Profile changes; omitted fields stay as they are.")
 class UpdateMyProfileInput:
-    salutation: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    company_name: str | None = strawberry.UNSET
-    street: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    phone1: str | None = strawberry.UNSET
-    phone2: str | None = strawberry.UNSET
-    mobile: str | None = strawberry.UNSET
-    language: str | None = strawberry.UNSET
-    formality: Formality | None = strawberry.UNSET
-    reachability: list[ReachabilityWindowInput] | None = strawberry.UNSET
+    salutation: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["salutation"]
+    )
+    title: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["title"]
+    )
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["first_name"]
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["last_name"]
+    )
+    company_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["company_name"]
+    )
+    street: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["street"]
+    )
+    postal_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["postal_code"]
+    )
+    city: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["city"]
+    )
+    country: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["country"]
+    )
+    phone1: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["phone1"]
+    )
+    phone2: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["phone2"]
+    )
+    mobile: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["mobile"]
+    )
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["language"]
+    )
+    formality: Formality | None = strawberry.field(
+        default=strawberry.UNSET, description=CONTACT_FIELDS["formality"]
+    )
+    reachability: list[ReachabilityWindowInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces all call windows; an empty list or null clears them.",
+    )
 
     def given(self) -> dict[str, Any]:
         return given_fields(self)
@@ -208,8 +281,10 @@ class UpdateMyProfileInput:
 
 @strawberry.type(description="Result of updateMyProfile.")
 class UpdateMyProfilePayload:
-    contact: MyContact | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    contact: MyContact | None = strawberry.field(
+        default=None, description="The contact after the change; null when `errors` is not empty."
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 def viewer_of(principal_user: Any) -> ViewerWithContact:
@@ -251,7 +326,11 @@ class ProfileMutation:
         extensions=[Atomic()],
     )
     async def update_my_profile(
-        self, info: Info, input: UpdateMyProfileInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateMyProfileInput, strawberry.argument(description="The fields to change.")
+        ],
     ) -> UpdateMyProfilePayload:
         ctx = info.context
         principal = await ctx.require_customer()
