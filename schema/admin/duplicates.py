@@ -17,6 +17,7 @@ from portal.services.duplicates import (
 )
 from portal.services.merge import merge_by_ids
 from schema.admin.contacts.types import ContactNode
+from schema.common.descriptions import After, PageSize
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -73,7 +74,7 @@ class DuplicateQuery:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
     )
     async def duplicate_candidates(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: PageSize = 20, after: After = None
     ) -> Connection[DuplicateCandidate]:
         try:
             page = await duplicate_candidates(info.context.session, first=first, after=after)

@@ -14,6 +14,7 @@ from portal.email.overrides import EmailErrorCode, delete_override, load_overrid
 from portal.errors import InvalidInput
 from portal.models import Contact, OutboxMessage
 from portal.services.portal_settings import load_portal_settings
+from schema.common.descriptions import After, PageSize
 from schema.common.enums import FormOfAddressEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
@@ -115,8 +116,8 @@ class EmailQuery:
         self,
         info: Info,
         status: OutboxStatus | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[OutboxMessageNode]:
         try:
             page = await list_outbox(info.context.session, status=status, first=first, after=after)

@@ -14,6 +14,7 @@ from identity.permissions import StaffPermission
 from portal.errors import InvalidInput
 from portal.models import Impersonation, PortalUser
 from portal.models.base import session_now
+from schema.common.descriptions import After, PageSize
 from schema.common.enums import ImpersonationModeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import filter_id, from_global_id, to_global_id
@@ -126,8 +127,8 @@ class ImpersonationQuery:
         info: Info,
         state: service.ImpersonationState | None = None,
         portal_user_id: strawberry.ID | None = None,
-        first: int | None = 50,
-        after: str | None = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[ImpersonationNode]:
         ctx = info.context
         try:

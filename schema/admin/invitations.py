@@ -22,6 +22,7 @@ from portal.models.base import session_now
 from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.email import EmailPreview
+from schema.common.descriptions import After, PageSize
 from schema.common.errors import Atomic, ErrorFields, bad_user_input, error_codes
 from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
@@ -128,8 +129,8 @@ class InvitationQuery:
         info: Info,
         status: service.InvitationStatus | None = None,
         contact_id: strawberry.ID | None = None,
-        first: int | None = 50,
-        after: str | None = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[InvitationNode]:
         ctx = info.context
         try:

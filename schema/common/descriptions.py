@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
+from typing import Annotated
+
+import strawberry
 
 ERROR_CODE = "Why the input was refused; stable, so frontends translate by this code."
 ERROR_FIELD = (
@@ -121,3 +124,19 @@ IMPERSONATION_ERROR_CODES = {
     "NOT_FOUND": "No such impersonation, or the current session is not a support session.",
     "ALREADY_ENDED": "The impersonation has ended already.",
 }
+
+# The paging arguments of every connection (``portal.pagination.check_page_size``).
+PAGE_FIRST = (
+    "How many items to return: 0 to 100 (outside is a BAD_USER_INPUT error); an explicit null "
+    "means 20."
+)
+PAGE_AFTER = (
+    "`pageInfo.endCursor` of the previous page, asked with the same filters and order; null "
+    "for the first page. An unreadable cursor is a BAD_USER_INPUT error."
+)
+PageSize = Annotated[int | None, strawberry.argument(description=PAGE_FIRST)]
+After = Annotated[str | None, strawberry.argument(description=PAGE_AFTER)]
+ContactId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="Global id (`Contact.id`) of the contact to act on."),
+]

@@ -14,7 +14,14 @@ from portal.models import Contact
 from portal.services.contacts import ContactErrorCode, consent
 from portal.services.contacts.directory import list_directory
 from schema.common.contacts import CONTACT_FIELDS
-from schema.common.descriptions import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE, PAYLOAD_ERRORS
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    After,
+    PageSize,
+)
 from schema.common.enums import ContactErrorCodeEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
@@ -111,16 +118,8 @@ class DirectoryQuery:
                 "count. Null or blank lists everyone."
             ),
         ] = None,
-        first: Annotated[
-            int | None,
-            strawberry.argument(description="Page size: 0 to 100; null means 20."),
-        ] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="`pageInfo.endCursor` of the previous page; null for the first page."
-            ),
-        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[DirectoryEntry]:
         try:
             page = await list_directory(

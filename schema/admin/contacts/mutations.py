@@ -15,6 +15,7 @@ from portal.services.contacts.references import remove_reference, set_reference
 from schema.admin.contacts.inputs import CreateContactInput, UpdateContactInput
 from schema.admin.contacts.types import ContactNode, HistoryEntryNode
 from schema.common.contacts import ContactError
+from schema.common.descriptions import PAYLOAD_ERRORS, ContactId
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -25,20 +26,28 @@ WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
 
 @strawberry.type(description="Result of a mutation that changes one contact.")
 class ContactPayload:
-    contact: ContactNode | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    contact: ContactNode | None = strawberry.field(
+        default=None, description="The contact after the change; null when `errors` is not empty."
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of deleteContact.")
 class DeleteContactPayload:
-    deleted_contact_id: strawberry.ID | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    deleted_contact_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the deleted contact (to drop it from client caches); null "
+        "when `errors` is not empty.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of addHistoryEntry and addContactNote.")
 class HistoryEntryPayload:
-    entry: HistoryEntryNode | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    entry: HistoryEntryNode | None = strawberry.field(
+        default=None, description="The new history entry; null when `errors` is not empty."
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 async def _contact(info: Info, contact_id: strawberry.ID) -> Contact:
@@ -54,7 +63,16 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
+    async def create_contact(
+        self,
+        info: Info,
+        input: Annotated[
+            CreateContactInput,
+            strawberry.argument(
+                description="The contact's fields; it needs a first, last or company name."
+            ),
+        ],
+    ) -> ContactPayload:
         ctx = info.context
         row = await contacts.create_contact(
             ctx.session,
@@ -70,7 +88,14 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactPayload:
+    async def update_contact(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateContactInput,
+            strawberry.argument(description="Which contact, its read version and the changes."),
+        ],
+    ) -> ContactPayload:
         ctx = info.context
         contact = await contacts.require_contact(ctx.session, from_global_id("Contact", input.id))
         await contacts.update_contact(
@@ -88,7 +113,7 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def deactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
+    async def deactivate_contact(self, info: Info, contact_id: ContactId) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await contacts.set_active(
             info.context.session, contact, False, await info.context.staff_actor()
@@ -100,7 +125,7 @@ class ContactMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def reactivate_contact(self, info: Info, contact_id: strawberry.ID) -> ContactPayload:
+    async def reactivate_contact(self, info: Info, contact_id: ContactId) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await contacts.set_active(
             info.context.session, contact, True, await info.context.staff_actor()
@@ -113,7 +138,7 @@ class ContactMutation:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
         extensions=[Atomic()],
     )
-    async def delete_contact(self, info: Info, contact_id: strawberry.ID) -> DeleteContactPayload:
+    async def delete_contact(self, info: Info, contact_id: ContactId) -> DeleteContactPayload:
         contact = await _contact(info, contact_id)
         await contacts.delete_contact(
             info.context.session, contact, await info.context.staff_actor()
@@ -126,7 +151,13 @@ class ContactMutation:
         extensions=[Atomic()],
     )
     async def add_contact_note(
-        self, info: Info, contact_id: strawberry.ID, text: str
+        self,
+        info: Info,
+        contact_id: ContactId,
+        text: Annotated[
+            str,
+            strawberry.argument(description="The note; 1 to 10,000 characters, line breaks kept."),
+        ],
     ) -> HistoryEntryPayload:
         contact = await _contact(info, contact_id)
         entry = await add_staff_note(
@@ -142,16 +173,39 @@ class ContactMutation:
     async def add_history_entry(
         self,
         info: Info,
-        contact_id: strawberry.ID,
+        contact_id: ContactId,
         entry_source: Annotated[
-            str, strawberry.argument(name="source", description="Where it happened, e.g. POS.")
+            str,
+            strawberry.argument(
+                name="source",
+                description="Where it happened, as free text shown in the history (POS, a shop's "
+                "name); must not be blank.",
+            ),
         ],
-        description: str,
+        description: Annotated[
+            str, strawberry.argument(description="What happened; must not be blank.")
+        ],
         revenue_amount: Annotated[
-            str | None, strawberry.argument(description="Decimal as text, e.g. '19.90'.")
+            str | None,
+            strawberry.argument(
+                description="Revenue in the currency's main unit as decimal text with at most "
+                "two decimals ('19.90'; a comma is read as the decimal point), below 10^10, "
+                "negative for refunds; null or blank books none."
+            ),
         ] = None,
-        revenue_currency: str | None = "EUR",
-        visible_to_customer: bool = False,
+        revenue_currency: Annotated[
+            str | None,
+            strawberry.argument(
+                description="ISO 4217 code of the revenue: EUR, CHF, GBP or USD (any case); "
+                "null means EUR."
+            ),
+        ] = "EUR",
+        visible_to_customer: Annotated[
+            bool,
+            strawberry.argument(
+                description="Whether the customer sees the entry in their portal history."
+            ),
+        ] = False,
     ) -> HistoryEntryPayload:
         contact = await _contact(info, contact_id)
         entry = await record_activity(
@@ -174,9 +228,20 @@ class ContactMutation:
     async def set_external_reference(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        source_system: str,
-        external_id: str,
+        contact_id: ContactId,
+        source_system: Annotated[
+            str,
+            strawberry.argument(
+                description="Name of the other system, 1 to 50 characters; stored upper case."
+            ),
+        ],
+        external_id: Annotated[
+            str,
+            strawberry.argument(
+                description="The contact's id there, 1 to 100 characters; replaces an earlier "
+                "one of the same system."
+            ),
+        ],
     ) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await set_reference(
@@ -194,7 +259,13 @@ class ContactMutation:
         extensions=[Atomic()],
     )
     async def remove_external_reference(
-        self, info: Info, contact_id: strawberry.ID, source_system: str
+        self,
+        info: Info,
+        contact_id: ContactId,
+        source_system: Annotated[
+            str,
+            strawberry.argument(description="Name of the other system (any case)."),
+        ],
     ) -> ContactPayload:
         contact = await _contact(info, contact_id)
         await remove_reference(

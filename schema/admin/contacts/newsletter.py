@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity.permissions import StaffPermission
@@ -10,6 +12,7 @@ from portal.services import contacts
 from portal.services.contacts import consent
 from schema.admin.contacts.types import ContactNode
 from schema.common.contacts import ContactError
+from schema.common.descriptions import PAYLOAD_ERRORS, ContactId
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -20,8 +23,12 @@ WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
 
 @strawberry.type(description="Result of a newsletter consent mutation.")
 class NewsletterPayload:
-    contact: ContactNode | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    contact: ContactNode | None = strawberry.field(
+        default=None,
+        description="The contact after the change (see `optInState`); null when `errors` is "
+        "not empty.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of deactivateContactsWithoutOptIn.")
@@ -29,8 +36,10 @@ class BulkDeactivationPayload:
     count: int = strawberry.field(
         default=0, description="Contacts affected (dry run: that would be affected)."
     )
-    dry_run: bool = True
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    dry_run: bool = strawberry.field(
+        default=True, description="Whether this was a dry run that changed nothing."
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 def _evidence(info: Info) -> consent.Evidence:
@@ -51,7 +60,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def send_newsletter_invitation(
-        self, info: Info, contact_id: strawberry.ID
+        self, info: Info, contact_id: ContactId
     ) -> NewsletterPayload:
         contact = await _contact(info, contact_id)
         await consent.send_invitation(
@@ -66,7 +75,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def confirm_newsletter_opt_in(
-        self, info: Info, contact_id: strawberry.ID
+        self, info: Info, contact_id: ContactId
     ) -> NewsletterPayload:
         contact = await _contact(info, contact_id)
         await consent.confirm(
@@ -80,7 +89,7 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def revoke_newsletter_opt_in(
-        self, info: Info, contact_id: strawberry.ID
+        self, info: Info, contact_id: ContactId
     ) -> NewsletterPayload:
         contact = await _contact(info, contact_id)
         await consent.revoke(
@@ -95,7 +104,12 @@ class NewsletterMutation:
         extensions=[Atomic()],
     )
     async def deactivate_contacts_without_opt_in(
-        self, info: Info, dry_run: bool
+        self,
+        info: Info,
+        dry_run: Annotated[
+            bool,
+            strawberry.argument(description="True: only count the contacts, change nothing."),
+        ],
     ) -> BulkDeactivationPayload:
         count = await consent.deactivate_without_opt_in(
             info.context.session, await info.context.staff_actor(), dry_run=dry_run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -26,6 +26,7 @@ from schema.admin.contacts.types import (
     HistoryEntryNode,
     TagNode,
 )
+from schema.common.descriptions import After, PageSize
 from schema.common.enums import ActorTypeEnum, OrderDirection  # noqa: F401
 from schema.common.errors import bad_user_input
 from schema.common.ids import filter_id, from_global_id, to_global_id
@@ -45,7 +46,9 @@ class ContactFilterInput:
         description="Words found in name, company, email, phone or customer number "
         "(case- and accent-insensitive).",
     )
-    status: PortalStatus | None = None
+    status: PortalStatus | None = strawberry.field(
+        default=None, description="Only contacts with this portal status."
+    )
     active: bool | None = strawberry.field(
         default=None, description="Only active (true) or inactive (false) contacts."
     )
@@ -54,10 +57,18 @@ class ContactFilterInput:
         description="Inactive contacts too. Default: false for the contacts list, true for "
         "exportContacts (which lists active and inactive contacts; active: true narrows it).",
     )
-    group_ids: list[strawberry.ID] | None = None
+    group_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Global ids (`ContactGroup.id`) of groups the contact must all belong to; "
+        "an unknown id matches no contact.",
+    )
     tags: list[str] | None = strawberry.field(default=None, description="All of these tags.")
-    source: contacts.ContactSource | None = None
-    opt_in: OptInState | None = None
+    source: contacts.ContactSource | None = strawberry.field(
+        default=None, description="Only contacts that came in this way."
+    )
+    opt_in: OptInState | None = strawberry.field(
+        default=None, description="Only contacts in this newsletter consent state."
+    )
 
     def to_filter(self, *, inactive_by_default: bool = False) -> contacts.ContactFilter:
         group_ids = tuple(
@@ -79,10 +90,16 @@ class ContactFilterInput:
 
 @strawberry.input(description="Sort order of contacts.")
 class ContactOrderInput:
-    field: contacts.ContactOrderField = contacts.ContactOrderField.NAME
-    direction: OrderDirection = OrderDirection.ASC
+    field: contacts.ContactOrderField = strawberry.field(
+        default=contacts.ContactOrderField.NAME, description="What to sort by."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Smallest (earliest, A) or largest first."
+    )
     descending: bool | None = strawberry.field(
         default=None,
+        description="Old form of `direction`: true orders DESC; null or false leaves it to "
+        "`direction`.",
         deprecation_reason="Use direction; descending: true still orders DESC whatever "
         "direction says.",
     )
@@ -93,14 +110,29 @@ class ContactOrderInput:
 
 @strawberry.type(name="AuditEntry", description="Who did what, when, with which changes.")
 class AuditEntryNode(Node):
-    occurred_at: datetime
-    actor_type: ActorType
-    actor_name: str
-    action: str
-    subject_type: str
-    subject_id: str | None
-    contact_id: strawberry.ID | None
-    changes: JSON
+    occurred_at: datetime = strawberry.field(description="When it was done.")
+    actor_type: ActorType = strawberry.field(description="Who acted.")
+    actor_name: str = strawberry.field(
+        description="Display name of the actor at the time; empty for the system."
+    )
+    action: str = strawberry.field(
+        description="What was done, as `<subject>.<verb>` (contact.update, contact.delete, "
+        "portal_user.suspend, ...)."
+    )
+    subject_type: str = strawberry.field(
+        description="Kind of record acted on (Contact, PortalUser, StaffUser, ...)."
+    )
+    subject_id: str | None = strawberry.field(
+        description="UUID of the record acted on (not a global id); null for actions without "
+        "one record."
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the contact concerned; null when none is (or it was erased)."
+    )
+    changes: JSON = strawberry.field(
+        description="What changed, as an object of field name to [old, new] for updates, or "
+        "the action's details otherwise."
+    )
 
     @classmethod
     def from_row(cls, row: AuditEntry) -> AuditEntryNode:
@@ -122,13 +154,26 @@ class ContactQuery:
     @strawberry.field(
         description="A contact by global id; null when there is none.", permission_classes=READ
     )
-    async def contact(self, info: Info, id: strawberry.ID) -> ContactNode | None:
+    async def contact(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id (`Contact.id`).")],
+    ) -> ContactNode | None:
         contact_id = from_global_id("Contact", id)
         row = await info.context.loaders.contact_by_id.load(contact_id) if contact_id else None
         return ContactNode.from_row(row) if row else None
 
     @strawberry.field(description="A contact by its customer number.", permission_classes=READ)
-    async def contact_by_customer_number(self, info: Info, number: str) -> ContactNode | None:
+    async def contact_by_customer_number(
+        self,
+        info: Info,
+        number: Annotated[
+            str,
+            strawberry.argument(
+                description="The customer number; text that is no customer number finds none."
+            ),
+        ],
+    ) -> ContactNode | None:
         row = await contacts.get_contact_by_customer_number(info.context.session, number)
         return ContactNode.from_row(row) if row else None
 
@@ -140,10 +185,16 @@ class ContactQuery:
     async def contacts(
         self,
         info: Info,
-        filter: ContactFilterInput | None = None,
-        order_by: ContactOrderInput | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        filter: Annotated[
+            ContactFilterInput | None,
+            strawberry.argument(description="Which contacts; null lists all active contacts."),
+        ] = None,
+        order_by: Annotated[
+            ContactOrderInput | None,
+            strawberry.argument(description="Sort order; null sorts by name, A first."),
+        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[ContactNode]:
         order = order_by or ContactOrderInput()
         try:
@@ -164,9 +215,15 @@ class ContactQuery:
     async def contact_history(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        first: int | None = 20,
-        after: str | None = None,
+        contact_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Global id (`Contact.id`) of the contact; an unknown id gives an "
+                "empty list."
+            ),
+        ],
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[HistoryEntryNode]:
         try:
             page = await list_history(
@@ -194,10 +251,19 @@ class ContactQuery:
     async def audit_log(
         self,
         info: Info,
-        contact_id: strawberry.ID | None = None,
-        action: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        contact_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only entries about this contact (`Contact.id`)."),
+        ] = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only entries of this action, exactly as `AuditEntry.action` "
+                "names it (contact.update)."
+            ),
+        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[AuditEntryNode]:
         try:
             page = await list_audit_entries(

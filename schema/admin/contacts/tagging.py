@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -11,6 +12,7 @@ from portal.services import contacts
 from portal.services.contacts import groups_tags
 from schema.admin.contacts.types import ContactNode, GroupNode, TagNode
 from schema.common.contacts import ContactError
+from schema.common.descriptions import PAYLOAD_ERRORS, ContactId
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -18,23 +20,69 @@ from schema.common.permissions import HasPermission
 
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
 
+GroupId = Annotated[
+    strawberry.ID, strawberry.argument(description="Global id (`ContactGroup.id`) of the group.")
+]
+GroupName = Annotated[
+    str,
+    strawberry.argument(
+        description="Name of the group: 1 to 100 characters, unique (case-insensitive)."
+    ),
+]
+GroupDescription = Annotated[
+    str,
+    strawberry.argument(description="What the group is for; free text, may be empty."),
+]
+TagId = Annotated[
+    strawberry.ID, strawberry.argument(description="Global id (`Tag.id`) of the tag.")
+]
+TagName = Annotated[
+    str,
+    strawberry.argument(
+        description="Name of the tag: 1 to 60 characters, unique (case-insensitive)."
+    ),
+]
+IsCentral = Annotated[
+    bool,
+    strawberry.argument(
+        description="Whether the tag is central (set by admins, e.g. for a franchise); needs "
+        "the settings:write permission."
+    ),
+]
+TagNames = Annotated[
+    list[str],
+    strawberry.argument(description="Tag names (case-insensitive)."),
+]
+
 
 @strawberry.type(description="Result of a group mutation.")
 class GroupPayload:
-    group: GroupNode | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    group: GroupNode | None = strawberry.field(
+        default=None,
+        description="The group after the change; null after a deletion or when `errors` is not "
+        "empty.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of a tag mutation.")
 class TagPayload:
-    tag: TagNode | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    tag: TagNode | None = strawberry.field(
+        default=None,
+        description="The tag after the change; null after a deletion or when `errors` is not "
+        "empty.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of setContactGroups, addTags, removeTags.")
 class ContactTaggingPayload:
-    contact: ContactNode | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    contact: ContactNode | None = strawberry.field(
+        default=None,
+        description="The contact with its groups and tags after the change; null when "
+        "`errors` is not empty.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 async def _may_manage_central_tags(info: Info) -> bool:
@@ -47,7 +95,7 @@ class TaggingMutation:
         description="Create a contact group.", permission_classes=WRITE, extensions=[Atomic()]
     )
     async def create_contact_group(
-        self, info: Info, name: str, description: str = ""
+        self, info: Info, name: GroupName, description: GroupDescription = ""
     ) -> GroupPayload:
         group = await groups_tags.save_group(
             info.context.session, await info.context.staff_actor(), name, description
@@ -60,7 +108,7 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def update_contact_group(
-        self, info: Info, id: strawberry.ID, name: str, description: str = ""
+        self, info: Info, id: GroupId, name: GroupName, description: GroupDescription = ""
     ) -> GroupPayload:
         group = await groups_tags.require_group(
             info.context.session, from_global_id("ContactGroup", id)
@@ -75,7 +123,7 @@ class TaggingMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def delete_contact_group(self, info: Info, id: strawberry.ID) -> GroupPayload:
+    async def delete_contact_group(self, info: Info, id: GroupId) -> GroupPayload:
         group = await groups_tags.require_group(
             info.context.session, from_global_id("ContactGroup", id)
         )
@@ -89,7 +137,9 @@ class TaggingMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def create_tag(self, info: Info, name: str, is_central: bool = False) -> TagPayload:
+    async def create_tag(
+        self, info: Info, name: TagName, is_central: IsCentral = False
+    ) -> TagPayload:
         tag = await groups_tags.save_tag(
             info.context.session, await info.context.staff_actor(), name, is_central,
             may_manage_central=await _may_manage_central_tags(info),
@@ -102,7 +152,7 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def update_tag(
-        self, info: Info, id: strawberry.ID, name: str, is_central: bool
+        self, info: Info, id: TagId, name: TagName, is_central: IsCentral
     ) -> TagPayload:
         tag = await groups_tags.require_tag(info.context.session, from_global_id("Tag", id))
         await groups_tags.save_tag(
@@ -116,7 +166,7 @@ class TaggingMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def delete_tag(self, info: Info, id: strawberry.ID) -> TagPayload:
+    async def delete_tag(self, info: Info, id: TagId) -> TagPayload:
         tag = await groups_tags.require_tag(info.context.session, from_global_id("Tag", id))
         await groups_tags.delete_tag(
             info.context.session, await info.context.staff_actor(), tag,
@@ -130,8 +180,14 @@ class TaggingMutation:
     async def set_contact_groups(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        group_ids: list[strawberry.ID],
+        contact_id: ContactId,
+        group_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Global ids (`ContactGroup.id`) of all groups the contact is to "
+                "belong to; an empty list removes it from every group."
+            ),
+        ],
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contact_id"
@@ -148,7 +204,7 @@ class TaggingMutation:
         extensions=[Atomic()],
     )
     async def add_tags(
-        self, info: Info, contact_id: strawberry.ID, tags: list[str]
+        self, info: Info, contact_id: ContactId, tags: TagNames
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contact_id"
@@ -162,7 +218,7 @@ class TaggingMutation:
         description="Remove tags by name.", permission_classes=WRITE, extensions=[Atomic()]
     )
     async def remove_tags(
-        self, info: Info, contact_id: strawberry.ID, tags: list[str]
+        self, info: Info, contact_id: ContactId, tags: TagNames
     ) -> ContactTaggingPayload:
         contact = await contacts.require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contact_id"

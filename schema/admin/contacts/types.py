@@ -22,6 +22,7 @@ from portal.services.contacts.status import PortalStatus
 from schema.admin.contacts import enums  # noqa: F401  (registers the enums' GraphQL names first)
 from schema.admin.resources.types import ResourceGrant
 from schema.common.contacts import (
+    CONTACT_FIELDS,
     Money,
     QuickInfo,
     ReachabilityWindow,
@@ -38,8 +39,10 @@ from schema.common.records import column, global_id, needs, record_of
 class GroupNode(Node):
     record: strawberry.Private[Mapping[Any, Any]]
     id = global_id("ContactGroup")
-    name = column("name", str)
-    description = column("description", str)
+    name = column("name", str, description="Unique name of the group (case-insensitive).")
+    description = column(
+        "description", str, description="What the group is for; empty when not given."
+    )
 
     @classmethod
     def from_row(cls, row: ContactGroup | PlainRow) -> GroupNode:
@@ -50,7 +53,7 @@ class GroupNode(Node):
 class TagNode(Node):
     record: strawberry.Private[Mapping[Any, Any]]
     id = global_id("Tag")
-    name = column("name", str)
+    name = column("name", str, description="Unique name of the tag (case-insensitive).")
     is_central = column("is_central", bool, description="Set centrally (e.g. by a franchise).")
 
     @classmethod
@@ -60,13 +63,28 @@ class TagNode(Node):
 
 @strawberry.type(name="HistoryEntry", description="A dated entry of the contact's activity.")
 class HistoryEntryNode(Node):
-    occurred_at: datetime
-    source: str
-    description: str
-    actor_type: ActorType
-    actor_name: str
-    revenue: Money | None
-    visible_to_customer: bool
+    occurred_at: datetime = strawberry.field(
+        description="When it happened (a purchase's date, a change's time)."
+    )
+    source: str = strawberry.field(
+        description="Where the entry came from, as free text: `staff console`, `portal`, "
+        "`support`, `system`, `CSV import`, or what staff entered (a shop, `POS`)."
+    )
+    description: str = strawberry.field(
+        description="What happened, as written by staff or the system."
+    )
+    actor_type: ActorType = strawberry.field(description="Who made the entry.")
+    actor_name: str = strawberry.field(
+        description="Display name of who made the entry (staff member, customer); empty for "
+        "the system."
+    )
+    revenue: Money | None = strawberry.field(
+        description="Amount booked with the entry (a purchase); null when none."
+    )
+    visible_to_customer: bool = strawberry.field(
+        description="Whether the customer sees the entry in their portal history (and counts "
+        "it in their own quick info)."
+    )
 
     @classmethod
     def from_row(cls, row: ContactHistoryEntry) -> HistoryEntryNode:
@@ -86,8 +104,12 @@ class HistoryEntryNode(Node):
 
 @strawberry.type(description="The contact's id in another system.")
 class ExternalReferenceType:
-    source_system: str
-    external_id: str
+    source_system: str = strawberry.field(
+        description="Name of the other system, upper case (e.g. SHOP, ERP); 1 to 50 characters."
+    )
+    external_id: str = strawberry.field(
+        description="The contact's id in that system; 1 to 100 characters, unique per system."
+    )
 
 
 @strawberry.type(name="Contact", description="A customer record of the business's CRM.")
@@ -115,27 +137,59 @@ class ContactNode(Node):
     def customer_number(self) -> str:
         return str(self.record["customer_number"])
 
-    salutation = column("salutation", str)
-    title = column("title", str)
-    first_name = column("first_name", str)
-    last_name = column("last_name", str)
-    company_name = column("company_name", str)
-    street = column("street", str)
-    postal_code = column("postal_code", str)
-    city = column("city", str)
-    country = column("country", str, description="ISO 3166 alpha-2.")
-    email = column("email", str | None, description="Primary email, as entered.")
+    salutation = column("salutation", str, description=CONTACT_FIELDS["salutation"])
+    title = column("title", str, description=CONTACT_FIELDS["title"])
+    first_name = column("first_name", str, description=CONTACT_FIELDS["first_name"])
+    last_name = column("last_name", str, description=CONTACT_FIELDS["last_name"])
+    company_name = column("company_name", str, description=CONTACT_FIELDS["company_name"])
+    street = column("street", str, description=CONTACT_FIELDS["street"])
+    postal_code = column("postal_code", str, description=CONTACT_FIELDS["postal_code"])
+    city = column("city", str, description=CONTACT_FIELDS["city"])
+    country = column("country", str, description=CONTACT_FIELDS["country"])
+    email = column(
+        "email",
+        str | None,
+        description=CONTACT_FIELDS["email"] + " Null when the contact has none.",
+    )
     phone1 = column("phone1", str, description="As entered; phone1E164 holds the E.164 form.")
-    phone1_e164 = column("phone1_e164", str | None, name="phone1E164")
-    phone2 = column("phone2", str)
-    phone2_e164 = column("phone2_e164", str | None, name="phone2E164")
-    mobile = column("mobile", str)
-    mobile_e164 = column("mobile_e164", str | None, name="mobileE164")
-    fax = column("fax", str)
-    fax_e164 = column("fax_e164", str | None, name="faxE164")
-    website = column("website", str)
-    date_of_birth = column("date_of_birth", date | None)
-    notes = column("notes", str)
+    phone1_e164 = column(
+        "phone1_e164",
+        str | None,
+        name="phone1E164",
+        description="`phone1` in E.164 form (+4930123456), the form searches and matching "
+        "compare; null when empty or not a valid number.",
+    )
+    phone2 = column("phone2", str, description=CONTACT_FIELDS["phone2"])
+    phone2_e164 = column(
+        "phone2_e164",
+        str | None,
+        name="phone2E164",
+        description="`phone2` in E.164 form (+4930123456), the form searches and matching "
+        "compare; null when empty or not a valid number.",
+    )
+    mobile = column("mobile", str, description=CONTACT_FIELDS["mobile"])
+    mobile_e164 = column(
+        "mobile_e164",
+        str | None,
+        name="mobileE164",
+        description="`mobile` in E.164 form (+4930123456), the form searches and matching "
+        "compare; null when empty or not a valid number.",
+    )
+    fax = column("fax", str, description=CONTACT_FIELDS["fax"])
+    fax_e164 = column(
+        "fax_e164",
+        str | None,
+        name="faxE164",
+        description="`fax` in E.164 form (+4930123456), the form searches and matching "
+        "compare; null when empty or not a valid number.",
+    )
+    website = column("website", str, description=CONTACT_FIELDS["website"])
+    date_of_birth = column(
+        "date_of_birth",
+        date | None,
+        description=CONTACT_FIELDS["date_of_birth"] + " Null when unknown.",
+    )
+    notes = column("notes", str, description=CONTACT_FIELDS["notes"])
     language = column(
         "language",
         str,
@@ -154,20 +208,43 @@ class ContactNode(Node):
         "directory_visible", bool, description="Listed in the member directory."
     )
 
-    @strawberry.field(metadata=needs("source"))
+    @strawberry.field(description="How the contact came in.", metadata=needs("source"))
     def source(self) -> ContactSource:
         return ContactSource(self.record["source"])
 
-    registered_at = column("registered_at", datetime | None)
-    is_active = column("is_active", bool)
-    newsletter_invited_at = column("newsletter_invited_at", datetime | None)
-    newsletter_confirmed_at = column("newsletter_confirmed_at", datetime | None)
-    newsletter_revoked_at = column("newsletter_revoked_at", datetime | None)
+    registered_at = column(
+        "registered_at",
+        datetime | None,
+        description="When the business first recorded the contact (set at creation; an import "
+        "may bring an earlier date); null when unknown.",
+    )
+    is_active = column(
+        "is_active",
+        bool,
+        description="False when deactivated: hidden from lists unless asked for, gets no "
+        "newsletters.",
+    )
+    newsletter_invited_at = column(
+        "newsletter_invited_at",
+        datetime | None,
+        description="When the last newsletter confirmation link was sent; null if never.",
+    )
+    newsletter_confirmed_at = column(
+        "newsletter_confirmed_at",
+        datetime | None,
+        description="When the contact confirmed the newsletter by link; null if never. Kept "
+        "after a withdrawal as evidence.",
+    )
+    newsletter_revoked_at = column(
+        "newsletter_revoked_at",
+        datetime | None,
+        description="When the consent was withdrawn; null while it stands or was never given.",
+    )
     version = column(
         "version", int, description="Increases with every change; pass it back to updateContact."
     )
-    created_at = column("created_at", datetime)
-    updated_at = column("updated_at", datetime)
+    created_at = column("created_at", datetime, description="When the record was created.")
+    updated_at = column("updated_at", datetime, description="When the record last changed.")
 
     @property
     def contact_id(self) -> UUID:

@@ -12,6 +12,7 @@ from portal.models import PortalUser
 from portal.services.contacts.search import RECORD_KEYS as CONTACT_RECORD_KEYS
 from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNode
+from schema.common.descriptions import After, PageSize
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -34,8 +35,8 @@ class PortalUserQuery:
         self,
         info: Info,
         filter: PortalUserFilterInput | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[PortalUserNode]:
         criteria = (filter or PortalUserFilterInput()).to_filter()
         contact_fields = [

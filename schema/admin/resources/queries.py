@@ -13,6 +13,7 @@ from schema.admin.resources.types import (
     ResourceGrant,
     ResourceNode,
 )
+from schema.common.descriptions import After, PageSize
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -32,8 +33,8 @@ class ResourceQuery:
         self,
         info: Info,
         search: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[ResourceNode]:
         try:
             page = await service.search_resources(

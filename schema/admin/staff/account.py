@@ -10,6 +10,7 @@ from identity import staff_account
 from portal.errors import InvalidInput
 from portal.models import StaffSession
 from schema.admin.staff.types import StaffAuthError
+from schema.common.descriptions import After, PageSize
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
@@ -63,7 +64,7 @@ class StaffAccountQuery:
         permission_classes=[IsStaff],
     )
     async def my_staff_sessions(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: PageSize = 20, after: After = None
     ) -> Connection[StaffSessionNode]:
         principal = await info.context.require_staff()
         try:

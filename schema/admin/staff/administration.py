@@ -15,6 +15,7 @@ from portal.errors import InvalidInput
 from portal.models import StaffUser
 from schema.admin.staff.types import StaffAdminError, StaffUserNode
 from schema.common.cookies import no_store
+from schema.common.descriptions import After, PageSize
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -72,8 +73,8 @@ class StaffAdministrationQuery:
         info: Info,
         role: StaffRole | None = None,
         state: StaffState | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[StaffUserNode]:
         try:
             page = await service.list_staff(
