@@ -4,7 +4,7 @@ pushing contacts through ``importContacts``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
@@ -16,32 +16,62 @@ from identity.api_keys import (
 )
 from identity.permissions import StaffPermission
 from portal.models import ApiKey
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
-ApiKeyErrorCodeEnum = strawberry.enum(ApiKeyErrorCode, name="ImportTokenErrorCode")
+ApiKeyErrorCodeEnum = strawberry.enum(
+    ApiKeyErrorCode,
+    name="ImportTokenErrorCode",
+    description="Why an import token request was refused.",
+)
+describe_values(
+    ApiKeyErrorCode,
+    {
+        "INVALID_NAME": "The name is blank or longer than 120 characters.",
+        "INVALID_LIFETIME": "`expiresInDays` is outside 1 to 3650.",
+        "NOT_FOUND": "No import token with this id.",
+    },
+)
 
 
 @strawberry.type(description="A problem with an import token request.")
 class ImportTokenError(ErrorFields):
     codes: ClassVar = ApiKeyErrorCode
-    code: ApiKeyErrorCode
-    field: str | None
-    message: str
+    code: ApiKeyErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="An API key for machines; the secret is shown only at creation.")
 class ImportToken:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(
+        description="Global id of the token, for revokeImportToken."
+    )
+    name: str = strawberry.field(description="Where it is used, as staff named it.")
     prefix: str = strawberry.field(description="The first characters, to recognise the token.")
-    permissions: list[str]
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    permissions: list[str] = strawberry.field(
+        description="Staff permissions the token carries: contacts:import, and "
+        "contacts:import_identity when it may change contacts' emails."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    expires_at: datetime | None = strawberry.field(
+        description="When it stops working; null: valid until revoked."
+    )
+    last_used_at: datetime | None = strawberry.field(
+        description="When it was last used; null if never."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked; null while it is valid."
+    )
 
     @classmethod
     def from_row(cls, key: ApiKey) -> ImportToken:
@@ -52,9 +82,11 @@ class ImportToken:
         )  # fmt: skip
 
 
-@strawberry.input
+@strawberry.input(description="An import token to create.")
 class CreateImportTokenInput:
-    name: str = strawberry.field(description="Where it is used, e.g. 'POS shop Mitte'.")
+    name: str = strawberry.field(
+        description=("Where it is used, e.g. 'POS shop Mitte'; 1 to 120 characters.")
+    )
     expires_in_days: int | None = strawberry.field(
         default=None, description="1 to 3650 days; none: until revoked."
     )
@@ -68,20 +100,29 @@ class CreateImportTokenInput:
 
 @strawberry.type(description="Result of createImportToken.")
 class CreateImportTokenPayload:
-    import_token: ImportToken | None = None
+    import_token: ImportToken | None = strawberry.field(
+        default=None, description="The new token's facts; null when `errors` is not empty."
+    )
     token: str | None = strawberry.field(
         default=None,
         description="The secret, shown once: send it as 'Authorization: Bearer <token>' to "
         "/admin/graphql. It can call importContacts and nothing else, and the answer tells it "
         "only what follows from the file it sent.",
     )
-    errors: list[ImportTokenError] = strawberry.field(default_factory=list)
+    errors: list[ImportTokenError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of revokeImportToken.")
 class RevokeImportTokenPayload:
-    import_token: ImportToken | None = None
-    errors: list[ImportTokenError] = strawberry.field(default_factory=list)
+    import_token: ImportToken | None = strawberry.field(
+        default=None,
+        description="The token, now with `revokedAt`; null when `errors` is not empty.",
+    )
+    errors: list[ImportTokenError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type
@@ -103,7 +144,11 @@ class ApiKeyMutation:
         extensions=[Atomic()],
     )
     async def create_import_token(
-        self, info: Info, input: CreateImportTokenInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateImportTokenInput, strawberry.argument(description="The token to create.")
+        ],
     ) -> CreateImportTokenPayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -121,7 +166,13 @@ class ApiKeyMutation:
         permission_classes=[HasPermission(StaffPermission.STAFF_MANAGE)],
         extensions=[Atomic()],
     )
-    async def revoke_import_token(self, info: Info, id: strawberry.ID) -> RevokeImportTokenPayload:
+    async def revoke_import_token(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id (`ImportToken.id`).")
+        ],
+    ) -> RevokeImportTokenPayload:
         ctx = info.context
         key = await revoke_api_key(
             ctx.session, await ctx.staff_actor(), from_global_id("ImportToken", id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
@@ -17,28 +17,53 @@ from portal.services.duplicates import (
 )
 from portal.services.merge import merge_by_ids
 from schema.admin.contacts.types import ContactNode
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    After,
+    PageSize,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
 
-DuplicateErrorCodeEnum = strawberry.enum(DuplicateErrorCode, name="DuplicateErrorCode")
+DuplicateErrorCodeEnum = strawberry.enum(
+    DuplicateErrorCode,
+    name="DuplicateErrorCode",
+    description="Why dismissing or merging duplicates was refused.",
+)
+describe_values(
+    DuplicateErrorCode,
+    {
+        "NOT_FOUND": "A contact id is unknown, or no sources were given.",
+        "TOO_MANY_SOURCES": "More than 10 sources in one merge.",
+        "SAME_CONTACT": "A contact is named twice, or the target is among the sources.",
+        "BOTH_HAVE_PORTAL_USERS": "Several of the contacts have portal users; set "
+        "`mergeLogins` to keep the one used last.",
+    },
+)
+ContactIdArgument = Annotated[
+    strawberry.ID, strawberry.argument(description="Global id (`Contact.id`) of a contact.")
+]
 
 
 @strawberry.type(description="A problem with a duplicates mutation.")
 class DuplicateError(ErrorFields):
     codes: ClassVar = DuplicateErrorCode
-    code: DuplicateErrorCode
-    field: str | None
-    message: str
+    code: DuplicateErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="Two contacts that may be the same person.")
 class DuplicateCandidate:
-    first: ContactNode
-    second: ContactNode
+    first: ContactNode = strawberry.field(description="One contact of the pair.")
+    second: ContactNode = strawberry.field(description="The other contact of the pair.")
     score: int = strawberry.field(description="0-100, higher is more likely.")
     reasons: list[str] = strawberry.field(
         description="SAME_EMAIL, SAME_PHONE, SAME_POSTAL_CODE, SIMILAR_NAME."
@@ -56,15 +81,27 @@ class DuplicateCandidate:
 
 @strawberry.type(description="Result of dismissDuplicate.")
 class DismissDuplicatePayload:
-    ok: bool = False
-    errors: list[DuplicateError] = strawberry.field(default_factory=list)
+    ok: bool = strawberry.field(
+        default=False, description="True when the pair is marked as not duplicates."
+    )
+    errors: list[DuplicateError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of mergeContacts.")
 class MergeContactsPayload:
-    contact: ContactNode | None = None
-    filled_fields: list[str] = strawberry.field(default_factory=list)
-    errors: list[DuplicateError] = strawberry.field(default_factory=list)
+    contact: ContactNode | None = strawberry.field(
+        default=None, description="The target after the merge; null when `errors` is not empty."
+    )
+    filled_fields: list[str] = strawberry.field(
+        default_factory=list,
+        description="The target's fields that were empty and took a source's value, sorted, as "
+        "stored column names (snake_case, e.g. first_name, phone1_e164).",
+    )
+    errors: list[DuplicateError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type
@@ -92,7 +129,7 @@ class DuplicateMutation:
         extensions=[Atomic()],
     )
     async def dismiss_duplicate(
-        self, info: Info, first_id: strawberry.ID, second_id: strawberry.ID
+        self, info: Info, first_id: ContactIdArgument, second_id: ContactIdArgument
     ) -> DismissDuplicatePayload:
         ctx = info.context
         a = await require_contact(ctx.session, from_global_id("Contact", first_id), "first_id")
@@ -113,9 +150,23 @@ class DuplicateMutation:
     async def merge_contacts(
         self,
         info: Info,
-        target_id: strawberry.ID,
-        source_ids: list[strawberry.ID],
-        merge_logins: bool = False,
+        target_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="Global id (`Contact.id`) of the contact that stays."),
+        ],
+        source_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Global ids of 1 to 10 contacts merged into the target and deleted."
+            ),
+        ],
+        merge_logins: Annotated[
+            bool,
+            strawberry.argument(
+                description="When several contacts have portal users: keep the one used last "
+                "and delete the others (else BOTH_HAVE_PORTAL_USERS)."
+            ),
+        ] = False,
     ) -> MergeContactsPayload:
         ctx = info.context
         target, filled = await merge_by_ids(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
@@ -14,7 +14,16 @@ from portal.email.overrides import EmailErrorCode, delete_override, load_overrid
 from portal.errors import InvalidInput
 from portal.models import Contact, OutboxMessage
 from portal.services.portal_settings import load_portal_settings
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    After,
+    ContactId,
+    PageSize,
+    describe_values,
+)
 from schema.common.enums import FormOfAddressEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
@@ -23,32 +32,71 @@ from schema.common.node import Node
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
 
-EmailErrorCodeEnum = strawberry.enum(EmailErrorCode, name="EmailErrorCode")
+EmailErrorCodeEnum = strawberry.enum(
+    EmailErrorCode, name="EmailErrorCode", description="Why an email mutation was refused."
+)
+describe_values(
+    EmailErrorCode,
+    {
+        "NOT_FOUND": "No such outbox message, or no override to reset.",
+        "NOT_OVERRIDABLE": "This template cannot be overridden (only `invitation` can).",
+        "INVALID_LANGUAGE": "The language is not de or en.",
+        "INVALID_TEMPLATE": "The body is not a valid template (the message says where).",
+        "TOO_LONG": "Subject over 300 or body over 20,000 characters.",
+        "REQUIRED": "Subject or body is blank.",
+        "NOT_RESENDABLE": "Only sent or failed messages can be sent again, and not a sent one "
+        "whose links were removed after use.",
+        "CONTACT_HAS_NO_EMAIL": "Reserved: the contact has no email address; no current "
+        "mutation returns it.",
+    },
+)
 OutboxStatusEnum = strawberry.enum(
     OutboxStatus, name="OutboxStatus", description="Delivery state of an outbox message."
 )
+describe_values(
+    OutboxStatus,
+    {
+        "PENDING": "Waiting to be sent (at `nextAttemptAt`).",
+        "SENDING": "Claimed by a delivery worker right now.",
+        "SENT": "Handed to the mail server.",
+        "FAILED": "Gave up after the last attempt; `lastError` says why.",
+    },
+)
+TemplateLanguage = Annotated[
+    str, strawberry.argument(description="Language of the template: de or en.")
+]
+TemplateName = Annotated[
+    str,
+    strawberry.argument(description="Name of the email template; only `invitation` has overrides."),
+]
 
 
 @strawberry.type(description="A problem with an email mutation.")
 class EmailError(ErrorFields):
     codes: ClassVar = EmailErrorCode
-    code: EmailErrorCode
-    field: str | None
-    message: str
+    code: EmailErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(name="OutboxMessage", description="An email in the outbox.")
 class OutboxMessageNode(Node):
-    template: str
-    to_address: str
-    language: str
-    formality: Formality
-    status: OutboxStatus
-    attempts: int
+    template: str = strawberry.field(
+        description="Name of the email template (invitation, activation, password_reset, ...)."
+    )
+    to_address: str = strawberry.field(description="Recipient email address.")
+    language: str = strawberry.field(description="Language it is written in (de, en).")
+    formality: Formality = strawberry.field(
+        description="Form of address used in German: FORMAL (Sie) or INFORMAL (Du)."
+    )
+    status: OutboxStatus = strawberry.field(description="Delivery state.")
+    attempts: int = strawberry.field(description="Delivery attempts made so far.")
     last_error: str | None = strawberry.field(description="Why the last attempt failed.")
-    next_attempt_at: datetime
-    sent_at: datetime | None
-    created_at: datetime
+    next_attempt_at: datetime = strawberry.field(
+        description="When a worker tries (or tried) next; meaningful while PENDING."
+    )
+    sent_at: datetime | None = strawberry.field(description="When it was sent; null until then.")
+    created_at: datetime = strawberry.field(description="When it was queued.")
 
     @classmethod
     def from_row(cls, row: OutboxMessage) -> OutboxMessageNode:
@@ -69,17 +117,19 @@ class OutboxMessageNode(Node):
 
 @strawberry.type(description="A rendered email, not sent.")
 class EmailPreview:
-    subject: str
-    text: str
-    html: str
-    to_address: str | None
+    subject: str = strawberry.field(description="The subject line.")
+    text: str = strawberry.field(description="The plain-text part.")
+    html: str = strawberry.field(description="The HTML part (a complete document).")
+    to_address: str | None = strawberry.field(
+        description="Where it would go: the contact's email; null when it has none."
+    )
 
 
 @strawberry.type(description="Staff's own subject and body for one template and language.")
 class EmailTemplateOverrideNode:
-    template: str
-    language: str
-    subject: str
+    template: str = strawberry.field(description="Name of the overridden template.")
+    language: str = strawberry.field(description="Language of the override: de or en.")
+    subject: str = strawberry.field(description="The subject line staff wrote.")
     body: str = strawberry.field(
         description="Jinja text replacing the message's main paragraph; variables such as "
         "{{ first_name }}, {{ portal_name }}, {{ username }} are escaped in the HTML part."
@@ -88,22 +138,31 @@ class EmailTemplateOverrideNode:
 
 @strawberry.input(description="An override of a template's subject and body for one language.")
 class EmailTemplateOverrideInput:
-    template: str = "invitation"
-    language: str
-    subject: str
-    body: str
+    template: str = strawberry.field(
+        default="invitation", description="Name of the template; only `invitation` has overrides."
+    )
+    language: str = strawberry.field(description="Language of the override: de or en.")
+    subject: str = strawberry.field(description="Subject line; 1 to 300 characters.")
+    body: str = strawberry.field(
+        description="Jinja text replacing the message's main paragraph; 1 to 20,000 characters."
+    )
 
 
 @strawberry.type(description="Result of resendOutboxMessage.")
 class ResendOutboxMessagePayload:
-    outbox_message: OutboxMessageNode | None = None
-    errors: list[EmailError] = strawberry.field(default_factory=list)
+    outbox_message: OutboxMessageNode | None = strawberry.field(
+        default=None, description="The message, PENDING again; null when `errors` is not empty."
+    )
+    errors: list[EmailError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of the template override mutations.")
 class EmailTemplateOverridePayload:
-    override: EmailTemplateOverrideNode | None = None
-    errors: list[EmailError] = strawberry.field(default_factory=list)
+    override: EmailTemplateOverrideNode | None = strawberry.field(
+        default=None,
+        description="The stored override; null after a reset or when `errors` is not empty.",
+    )
+    errors: list[EmailError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type
@@ -115,7 +174,9 @@ class EmailQuery:
     async def outbox_messages(
         self,
         info: Info,
-        status: OutboxStatus | None = None,
+        status: Annotated[
+            OutboxStatus | None, strawberry.argument(description="Only messages in this state.")
+        ] = None,
         first: PageSize = 20,
         after: After = None,
     ) -> Connection[OutboxMessageNode]:
@@ -130,7 +191,7 @@ class EmailQuery:
         permission_classes=[HasPermission(StaffPermission.OUTBOX_READ)],
     )
     async def email_template_override(
-        self, info: Info, language: str, template: str = "invitation"
+        self, info: Info, language: TemplateLanguage, template: TemplateName = "invitation"
     ) -> EmailTemplateOverrideNode | None:
         found = await load_override(info.context.session, template, language)
         if found is None:
@@ -147,8 +208,11 @@ class EmailQuery:
     async def preview_invitation_email(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        language: str | None = None,
+        contact_id: ContactId,
+        language: Annotated[
+            str | None,
+            strawberry.argument(description="de or en; null uses the contact's language."),
+        ] = None,
     ) -> EmailPreview | None:
         ctx = info.context
         uuid_ = from_global_id("Contact", contact_id)
@@ -179,7 +243,11 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def resend_outbox_message(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id (`OutboxMessage.id`).")
+        ],
     ) -> ResendOutboxMessagePayload:
         row = await requeue(info.context.session, from_global_id("OutboxMessage", id))
         return ResendOutboxMessagePayload(outbox_message=OutboxMessageNode.from_row(row))
@@ -190,7 +258,11 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def update_email_template_override(
-        self, info: Info, input: EmailTemplateOverrideInput
+        self,
+        info: Info,
+        input: Annotated[
+            EmailTemplateOverrideInput, strawberry.argument(description="The override to store.")
+        ],
     ) -> EmailTemplateOverridePayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -215,7 +287,7 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def reset_email_template_override(
-        self, info: Info, language: str, template: str = "invitation"
+        self, info: Info, language: TemplateLanguage, template: TemplateName = "invitation"
     ) -> EmailTemplateOverridePayload:
         if not await delete_override(info.context.session, template, language):
             raise InvalidInput.single(EmailErrorCode.NOT_FOUND, "language", "No override.")

@@ -18,6 +18,7 @@ from portal.services.events import list_events as list_recorded_events
 
 # Importing the webhook types registers EventType and PayloadLevel as GraphQL enums.
 from schema.admin.webhooks.types import After, First
+from schema.common.descriptions import describe_values
 from schema.common.errors import bad_user_input
 from schema.common.ids import filter_id, to_global_id
 from schema.common.info import Info
@@ -31,6 +32,16 @@ strawberry.enum(
     description="Who caused an event: CUSTOMER (the portal user), STAFF, SUPPORT (staff in a "
     "full support session, acting as the customer), IMPORT (an import token or a command-line "
     "import), SYSTEM.",
+)
+describe_values(
+    EventActorType,
+    {
+        "CUSTOMER": "The portal user.",
+        "STAFF": "A staff member.",
+        "SUPPORT": "A staff member in a full support session, acting as the customer.",
+        "IMPORT": "An import token, or a CSV import from the command line.",
+        "SYSTEM": "The portal itself.",
+    },
 )
 
 

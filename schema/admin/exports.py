@@ -15,11 +15,30 @@ from portal.services.csv_export import CsvDialect
 from portal.services.exports import ExportDelivery, ExportErrorCode, ExportKind, request_export
 from schema.admin.contacts.queries import ContactFilterInput
 from schema.common.context import RequestContext
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
 
-ExportErrorCodeEnum = strawberry.enum(ExportErrorCode, name="ExportErrorCode")
+ExportErrorCodeEnum = strawberry.enum(
+    ExportErrorCode, name="ExportErrorCode", description="Why an export request was refused."
+)
+describe_values(
+    ExportErrorCode,
+    {
+        "INVALID_DIALECT": "`options`: the delimiter is not ',' or ';', or the language not de "
+        "or en.",
+        "NO_EMAIL_RECIPIENT": "Delivery by email needs a staff user's session (an API key has "
+        "no address).",
+        "INVALID_COLUMNS": "A column was chosen more than once.",
+    },
+)
 
 
 class PortalUserColumn(StrEnum):
@@ -43,14 +62,34 @@ ExportDeliveryEnum = strawberry.enum(
     description="AUTO: a download link, or a zipped file emailed to you when more rows match "
     "than the configured threshold (PORTAL_EXPORT_EMAIL_THRESHOLD, default 50,000).",
 )
+describe_values(
+    ExportDelivery,
+    {
+        "AUTO": "A download link, or an email when more rows match than the threshold.",
+        "DOWNLOAD": "Always a download link, whatever the size.",
+        "EMAIL": "Always a zipped CSV emailed to the requesting staff member.",
+    },
+)
+describe_values(
+    PortalUserColumn,
+    {
+        "EMAIL": "The login email.",
+        "REGISTRATION_STATUS": "The registration status (RegistrationStatus value).",
+        "MAPPING_STATUS": "The mapping status (PENDING or ASSIGNED).",
+        "CUSTOMER_NUMBER": "Customer number of the linked contact; empty while pending.",
+        "CONTACT_NAME": "Name of the linked contact; empty while pending.",
+        "CREATED_AT": "When the portal user was created.",
+        "LAST_LOGIN_AT": "Time of the last login; empty if never.",
+    },
+)
 
 
 @strawberry.type(description="A problem with an export request.")
 class ExportError(ErrorFields):
     codes: ClassVar = ExportErrorCode
-    code: ExportErrorCode
-    field: str | None
-    message: str
+    code: ExportErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.input(description="How the CSV is written.")
@@ -68,11 +107,23 @@ class ExportPayload:
     download_url: str | None = strawberry.field(
         default=None, description="Path on this API; GET it within 10 minutes (no login needed)."
     )
-    expires_at: datetime | None = None
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When `downloadUrl` stops working; null when the export is emailed.",
+    )
     emailed_to: str | None = strawberry.field(
         default=None, description="Set when the export is sent as a zipped CSV by email instead."
     )
-    errors: list[ExportError] = strawberry.field(default_factory=list)
+    errors: list[ExportError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
+
+
+CsvOptions = Annotated[
+    CsvOptionsInput | None,
+    strawberry.argument(description="How the CSV is written; null: ',' English headers, BOM."),
+]
+Delivery = Annotated[
+    ExportDelivery, strawberry.argument(description="How the file reaches the staff member.")
+]
 
 
 @strawberry.type
@@ -88,9 +139,15 @@ class ExportMutation:
     async def export_contacts(
         self,
         info: Info,
-        filter: ContactFilterInput | None = None,
-        options: CsvOptionsInput | None = None,
-        delivery: ExportDelivery = ExportDelivery.AUTO,
+        filter: Annotated[
+            ContactFilterInput | None,
+            strawberry.argument(
+                description="Which contacts, as in the contacts list (inactive ones included "
+                "unless `active` or `includeInactive` says otherwise); null exports all."
+            ),
+        ] = None,
+        options: CsvOptions = None,
+        delivery: Delivery = ExportDelivery.AUTO,
     ) -> ExportPayload:
         ctx = info.context
         job = await request_export(
@@ -110,8 +167,8 @@ class ExportMutation:
     async def export_portal_users(
         self,
         info: Info,
-        options: CsvOptionsInput | None = None,
-        delivery: ExportDelivery = ExportDelivery.AUTO,
+        options: CsvOptions = None,
+        delivery: Delivery = ExportDelivery.AUTO,
         columns: Annotated[
             list[PortalUserColumn] | None,
             strawberry.argument(

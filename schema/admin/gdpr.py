@@ -12,6 +12,7 @@ from portal.services import audit
 from portal.services.contacts import require_contact
 from portal.services.gdpr import erase, personal_data
 from schema.common.contacts import ContactError
+from schema.common.descriptions import PAYLOAD_ERRORS, ContactId
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -20,8 +21,12 @@ from schema.common.permissions import HasPermission
 
 @strawberry.type(description="Result of eraseContact.")
 class EraseContactPayload:
-    erased_contact_id: strawberry.ID | None = None
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    erased_contact_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the erased contact (to drop it from client caches); null "
+        "when `errors` is not empty.",
+    )
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of exportPersonalData.")
@@ -33,7 +38,7 @@ class PersonalDataPayload:
         "sessions, invitations, history, consent, resources, emails, audit entries, support "
         "sessions), as one JSON document.",
     )
-    errors: list[ContactError] = strawberry.field(default_factory=list)
+    errors: list[ContactError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type
@@ -44,9 +49,7 @@ class GdprMutation:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
         extensions=[Atomic()],
     )
-    async def export_personal_data(
-        self, info: Info, contact_id: strawberry.ID
-    ) -> PersonalDataPayload:
+    async def export_personal_data(self, info: Info, contact_id: ContactId) -> PersonalDataPayload:
         ctx = info.context
         contact = await require_contact(
             ctx.session, from_global_id("Contact", contact_id), "contact_id"
@@ -66,7 +69,7 @@ class GdprMutation:
         permission_classes=[HasPermission(StaffPermission.CONTACTS_DELETE)],
         extensions=[Atomic()],
     )
-    async def erase_contact(self, info: Info, contact_id: strawberry.ID) -> EraseContactPayload:
+    async def erase_contact(self, info: Info, contact_id: ContactId) -> EraseContactPayload:
         ctx = info.context
         contact = await require_contact(
             ctx.session, from_global_id("Contact", contact_id), "contact_id"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -29,13 +29,31 @@ from portal.services.csv_import import (
     import_contacts,
 )
 from portal.services.portal_settings import load_portal_settings
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields, graphql_name
 from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
 from schema.common.uploads import read_upload
 
-ImportErrorPolicyEnum = strawberry.enum(ImportErrorPolicy, name="ImportErrorPolicy")
+ImportErrorPolicyEnum = strawberry.enum(
+    ImportErrorPolicy,
+    name="ImportErrorPolicy",
+    description="What an import does when some rows fail.",
+)
+describe_values(
+    ImportErrorPolicy,
+    {
+        "REJECT_EVERYTHING": "All rows or none: one failing row rejects the whole file.",
+        "REJECT_FAILED_ROWS": "Apply the good rows (committed in batches of 500) and report "
+        "the failing ones.",
+    },
+)
 ImportMatchEnum = strawberry.enum(
     ImportMatch,
     name="ImportMatch",
@@ -52,7 +70,85 @@ ImportColumnEnum = strawberry.enum(
     "into the street, and NEWSLETTER, recognised but never imported: consent comes from the "
     "customer's double opt-in).",
 )
-ImportRowOutcomeEnum = strawberry.enum(RowOutcome, name="ImportRowOutcome")
+ImportRowOutcomeEnum = strawberry.enum(
+    RowOutcome, name="ImportRowOutcome", description="What a row did to its contact."
+)
+describe_values(
+    ImportMatch,
+    {
+        "AUTO": "Each row by the first key it holds: its UUID, else its customer number, else "
+        "its primary email; a row without any creates a contact.",
+        "UUID": "By the UUID column only.",
+        "CUSTOMER_NUMBER": "By the customer number column only.",
+        "EMAIL": "By the primary email only.",
+    },
+)
+describe_values(
+    ColumnUse,
+    {
+        "IMPORTED": "Its cells are written to the contact.",
+        "MATCH_KEY": "Its cells find the contact (UUID, customer number).",
+        "READ_ONLY": "Recognised and checked, never written (status, dates, groups, newsletter "
+        "consent, resource columns).",
+        "IGNORED": "Unknown or ignored by the mapping: its cells are not read.",
+    },
+)
+describe_values(
+    RowOutcome,
+    {
+        "CREATED": "The row created a contact (or would, in a dry run).",
+        "UPDATED": "The row changed a contact.",
+        "UNCHANGED": "The row matched a contact that held every value already.",
+        "ACCEPTED": "For import tokens, which write but do not read: the row did not fail in "
+        "itself and was applied or held for staff.",
+    },
+)
+describe_values(
+    ColumnKey,
+    {
+        "UUID": "The contact's UUID (match key).",
+        "CUSTOMER_NUMBER": "The customer number (match key; never changed by an import).",
+        "SALUTATION": "Salutation (Anrede).",
+        "TITLE": "Academic title.",
+        "FIRST_NAME": "Given name.",
+        "LAST_NAME": "Family name.",
+        "COMPANY_NAME": "Company name of a business customer.",
+        "EMAIL": "Primary email (also a match key in AUTO and EMAIL matching).",
+        "PHONE1": "Main phone number.",
+        "PHONE2": "Second phone number.",
+        "MOBILE": "Mobile number.",
+        "FAX": "Fax number.",
+        "STREET": "Street (with house number, or without when HOUSE_NUMBER is a column).",
+        "HOUSE_NUMBER": "House number, appended to the street (not a contact field).",
+        "POSTAL_CODE": "Postal code (five digits in DE).",
+        "CITY": "City or town.",
+        "COUNTRY": "ISO 3166-1 alpha-2 country code.",
+        "LANGUAGE": "ISO 639-1 language code.",
+        "FORMALITY": "Form of address: formal or informal.",
+        "DATE_OF_BIRTH": "Date of birth, ISO date (YYYY-MM-DD).",
+        "WEBSITE": "Web address.",
+        "NOTES": "Staff notes.",
+        "DIRECTORY_VISIBLE": "Listed in the customer directory: 1 or 0.",
+        "ACTIVE": "Whether the contact is active: 1 or 0.",
+        "SOURCE": "How the contact came in (a ContactSource name or a usual alias: Kasse, "
+        "Webshop, Gutschein, ...).",
+        "REGISTERED_AT": "When the contact was registered (read-only, ISO date-time).",
+        "NEWSLETTER_INVITED_AT": "Newsletter invitation time (read-only).",
+        "NEWSLETTER_CONFIRMED_AT": "Newsletter confirmation time (read-only).",
+        "NEWSLETTER_REVOKED_AT": "Newsletter revocation time (read-only).",
+        "NEWSLETTER": "Newsletter consent column of other systems: recognised, never imported "
+        "(consent comes from the customer's double opt-in only).",
+        "TAGS": "Tag names, comma-separated; missing tags are created.",
+        "GROUPS": "Group names (read-only: an import never changes group membership).",
+        "ADDITIONAL_EMAILS": "Further email addresses, comma-separated.",
+        "REACHABILITY": "Call times as one cell: `Mon 09:00-12:00, Tue 14:00-18:00` (German day "
+        "names read too).",
+        "REFERENCES": "Ids in other systems as SYSTEM:ID, comma-separated (POS:4711).",
+        "RESOURCE_IDS": "Ids of the resources assigned (read-only).",
+        "RESOURCE_COUNT": "Number of resources assigned (read-only).",
+        "STATUS": "The portal status (read-only).",
+    },
+)
 # Rows between two commits of a REJECT_FAILED_ROWS import (see import_contacts below).
 IMPORT_BATCH_ROWS = 500
 
@@ -111,9 +207,15 @@ class ImportColumnMapping:
 @strawberry.type(description="One problem in the file.")
 class ImportProblem:
     row: int = strawberry.field(description="Line of the file (the header is line 1).")
-    column: str | None
-    code: str
-    message: str
+    column: str | None = strawberry.field(
+        description="Header of the column concerned, in the export's English naming; null "
+        "when the problem concerns the row or the file."
+    )
+    code: str = strawberry.field(
+        description="Machine-readable reason (INVALID_EMAIL, INVALID_DATE, GROUPS_READ_ONLY, "
+        "NOT_FOUND, ...); stable, translate by it."
+    )
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="What one row of an import did to its contact.")
@@ -124,7 +226,7 @@ class ImportRowResult:
         "file would have created."
     )
     contact_uuid: strawberry.ID | None = strawberry.field(description="The contact's UUID.")
-    outcome: RowOutcome
+    outcome: RowOutcome = strawberry.field(description="What the row did to its contact.")
     matched_by: ImportMatch | None = strawberry.field(
         description="The key that found the contact (UUID, CUSTOMER_NUMBER, EMAIL); null when "
         "the row created one, and for import tokens."
@@ -163,9 +265,11 @@ class ImportContactsPayload:
         description="Rows that matched a contact holding every value already; null for import "
         "tokens."
     )
-    failed: int
+    failed: int = strawberry.field(description="Rows that failed; their problems are listed.")
     applied: bool = strawberry.field(description="False for dry runs and rejected files.")
-    problems: list[ImportProblem]
+    problems: list[ImportProblem] = strawberry.field(
+        description="Every problem found, by row; a problem-free import has none."
+    )
     results: list[ImportRowResult] = strawberry.field(
         description=f"The first {MAX_ROW_RESULTS:,} rows that did not fail, in file order "
         "(created, updated or unchanged); the counts above cover every row. An import token "
@@ -219,29 +323,64 @@ class ImportContactsPayload:
         )  # fmt: skip
 
 
-BulkInvitationResultEnum = strawberry.enum(BulkInvitationResult, name="BulkInvitationResult")
+BulkInvitationResultEnum = strawberry.enum(
+    BulkInvitationResult,
+    name="BulkInvitationResult",
+    description="What happened to one row of a bulk invitation file.",
+)
 BulkInvitationErrorCodeEnum = strawberry.enum(
-    BulkInvitationErrorCode, name="BulkInvitationErrorCode"
+    BulkInvitationErrorCode,
+    name="BulkInvitationErrorCode",
+    description="Why a bulk invitation file was refused as a whole.",
+)
+describe_values(
+    BulkInvitationResult,
+    {
+        "INVITED": "The contact was invited; the setup link was emailed.",
+        "PRE_REGISTERED": "Portal user and invitation prepared, no email sent "
+        "(importPortalUsers PRE_REGISTER).",
+        "ALREADY_ACTIVE": "The contact's customer has set up access already; nothing sent.",
+        "NO_SUCH_CONTACT": "No contact has this key.",
+        "AMBIGUOUS": "Several contacts have this email; use the customer number or UUID.",
+        "INVALID_CUSTOMER_NUMBER": "The customer number cell is not a customer number.",
+        "INVALID_CHARACTER": "The key holds a character no contact can have (e.g. NUL).",
+        "INVALID_UUID": "The UUID cell is not a UUID.",
+        "MISSING_KEY": "The row has no UUID, customer number or email.",
+        "FAILED": "The contact cannot be invited (see `message`: no email, inactive, "
+        "suspended, ...).",
+    },
+)
+describe_values(
+    BulkInvitationErrorCode,
+    {
+        "FILE_TOO_LARGE": "The file is larger than 50 MiB (52,428,800 bytes).",
+        "INVALID_ENCODING": "The file is neither UTF-8 nor Windows-1252.",
+        "MALFORMED_CSV": "The file is not valid CSV (e.g. unbalanced quotes).",
+        "EMPTY_FILE": "The file is empty (no header row).",
+        "UNKNOWN_COLUMNS": "The file has no UUID, customer number or email column.",
+    },
 )
 
 
 @strawberry.type(description="Why a bulk invitation file was refused as a whole.")
 class BulkInvitationError(ErrorFields):
     codes: ClassVar = BulkInvitationErrorCode
-    code: BulkInvitationErrorCode
-    field: str | None
-    message: str
+    code: BulkInvitationErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="What happened to one row of a bulk invitation file.")
 class BulkInvitationRowResult:
-    row: int
+    row: int = strawberry.field(description="Line of the file (the header is line 1).")
     key: str = strawberry.field(
         description="The key the row was matched by (UUID, customer number or email); empty "
         "for MISSING_KEY."
     )
-    result: BulkInvitationResult
-    message: str
+    result: BulkInvitationResult = strawberry.field(description="What happened to the row.")
+    message: str = strawberry.field(
+        description="English explanation of the result for staff; translate by `result`."
+    )
 
 
 @strawberry.type(description="Result of inviteContactsFromCsv and importPortalUsers.")
@@ -250,8 +389,13 @@ class BulkInvitationPayload:
     pre_registered: int = strawberry.field(
         default=0, description="Rows prepared without an email (importPortalUsers PRE_REGISTER)."
     )
-    already_active: int = 0
-    rows: list[BulkInvitationRowResult] = strawberry.field(default_factory=list)
+    already_active: int = strawberry.field(
+        default=0, description="Rows whose customer has set up access already."
+    )
+    rows: list[BulkInvitationRowResult] = strawberry.field(
+        default_factory=list,
+        description="One result per row with a filled cell, in file order.",
+    )
     errors: list[BulkInvitationError] = strawberry.field(
         default_factory=list,
         description="Set when the file cannot be read (too large, not UTF-8 or Windows-1252, "
@@ -283,8 +427,17 @@ class ImportMutation:
     async def import_contacts(
         self,
         info: Info,
-        file: Upload,
-        options: ImportOptionsInput | None = None,
+        file: Annotated[
+            Upload,
+            strawberry.argument(
+                description="The CSV file (multipart upload), at most 50 MiB; UTF-8 or "
+                "Windows-1252, ',' or ';'."
+            ),
+        ],
+        options: Annotated[
+            ImportOptionsInput | None,
+            strawberry.argument(description="How to import; null: all rows or none, AUTO match."),
+        ] = None,
     ) -> ImportContactsPayload:
         ctx = info.context
         chosen = options or ImportOptionsInput()
@@ -342,7 +495,16 @@ class ImportMutation:
         extensions=[Atomic()],
     )
     async def invite_contacts_from_csv(
-        self, info: Info, file: Upload, dry_run: bool = False
+        self,
+        info: Info,
+        file: Annotated[
+            Upload,
+            strawberry.argument(description="The CSV file (multipart upload), at most 50 MiB."),
+        ],
+        dry_run: Annotated[
+            bool,
+            strawberry.argument(description="Report what would happen; invite nobody."),
+        ] = False,
     ) -> BulkInvitationPayload:
         ctx = info.context
         # One byte over the limit is enough to refuse the file (FILE_TOO_LARGE); a file cut at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
@@ -22,7 +22,18 @@ from portal.models.base import session_now
 from portal.services.contacts import require_contact
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.email import EmailPreview
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    INVITATION_ERROR_CODES,
+    PAYLOAD_ERRORS,
+    PORTAL_USER_ERROR_CODES,
+    After,
+    ContactId,
+    PageSize,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields, bad_user_input, error_codes
 from schema.common.ids import filter_id, from_global_id, to_global_id
 from schema.common.info import Info
@@ -43,29 +54,65 @@ InvitationErrorCodeEnum = error_codes(
     PortalUserErrorCode.NOT_SUSPENDED,
     description="Why an invitation or access mutation was refused.",
 )
-InvitationStatusEnum = strawberry.enum(service.InvitationStatus, name="InvitationStatus")
+describe_values(InvitationErrorCodeEnum, INVITATION_ERROR_CODES, PORTAL_USER_ERROR_CODES)
+InvitationStatusEnum = strawberry.enum(
+    service.InvitationStatus, name="InvitationStatus", description="Where an invitation stands."
+)
+describe_values(
+    service.InvitationStatus,
+    {
+        "PENDING": "Open: the setup link works until `expiresAt`.",
+        "EXPIRED": "Not used before `expiresAt`.",
+        "ACCEPTED": "The customer set a password with it.",
+        "REVOKED": "Voided by staff, a newer invitation, a suspension or a password set by "
+        "staff (see `revokedReason`).",
+    },
+)
+InvitationId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="Global id (`Invitation.id`) of the invitation."),
+]
 
 
 @strawberry.type(description="A problem with an invitation or access mutation.")
 class InvitationError(ErrorFields):
     codes: ClassVar = InvitationErrorCodeEnum
-    code: InvitationErrorCodeEnum  # type: ignore[valid-type]
-    field: str | None
-    message: str
+    code: InvitationErrorCodeEnum = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(name="Invitation", description="A setup link sent to a staff-created customer.")
 class InvitationNode(Node):
-    contact_id: strawberry.ID
-    email: str
-    status: service.InvitationStatus
-    created_at: datetime
-    expires_at: datetime
-    accepted_at: datetime | None
-    revoked_at: datetime | None
-    revoked_reason: str | None
-    emailed_at: datetime | None
-    created_by: str
+    contact_id: strawberry.ID = strawberry.field(
+        description="Global id (`Contact.id`) of the invited contact."
+    )
+    email: str = strawberry.field(description="Login email of the invited portal user.")
+    status: service.InvitationStatus = strawberry.field(
+        description="Where the invitation stands now (derived from the dates below)."
+    )
+    created_at: datetime = strawberry.field(description="When it was issued.")
+    expires_at: datetime = strawberry.field(
+        description="When the setup link stops working (30 days after issue by default)."
+    )
+    accepted_at: datetime | None = strawberry.field(
+        description="When the customer set a password with it; null until then."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was voided; null unless revoked."
+    )
+    revoked_reason: str | None = strawberry.field(
+        description="Why it was voided: STAFF (revokeInvitation), REPLACED (a newer "
+        "invitation), SUSPENDED (access suspended) or PASSWORD_SET (staff set a password); null "
+        "unless revoked."
+    )
+    emailed_at: datetime | None = strawberry.field(
+        description="When the invitation email was queued; null when it was never sent (staff "
+        "passed the link on themselves, or pre-registered)."
+    )
+    created_by: str = strawberry.field(
+        description="Display name (or email) of the staff member who issued it."
+    )
 
     @classmethod
     def from_row(cls, row: Invitation, email: str, now: datetime) -> InvitationNode:
@@ -86,20 +133,26 @@ class InvitationNode(Node):
 
 @strawberry.type(description="Result of inviteContact and resendInvitation.")
 class InvitePayload:
-    invitation: InvitationNode | None = None
+    invitation: InvitationNode | None = strawberry.field(
+        default=None, description="The new invitation; null when `errors` is not empty."
+    )
     setup_url: str | None = strawberry.field(
         default=None, description="The one-time setup link (valid 30 days by default)."
     )
-    errors: list[InvitationError] = strawberry.field(default_factory=list)
+    errors: list[InvitationError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of revokeInvitation, access and password mutations.")
 class AccessPayload:
-    ok: bool = False
+    ok: bool = strawberry.field(default=False, description="True when the change was made.")
     generated_password: str | None = strawberry.field(
         default=None, description="setPortalUserPassword with generate: shown this once."
     )
-    errors: list[InvitationError] = strawberry.field(default_factory=list)
+    errors: list[InvitationError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 async def _invite(info: Info, contact: Contact, send_email: bool) -> InvitePayload:
@@ -127,8 +180,14 @@ class InvitationQuery:
     async def invitations(
         self,
         info: Info,
-        status: service.InvitationStatus | None = None,
-        contact_id: strawberry.ID | None = None,
+        status: Annotated[
+            service.InvitationStatus | None,
+            strawberry.argument(description="Only invitations in this state."),
+        ] = None,
+        contact_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only invitations of this contact (`Contact.id`)."),
+        ] = None,
         first: PageSize = 50,
         after: After = None,
     ) -> Connection[InvitationNode]:
@@ -153,9 +212,7 @@ class InvitationQuery:
         "and form of address, staff overrides applied).",
         permission_classes=[HasPermission(StaffPermission.CONTACTS_READ)],
     )
-    async def preview_invitation(
-        self, info: Info, contact_id: strawberry.ID
-    ) -> EmailPreview | None:
+    async def preview_invitation(self, info: Info, contact_id: ContactId) -> EmailPreview | None:
         ctx = info.context
         uuid_ = from_global_id("Contact", contact_id)
         contact = await ctx.session.get(Contact, uuid_) if uuid_ else None
@@ -186,7 +243,16 @@ class InvitationMutation:
         extensions=[Atomic()],
     )
     async def invite_contact(
-        self, info: Info, contact_id: strawberry.ID, send_email: bool
+        self,
+        info: Info,
+        contact_id: ContactId,
+        send_email: Annotated[
+            bool,
+            strawberry.argument(
+                description="Email the invitation; false only returns `setupUrl` for staff to "
+                "pass on."
+            ),
+        ],
     ) -> InvitePayload:
         contact = await require_contact(
             info.context.session, from_global_id("Contact", contact_id), "contact_id"
@@ -198,7 +264,7 @@ class InvitationMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def resend_invitation(self, info: Info, invitation_id: strawberry.ID) -> InvitePayload:
+    async def resend_invitation(self, info: Info, invitation_id: InvitationId) -> InvitePayload:
         contact = await access.contact_of_invitation(
             info.context.session, from_global_id("Invitation", invitation_id)
         )
@@ -207,7 +273,7 @@ class InvitationMutation:
     @strawberry.mutation(
         description="Void an open invitation.", permission_classes=WRITE, extensions=[Atomic()]
     )
-    async def revoke_invitation(self, info: Info, invitation_id: strawberry.ID) -> AccessPayload:
+    async def revoke_invitation(self, info: Info, invitation_id: InvitationId) -> AccessPayload:
         ctx = info.context
         await access.revoke_invitation(
             ctx.session, from_global_id("Invitation", invitation_id), await ctx.staff_actor()
@@ -227,9 +293,21 @@ class InvitationMutation:
     async def set_portal_user_password(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        password: str | None = None,
-        generate: bool = False,
+        contact_id: ContactId,
+        password: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The password to set: 10 to 1024 characters, not a common one; "
+                "null generates one, as `generate: true` does."
+            ),
+        ] = None,
+        generate: Annotated[
+            bool,
+            strawberry.argument(
+                description="Generate a strong password (ignoring `password`) and return it "
+                "once in `generatedPassword`."
+            ),
+        ] = False,
     ) -> AccessPayload:
         ctx = info.context
         staff = await ctx.require_staff()
@@ -254,7 +332,7 @@ class InvitationMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def suspend_contact_access(self, info: Info, contact_id: strawberry.ID) -> AccessPayload:
+    async def suspend_contact_access(self, info: Info, contact_id: ContactId) -> AccessPayload:
         user = await access.portal_user_of_contact(
             info.context.session, from_global_id("Contact", contact_id)
         )
@@ -266,9 +344,7 @@ class InvitationMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def reactivate_contact_access(
-        self, info: Info, contact_id: strawberry.ID
-    ) -> AccessPayload:
+    async def reactivate_contact_access(self, info: Info, contact_id: ContactId) -> AccessPayload:
         user = await access.portal_user_of_contact(
             info.context.session, from_global_id("Contact", contact_id)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 
@@ -16,6 +16,13 @@ from portal.services.portal_settings import (
     load_portal_settings,
     update_portal_settings,
 )
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.enums import SecondIdentifierEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.info import Info
@@ -27,32 +34,72 @@ RegistrationPolicyEnum = strawberry.enum(
     description="What happens when a new customer's registration matches no contact.",
 )
 InvitationRequestPolicyEnum = strawberry.enum(
-    InvitationRequestPolicy, name="InvitationRequestPolicy"
+    InvitationRequestPolicy,
+    name="InvitationRequestPolicy",
+    description="What happens when a customer asks for a new invitation link.",
 )
 PortalSettingsErrorCodeEnum = strawberry.enum(
-    PortalSettingsErrorCode, name="PortalSettingsErrorCode"
+    PortalSettingsErrorCode,
+    name="PortalSettingsErrorCode",
+    description="Why a settings change was refused.",
+)
+describe_values(
+    RegistrationPolicy,
+    {
+        "ALLOW_WITH_CONTACT_CREATION": "Create a contact from the registration and link it.",
+        "ALLOW_PENDING": "Keep the account pending until staff assign a contact.",
+        "DENY_NEW": "Refuse: the account is removed and the customer is emailed why "
+        "(REGISTRATION_CLOSED).",
+    },
+)
+describe_values(
+    InvitationRequestPolicy,
+    {
+        "NOTIFY_STAFF": "Notify staff, who decide whether to send a new link.",
+        "SEND_NEW_LINK": "Send a new link at once.",
+    },
+)
+describe_values(
+    PortalSettingsErrorCode,
+    {
+        "INVALID_VALUE": "Unknown policy, a second identifier named twice, or an invalid email "
+        "address.",
+        "OUT_OF_RANGE": "A number outside its allowed range (the message gives it).",
+    },
 )
 
 
 @strawberry.type(description="A problem with updatePortalSettings.")
 class PortalSettingsError(ErrorFields):
     codes: ClassVar = PortalSettingsErrorCode
-    code: PortalSettingsErrorCode
-    field: str | None
-    message: str
+    code: PortalSettingsErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(name="PortalSettings", description="Settings staff can change at run time.")
 class PortalSettingsNode:
-    registration_policy: RegistrationPolicy
+    registration_policy: RegistrationPolicy = strawberry.field(
+        description="What happens when a registration matches no contact."
+    )
     second_identifiers: list[SecondIdentifier] = strawberry.field(
         description="Tried in this order when several contacts share an email."
     )
-    activation_token_hours: int
-    password_reset_minutes: int
-    email_change_hours: int
-    matching_flow_minutes: int
-    max_second_identifier_attempts: int
+    activation_token_hours: int = strawberry.field(
+        description="Lifetime of activation links, in hours (1 to 336)."
+    )
+    password_reset_minutes: int = strawberry.field(
+        description="Lifetime of password-reset links, in minutes (5 to 1440)."
+    )
+    email_change_hours: int = strawberry.field(
+        description="Lifetime of email-change confirmation links, in hours (1 to 168)."
+    )
+    matching_flow_minutes: int = strawberry.field(
+        description="How long a customer may answer a second identifier, in minutes (5 to 1440)."
+    )
+    max_second_identifier_attempts: int = strawberry.field(
+        description="Wrong second-identifier answers before staff review (1 to 20)."
+    )
     pending_review_notify: list[str] = strawberry.field(
         description="Staff addresses emailed when a user enters pending review."
     )
@@ -79,16 +126,43 @@ class PortalSettingsNode:
 
 @strawberry.input(description="Settings to change; omitted fields stay as they are.")
 class UpdatePortalSettingsInput:
-    registration_policy: RegistrationPolicy | None = strawberry.UNSET
-    second_identifiers: list[SecondIdentifier] | None = strawberry.UNSET
-    activation_token_hours: int | None = strawberry.UNSET
-    password_reset_minutes: int | None = strawberry.UNSET
-    email_change_hours: int | None = strawberry.UNSET
-    matching_flow_minutes: int | None = strawberry.UNSET
-    max_second_identifier_attempts: int | None = strawberry.UNSET
-    pending_review_notify: list[str] | None = strawberry.UNSET
-    invitation_days: int | None = strawberry.UNSET
-    invitation_request_policy: InvitationRequestPolicy | None = strawberry.UNSET
+    registration_policy: RegistrationPolicy | None = strawberry.field(
+        default=strawberry.UNSET, description="What happens when a registration matches no contact."
+    )
+    second_identifiers: list[SecondIdentifier] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Second identifiers customers may give, in the order tried; each at most once."
+        ),
+    )
+    activation_token_hours: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Lifetime of activation links, in hours: 1 to 336."
+    )
+    password_reset_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=("Lifetime of password-reset links, in minutes: 5 to 1440."),
+    )
+    email_change_hours: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Lifetime of email-change links, in hours: 1 to 168."
+    )
+    matching_flow_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=("Time to answer a second identifier, in minutes: 5 to 1440."),
+    )
+    max_second_identifier_attempts: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Wrong answers before staff review: 1 to 20."
+    )
+    pending_review_notify: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=("Staff email addresses notified of pending reviews (replaces the list)."),
+    )
+    invitation_days: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=("Lifetime of invitation setup links, in days: 1 to 365."),
+    )
+    invitation_request_policy: InvitationRequestPolicy | None = strawberry.field(
+        default=strawberry.UNSET, description="What requestNewInvitation does."
+    )
 
     def changes(self) -> dict[str, Any]:
         given = {
@@ -106,8 +180,13 @@ class UpdatePortalSettingsInput:
 
 @strawberry.type(description="Result of updatePortalSettings.")
 class UpdatePortalSettingsPayload:
-    portal_settings: PortalSettingsNode | None = None
-    errors: list[PortalSettingsError] = strawberry.field(default_factory=list)
+    portal_settings: PortalSettingsNode | None = strawberry.field(
+        default=None,
+        description="The effective settings after the change; null when `errors` is not empty.",
+    )
+    errors: list[PortalSettingsError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type
@@ -131,7 +210,12 @@ class PortalSettingsMutation:
         extensions=[Atomic()],
     )
     async def update_portal_settings(
-        self, info: Info, input: UpdatePortalSettingsInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdatePortalSettingsInput,
+            strawberry.argument(description="The settings to change; null fields stay."),
+        ],
     ) -> UpdatePortalSettingsPayload:
         ctx = info.context
         principal = await ctx.require_staff()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -12,6 +13,7 @@ from identity.permissions import StaffPermission
 from portal.services.csv_columns import MAX_IMPORT_BYTES
 from portal.services.portal_settings import load_portal_settings
 from schema.admin.imports import BulkInvitationPayload
+from schema.common.descriptions import describe_values
 from schema.common.errors import Atomic
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
@@ -30,6 +32,13 @@ PortalUserImportModeEnum = strawberry.enum(
     name="PortalUserImportMode",
     description="INVITE emails each row's invitation at once; PRE_REGISTER prepares the "
     "portal user and the invitation without sending anything (resendInvitation sends it).",
+)
+describe_values(
+    PortalUserImportMode,
+    {
+        "INVITE": "Email each row's invitation (30-day setup link) at once.",
+        "PRE_REGISTER": "Prepare portal user and invitation; send nothing yet.",
+    },
 )
 
 
@@ -51,9 +60,17 @@ class PortalUserImportMutation:
     async def import_portal_users(
         self,
         info: Info,
-        file: Upload,
-        mode: PortalUserImportMode = PortalUserImportMode.INVITE,
-        dry_run: bool = False,
+        file: Annotated[
+            Upload,
+            strawberry.argument(description="The CSV file (multipart upload), at most 50 MiB."),
+        ],
+        mode: Annotated[
+            PortalUserImportMode, strawberry.argument(description="What each row becomes.")
+        ] = PortalUserImportMode.INVITE,
+        dry_run: Annotated[
+            bool,
+            strawberry.argument(description="Report what would happen; write and send nothing."),
+        ] = False,
     ) -> BulkInvitationPayload:
         ctx = info.context
         data = await read_upload(file, MAX_IMPORT_BYTES + 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strawberry.tools import merge_types
+import strawberry
 
 from schema.admin.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.admin.contacts.mutations import ContactMutation
@@ -42,50 +42,60 @@ from schema.common.refusals import Schema
 from schema.common.scalars import SCALAR_OVERRIDES
 from schema.common.text_input import RefuseNulCharacters
 
-Query = merge_types(
-    "Query",
-    (
-        StaffQuery,
-        StaffAdministrationQuery,
-        StaffAccountQuery,
-        ContactQuery,
-        PortalUserQuery,
-        PortalSettingsQuery,
-        EmailQuery,
-        ResourceQuery,
-        InvitationQuery,
-        ImpersonationQuery,
-        DuplicateQuery,
-        ApiKeyQuery,
-        WebhookQuery,
-        EventQuery,
-    ),
+
+@strawberry.type(
+    description="Reads of the staff API (`/admin/graphql`). Every field but "
+    "`permissionVocabulary` needs a staff session (cookie or bearer token) or an API key, and "
+    "the permission it names; without them the answer is a top-level UNAUTHENTICATED or "
+    "FORBIDDEN error."
 )
-Mutation = merge_types(
-    "Mutation",
-    (
-        StaffMutation,
-        StaffAdministrationMutation,
-        StaffAccountMutation,
-        SecondFactorMutation,
-        ContactMutation,
-        TaggingMutation,
-        NewsletterMutation,
-        PortalUserMutation,
-        PortalSettingsMutation,
-        EmailMutation,
-        ResourceMutation,
-        InvitationMutation,
-        ImpersonationMutation,
-        ExportMutation,
-        ImportMutation,
-        PortalUserImportMutation,
-        GdprMutation,
-        DuplicateMutation,
-        ApiKeyMutation,
-        WebhookMutation,
-    ),
+class Query(
+    StaffQuery,
+    StaffAdministrationQuery,
+    StaffAccountQuery,
+    ContactQuery,
+    PortalUserQuery,
+    PortalSettingsQuery,
+    EmailQuery,
+    ResourceQuery,
+    InvitationQuery,
+    ImpersonationQuery,
+    DuplicateQuery,
+    ApiKeyQuery,
+    WebhookQuery,
+    EventQuery,
+):
+    pass
+
+
+@strawberry.type(
+    description="Changes through the staff API. Refused input comes back in each payload's "
+    "`errors`; a missing login or permission is a top-level error with `extensions.code`."
 )
+class Mutation(
+    StaffMutation,
+    StaffAdministrationMutation,
+    StaffAccountMutation,
+    SecondFactorMutation,
+    ContactMutation,
+    TaggingMutation,
+    NewsletterMutation,
+    PortalUserMutation,
+    PortalSettingsMutation,
+    EmailMutation,
+    ResourceMutation,
+    InvitationMutation,
+    ImpersonationMutation,
+    ExportMutation,
+    ImportMutation,
+    PortalUserImportMutation,
+    GdprMutation,
+    DuplicateMutation,
+    ApiKeyMutation,
+    WebhookMutation,
+):
+    pass
+
 
 admin_schema = Schema(
     query=Query,

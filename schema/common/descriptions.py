@@ -140,3 +140,21 @@ ContactId = Annotated[
     strawberry.ID,
     strawberry.argument(description="Global id (`Contact.id`) of the contact to act on."),
 ]
+PortalUserId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="Global id (`PortalUser.id`) of the portal user to act on."),
+]
+PORTAL_USER_ERROR_CODES = {
+    "NOT_FOUND": "No portal user with this id.",
+    "CONTACT_NOT_FOUND": "No contact with this id.",
+    "ALREADY_ASSIGNED": "The portal user is already linked to a contact; unassign first.",
+    "NOT_ASSIGNED": "The portal user has no contact to unassign.",
+    "CONTACT_HAS_PORTAL_USER": "The contact already has another portal user.",
+    "CONTACT_INACTIVE": "The contact is deactivated.",
+    "ALREADY_ACTIVATED": "The portal user has activated the account already.",
+    "ALREADY_SUSPENDED": "The portal user is suspended already.",
+    "NOT_SUSPENDED": "The portal user is not suspended.",
+    "SUSPENDED": "The portal user is suspended; reactivate them first.",
+    "NOT_ACTIVATED": "The portal user never activated the account; resend the activation "
+    "email instead.",
+}

@@ -27,12 +27,14 @@ ISO_8601_DATE = "https://www.iso.org/iso-8601-date-and-time-format.html"
 DECIMAL_SPEC = "https://www.w3.org/TR/xmlschema11-2/#decimal"
 RFC_9562 = "https://www.rfc-editor.org/rfc/rfc9562#section-4"
 MULTIPART_SPEC = "https://github.com/jaydenseric/graphql-multipart-request-spec"
+RFC_9562 = "https://www.rfc-editor.org/rfc/rfc9562"
 
 DATE_TIME_PATTERN = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})", re.ASCII
 )
 UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 DECIMAL_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", re.ASCII)
 MAX_DECIMAL_LENGTH = 64
 
@@ -144,6 +146,23 @@ UploadScalar = ScalarDefinition(
     origin=Upload,
 )
 
+UUIDScalar = ScalarDefinition(
+    name="UUID",
+    description="A UUID (RFC 9562) in its canonical text form: 36 characters, lower-case hex "
+    "digits in groups of 8-4-4-4-12 separated by `-`, e.g. "
+    "`7c9e6679-7425-40de-944b-e07fc1f90ae7`. Not a global id: UUID fields sit beside `id`.",
+    specified_by_url=RFC_9562,
+    serialize=str,
+    parse_value=_strict(
+        "UUID",
+        UUID_PATTERN,
+        "a lower-case UUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        uuid.UUID,
+    ),
+    parse_literal=None,
+    origin=uuid.UUID,
+)
+
 # Passed to both schemas (``Schema(scalar_overrides=...)``).
 SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DateTimeScalar,
@@ -151,4 +170,5 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     Decimal: DecimalScalar,
     uuid.UUID: UUIDScalar,
     Upload: UploadScalar,
+    uuid.UUID: UUIDScalar,
 }

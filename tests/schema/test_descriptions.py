@@ -26,16 +26,6 @@ from graphql import (
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 APIS = ["portal", "admin"]
-# Items documented later in this staged landing, as ``<api> <coordinate>`` lines. It
-# only shrinks: a newly undocumented item fails, and so does an entry that is now documented.
-ALLOWED_FILE = Path(__file__).with_name("undocumented_allowlist.txt")
-
-
-def allowed(api: str) -> set[str]:
-    if not ALLOWED_FILE.exists():
-        return set()
-    lines = ALLOWED_FILE.read_text(encoding="utf-8").splitlines()
-    return {line.split(" ", 1)[1] for line in lines if line.startswith(f"{api} ")}
 
 
 def described_items(schema: GraphQLSchema) -> Iterator[tuple[str, str | None]]:
@@ -84,17 +74,9 @@ def undocumented(api: str) -> list[str]:
 
 @pytest.mark.parametrize("api", APIS)
 def test_every_item_of_the_contract_has_a_description(api: str) -> None:
-    missing = [c for c in undocumented(api) if c not in allowed(api)]
+    missing = undocumented(api)
     assert not missing, f"schema/{api}.graphql: {len(missing)} items without a description:\n" + (
         "\n".join(missing)
-    )
-
-
-@pytest.mark.parametrize("api", APIS)
-def test_the_allow_list_only_holds_undocumented_items(api: str) -> None:
-    stale = sorted(allowed(api) - set(undocumented(api)))
-    assert not stale, f"remove from {ALLOWED_FILE.name} (documented or gone):\n" + "\n".join(
-        f"{api} {c}" for c in stale
     )
 
 

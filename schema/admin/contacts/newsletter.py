@@ -84,7 +84,8 @@ class NewsletterMutation:
         return NewsletterPayload(contact=ContactNode.from_row(contact))
 
     @strawberry.mutation(
-        description="Revoke the newsletter opt-in.",
+        description="Withdraw the contact's newsletter consent at once (NOT_CONFIRMED when "
+        "there is none); the confirmation date is kept as evidence.",
         permission_classes=WRITE,
         extensions=[Atomic()],
     )

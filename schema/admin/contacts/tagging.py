@@ -92,7 +92,9 @@ async def _may_manage_central_tags(info: Info) -> bool:
 @strawberry.type
 class TaggingMutation:
     @strawberry.mutation(
-        description="Create a contact group.", permission_classes=WRITE, extensions=[Atomic()]
+        description=("Create a contact group; names are unique (case-insensitive)."),
+        permission_classes=WRITE,
+        extensions=[Atomic()],
     )
     async def create_contact_group(
         self, info: Info, name: GroupName, description: GroupDescription = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity import portal_users as service
@@ -10,6 +12,7 @@ from portal.models import PortalUser
 from schema.admin.contacts.inputs import CreateContactInput
 from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserError, PortalUserNode
+from schema.common.descriptions import PAYLOAD_ERRORS, PortalUserId
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -20,21 +23,38 @@ WRITE = [HasPermission(StaffPermission.PORTAL_USERS_WRITE)]
 
 @strawberry.type(description="Result of a portal user mutation.")
 class PortalUserPayload:
-    portal_user: PortalUserNode | None = None
-    errors: list[PortalUserError] = strawberry.field(default_factory=list)
+    portal_user: PortalUserNode | None = strawberry.field(
+        default=None,
+        description="The portal user after the change; null when `errors` is not empty.",
+    )
+    errors: list[PortalUserError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of createContactForPortalUser.")
 class CreateContactForPortalUserPayload:
-    portal_user: PortalUserNode | None = None
-    contact: ContactNode | None = None
-    errors: list[PortalUserError] = strawberry.field(default_factory=list)
+    portal_user: PortalUserNode | None = strawberry.field(
+        default=None,
+        description="The portal user, now linked; null when `errors` is not empty.",
+    )
+    contact: ContactNode | None = strawberry.field(
+        default=None, description="The new contact; null when `errors` is not empty."
+    )
+    errors: list[PortalUserError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of deletePortalUser.")
 class DeletePortalUserPayload:
-    deleted_portal_user_id: strawberry.ID | None = None
-    errors: list[PortalUserError] = strawberry.field(default_factory=list)
+    deleted_portal_user_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the deleted portal user; null when `errors` is not empty.",
+    )
+    errors: list[PortalUserError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 async def _user(info: Info, portal_user_id: strawberry.ID) -> PortalUser:
@@ -58,8 +78,14 @@ class PortalUserMutation:
     async def assign_portal_user(
         self,
         info: Info,
-        portal_user_id: strawberry.ID,
-        contact_id: strawberry.ID,
+        portal_user_id: PortalUserId,
+        contact_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="Global id (`Contact.id`) of the contact to link; it must be "
+                "active and have no portal user."
+            ),
+        ],
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.assign_portal_user(
@@ -76,8 +102,10 @@ class PortalUserMutation:
     async def create_contact_for_portal_user(
         self,
         info: Info,
-        portal_user_id: strawberry.ID,
-        input: CreateContactInput,
+        portal_user_id: PortalUserId,
+        input: Annotated[
+            CreateContactInput, strawberry.argument(description="The new contact's fields.")
+        ],
     ) -> CreateContactForPortalUserPayload:
         ctx = info.context
         user = await _user(info, portal_user_id)
@@ -94,7 +122,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def unassign_portal_user(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.unassign_portal_user(
@@ -108,7 +136,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def resend_activation_email(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.resend_activation_email(
@@ -124,7 +152,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def send_password_reset_link(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.send_password_reset_link(
@@ -140,7 +168,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def activate_portal_user_manually(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> PortalUserPayload:
         ctx = info.context
         user = await _user(info, portal_user_id)
@@ -153,7 +181,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def suspend_portal_user(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.suspend_portal_user(
@@ -167,7 +195,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def reactivate_portal_user(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> PortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.reactivate_portal_user(
@@ -181,7 +209,7 @@ class PortalUserMutation:
         extensions=[Atomic()],
     )
     async def delete_portal_user(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> DeletePortalUserPayload:
         user = await _user(info, portal_user_id)
         await service.delete_portal_user(

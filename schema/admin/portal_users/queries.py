@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity.contact_linking import matching_candidates
@@ -12,7 +14,7 @@ from portal.models import PortalUser
 from portal.services.contacts.search import RECORD_KEYS as CONTACT_RECORD_KEYS
 from schema.admin.contacts.types import ContactNode
 from schema.admin.portal_users.types import PortalUserFilterInput, PortalUserNode
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import After, PageSize, PortalUserId
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -34,7 +36,10 @@ class PortalUserQuery:
     async def portal_users(
         self,
         info: Info,
-        filter: PortalUserFilterInput | None = None,
+        filter: Annotated[
+            PortalUserFilterInput | None,
+            strawberry.argument(description="Which users; null lists all."),
+        ] = None,
         first: PageSize = 20,
         after: After = None,
     ) -> Connection[PortalUserNode]:
@@ -69,7 +74,13 @@ class PortalUserQuery:
         description="A portal user by global id; null when there is none.",
         permission_classes=[HasPermission(StaffPermission.PORTAL_USERS_READ)],
     )
-    async def portal_user(self, info: Info, id: strawberry.ID) -> PortalUserNode | None:
+    async def portal_user(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="Global id (`PortalUser.id`).")
+        ],
+    ) -> PortalUserNode | None:
         user_id = from_global_id("PortalUser", id)
         row = await info.context.session.get(PortalUser, user_id) if user_id else None
         if row is None:
@@ -86,7 +97,7 @@ class PortalUserQuery:
         ],
     )
     async def matching_candidates(
-        self, info: Info, portal_user_id: strawberry.ID
+        self, info: Info, portal_user_id: PortalUserId
     ) -> list[ContactNode]:
         user_id = from_global_id("PortalUser", portal_user_id)
         user = await info.context.session.get(PortalUser, user_id) if user_id else None

@@ -14,6 +14,14 @@ from identity.states import MappingStatus, PendingReason, RegistrationStatus
 from portal.models import PortalUser
 from portal.services.contacts import ContactErrorCode
 from schema.admin.contacts.types import ContactNode
+from schema.common.descriptions import (
+    CONTACT_ERROR_CODES,
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PORTAL_USER_ERROR_CODES,
+    describe_values,
+)
 from schema.common.enums import MappingStatusEnum, RegistrationStatusEnum  # noqa: F401
 from schema.common.errors import ErrorFields, error_codes
 from schema.common.ids import from_global_id, to_global_id
@@ -38,14 +46,27 @@ PortalUserErrorCodeEnum = error_codes(
 PendingReasonEnum = strawberry.enum(
     PendingReason, name="PendingReason", description="Why a portal user waits for staff."
 )
+describe_values(PortalUserErrorCodeEnum, PORTAL_USER_ERROR_CODES, CONTACT_ERROR_CODES)
+describe_values(
+    PendingReason,
+    {
+        "NO_MATCH": "No contact has the registered email as its primary email.",
+        "AMBIGUOUS": "Several contacts share the email and no second identifier decided.",
+        "SECOND_IDENTIFIER_FAILED": "The customer used up the attempts to name a second "
+        "identifier.",
+        "UNASSIGNED": "Staff removed the link to the contact.",
+        "EMAIL_NOT_PROVEN": "Staff activated the account without the email link, so the "
+        "unproven address matches no contact; staff choose one.",
+    },
+)
 
 
 @strawberry.type(description="A problem with a portal user mutation.")
 class PortalUserError(ErrorFields):
     codes: ClassVar = PortalUserErrorCodeEnum
-    code: PortalUserErrorCodeEnum  # type: ignore[valid-type]
-    field: str | None = strawberry.field(description="Input field (camelCase) or null.")
-    message: str
+    code: PortalUserErrorCodeEnum = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(name="PortalUser", description="A customer's login to the portal.")
@@ -63,17 +84,26 @@ class PortalUserNode(Node):
     def id(self) -> strawberry.ID:
         return to_global_id("PortalUser", self.record["id"])
 
-    @strawberry.field(metadata=needs("id"))
+    @strawberry.field(
+        description="The portal user's UUID (not a global id), as in logs and exports.",
+        metadata=needs("id"),
+    )
     def uuid(self) -> strawberry.ID:
         return strawberry.ID(str(self.record["id"]))
 
-    email = column("email", str)
+    email = column(
+        "email", str, description="Login email as entered (also while a change is pending)."
+    )
 
-    @strawberry.field(metadata=needs("registration_status"))
+    @strawberry.field(
+        description="Where the user stands in registration.", metadata=needs("registration_status")
+    )
     def registration_status(self) -> RegistrationStatus:
         return RegistrationStatus(self.record["registration_status"])
 
-    @strawberry.field(metadata=needs("mapping_status"))
+    @strawberry.field(
+        description="Whether the user is linked to a contact.", metadata=needs("mapping_status")
+    )
     def mapping_status(self) -> MappingStatus:
         return MappingStatus(self.record["mapping_status"])
 
@@ -85,19 +115,46 @@ class PortalUserNode(Node):
         reason = self.record["pending_reason"]
         return PendingReason(reason) if reason else None
 
-    first_name = column("first_name", str, description="As given at registration.")
-    last_name = column("last_name", str, description="As given at registration.")
-    language = column("language", str)
+    first_name = column(
+        "first_name",
+        str,
+        description="Given name as entered at registration; may differ from the contact's.",
+    )
+    last_name = column(
+        "last_name",
+        str,
+        description="Family name as entered at registration; may differ from the contact's.",
+    )
+    language = column(
+        "language", str, description="Language of the user's emails, ISO 639-1 (de, en)."
+    )
     existing_customer = column(
         "existing_customer",
         bool,
         description="Whether the user said at registration they are already a customer.",
     )
-    created_at = column("created_at", datetime)
-    activated_at = column("activated_at", datetime | None)
-    assigned_at = column("assigned_at", datetime | None)
-    last_login_at = column("last_login_at", datetime | None)
-    suspended_at = column("suspended_at", datetime | None)
+    created_at = column(
+        "created_at", datetime, description="When the user registered or staff created it."
+    )
+    activated_at = column(
+        "activated_at",
+        datetime | None,
+        description="When the account was activated (by email link, invitation or staff); "
+        "null until then.",
+    )
+    assigned_at = column(
+        "assigned_at",
+        datetime | None,
+        description="When the current contact was linked; null while none is.",
+    )
+    last_login_at = column(
+        "last_login_at", datetime | None, description="Time of the last login; null if never."
+    )
+    suspended_at = column(
+        "suspended_at",
+        datetime | None,
+        description="When staff suspended the user; null unless suspended now.",
+    )
 
     @strawberry.field(
         description="The assigned contact (null while pending).",
@@ -130,12 +187,26 @@ class PortalUserNode(Node):
 
 @strawberry.input(description="Filters of portalUsers; all given filters must hold.")
 class PortalUserFilterInput:
-    registration_status: RegistrationStatus | None = None
-    mapping_status: MappingStatus | None = None
-    pending_reason: PendingReason | None = None
-    contact_id: strawberry.ID | None = None
-    email: str | None = strawberry.field(default=None, description="Part of the email address.")
-    suspended: bool | None = None
+    registration_status: RegistrationStatus | None = strawberry.field(
+        default=None, description="Only users with this registration status."
+    )
+    mapping_status: MappingStatus | None = strawberry.field(
+        default=None, description="Only users with this mapping status."
+    )
+    pending_reason: PendingReason | None = strawberry.field(
+        default=None, description="Only pending users waiting for this reason."
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only the user linked to this contact (`Contact.id`); another kind of id "
+        "matches nobody.",
+    )
+    email: str | None = strawberry.field(
+        default=None, description=("Part of the email address (case-insensitive substring).")
+    )
+    suspended: bool | None = strawberry.field(
+        default=None, description="Only suspended (true) or not suspended (false) users."
+    )
 
     def to_filter(self) -> PortalUserFilter:
         return PortalUserFilter(

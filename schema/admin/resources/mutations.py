@@ -3,6 +3,8 @@ portal functions groups grant."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity.permissions import StaffPermission
@@ -12,6 +14,7 @@ from portal.services.contacts import require_contact
 from portal.services.contacts.groups_tags import require_group
 from schema.admin.contacts.types import GroupNode
 from schema.admin.resources.types import ResourceError, ResourceGrant, ResourceNode
+from schema.common.descriptions import PAYLOAD_ERRORS, ContactId
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -19,14 +22,37 @@ from schema.common.permissions import HasPermission
 
 WRITE = [HasPermission(StaffPermission.CONTACTS_WRITE)]
 
+ResourceId = Annotated[
+    strawberry.ID, strawberry.argument(description="Global id (`Resource.id`) of the resource.")
+]
+Permissions = Annotated[
+    list[str],
+    strawberry.argument(
+        description="The permissions to grant, from the vocabulary (any case, duplicates "
+        "ignored); every permission's requirements must be in the list too."
+    ),
+]
+
 
 @strawberry.input(description="Fields of a resource; in updates omitted fields stay.")
 class ResourceInput:
-    kind: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
-    alias: str | None = strawberry.UNSET
-    url: str | None = strawberry.UNSET
-    external_reference: str | None = strawberry.UNSET
+    kind: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="What it is (website, contract, meter, ...); required, at most 50 characters.",
+    )
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Name; required, at most 200 characters."
+    )
+    alias: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Shorter display name; at most 200 characters."
+    )
+    url: str | None = strawberry.field(
+        default=strawberry.UNSET, description="URL or domain; at most 300 characters."
+    )
+    external_reference: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The resource's id in another system; at most 100 characters.",
+    )
 
     def given(self) -> dict[str, str]:
         return {k: v or "" for k, v in vars(self).items() if v is not strawberry.UNSET}
@@ -34,28 +60,41 @@ class ResourceInput:
 
 @strawberry.type(description="Result of a resource mutation.")
 class ResourcePayload:
-    resource: ResourceNode | None = None
-    errors: list[ResourceError] = strawberry.field(default_factory=list)
+    resource: ResourceNode | None = strawberry.field(
+        default=None,
+        description="The resource after the change; null after a deletion or when `errors` is "
+        "not empty.",
+    )
+    errors: list[ResourceError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(
     description="Result of assignResource, updateResourcePermissions, unassignResource."
 )
 class ResourceGrantPayload:
-    grant: ResourceGrant | None = None
+    grant: ResourceGrant | None = strawberry.field(
+        default=None,
+        description="The assignment with its permissions now; null after unassignResource or "
+        "when `errors` is not empty.",
+    )
     warning: str | None = strawberry.field(
         default=None,
         description="NO_RESOURCES_LEFT when the contact's portal is now empty (consider "
         "suspending access).",
     )
-    errors: list[ResourceError] = strawberry.field(default_factory=list)
+    errors: list[ResourceError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 @strawberry.type(description="Result of setGroupPortalPermissions.")
 class GroupPermissionsPayload:
-    group: GroupNode | None = None
-    portal_permissions: list[str] = strawberry.field(default_factory=list)
-    errors: list[ResourceError] = strawberry.field(default_factory=list)
+    group: GroupNode | None = strawberry.field(
+        default=None, description="The group; null when `errors` is not empty."
+    )
+    portal_permissions: list[str] = strawberry.field(
+        default_factory=list,
+        description="The portal functions the group grants now (upper case, e.g. DIRECTORY).",
+    )
+    errors: list[ResourceError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
 
 async def _resource(info: Info, resource_id: strawberry.ID) -> Resource:
@@ -67,9 +106,15 @@ async def _resource(info: Info, resource_id: strawberry.ID) -> Resource:
 @strawberry.type
 class ResourceMutation:
     @strawberry.mutation(
-        description="Create a resource.", permission_classes=WRITE, extensions=[Atomic()]
+        description=("Create a resource to share with contacts (see assignResource)."),
+        permission_classes=WRITE,
+        extensions=[Atomic()],
     )
-    async def create_resource(self, info: Info, input: ResourceInput) -> ResourcePayload:
+    async def create_resource(
+        self,
+        info: Info,
+        input: Annotated[ResourceInput, strawberry.argument(description="The new resource.")],
+    ) -> ResourcePayload:
         row = await service.save_resource(
             info.context.session, await info.context.staff_actor(), input.given()
         )
@@ -79,7 +124,10 @@ class ResourceMutation:
         description="Change a resource.", permission_classes=WRITE, extensions=[Atomic()]
     )
     async def update_resource(
-        self, info: Info, id: strawberry.ID, input: ResourceInput
+        self,
+        info: Info,
+        id: ResourceId,
+        input: Annotated[ResourceInput, strawberry.argument(description="The fields to change.")],
     ) -> ResourcePayload:
         row = await _resource(info, id)
         await service.save_resource(
@@ -92,7 +140,7 @@ class ResourceMutation:
         permission_classes=WRITE,
         extensions=[Atomic()],
     )
-    async def delete_resource(self, info: Info, id: strawberry.ID) -> ResourcePayload:
+    async def delete_resource(self, info: Info, id: ResourceId) -> ResourcePayload:
         row = await _resource(info, id)
         await service.delete_resource(info.context.session, await info.context.staff_actor(), row)
         return ResourcePayload()
@@ -106,9 +154,9 @@ class ResourceMutation:
     async def assign_resource(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        resource_id: strawberry.ID,
-        permissions: list[str],
+        contact_id: ContactId,
+        resource_id: ResourceId,
+        permissions: Permissions,
     ) -> ResourceGrantPayload:
         return await _grant(info, contact_id, resource_id, permissions, replace=False)
 
@@ -120,9 +168,9 @@ class ResourceMutation:
     async def update_resource_permissions(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        resource_id: strawberry.ID,
-        permissions: list[str],
+        contact_id: ContactId,
+        resource_id: ResourceId,
+        permissions: Permissions,
     ) -> ResourceGrantPayload:
         return await _grant(info, contact_id, resource_id, permissions, replace=True)
 
@@ -134,8 +182,8 @@ class ResourceMutation:
     async def unassign_resource(
         self,
         info: Info,
-        contact_id: strawberry.ID,
-        resource_id: strawberry.ID,
+        contact_id: ContactId,
+        resource_id: ResourceId,
     ) -> ResourceGrantPayload:
         ctx = info.context
         contact = await require_contact(
@@ -153,7 +201,19 @@ class ResourceMutation:
         extensions=[Atomic()],
     )
     async def set_group_portal_permissions(
-        self, info: Info, group_id: strawberry.ID, permissions: list[str]
+        self,
+        info: Info,
+        group_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="Global id (`ContactGroup.id`) of the group."),
+        ],
+        permissions: Annotated[
+            list[str],
+            strawberry.argument(
+                description="All portal functions the group is to grant (from "
+                "`permissionVocabulary.portalPermissions`); an empty list grants none."
+            ),
+        ],
     ) -> GroupPermissionsPayload:
         ctx = info.context
         group = await require_group(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity.permissions import StaffPermission
@@ -13,7 +15,7 @@ from schema.admin.resources.types import (
     ResourceGrant,
     ResourceNode,
 )
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import After, ContactId, PageSize
 from schema.common.errors import bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -32,7 +34,13 @@ class ResourceQuery:
     async def resources(
         self,
         info: Info,
-        search: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Text found in the name, alias, URL or domain (case-insensitive); "
+                "null lists all."
+            ),
+        ] = None,
         first: PageSize = 20,
         after: After = None,
     ) -> Connection[ResourceNode]:
@@ -45,7 +53,7 @@ class ResourceQuery:
         return Connection.from_page(page, ResourceNode.from_row)
 
     @strawberry.field(description="The resources assigned to a contact.", permission_classes=READ)
-    async def contact_resources(self, info: Info, contact_id: strawberry.ID) -> list[ResourceGrant]:
+    async def contact_resources(self, info: Info, contact_id: ContactId) -> list[ResourceGrant]:
         uuid_ = from_global_id("Contact", contact_id)
         if uuid_ is None:
             return []

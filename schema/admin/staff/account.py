@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -10,7 +11,7 @@ from identity import staff_account
 from portal.errors import InvalidInput
 from portal.models import StaffSession
 from schema.admin.staff.types import StaffAuthError
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import PAYLOAD_ERRORS, After, PageSize
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
@@ -20,7 +21,9 @@ from schema.common.permissions import IsStaff
 
 @strawberry.type(description="One of your own staff sessions (a browser or a client).")
 class StaffSessionNode:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="Opaque id of the session, for endMyStaffSession (not a Node id)."
+    )
     created_at: datetime = strawberry.field(description="When the login happened.")
     last_seen_at: datetime = strawberry.field(description="The last request (to the minute).")
     expires_at: datetime = strawberry.field(description="Its absolute end.")
@@ -43,18 +46,22 @@ class StaffSessionNode:
 
 @strawberry.type(description="Result of changeMyStaffPassword.")
 class ChangeMyStaffPasswordPayload:
-    ok: bool = False
+    ok: bool = strawberry.field(default=False, description="True when the password changed.")
     other_sessions_ended: int = strawberry.field(
         default=0, description="How many of your other sessions were ended."
     )
-    errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+    errors: list[StaffAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of endMyStaffSession and endMyOtherStaffSessions.")
 class EndMyStaffSessionsPayload:
     ended: int = strawberry.field(default=0, description="How many sessions ended.")
-    errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+    errors: list[StaffAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type
@@ -87,7 +94,17 @@ class StaffAccountMutation:
         extensions=[Atomic()],
     )
     async def change_my_staff_password(
-        self, info: Info, current_password: str, new_password: str
+        self,
+        info: Info,
+        current_password: Annotated[
+            str, strawberry.argument(description="The password in use now.")
+        ],
+        new_password: Annotated[
+            str,
+            strawberry.argument(
+                description="10 to 1024 characters, not a common password nor the email."
+            ),
+        ],
     ) -> ChangeMyStaffPasswordPayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -110,7 +127,11 @@ class StaffAccountMutation:
         extensions=[Atomic()],
     )
     async def end_my_staff_session(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="`StaffSessionNode.id` of the session.")
+        ],
     ) -> EndMyStaffSessionsPayload:
         principal = await info.context.require_staff()
         await staff_account.end_own_session(

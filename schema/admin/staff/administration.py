@@ -3,6 +3,8 @@ deactivate, reactivate and delete staff; invited members accept with their setup
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity import staff_admin as service
@@ -15,7 +17,7 @@ from portal.errors import InvalidInput
 from portal.models import StaffUser
 from schema.admin.staff.types import StaffAdminError, StaffUserNode
 from schema.common.cookies import no_store
-from schema.common.descriptions import After, PageSize
+from schema.common.descriptions import PAYLOAD_ERRORS, After, PageSize
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -24,15 +26,24 @@ from schema.common.permissions import HasPermission
 
 MANAGE = [HasPermission(StaffPermission.STAFF_MANAGE)]
 
+StaffUserId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="Global id (`StaffUser.id`) of the staff member."),
+]
+
 
 @strawberry.input(description="Who to invite to the staff console, and in which role.")
 class InviteStaffUserInput:
     email: str = strawberry.field(description="Their login email; the setup link goes there.")
     role: StaffRole = strawberry.field(description="The role they get.")
     display_name: str = strawberry.field(
-        default="", description="Name shown in the console and audit log (default: from email)."
+        default="",
+        description="Name shown in the console and audit log, at most 200 characters "
+        "(default: from the email).",
     )
-    language: str = strawberry.field(default="de", description="Language of their emails.")
+    language: str = strawberry.field(
+        default="de", description=("Language of their emails: de or en.")
+    )
     form_of_address: Formality = strawberry.field(
         default=Formality.FORMAL, description="Form of address in German emails."
     )
@@ -40,14 +51,24 @@ class InviteStaffUserInput:
 
 @strawberry.type(description="Result of a staff administration mutation.")
 class StaffUserPayload:
-    staff_user: StaffUserNode | None = None
-    errors: list[StaffAdminError] = strawberry.field(default_factory=list)
+    staff_user: StaffUserNode | None = strawberry.field(
+        default=None,
+        description="The staff member after the change; null when `errors` is not empty.",
+    )
+    errors: list[StaffAdminError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of deleteStaffUser.")
 class DeleteStaffUserPayload:
-    deleted_staff_user_id: strawberry.ID | None = None
-    errors: list[StaffAdminError] = strawberry.field(default_factory=list)
+    deleted_staff_user_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the deleted staff member; null when `errors` is not empty.",
+    )
+    errors: list[StaffAdminError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of acceptStaffInvitation.")
@@ -55,7 +76,9 @@ class AcceptStaffInvitationPayload:
     staff_user: StaffUserNode | None = strawberry.field(
         default=None, description="The account, ready to log in with the new password."
     )
-    errors: list[StaffAdminError] = strawberry.field(default_factory=list)
+    errors: list[StaffAdminError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 async def _target(info: Info, id: strawberry.ID) -> StaffUser:
@@ -71,8 +94,12 @@ class StaffAdministrationQuery:
     async def staff_users(
         self,
         info: Info,
-        role: StaffRole | None = None,
-        state: StaffState | None = None,
+        role: Annotated[
+            StaffRole | None, strawberry.argument(description="Only staff with this role.")
+        ] = None,
+        state: Annotated[
+            StaffState | None, strawberry.argument(description="Only staff in this state.")
+        ] = None,
         first: PageSize = 20,
         after: After = None,
     ) -> Connection[StaffUserNode]:
@@ -88,7 +115,7 @@ class StaffAdministrationQuery:
         description="A staff account by global id; null when there is none.",
         permission_classes=MANAGE,
     )
-    async def staff_user(self, info: Info, id: strawberry.ID) -> StaffUserNode | None:
+    async def staff_user(self, info: Info, id: StaffUserId) -> StaffUserNode | None:
         staff_id = from_global_id("StaffUser", id)
         row = await info.context.session.get(StaffUser, staff_id) if staff_id else None
         return StaffUserNode.from_row(row) if row is not None else None
@@ -102,7 +129,13 @@ class StaffAdministrationMutation:
         permission_classes=MANAGE,
         extensions=[Atomic()],
     )
-    async def invite_staff_user(self, info: Info, input: InviteStaffUserInput) -> StaffUserPayload:
+    async def invite_staff_user(
+        self,
+        info: Info,
+        input: Annotated[
+            InviteStaffUserInput, strawberry.argument(description="Who to invite, and how.")
+        ],
+    ) -> StaffUserPayload:
         ctx = info.context
         principal = await ctx.require_staff()
         request = StaffInvitationRequest(
@@ -123,7 +156,7 @@ class StaffAdministrationMutation:
         permission_classes=MANAGE,
         extensions=[Atomic()],
     )
-    async def resend_staff_invitation(self, info: Info, id: strawberry.ID) -> StaffUserPayload:
+    async def resend_staff_invitation(self, info: Info, id: StaffUserId) -> StaffUserPayload:
         ctx = info.context
         staff = await _target(info, id)
         principal = await ctx.require_staff()
@@ -139,7 +172,10 @@ class StaffAdministrationMutation:
         extensions=[Atomic()],
     )
     async def change_staff_user_role(
-        self, info: Info, id: strawberry.ID, role: StaffRole
+        self,
+        info: Info,
+        id: StaffUserId,
+        role: Annotated[StaffRole, strawberry.argument(description="The new role.")],
     ) -> StaffUserPayload:
         staff = await _target(info, id)
         await service.change_staff_role(
@@ -154,7 +190,7 @@ class StaffAdministrationMutation:
         permission_classes=MANAGE,
         extensions=[Atomic()],
     )
-    async def deactivate_staff_user(self, info: Info, id: strawberry.ID) -> StaffUserPayload:
+    async def deactivate_staff_user(self, info: Info, id: StaffUserId) -> StaffUserPayload:
         ctx = info.context
         staff = await _target(info, id)
         principal = await ctx.require_staff()
@@ -166,7 +202,7 @@ class StaffAdministrationMutation:
         permission_classes=MANAGE,
         extensions=[Atomic()],
     )
-    async def reactivate_staff_user(self, info: Info, id: strawberry.ID) -> StaffUserPayload:
+    async def reactivate_staff_user(self, info: Info, id: StaffUserId) -> StaffUserPayload:
         staff = await _target(info, id)
         await service.reactivate_staff(
             info.context.session, staff, await info.context.staff_actor()
@@ -179,7 +215,7 @@ class StaffAdministrationMutation:
         permission_classes=MANAGE,
         extensions=[Atomic()],
     )
-    async def delete_staff_user(self, info: Info, id: strawberry.ID) -> DeleteStaffUserPayload:
+    async def delete_staff_user(self, info: Info, id: StaffUserId) -> DeleteStaffUserPayload:
         ctx = info.context
         staff = await _target(info, id)
         principal = await ctx.require_staff()
@@ -193,7 +229,18 @@ class StaffAdministrationMutation:
         extensions=[Atomic()],
     )
     async def accept_staff_invitation(
-        self, info: Info, token: str, password: str
+        self,
+        info: Info,
+        token: Annotated[
+            str, strawberry.argument(description="The token from the emailed setup link.")
+        ],
+        password: Annotated[
+            str,
+            strawberry.argument(
+                description="The new password: 10 to 1024 characters, not a common one nor "
+                "the email."
+            ),
+        ],
     ) -> AcceptStaffInvitationPayload:
         ctx = info.context
         no_store(ctx)

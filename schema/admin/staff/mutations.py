@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -17,6 +18,7 @@ from portal.normalization import MAX_EMAIL_LENGTH
 from schema.admin.staff.types import StaffAuthError, StaffUserNode
 from schema.common.context import STAFF_COOKIE
 from schema.common.cookies import clear_session_cookie, set_session_cookie
+from schema.common.descriptions import PAYLOAD_ERRORS, describe_values
 from schema.common.errors import Atomic
 from schema.common.info import Info
 from schema.common.permissions import IsStaffSession
@@ -35,6 +37,14 @@ StaffLogInStepEnum = strawberry.enum(
     description="LOGGED_IN: the session is open (cookie set, token returned). "
     "SECOND_FACTOR_REQUIRED: the password was right; send a code from the authenticator app "
     "or a recovery code with staffLogInSecondFactor(loginToken, code) within 5 minutes.",
+)
+describe_values(
+    StaffLogInStep,
+    {
+        "LOGGED_IN": "The session is open: cookie set, `token` returned.",
+        "SECOND_FACTOR_REQUIRED": "The password was right; finish with "
+        "staffLogInSecondFactor and `loginToken` within 5 minutes.",
+    },
 )
 
 
@@ -59,14 +69,20 @@ class StaffLogInPayload:
         description="Bearer token for non-browser clients (`Authorization: Bearer <token>`); "
         "browsers use the HttpOnly cookie set with the response.",
     )
-    errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+    errors: list[StaffAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of staffLogOut.")
 class StaffLogOutPayload:
-    ok: bool = False
-    errors: list[StaffAuthError] = strawberry.field(default_factory=list)
+    ok: bool = strawberry.field(
+        default=False, description="True when the session ended and the cookie was cleared."
+    )
+    errors: list[StaffAuthError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 async def _logged_in(info: Info, staff: StaffUser) -> StaffLogInPayload:
@@ -90,7 +106,12 @@ class StaffMutation:
         "accounts give the same INVALID_CREDENTIALS error.",
         extensions=[Atomic()],
     )
-    async def staff_log_in(self, info: Info, email: str, password: str) -> StaffLogInPayload:
+    async def staff_log_in(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Login email (any case).")],
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> StaffLogInPayload:
         ctx = info.context
         if len(email.strip()) > MAX_EMAIL_LENGTH:
             raise InvalidInput.single(
@@ -132,7 +153,17 @@ class StaffMutation:
         extensions=[Atomic()],
     )
     async def staff_log_in_second_factor(
-        self, info: Info, login_token: str, code: str
+        self,
+        info: Info,
+        login_token: Annotated[
+            str, strawberry.argument(description="`loginToken` from staffLogIn.")
+        ],
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description="A current 6-digit authenticator code or an unused recovery code."
+            ),
+        ],
     ) -> StaffLogInPayload:
         ctx = info.context
         try:

@@ -3,7 +3,7 @@ admin's reset of a colleague's second factor."""
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Annotated, ClassVar, TypeVar
 
 import strawberry
 
@@ -14,6 +14,13 @@ from identity.staff_account import end_other_sessions
 from identity.staff_admin import get_staff
 from portal.errors import InvalidInput
 from schema.admin.staff.types import StaffUserNode
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    PAYLOAD_ERRORS,
+    describe_values,
+)
 from schema.common.errors import Atomic, ErrorFields
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -24,14 +31,26 @@ SecondFactorErrorCodeEnum = strawberry.enum(
     name="SecondFactorErrorCode",
     description="Why a second-factor request was refused.",
 )
+describe_values(
+    SecondFactorErrorCode,
+    {
+        "INVALID_CODE": "The code is not valid (counts against a lockout).",
+        "ALREADY_ENABLED": "Two-factor login is already set up.",
+        "NOT_ENABLED": "Two-factor login is not set up.",
+        "NO_ENROLMENT": "Confirm needs a started enrolment: call beginStaffTotpEnrolment first.",
+        "LOGIN_EXPIRED": "The half-finished login expired; log in with the password again.",
+        "NOT_FOUND": "No staff member with this id.",
+        "NOT_ALLOWED_ON_SELF": "Remove your own second factor with disableStaffTotp and a code.",
+    },
+)
 
 
 @strawberry.type(description="A problem with a second-factor request.")
 class SecondFactorError(ErrorFields):
     codes: ClassVar = SecondFactorErrorCode
-    code: SecondFactorErrorCode
-    field: str | None
-    message: str
+    code: SecondFactorErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 def _counted(failed: InvalidInput) -> bool:
@@ -50,6 +69,14 @@ def _refused(payload: type[Payload], failed: InvalidInput) -> Payload:
     )
 
 
+TotpOrRecoveryCode = Annotated[
+    str,
+    strawberry.argument(
+        description="A current 6-digit code from the authenticator app, or an unused recovery code."
+    ),
+]
+
+
 @strawberry.type(description="Result of beginStaffTotpEnrolment.")
 class BeginStaffTotpEnrolmentPayload:
     secret: str | None = strawberry.field(
@@ -59,7 +86,9 @@ class BeginStaffTotpEnrolmentPayload:
     otpauth_uri: str | None = strawberry.field(
         default=None, description="otpauth://totp/... URI for the authenticator app (QR code)."
     )
-    errors: list[SecondFactorError] = strawberry.field(default_factory=list)
+    errors: list[SecondFactorError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
 
 
 @strawberry.type(description="Result of a mutation that hands out new recovery codes.")
@@ -68,15 +97,27 @@ class StaffRecoveryCodesPayload:
         default=None,
         description="Ten single-use recovery codes, shown this once (only hashes are stored).",
     )
-    staff_user: StaffUserNode | None = None
-    errors: list[SecondFactorError] = strawberry.field(default_factory=list)
+    staff_user: StaffUserNode | None = strawberry.field(
+        default=None,
+        description="The staff member with the second factor as it is now; null when `errors` "
+        "is not empty.",
+    )
+    errors: list[SecondFactorError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
 @strawberry.type(description="Result of disableStaffTotp and resetStaffSecondFactor.")
 class StaffSecondFactorPayload:
-    staff_user: StaffUserNode | None = None
-    errors: list[SecondFactorError] = strawberry.field(default_factory=list)
+    staff_user: StaffUserNode | None = strawberry.field(
+        default=None,
+        description="The staff member with the second factor as it is now; null when `errors` "
+        "is not empty.",
+    )
+    errors: list[SecondFactorError] = strawberry.field(
+        default_factory=list, description=PAYLOAD_ERRORS
+    )
     keep_writes: strawberry.Private[bool] = False
 
 
@@ -104,7 +145,7 @@ class SecondFactorMutation:
         extensions=[Atomic()],
     )
     async def confirm_staff_totp_enrolment(
-        self, info: Info, code: str
+        self, info: Info, code: TotpOrRecoveryCode
     ) -> StaffRecoveryCodesPayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -127,7 +168,7 @@ class SecondFactorMutation:
         extensions=[Atomic()],
     )
     async def regenerate_staff_recovery_codes(
-        self, info: Info, code: str
+        self, info: Info, code: TotpOrRecoveryCode
     ) -> StaffRecoveryCodesPayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -147,7 +188,9 @@ class SecondFactorMutation:
         permission_classes=[IsStaff],
         extensions=[Atomic()],
     )
-    async def disable_staff_totp(self, info: Info, code: str) -> StaffSecondFactorPayload:
+    async def disable_staff_totp(
+        self, info: Info, code: TotpOrRecoveryCode
+    ) -> StaffSecondFactorPayload:
         ctx = info.context
         principal = await ctx.require_staff()
         try:
@@ -167,7 +210,12 @@ class SecondFactorMutation:
         extensions=[Atomic()],
     )
     async def reset_staff_second_factor(
-        self, info: Info, id: strawberry.ID
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="Global id (`StaffUser.id`) of the colleague."),
+        ],
     ) -> StaffSecondFactorPayload:
         ctx = info.context
         principal = await ctx.require_staff()

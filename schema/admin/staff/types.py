@@ -13,6 +13,13 @@ from identity.permissions import StaffRole, permissions_for_role
 from identity.states import StaffState, staff_state_of
 from portal.email.outbox import Formality
 from portal.models import StaffUser as StaffUserRow
+from schema.common.descriptions import (
+    ERROR_CODE,
+    ERROR_FIELD,
+    ERROR_MESSAGE,
+    IMPERSONATION_ERROR_CODES,
+    describe_values,
+)
 from schema.common.enums import FormOfAddressEnum  # noqa: F401  (registers the enum)
 from schema.common.errors import ErrorFields, error_codes
 from schema.common.ids import to_global_id
@@ -41,22 +48,81 @@ StaffAdminErrorCodeEnum = error_codes(
     ImpersonationErrorCode.ALREADY_ENDED,
     description="Why a staff administration request was refused.",
 )
+describe_values(
+    StaffRole,
+    {
+        "ADMIN": "Everything, including staff accounts, settings and API keys.",
+        "SUPPORT": "Contacts, portal users, invitations and impersonation.",
+        "AUDITOR": "Read-only review, including the audit log.",
+    },
+)
+describe_values(
+    StaffState,
+    {
+        "INVITED": "Invited; has not set a password yet.",
+        "ACTIVE": "Can log in.",
+        "DEACTIVATED": "Blocked by an administrator; cannot log in.",
+    },
+)
+describe_values(
+    StaffAuthErrorCode,
+    {
+        "INVALID_CREDENTIALS": "Email or password is wrong, the account is deactivated or "
+        "locked; deliberately one answer.",
+        "INVALID_EMAIL": "Not a valid email address (at most 254 characters).",
+        "PASSWORD_TOO_SHORT": "The new password has fewer than 10 characters.",
+        "PASSWORD_TOO_LONG": "The new password has more than 1024 characters.",
+        "EMAIL_TAKEN": "A staff account with this email exists.",
+        "INVALID_ROLE": "Not one of the roles ADMIN, SUPPORT, AUDITOR.",
+        "PASSWORD_TOO_COMMON": "The new password is a commonly used one or the email itself.",
+        "WRONG_PASSWORD": "The current password is wrong, or the account is locked after too "
+        "many wrong attempts.",
+        "NOT_FOUND": "No such staff member or session.",
+        "INVALID_CODE": "The authenticator or recovery code is not valid (counts against a "
+        "lockout).",
+        "LOGIN_EXPIRED": "The half-finished login expired (5 minutes, 5 wrong codes, or a "
+        "password change meanwhile); log in with the password again.",
+    },
+)
+describe_values(
+    StaffAdminErrorCodeEnum,
+    {
+        "NOT_FOUND": "No staff member with this id.",
+        "INVALID_EMAIL": "Not a valid email address (at most 254 characters).",
+        "EMAIL_TAKEN": "A staff account with this email exists.",
+        "INVALID_ROLE": "Not one of the roles ADMIN, SUPPORT, AUDITOR.",
+        "INVALID_LANGUAGE": "Not a supported language (de, en).",
+        "TOO_LONG": "The display name has more than 200 characters.",
+        "LAST_ADMIN": "The last active administrator cannot lose the role or be deactivated "
+        "or deleted.",
+        "NOT_ALLOWED_ON_SELF": "Staff cannot deactivate or delete their own account.",
+        "NOT_INVITED": "The staff member has already set up the account; nothing to resend.",
+        "DEACTIVATED": "Reserved for a deactivated staff member; no current mutation returns it.",
+        "INVALID_TOKEN": "The invitation link is not valid (altered or superseded).",
+        "TOKEN_EXPIRED": "The invitation link has expired; ask an administrator to resend it.",
+        "TOKEN_USED": "The invitation link was used already.",
+        "PASSWORD_TOO_SHORT": "The password has fewer than 10 characters.",
+        "PASSWORD_TOO_LONG": "The password has more than 1024 characters.",
+        "PASSWORD_TOO_COMMON": "The password is a commonly used one or the email itself.",
+    },
+    IMPERSONATION_ERROR_CODES,
+)
 
 
 @strawberry.type(description="A problem with a staff authentication request.")
 class StaffAuthError(ErrorFields):
     codes: ClassVar = StaffAuthErrorCode
-    code: StaffAuthErrorCode
-    field: str | None
-    message: str
+    code: StaffAuthErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="A problem with a staff administration request.")
 class StaffAdminError(ErrorFields):
     codes: ClassVar = StaffAdminErrorCodeEnum
-    code: StaffAdminErrorCodeEnum  # type: ignore[valid-type]
-    field: str | None
-    message: str
+    code: StaffAdminErrorCodeEnum = strawberry.field(description=ERROR_CODE)  # type: ignore[valid-type]
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="A staff member's second factor (TOTP) at a glance.")

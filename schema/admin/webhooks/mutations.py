@@ -124,7 +124,11 @@ class WebhookMutation:
         extensions=[Atomic()],
     )
     async def create_webhook_endpoint(
-        self, info: Info, input: CreateWebhookEndpointInput
+        self,
+        info: Info,
+        input: Annotated[
+            CreateWebhookEndpointInput, strawberry.argument(description="The endpoint to add.")
+        ],
     ) -> WebhookEndpointSecretPayload:
         ctx = info.context
         created = await create_endpoint(
@@ -142,7 +146,12 @@ class WebhookMutation:
         extensions=[Atomic()],
     )
     async def update_webhook_endpoint(
-        self, info: Info, input: UpdateWebhookEndpointInput
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateWebhookEndpointInput,
+            strawberry.argument(description="Which endpoint, and the fields to change."),
+        ],
     ) -> UpdateWebhookEndpointPayload:
         ctx = info.context
         row = await update_endpoint(

@@ -13,6 +13,7 @@ from portal.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.services.events import EventType, PayloadLevel
 from portal.webhooks.endpoints import DisabledReason, WebhookErrorCode
 from portal.webhooks.log import DeliveryStatus, list_attempts, list_deliveries
+from schema.common.descriptions import ERROR_CODE, ERROR_FIELD, ERROR_MESSAGE, describe_values
 from schema.common.errors import ErrorFields, bad_user_input
 from schema.common.ids import to_global_id
 from schema.common.info import Info
@@ -58,14 +59,81 @@ DisabledReasonEnum = strawberry.enum(
     description="Why an endpoint is off: MANUAL (staff switched it off) or FAILING (portal "
     "did, after too many failed attempts in a row, and emailed the administrators).",
 )
+describe_values(
+    WebhookErrorCode,
+    {
+        "INVALID_URL": "Not an absolute http(s) URL without credentials.",
+        "HTTPS_REQUIRED": "Production takes https URLs only.",
+        "ADDRESS_NOT_ALLOWED": "The host resolves to a loopback, private, link-local or "
+        "reserved address.",
+        "INVALID_EVENT_TYPES": "No event type chosen.",
+        "INVALID_DESCRIPTION": "The description is too long.",
+        "INVALID_OVERLAP": "Secret overlap hours outside 0 to 168.",
+        "NOT_FOUND": "No such endpoint or delivery.",
+        "ENDPOINT_INACTIVE": "The endpoint is switched off; switch it on first.",
+        "NOT_REDELIVERABLE": "The delivery is still pending, or its event is no longer stored.",
+    },
+)
+describe_values(
+    EventType,
+    {
+        "CONTACT_CREATED": "A contact was created (`contact.created`).",
+        "CONTACT_UPDATED": "A contact's fields changed (`contact.updated`).",
+        "CONTACT_DEACTIVATED": "A contact was deactivated (`contact.deactivated`).",
+        "CONTACT_REACTIVATED": "A contact was reactivated (`contact.reactivated`).",
+        "CONTACT_DELETED": "A contact was deleted (`contact.deleted`).",
+        "CONTACT_MERGED": "Contacts were merged into one (`contact.merged`).",
+        "CONTACT_ERASED": "A contact was erased on a GDPR request (`contact.erased`).",
+        "PORTAL_USER_REGISTERED": "A customer registered (`portal_user.registered`).",
+        "PORTAL_USER_ACTIVATED": "A portal user activated the account (`portal_user.activated`).",
+        "PORTAL_USER_LINKED": "Matching linked a portal user to its contact "
+        "(`portal_user.linked`).",
+        "PORTAL_USER_PENDING_REVIEW": "A portal user waits for staff to assign a contact "
+        "(`portal_user.pending_review`).",
+        "PORTAL_USER_ASSIGNED": "Staff assigned a contact to a portal user "
+        "(`portal_user.assigned`).",
+        "PORTAL_USER_SUSPENDED": "A portal user was suspended (`portal_user.suspended`).",
+        "PORTAL_USER_REACTIVATED": "A suspended portal user was reactivated "
+        "(`portal_user.reactivated`).",
+        "PORTAL_USER_DELETED": "A portal user was deleted (`portal_user.deleted`).",
+        "CONSENT_CHANGED": "A contact's newsletter consent changed (`consent.changed`).",
+        "INVITATION_SENT": "An invitation was issued (`invitation.sent`).",
+        "INVITATION_ACCEPTED": "A customer accepted an invitation (`invitation.accepted`).",
+        "IMPERSONATION_STARTED": "Support opened a customer's portal (`impersonation.started`).",
+        "IMPERSONATION_ENDED": "A support session ended (`impersonation.ended`).",
+    },
+)
+describe_values(
+    PayloadLevel,
+    {
+        "IDS": "The event, its actor, the ids of the contact or portal user, and which fields "
+        "changed.",
+        "CHANGED_FIELDS": "Also the new values of the changed fields (personal data).",
+    },
+)
+describe_values(
+    DeliveryStatus,
+    {
+        "PENDING": "Waiting for its first or next attempt.",
+        "DELIVERED": "The endpoint answered 2xx.",
+        "FAILED": "Every attempt failed; redeliver it to try again.",
+    },
+)
+describe_values(
+    DisabledReason,
+    {
+        "MANUAL": "Staff switched it off.",
+        "FAILING": "Portal switched it off after too many failed attempts in a row.",
+    },
+)
 
 
 @strawberry.type(description="A problem with a webhook request.")
 class WebhookError(ErrorFields):
     codes: ClassVar = WebhookErrorCode
-    code: WebhookErrorCode
-    field: str | None
-    message: str
+    code: WebhookErrorCode = strawberry.field(description=ERROR_CODE)
+    field: str | None = strawberry.field(description=ERROR_FIELD)
+    message: str = strawberry.field(description=ERROR_MESSAGE)
 
 
 @strawberry.type(description="One event for one endpoint, with the outcome of its attempts.")
