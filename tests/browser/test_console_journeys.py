@@ -147,6 +147,10 @@ async def test_console_sends_anonymous_readers_to_the_login_and_back(
     await page.wait_for_url("**/console/account")
     # Signed in, the console speaks the staff member's own language (German here).
     await expect(page.get_by_role("heading", name="Mein Konto")).to_be_visible()
+    # The login page sends a signed-in reader on.
+    await journey.goto("/console/login")
+    await page.wait_for_url("**/console")
+    await expect(page.get_by_role("heading", name="Kontakte")).to_be_visible()
     await journey.step("back where the reader wanted to go")
 
 

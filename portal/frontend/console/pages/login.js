@@ -3,7 +3,7 @@
 import { h, replace } from "../../shared/dom.js";
 import { Form } from "../../shared/forms.js";
 import { focusOn, notice } from "../../shared/shell.js";
-import { api, ERRORS } from "../api.js";
+import { api, ERRORS, ME } from "../api.js";
 import { doneNotice, ENROL_PATH, go, safeNext, startConsolePage } from "../app.js";
 
 const STAFF_FIELDS = "secondFactor { enabled required }";
@@ -20,10 +20,16 @@ function finish(staffUser, next) {
 
 startConsolePage({
   anonymous: true,
-  render(page) {
+  async render(page) {
     const { texts, main, setTitle } = page;
-    setTitle(texts.t("login.title"));
     const next = safeNext(new URLSearchParams(window.location.search).get("next"));
+    // Already signed in (another tab, a bookmark): straight on.
+    const signedIn = await api.request(ME);
+    if (signedIn.data && signedIn.data.me) {
+      finish(signedIn.data.me, next);
+      return;
+    }
+    setTitle(texts.t("login.title"));
     const area = h("section", { class: "card" });
 
     function passwordStep(message = null) {
