@@ -320,7 +320,9 @@ async def test_journey_contact_resource_with_two_permissions_invite_accept_suspe
 
     # A resource with two permissions; a permission without the one it needs is refused first.
     resources = page.locator("#resources")
-    await expect(resources).to_contain_text("keine Ressource geteilt")
+    # The page's sections load side by side: give a loaded machine time for all of them.
+    await expect(resources).to_contain_text("keine Ressource geteilt", timeout=20_000)
+    await expect(page.locator("#portal-access")).to_contain_text("noch keinen", timeout=20_000)
     await resources.get_by_label("Ressource suchen").fill("shop")
     await expect(resources.get_by_label(label("Ressource"), exact=False).last).to_contain_text(
         "Onlineshop Paula"
