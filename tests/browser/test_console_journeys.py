@@ -390,3 +390,17 @@ async def test_journey_contact_resource_with_two_permissions_invite_accept_suspe
         page.locator("#portal-access").get_by_text("Der Zugang ist wieder freigegeben.")
     ).to_be_visible()
     await expect(access.get_by_role("button", name="Zugang sperren")).to_be_visible()
+
+    # Log in as this customer: the support-session dialog (console/impersonation.js) opens the
+    # customer portal in a new tab.
+    await access.get_by_role("button", name="Als dieser Kunde anmelden").click()
+    support = page.get_by_role("dialog", name="Als Paula Portal anmelden")
+    await expect(support).to_be_visible()
+    await support.get_by_label(label("Grund")).fill("Kundin fragt nach ihrem Onlineshop")
+    async with page.context.expect_page() as opened:
+        await support.get_by_role("button", name="Kundenportal öffnen").click()
+    portal_tab = await opened.value
+    await portal_tab.wait_for_url("**/account*")
+    await expect(support).to_contain_text("Die Support-Sitzung läuft in einem neuen Tab.")
+    await staff.step("support session started")
+    await portal_tab.close()
