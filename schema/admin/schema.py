@@ -44,10 +44,9 @@ from schema.common.text_input import RefuseNulCharacters
 
 
 @strawberry.type(
-    description="Reads of the staff API (`/admin/graphql`). Every field but "
-    "`permissionVocabulary` needs a staff session (cookie or bearer token) or an API key, and "
-    "the permission it names; without them the answer is a top-level UNAUTHENTICATED or "
-    "FORBIDDEN error."
+    description="Reads of the staff API (`/admin/graphql`). Every field needs a staff "
+    "session (cookie or bearer token) or an API key, and the permission it names; without "
+    "them the answer is a top-level UNAUTHENTICATED or FORBIDDEN error."
 )
 class Query(
     StaffQuery,

@@ -60,7 +60,11 @@ class ResourceQuery:
         rows = await info.context.loaders.assignments_by_contact.load(uuid_)
         return [ResourceGrant.from_row(r) for r in rows]
 
-    @strawberry.field(description="Permission vocabulary for resources and portal functions.")
+    @strawberry.field(
+        description="Permission vocabulary for resources and portal functions: the "
+        "business's configuration, so it needs a staff session like every other read.",
+        permission_classes=READ,
+    )
     def permission_vocabulary(self, info: Info) -> PermissionVocabulary:
         settings = info.context.settings
         return PermissionVocabulary(

@@ -141,3 +141,19 @@ async def test_session_expires_when_idle_and_at_its_absolute_lifetime(
     # ...but not one second beyond it.
     clock.set(logged_in_at + lifetime + second)
     assert (await admin_api(ME))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_permission_vocabulary_needs_a_staff_session(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    """The business's resource permissions and portal functions are its configuration: an
+    anonymous caller of the staff API learns nothing of them (it did before the fix)."""
+    document = "{ permissionVocabulary { resourcePermissions { name } portalPermissions } }"
+    anonymous = await admin_api(document)
+    assert anonymous["data"] is None
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    await log_in_staff(admin_api, runtime, role="support")
+    vocabulary = (await admin_api.data(document))["permissionVocabulary"]
+    assert {rule["name"] for rule in vocabulary["resourcePermissions"]} == set(
+        runtime.settings.resource_permission_rules
+    )
