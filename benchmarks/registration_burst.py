@@ -1,7 +1,8 @@
 """Staff queries while one anonymous client sends bursts of 200 concurrent registrations
 (argon2id at the production default cost, the default hashing queue and limits).
 
-Product phase: a staff ``contacts(first: 20)`` page over 10,000 contacts, back to back, while a
+Product phase: a staff ``contacts(first: 20)`` page over 10,000 contacts, back to back (at least
+60 times, and for as long as the burst runs), while a
 burst of 200 ``registerCustomer`` requests from one client address runs (a new address each
 burst, so every burst reaches its per-IP limit afresh); reference phase: the same staff
 queries without registrations. Phases alternate (order flipped every round) after a warm-up.
@@ -96,19 +97,25 @@ async def send_burst(http: httpx.AsyncClient, burst: int) -> list[tuple[int, dic
     return [(answer.status_code, answer.json()) for answer in answers]
 
 
-async def in_process_burst(product: Product, burst: int, outcomes: Counter[str]) -> float:
+async def in_process_burst(
+    product: Product, burst: int, outcomes: Counter[str], started: asyncio.Event
+) -> float:
     """200 registrations at once from one client address, on the product's own event loop;
     how long until all were answered."""
     transport = httpx.ASGITransport(app=product.app, client=(client_address(burst), 40000))
-    start = time.perf_counter()
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        started.set()
+        start = time.perf_counter()
         count(await send_burst(http, burst), outcomes)
     return time.perf_counter() - start
 
 
-async def served_burst(base_url: str, burst: int, outcomes: Counter[str]) -> float:
+async def served_burst(
+    base_url: str, burst: int, outcomes: Counter[str], started: asyncio.Event
+) -> float:
     """200 registrations at once from another process, over loopback HTTP to the served
-    product; how long until all were answered (the process's start-up not included)."""
+    product; how long until all were answered. ``started`` is set when the process, started
+    and ready, is told to go: its start-up is not part of the burst."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -116,8 +123,15 @@ async def served_burst(base_url: str, burst: int, outcomes: Counter[str]) -> flo
         "--burst-client",
         base_url,
         str(burst),
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
+    assert child.stdin is not None and child.stdout is not None
+    if (await child.stdout.readline()).strip() != b"ready":
+        raise RuntimeError("the burst client did not start")
+    child.stdin.write(b"go\n")
+    await child.stdin.drain()
+    started.set()
     output, _ = await child.communicate()
     if child.returncode != 0:
         raise RuntimeError(f"the burst client exited with {child.returncode}")
@@ -133,24 +147,35 @@ async def burst_client(base_url: str, burst: int) -> None:
     async with httpx.AsyncClient(
         base_url=base_url, limits=limits, headers=headers, timeout=120
     ) as http:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)  # "go"
         start = time.perf_counter()
         answers = await send_burst(http, burst)
         seconds = time.perf_counter() - start
     print(json.dumps({"answers": answers, "seconds": seconds}))
 
 
+Burst = Callable[[int, Counter[str], asyncio.Event], Awaitable[float]]
+
+
 async def phase(
     staff_query: Callable[[], Awaitable[object]],
-    burst: Awaitable[float] | None,
+    burst: Callable[[asyncio.Event], Awaitable[float]] | None,
     bursts: list[float],
 ) -> list[float]:
-    """Staff query latencies, with a registration burst running when ``burst`` is given."""
+    """Staff query latencies: STAFF_QUERIES_PER_PHASE of them, and with a registration burst
+    (``burst`` given) from the moment it starts for as long as it runs."""
     latencies: list[float] = []
     running = None
     if burst is not None:
-        running = asyncio.ensure_future(burst)
-        await asyncio.sleep(0)  # let the burst start
-    for _ in range(STAFF_QUERIES_PER_PHASE):
+        started = asyncio.Event()
+        running = asyncio.ensure_future(burst(started))
+        waiting = asyncio.ensure_future(started.wait())
+        await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if running.done():
+            running.result()  # the burst failed before it started: raise its error
+    while len(latencies) < STAFF_QUERIES_PER_PHASE or (running is not None and not running.done()):
         start = time.perf_counter()
         await staff_query()
         latencies.append(time.perf_counter() - start)
@@ -165,20 +190,25 @@ def ms(seconds: float) -> str:
 
 async def rounds(
     staff_query: Callable[[], Awaitable[object]],
-    start_burst: Callable[[int, Counter[str]], Awaitable[float]],
+    start_burst: Burst,
 ) -> tuple[list[float], list[float], Counter[str], list[float]]:
     """A warm-up, then ROUNDS of a phase with a burst and one without (order flipped each
     round)."""
     outcomes: Counter[str] = Counter()
     bursts: list[float] = []
-    await phase(staff_query, start_burst(0, Counter()), [])  # warm-up
+    await phase(staff_query, lambda started: start_burst(0, Counter(), started), [])  # warm-up
     loaded: list[float] = []
     quiet: list[float] = []
     for round_ in range(ROUNDS):
         order = [True, False] if round_ % 2 == 0 else [False, True]
         for with_burst in order:
             if with_burst:
-                loaded += await phase(staff_query, start_burst(round_ + 1, outcomes), bursts)
+                number = round_ + 1
+                loaded += await phase(
+                    staff_query,
+                    lambda started, n=number: start_burst(n, outcomes, started),
+                    bursts,
+                )
             else:
                 quiet += await phase(staff_query, None, bursts)
     return loaded, quiet, outcomes, bursts
@@ -215,8 +245,8 @@ async def measure(dialect: str, url: str) -> None:
         async def in_process_staff_query() -> object:
             return await product.graphql("/admin/graphql", STAFF_QUERY, token)
 
-        async def in_process(burst: int, outcomes: Counter[str]) -> float:
-            return await in_process_burst(product, burst, outcomes)
+        async def in_process(burst: int, outcomes: Counter[str], started: asyncio.Event) -> float:
+            return await in_process_burst(product, burst, outcomes, started)
 
         in_process_figures = await rounds(in_process_staff_query, in_process)
     async with (
@@ -231,9 +261,9 @@ async def measure(dialect: str, url: str) -> None:
                 raise RuntimeError(response.text)
             return response
 
-        async def served(burst: int, outcomes: Counter[str]) -> float:
+        async def served(burst: int, outcomes: Counter[str], started: asyncio.Event) -> float:
             # Burst numbers after the in-process ones: new client addresses.
-            return await served_burst(base_url, 100 + burst, outcomes)
+            return await served_burst(base_url, 100 + burst, outcomes, started)
 
         served_figures = await rounds(served_staff_query, served)
     report(f"{dialect} served", *served_figures)
