@@ -34,7 +34,6 @@ DATE_TIME_PATTERN = re.compile(
 )
 UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 DECIMAL_PATTERN = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", re.ASCII)
 MAX_DECIMAL_LENGTH = 64
 
@@ -126,7 +125,8 @@ UUIDScalar = ScalarDefinition(
     name="UUID",
     description="A UUID in the hyphenated 8-4-4-4-12 form of RFC 9562, e.g. "
     "`0b7e3a52-4c1d-4f7e-9a51-2f0d3c8e6b14`; answers are lower case, input may be either "
-    "case. No braces, no `urn:uuid:` prefix, no hyphen-less form.",
+    "case (RFC 9562 reads it case-insensitively). No braces, no `urn:uuid:` prefix, no "
+    "hyphen-less form. Not a global id: UUID fields sit beside `id`.",
     specified_by_url=RFC_9562,
     serialize=str,
     parse_value=_strict("UUID", UUID_PATTERN, "a UUID in 8-4-4-4-12 hexadecimal form", uuid.UUID),
@@ -146,23 +146,6 @@ UploadScalar = ScalarDefinition(
     origin=Upload,
 )
 
-UUIDScalar = ScalarDefinition(
-    name="UUID",
-    description="A UUID (RFC 9562) in its canonical text form: 36 characters, lower-case hex "
-    "digits in groups of 8-4-4-4-12 separated by `-`, e.g. "
-    "`7c9e6679-7425-40de-944b-e07fc1f90ae7`. Not a global id: UUID fields sit beside `id`.",
-    specified_by_url=RFC_9562,
-    serialize=str,
-    parse_value=_strict(
-        "UUID",
-        UUID_PATTERN,
-        "a lower-case UUID such as 7c9e6679-7425-40de-944b-e07fc1f90ae7",
-        uuid.UUID,
-    ),
-    parse_literal=None,
-    origin=uuid.UUID,
-)
-
 # Passed to both schemas (``Schema(scalar_overrides=...)``).
 SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DateTimeScalar,
@@ -170,5 +153,4 @@ SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     Decimal: DecimalScalar,
     uuid.UUID: UUIDScalar,
     Upload: UploadScalar,
-    uuid.UUID: UUIDScalar,
 }
