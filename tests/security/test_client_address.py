@@ -48,6 +48,9 @@ async def served(runtime: Runtime, **options: Any) -> AsyncIterator[httpx.AsyncC
     a client of it (connecting from 127.0.0.1)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    # Listening before uvicorn starts: a client's connection waits in the backlog until the
+    # server accepts it, so nothing has to wait for (or poll) the server's start-up.
+    sock.listen()
     proxy = {k: v for k, v in options.items() if k in {"proxy_headers", "forwarded_allow_ips"}}
     config = uvicorn.Config(
         create_app(runtime=runtime), lifespan="off", log_config=None, access_log=False,
@@ -56,8 +59,6 @@ async def served(runtime: Runtime, **options: Any) -> AsyncIterator[httpx.AsyncC
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started:  # noqa: ASYNC110 (uvicorn signals start-up only by this flag)
-            await asyncio.sleep(0.01)
         port = sock.getsockname()[1]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield http

@@ -194,6 +194,25 @@ async def test_a_login_over_the_clients_limit_is_refused_before_it_hashes(
     assert len(probe.connections) - before == 30
 
 
+class ObservedTurns:
+    """The hasher's turns (an asyncio.Semaphore), telling when a second request, admitted,
+    asks for one: the moment both places of a queue of two are taken."""
+
+    def __init__(self, turns: asyncio.Semaphore) -> None:
+        self.turns = turns
+        self.arrived = 0
+        self.arrived_twice = asyncio.Event()
+
+    async def __aenter__(self) -> None:
+        self.arrived += 1
+        if self.arrived == 2:
+            self.arrived_twice.set()
+        await self.turns.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.turns.release()
+
+
 async def test_a_full_hashing_queue_refuses_at_once_with_too_many_requests(
     app: Any, runtime: Runtime, probe: HashProbe
 ) -> None:
@@ -209,14 +228,14 @@ async def test_a_full_hashing_queue_refuses_at_once_with_too_many_requests(
 
     # Two registrations fill the queue: one hashes (held at the gate), one waits for a turn or
     # for the hashing thread.
+    hasher = runtime.identity.password_hasher
+    turns = ObservedTurns(hasher._turns)
+    hasher._turns = turns  # type: ignore[assignment]
     first = asyncio.create_task(register(1))
     second = asyncio.create_task(register(2))
     await probe.started.wait()
-    for _ in range(50):
-        if runtime.identity.password_hasher.queued == 2:
-            break
-        await asyncio.sleep(0.01)
-    assert runtime.identity.password_hasher.queued == 2
+    await asyncio.wait_for(turns.arrived_twice.wait(), timeout=30)
+    assert hasher.queued == 2
     refused = await register(3)
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "1"
