@@ -14,6 +14,13 @@ Sizes: ``PORTAL_BENCH_SIZES`` (default ``100000,1000000`` on PostgreSQL, ``10000
 rounds: ``PORTAL_BENCH_ROUNDS`` (default 15); only some cases: ``PORTAL_BENCH_CASES``, words
 separated by commas, runs the cases whose name holds one of them (``phone,tag``) and the floor.
 
+Seeding 1,000,000 contacts takes a quarter of an hour, so a seeded database can be kept and
+measured again later (after a change, on a quieter machine): ``PORTAL_BENCH_KEEP=1`` keeps the
+databases it seeds and prints their URLs; ``PORTAL_BENCH_SEED_ONLY=1`` seeds, migrates and keeps
+them without measuring; ``PORTAL_BENCH_SEEDED=100000=URL,1000000=URL`` measures those databases
+instead of seeding (each is migrated to head first, and the time that takes is printed: on a
+kept database that is the migrations added since it was seeded), and leaves them in place.
+
     python -m benchmarks.lists_at_scale [sqlite] [postgresql]
 """
 
@@ -63,6 +70,20 @@ from portal.services.customer_numbers import CUSTOMER_NUMBER_SEQUENCE, FIRST_CUS
 
 ROUNDS = int(os.environ.get("PORTAL_BENCH_ROUNDS", "15"))
 CASES = [w for w in os.environ.get("PORTAL_BENCH_CASES", "").split(",") if w]
+KEEP = os.environ.get("PORTAL_BENCH_KEEP", "") == "1"
+SEED_ONLY = os.environ.get("PORTAL_BENCH_SEED_ONLY", "") == "1"
+
+
+def seeded_databases() -> dict[int, str]:
+    """``PORTAL_BENCH_SEEDED``: size -> URL of a database an earlier run seeded and kept."""
+    seeded: dict[int, str] = {}
+    for item in os.environ.get("PORTAL_BENCH_SEEDED", "").split(","):
+        if item.strip():
+            size, _, url = item.strip().partition("=")
+            seeded[int(size)] = url
+    return seeded
+
+
 DEEP = 10_000
 PAGE = 50
 BEFORE_STATUS = "0021"  # the revision before the stored status and the search index
@@ -322,14 +343,24 @@ async def seed(url: str, size: int) -> None:
 
 @asynccontextmanager
 async def populated_database(dialect: str, size: int) -> Any:
-    """A database with ``size`` contacts, migrated to head after seeding; yields its URL and
-    the seconds the migrations to head took."""
+    """A database with ``size`` contacts, migrated to head after seeding (or one kept by an
+    earlier run, see ``PORTAL_BENCH_SEEDED``); yields its URL."""
+    kept = seeded_databases().get(size)
+    if kept is not None and kept.startswith("postgresql") == (dialect == "postgresql"):
+        print(f"  measuring the kept database {kept}")
+        await _migrate_and_analyze(kept, size)
+        yield kept
+        return
     if dialect == "postgresql":
         server = os.environ.get("PORTAL_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
         name = f"portal_bench_{uuid.uuid4().hex[:8]}"
         await _admin(server, f'CREATE DATABASE "{name}"')
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
-        cleanup = _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cleanup = (
+            None
+            if KEEP or SEED_ONLY
+            else _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
     else:
         import tempfile
 
@@ -341,27 +372,32 @@ async def populated_database(dialect: str, size: int) -> Any:
         started = time.perf_counter()
         await seed(url, size)
         print(f"  generated and seeded {size:,} contacts in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        await upgrade_database_async(url, "head")
-        migrated = time.perf_counter() - started
-        print(f"  migrations 0022-head on {size:,} contacts: {migrated:.1f} s")
-        database = Database.from_url(url)
-        try:
-            # VACUUM too (outside a transaction): a table autovacuum has visited answers counts
-            # and index orders with index-only scans; a freshly copied one reads its heap.
-            async with database.engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                await autocommit.execute(text("VACUUM ANALYZE" if postgres_url(url) else "ANALYZE"))
-        finally:
-            await database.dispose()
+        await _migrate_and_analyze(url, size)
+        if KEEP or SEED_ONLY:
+            print(f"  kept: PORTAL_BENCH_SEEDED={size}={url}")
         yield url
     finally:
         if cleanup is not None:
             await cleanup
-        else:
+        elif not (KEEP or SEED_ONLY) and dialect != "postgresql":
             import shutil
 
             shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _migrate_and_analyze(url: str, size: int) -> None:
+    started = time.perf_counter()
+    await upgrade_database_async(url, "head")
+    print(f"  migrations to head on {size:,} contacts: {time.perf_counter() - started:.1f} s")
+    database = Database.from_url(url)
+    try:
+        # VACUUM too (outside a transaction): a table autovacuum has visited answers counts
+        # and index orders with index-only scans; a freshly copied one reads its heap.
+        async with database.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE" if postgres_url(url) else "ANALYZE"))
+    finally:
+        await database.dispose()
 
 
 FILTERS: dict[str, dict[str, Any]] = {
@@ -544,7 +580,8 @@ async def main(databases: Sequence[str]) -> None:
         for size in sizes(dialect):
             print(f"\n== {dialect}: {size:,} contacts")
             async with populated_database(dialect, size) as url:
-                results[size] = await measure(dialect, url, size)
+                if not SEED_ONLY:
+                    results[size] = await measure(dialect, url, size)
         if len(results) >= 2:
             small, large = min(results), max(results)
             print(f"\n{dialect} growth {small:,} -> {large:,} (p50 ratio):")
