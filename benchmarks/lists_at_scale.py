@@ -422,6 +422,19 @@ FILTERS: dict[str, dict[str, Any]] = {
     "search 'müller' + status ACTIVE": {"search": "müller", "status": "ACTIVE"},
 }
 ORDERS = ("NAME", "CUSTOMER_NUMBER", "CREATED_AT")
+# The portal users list and the pending review queue (issue 24: "the same treatment where they
+# can grow large"): 100,000 portal users at 1,000,000 contacts, newest first.
+PORTAL_USER_FILTERS: dict[str, dict[str, Any]] = {
+    "portal users: all": {},
+    "portal users: pending review queue": {"mappingStatus": "PENDING"},
+    "portal users: registered": {"registrationStatus": "REGISTERED"},
+    "portal users: suspended": {"suspended": True},
+    "portal users: by email": {"email": "familie.schr"},
+}
+PORTAL_USERS_QUERY = """query U($filter: PortalUserFilterInput) {
+  portalUsers(filter: $filter, first: %d) {
+    %s edges { node { id email registrationStatus mappingStatus contact { customerNumber } } }
+    pageInfo { hasNextPage endCursor } } }"""
 PAGE_QUERY = """query P($filter: ContactFilterInput, $orderBy: ContactOrderInput, $after: String) {
   contacts(filter: $filter, orderBy: $orderBy, first: %d, after: $after) {
     %s edges { node { id customerNumber firstName lastName companyName email portalStatus } }
@@ -433,6 +446,7 @@ class Case:
     name: str
     query: str
     variables: dict[str, Any]
+    table: str = "contacts"  # the list's table, whose statement ``explain`` shows
 
 
 def _service_filter(graphql: dict[str, Any], group_id: uuid.UUID) -> ContactFilter:
@@ -506,6 +520,19 @@ async def build_cases(url: str) -> list[Case]:
                 )
     finally:
         await database.dispose()
+    for name, portal_user_filter in PORTAL_USER_FILTERS.items():
+        variables = {"filter": portal_user_filter}
+        cases.append(
+            Case(f"{name} | first", PORTAL_USERS_QUERY % (PAGE, ""), variables, "portal_users")
+        )
+        cases.append(
+            Case(
+                f"{name} | first + totalCount",
+                PORTAL_USERS_QUERY % (PAGE, "totalCount totalCountIsExact"),
+                variables,
+                "portal_users",
+            )
+        )
     return cases
 
 
@@ -549,7 +576,7 @@ async def explain(product: Product, token: str, case: Case, url: str) -> None:
     log = StatementLog(product.runtime.database.engine)
     async with log.recording() as statements:
         await product.graphql("/admin/graphql", case.query, token, case.variables)
-    page = [s for s in replayable(statements) if "FROM contacts" in s.sql][-1]
+    page = [s for s in replayable(statements) if f"FROM {case.table}" in s.sql][-1]
     print(f"\n  slowest: {case.name}\n  {' '.join(page.sql.split())[:400]}")
     database = Database.from_url(url)
     try:
