@@ -204,7 +204,7 @@ class ImpersonationQuery:
             strawberry.ID | None,
             strawberry.argument(description="Only those of this portal user (`PortalUser.id`)."),
         ] = None,
-        first: PageSize = 50,
+        first: PageSize = 20,
         after: After = None,
     ) -> Connection[ImpersonationNode]:
         ctx = info.context

@@ -188,7 +188,7 @@ class InvitationQuery:
             strawberry.ID | None,
             strawberry.argument(description="Only invitations of this contact (`Contact.id`)."),
         ] = None,
-        first: PageSize = 50,
+        first: PageSize = 20,
         after: After = None,
     ) -> Connection[InvitationNode]:
         ctx = info.context

@@ -123,3 +123,20 @@ def test_the_walk_finds_a_string_named_like_a_vocabulary() -> None:
 
     found = set(vocabulary_strings(Schema(query=Query)))
     assert found == {"Query.staffRole", "Query.things(sortMode)"}
+
+
+@SCHEMAS
+def test_every_list_pages_by_the_shared_default(schema: Schema) -> None:
+    # Omitting `first` and passing an explicit null answer the same page size on every list
+    # (issue 17, item 10): the default is DEFAULT_PAGE_SIZE, which check_page_size uses for null.
+    from portal.pagination import DEFAULT_PAGE_SIZE
+
+    defaults = {
+        f"{graphql_type.name}.{name}": field.args["first"].default_value
+        for graphql_type in schema._schema.type_map.values()
+        if isinstance(graphql_type, GraphQLObjectType | GraphQLInterfaceType)
+        for name, field in graphql_type.fields.items()
+        if "first" in field.args
+    }
+    assert defaults  # the walk sees the lists
+    assert {k: v for k, v in defaults.items() if v != DEFAULT_PAGE_SIZE} == {}
