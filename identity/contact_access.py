@@ -18,6 +18,7 @@ from identity.invitations import (
     InvitationErrorCode,
     InvitationStatus,
     IssuedInvitation,
+    RevokedReason,
     invite_contact,
     revoke_pending,
     status_of,
@@ -87,7 +88,7 @@ async def revoke_invitation(
     if status_of(invitation, now) is not InvitationStatus.PENDING:
         raise InvalidInput.single(InvitationErrorCode.NOT_PENDING, "invitation_id", "Not open.")
     invitation.revoked_at = now
-    invitation.revoked_reason = "STAFF"
+    invitation.revoked_reason = RevokedReason.STAFF
     user = await session.get(PortalUser, invitation.portal_user_id)
     if user is not None:
         await record_staff_action(session, actor, "revoke_invitation", user)
@@ -133,14 +134,14 @@ async def _user_for_password(
             raise InvalidInput.single(
                 InvitationErrorCode.SUSPENDED, "contact_id", "The portal user is suspended."
             )
-        await revoke_pending(session, user.id, "PASSWORD_SET")
+        await revoke_pending(session, user.id, RevokedReason.PASSWORD_SET)
         return user
     issued = await invite_contact(
         session, env, portal_settings, contact, send_email=False,
         created_by="password set by staff", actor=actor, announce=False,
     )  # fmt: skip
     issued.invitation.revoked_at = session_now(session)
-    issued.invitation.revoked_reason = "PASSWORD_SET"
+    issued.invitation.revoked_reason = RevokedReason.PASSWORD_SET
     return issued.portal_user
 
 

@@ -66,6 +66,15 @@ class InvitationErrorCode(StrEnum):
     PASSWORD_TOO_COMMON = "PASSWORD_TOO_COMMON"
 
 
+class RevokedReason(StrEnum):
+    """Why an invitation was voided (stored in ``invitations.revoked_reason``)."""
+
+    STAFF = "STAFF"
+    REPLACED = "REPLACED"
+    SUSPENDED = "SUSPENDED"
+    PASSWORD_SET = "PASSWORD_SET"
+
+
 class InvitationStatus(StrEnum):
     PENDING = "PENDING"
     EXPIRED = "EXPIRED"
@@ -90,7 +99,9 @@ class IssuedInvitation:
     setup_url: str
 
 
-async def revoke_pending(session: AsyncSession, portal_user_id: uuid.UUID, reason: str) -> int:
+async def revoke_pending(
+    session: AsyncSession, portal_user_id: uuid.UUID, reason: RevokedReason
+) -> int:
     """Void every open invitation of a user (newer invitation, suspension, staff)."""
     now = session_now(session)
     result = await session.execute(
@@ -218,7 +229,7 @@ async def invite_contact(
     it is an ``invitation.sent`` event; a link revoked at once (a password set by staff
     instead) is not."""
     user = await _portal_user_for(session, contact, actor)
-    await revoke_pending(session, user.id, "REPLACED")
+    await revoke_pending(session, user.id, RevokedReason.REPLACED)
     nonce = secrets.token_urlsafe(32)
     now = session_now(session)
     invitation = Invitation(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.contact_linking import link_contact
 from identity.environment import IdentityEnvironment
-from identity.invitations import revoke_pending
+from identity.invitations import RevokedReason, revoke_pending
 from identity.portal_events import record_user_event
 from identity.portal_history import LinkedBy
 from identity.registration import issue_password_reset, send_activation_email
@@ -286,7 +286,7 @@ async def suspend_portal_user(session: AsyncSession, user: PortalUser, actor: Ac
         )
     user.suspended_at = session_now(session)
     ended = await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
-    await revoke_pending(session, user.id, "SUSPENDED")
+    await revoke_pending(session, user.id, RevokedReason.SUSPENDED)
     await session.flush()
     await record_staff_action(session, actor, "suspend", user, changes={"sessions_ended": ended})
     await record_user_event(session, EventType.PORTAL_USER_SUSPENDED, user, actor=actor)

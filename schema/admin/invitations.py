@@ -68,6 +68,18 @@ describe_values(
         "staff (see `revokedReason`).",
     },
 )
+RevokedReasonEnum = strawberry.enum(
+    service.RevokedReason, name="RevokedReason", description="Why an invitation was voided."
+)
+describe_values(
+    service.RevokedReason,
+    {
+        "STAFF": "Staff revoked it (`revokeInvitation`).",
+        "REPLACED": "A newer invitation replaced it.",
+        "SUSPENDED": "The customer's access was suspended.",
+        "PASSWORD_SET": "Staff set a password for the customer instead.",
+    },
+)
 InvitationId = Annotated[
     strawberry.ID,
     strawberry.argument(description="Global id (`Invitation.id`) of the invitation."),
@@ -101,10 +113,8 @@ class InvitationNode(Node):
     revoked_at: datetime | None = strawberry.field(
         description="When it was voided; null unless revoked."
     )
-    revoked_reason: str | None = strawberry.field(
-        description="Why it was voided: STAFF (revokeInvitation), REPLACED (a newer "
-        "invitation), SUSPENDED (access suspended) or PASSWORD_SET (staff set a password); null "
-        "unless revoked."
+    revoked_reason: service.RevokedReason | None = strawberry.field(
+        description="Why it was voided; null unless revoked."
     )
     emailed_at: datetime | None = strawberry.field(
         description="When the invitation email was queued; null when it was never sent (staff "
@@ -125,7 +135,9 @@ class InvitationNode(Node):
             expires_at=row.expires_at,
             accepted_at=row.accepted_at,
             revoked_at=row.revoked_at,
-            revoked_reason=row.revoked_reason,
+            revoked_reason=service.RevokedReason(row.revoked_reason)
+            if row.revoked_reason
+            else None,
             emailed_at=row.emailed_at,
             created_by=row.created_by,
         )

@@ -283,6 +283,13 @@ async def test_resend_revoke_and_preview(
             .where(OutboxMessage.template == "invitation")
         )
     assert mails == 1  # only the resend was emailed
+    reasons = await admin_api.data(
+        "{ invitations(status: REVOKED) { nodes { id revokedReason } } }"
+    )
+    assert sorted(n["revokedReason"] for n in reasons["invitations"]["nodes"]) == [
+        "REPLACED",
+        "STAFF",
+    ]
 
 
 async def test_suspension_voids_open_invitations(
@@ -299,6 +306,8 @@ async def test_suspension_voids_open_invitations(
     assert (await data(portal_api, ACCEPT, t=token, p=PASSWORD))["errors"][0][
         "code"
     ] == "INVALID_TOKEN"
+    voided = await admin_api.data("{ invitations { nodes { status revokedReason } } }")
+    assert voided["invitations"]["nodes"] == [{"status": "REVOKED", "revokedReason": "SUSPENDED"}]
 
 
 async def test_staff_may_set_or_generate_a_password(
