@@ -3,6 +3,7 @@ portal functions groups grant."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import strawberry
@@ -14,7 +15,7 @@ from portal.services.contacts import require_contact
 from portal.services.contacts.groups_tags import require_group
 from schema.admin.contacts.types import GroupNode
 from schema.admin.resources.types import ResourceError, ResourceGrant, ResourceNode
-from schema.common.descriptions import PAYLOAD_ERRORS, ContactId
+from schema.common.descriptions import PAYLOAD_ERRORS, ContactId, describe_values
 from schema.common.errors import Atomic
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -32,6 +33,17 @@ Permissions = Annotated[
         "ignored); every permission's requirements must be in the list too."
     ),
 ]
+
+
+@strawberry.enum(name="ResourceGrantWarning", description="Something staff should look at.")
+class GrantWarning(StrEnum):
+    NO_RESOURCES_LEFT = "NO_RESOURCES_LEFT"
+
+
+describe_values(
+    GrantWarning,
+    {"NO_RESOURCES_LEFT": "The contact's portal is now empty (consider suspending access)."},
+)
 
 
 @strawberry.input(description="Fields of a resource; in updates omitted fields stay.")
@@ -77,10 +89,8 @@ class ResourceGrantPayload:
         description="The assignment with its permissions now; null after unassignResource or "
         "when `errors` is not empty.",
     )
-    warning: str | None = strawberry.field(
-        default=None,
-        description="NO_RESOURCES_LEFT when the contact's portal is now empty (consider "
-        "suspending access).",
+    warning: GrantWarning | None = strawberry.field(
+        default=None, description="Something staff should look at; null when all is well."
     )
     errors: list[ResourceError] = strawberry.field(default_factory=list, description=PAYLOAD_ERRORS)
 
@@ -193,7 +203,7 @@ class ResourceMutation:
         left = await service.unassign_resource(
             ctx.session, await ctx.staff_actor(), contact, resource
         )
-        return ResourceGrantPayload(warning="NO_RESOURCES_LEFT" if left == 0 else None)
+        return ResourceGrantPayload(warning=GrantWarning.NO_RESOURCES_LEFT if left == 0 else None)
 
     @strawberry.mutation(
         description="Set the portal functions a group grants its members.",
