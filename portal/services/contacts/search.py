@@ -33,6 +33,7 @@ from portal.models import Contact, ContactGroupMember, ContactTag, PortalUser, T
 from portal.models.base import UTCDateTime
 from portal.models.contact_search import SearchTextContains
 from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
+from portal.services.contacts.list_plans import not_an_index_key
 from portal.services.contacts.search_terms import search_terms
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -77,14 +78,17 @@ async def filter_conditions(
     list statement then filters by tag ids, which both planners estimate from their statistics
     (a name joined inside the statement left PostgreSQL guessing the tag's share). A tag name
     that names no tag matches no contact."""
+    return _conditions_of(f, await _tag_ids_of(db, f))
+
+
+async def _tag_ids_of(db: AsyncSession | AsyncConnection, f: ContactFilter) -> dict[str, uuid.UUID]:
     names = {_tag_key(name) for name in f.tags}
-    tag_ids: dict[str, uuid.UUID] = {}
-    if names:
-        found = await db.execute(
-            select(Tag.name_normalized, Tag.id).where(Tag.name_normalized.in_(names))
-        )
-        tag_ids = dict(found.all())
-    return _conditions_of(f, tag_ids)
+    if not names:
+        return {}
+    found = await db.execute(
+        select(Tag.name_normalized, Tag.id).where(Tag.name_normalized.in_(names))
+    )
+    return dict(found.all())
 
 
 def _tag_key(name: str) -> str:
@@ -105,18 +109,26 @@ def _linked(contact_id: Any, key: Any, value: uuid.UUID) -> ColumnElement[bool]:
     )
 
 
-def _conditions_of(f: ContactFilter, tag_ids: Mapping[str, uuid.UUID]) -> list[ColumnElement[bool]]:
+def _conditions_of(
+    f: ContactFilter, tag_ids: Mapping[str, uuid.UUID], *, walk_order_index: bool = False
+) -> list[ColumnElement[bool]]:
     """The WHERE terms of filter ``f``, with its tag names already resolved to ``tag_ids``
-    (what :func:`filter_conditions` returns)."""
+    (what :func:`filter_conditions` returns). ``walk_order_index``: the statement is ordered
+    by an index that does not lead with ``is_active`` or ``portal_status``, so SQLite must
+    not search the indexes that do (see :mod:`portal.services.contacts.list_plans`)."""
     conditions: list[ColumnElement[bool]] = []
+    is_active = not_an_index_key(Contact.is_active) if walk_order_index else Contact.is_active
+    portal_status = (
+        not_an_index_key(Contact.portal_status) if walk_order_index else Contact.portal_status
+    )
     if f.active is not None:
-        conditions.append(Contact.is_active.is_(f.active))
+        conditions.append(is_active.is_(f.active))
     elif not f.include_inactive:
-        conditions.append(Contact.is_active.is_(True))
+        conditions.append(is_active.is_(True))
     for forms in search_terms(f.search):
         conditions.append(or_(*(SearchTextContains(form) for form in forms)))
     if f.status:
-        conditions.append(Contact.portal_status == f.status)
+        conditions.append(portal_status == f.status)
     for group_id in f.group_ids:
         conditions.append(
             _linked(ContactGroupMember.contact_id, ContactGroupMember.group_id, group_id)
@@ -180,6 +192,13 @@ def _build_sort_keys(field: ContactOrderField) -> list[Any]:
     if field is ContactOrderField.LAST_VISIT:
         return [_last_visit(), Contact.customer_number]
     return [Contact.customer_number]
+
+
+# Orders read through an index of their own (the customer number's unique index,
+# ix_contacts_created_at), which SQLite's planner must be steered to (list_plans).
+_ORDERS_OF_THEIR_OWN_INDEX = frozenset(
+    {ContactOrderField.CUSTOMER_NUMBER, ContactOrderField.CREATED_AT}
+)
 
 
 def _encode(value: Any) -> Any:
@@ -251,7 +270,10 @@ async def list_contacts(
     so paging never depends on Python agreeing with SQL."""
     limit = check_page_size(first)
     f, order = filter or ContactFilter(), order or ContactOrder()
-    conditions = await filter_conditions(session, f)
+    tag_ids = await _tag_ids_of(session, f)
+    conditions = _conditions_of(
+        f, tag_ids, walk_order_index=order.field in _ORDERS_OF_THEIR_OWN_INDEX
+    )
     keys = _sort_keys(order.field)
     labels = SORT_KEY_LABELS[: len(keys)]
     query = _page_query(tuple(columns), order.field, order.descending).where(*conditions)
@@ -261,7 +283,7 @@ async def list_contacts(
     rows = (await read_rows(session, query.limit(limit + 1))).mappings().all()
 
     async def count_total() -> int:
-        return await count_up_to_bound(session, Contact, conditions)
+        return await count_up_to_bound(session, Contact, _conditions_of(f, tag_ids))
 
     return Page.from_rows(
         rows,
