@@ -415,6 +415,35 @@ class BulkInvitationPayload:
         )
 
 
+async def invite_from_upload(
+    info: Info,
+    file: Upload,
+    *,
+    dry_run: bool,
+    send_email: bool = True,
+    create_contacts: bool = False,
+) -> BulkInvitationPayload:
+    """The payload of a bulk invitation from an uploaded CSV (inviteContactsFromCsv and
+    importPortalUsers): invitations and the events recorded for them name the staff member."""
+    ctx = info.context
+    # One byte over the limit is enough to refuse the file (FILE_TOO_LARGE); a file cut at
+    # the limit could end in half a key and invite the wrong contact.
+    data = await read_upload(file, MAX_IMPORT_BYTES + 1)
+    staff = await ctx.require_staff()
+    report = await invite_from_csv(
+        ctx.session,
+        ctx.identity,
+        await load_portal_settings(ctx.session, ctx.settings),
+        data,
+        created_by=staff.user.display_name or staff.user.email,
+        dry_run=dry_run,
+        options=BulkInvitationOptions(
+            send_email=send_email, create_contacts=create_contacts, actor=await ctx.staff_actor()
+        ),
+    )
+    return BulkInvitationPayload.from_report(report)
+
+
 @strawberry.type
 class ImportMutation:
     @strawberry.mutation(
@@ -506,19 +535,4 @@ class ImportMutation:
             strawberry.argument(description="Report what would happen; invite nobody."),
         ] = False,
     ) -> BulkInvitationPayload:
-        ctx = info.context
-        # One byte over the limit is enough to refuse the file (FILE_TOO_LARGE); a file cut at
-        # the limit could end in half a key and invite the wrong contact.
-        data = await read_upload(file, MAX_IMPORT_BYTES + 1)
-        staff = await ctx.require_staff()
-        report = await invite_from_csv(
-            ctx.session,
-            ctx.identity,
-            await load_portal_settings(ctx.session, ctx.settings),
-            data,
-            created_by=staff.user.display_name or staff.user.email,
-            dry_run=dry_run,
-            # Invitations and the events recorded for them name the staff member.
-            options=BulkInvitationOptions(actor=await ctx.staff_actor()),
-        )
-        return BulkInvitationPayload.from_report(report)
+        return await invite_from_upload(info, file, dry_run=dry_run)

@@ -8,16 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry.file_uploads import Upload
 
-from identity.bulk_invitations import BulkInvitationOptions, invite_from_csv
 from identity.permissions import StaffPermission
-from portal.services.csv_columns import MAX_IMPORT_BYTES
-from portal.services.portal_settings import load_portal_settings
-from schema.admin.imports import BulkInvitationPayload
+from schema.admin.imports import BulkInvitationPayload, invite_from_upload
 from schema.common.descriptions import describe_values
 from schema.common.errors import Atomic
 from schema.common.info import Info
 from schema.common.permissions import HasPermission
-from schema.common.uploads import read_upload
 
 
 class PortalUserImportMode(StrEnum):
@@ -72,20 +68,10 @@ class PortalUserImportMutation:
             strawberry.argument(description="Report what would happen; write and send nothing."),
         ] = False,
     ) -> BulkInvitationPayload:
-        ctx = info.context
-        data = await read_upload(file, MAX_IMPORT_BYTES + 1)
-        staff = await ctx.require_staff()
-        report = await invite_from_csv(
-            ctx.session,
-            ctx.identity,
-            await load_portal_settings(ctx.session, ctx.settings),
-            data,
-            created_by=staff.user.display_name or staff.user.email,
+        return await invite_from_upload(
+            info,
+            file,
             dry_run=dry_run,
-            options=BulkInvitationOptions(
-                send_email=mode is PortalUserImportMode.INVITE,
-                create_contacts=True,
-                actor=await ctx.staff_actor(),
-            ),
+            send_email=mode is PortalUserImportMode.INVITE,
+            create_contacts=True,
         )
-        return BulkInvitationPayload.from_report(report)
