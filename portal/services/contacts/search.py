@@ -20,7 +20,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     tuple_,
 )
@@ -125,8 +124,8 @@ def _conditions_of(
         conditions.append(is_active.is_(f.active))
     elif not f.include_inactive:
         conditions.append(is_active.is_(True))
-    for forms in search_terms(f.search):
-        conditions.append(or_(*(SearchTextContains(form) for form in forms)))
+    for term in search_terms(f.search):
+        conditions.append(SearchTextContains(term))
     if f.status:
         conditions.append(portal_status == f.status)
     for group_id in f.group_ids:

@@ -7,6 +7,15 @@ the space would look for "030" (one trigram, in every Berlin number: the index r
 of all contacts) and "98" (shorter than a trigram: read from the column of every candidate).
 Joined into ``03098`` it is one selective term, and it finds only numbers that hold the digits
 in that order, which is what someone typing a number means.
+
+A number is looked for without its leading zeros (``3098``), and only so: that form is a
+substring of the typed one, so every text holding ``03098`` holds ``3098``, and looking for both
+(``LIKE '%03098%' OR LIKE '%3098%'``) finds the same contacts as the shorter alone. The OR
+also misled PostgreSQL: it estimates each LIKE from the same sampled texts and adds the two, so
+a sample text holding the number counted twice (1,909 rows estimated at 100,000 contacts where
+180 match, against 960 for the one LIKE), which made walking the name order's index look
+cheaper than reading the trigram index. Without the zeros, "030 98" finds the E.164 digits
+(``4930987654``); "0049 30 98" and "+49 30 98" (``493098``) find both stored forms.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from portal.normalization import digits_only, fold_for_search
 MAX_TERMS = 8
 # What people type between the digits of a phone number: "+49 (30) 98-76/54.3".
 _PHONE_CHARACTERS = frozenset("0123456789+()-./")
-# From this length, a number is also looked for without its leading zeros: "030 1234" finds
+# From this length, a number is looked for without its leading zeros: "030 1234" finds
 # "+49 30 1234..." (stored as 49301234...), "0049 30 1234" too. Shorter, the rest would
 # match almost every number.
 _TRUNK_FREE_FROM = 4
@@ -27,22 +36,20 @@ def _is_phone_group(word: str) -> bool:
     return any(c.isdigit() for c in word) and set(word) <= _PHONE_CHARACTERS
 
 
-def search_terms(search: str | None) -> list[tuple[str, ...]]:
-    """The terms of a search, each as the folded forms one of which a contact's search text must
-    contain (every term must match). Words are case- and accent-folded; consecutive words made
-    of digits and phone punctuation ("030 12", "+49 (30) 12-34") become one term of their
-    digits, also looked for without leading zeros."""
-    terms: list[tuple[str, ...]] = []
+def search_terms(search: str | None) -> list[str]:
+    """The terms of a search, folded, each of which a contact's search text must contain.
+    Words are case- and accent-folded; consecutive words made of digits and phone punctuation
+    ("030 12", "+49 (30) 12-34") become one term of their digits, without leading zeros from
+    four digits on."""
+    terms: list[str] = []
     digits = ""
 
     def end_number() -> None:
         nonlocal digits
         if digits:
-            forms = [digits]
             trunk_free = digits.lstrip("0")
-            if len(digits) >= _TRUNK_FREE_FROM and trunk_free and trunk_free != digits:
-                forms.append(trunk_free)
-            terms.append(tuple(forms))
+            long_enough = len(digits) >= _TRUNK_FREE_FROM and trunk_free != ""
+            terms.append(trunk_free if long_enough else digits)
             digits = ""
 
     for word in (search or "").split():
@@ -54,6 +61,6 @@ def search_terms(search: str | None) -> list[tuple[str, ...]]:
             digits += digits_only(word)
             continue
         end_number()
-        terms.append((fold_for_search(word),))
+        terms.append(fold_for_search(word))
     end_number()
     return terms[:MAX_TERMS]

@@ -13,6 +13,7 @@ from portal.services.contacts.writes import create_contacts, validate_new_contac
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
 from tests.schema.admin.contact_documents import UPDATE, create, names
+from tests.schema.admin.test_contact_list_membership_filters import statements_of
 
 SEARCHES = [
     # names, accent- and case-insensitive, inner substrings
@@ -41,6 +42,13 @@ SEARCHES = [
     ("0049 89 1234", ["Bösendorfer"]),
     ("jörg 030 98", ["Müller"]),
     ("98 030", []),
+    # the same number in international notation finds the number stored without it, and the
+    # reverse; every grouping of the digits is the same number
+    ("+49 30 98", ["Müller"]),
+    ("0049 30 987", ["Müller"]),
+    ("(030) 98 76 543", ["Müller"]),
+    ("0 8 9 1 2", ["Bösendorfer"]),
+    ("0 30 9", ["Müller"]),
     # several words: all must match
     ("müll jörg", ["Müller"]),
     ("müll nobody", []),
@@ -87,6 +95,20 @@ async def test_every_field_is_found_by_substring_alike_on_both_databases(
     assert found == {term: sorted(expected) for term, expected in SEARCHES}
     number = people["Weiß"]["customerNumber"]
     assert await search(admin_api, str(number)) == ["Weiß"]
+
+
+async def test_a_number_typed_in_groups_is_one_like_term(
+    admin_api: GraphQLClient, runtime: Runtime, people: dict[str, dict[str, str]]
+) -> None:
+    """A search for "030 98" looks for ``3098`` alone: ``03098`` holds it, so ``LIKE '%03098%' OR
+    LIKE '%3098%'`` finds the same contacts, and PostgreSQL misestimated the OR (it walked the
+    name order's index filtering every row instead of reading the trigram index)."""
+    with statements_of(runtime) as seen:
+        assert await search(admin_api, "030 98") == ["Müller"]
+    statement, parameters = next(s for s in seen if "ORDER BY" in s[0] and "LIKE" in s[0])
+    assert statement.count(" LIKE ") == 1, statement
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert [v for v in values if isinstance(v, str) and "%" in v] == ["%3098%"], parameters
 
 
 async def index_agrees_with_contacts(runtime: Runtime, is_postgres: bool) -> None:
