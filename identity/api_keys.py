@@ -31,6 +31,7 @@ from portal.normalization import clean_text
 from portal.opaque_tokens import hash_token, new_opaque_token
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 
 IMPORT_TOKEN_PREFIX = "pik"
 # What an import token may do; deliberately not configurable per key beyond the one explicit
@@ -96,9 +97,13 @@ async def create_import_token(
     session.add(key)
     await session.flush()
     await audit.record(
-        session, actor, "api_key.create", subject_type="ApiKey", subject_id=key.id,
+        session,
+        actor,
+        AuditAction.API_KEY_CREATE,
+        subject_type=AuditSubject.API_KEY,
+        subject_id=key.id,
         changes={"name": name, "permissions": key.permissions, "expires_at": key.expires_at},
-    )  # fmt: skip
+    )
     return CreatedApiKey(key, token)
 
 
@@ -110,9 +115,13 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID 
     if key.revoked_at is None:
         key.revoked_at = session_now(session)
         await audit.record(
-            session, actor, "api_key.revoke", subject_type="ApiKey", subject_id=key.id,
+            session,
+            actor,
+            AuditAction.API_KEY_REVOKE,
+            subject_type=AuditSubject.API_KEY,
+            subject_id=key.id,
             changes={"name": key.name},
-        )  # fmt: skip
+        )
         await session.flush()
     return key
 

@@ -34,6 +34,7 @@ from portal.errors import InvalidInput
 from portal.models import Contact, Invitation, PortalUser
 from portal.models.base import session_now
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction
 from portal.services.contacts import require_contact
 from portal.services.events import EventType
 from portal.services.portal_settings import PortalSettings
@@ -55,7 +56,11 @@ async def invite_contact_by_staff(
         actor=actor,
     )  # fmt: skip
     await record_staff_action(
-        session, actor, "invite", issued.portal_user, changes={"emailed": send_email}
+        session,
+        actor,
+        AuditAction.PORTAL_USER_INVITE,
+        issued.portal_user,
+        changes={"emailed": send_email},
     )
     return issued
 
@@ -91,7 +96,7 @@ async def revoke_invitation(
     invitation.revoked_reason = RevokedReason.STAFF
     user = await session.get(PortalUser, invitation.portal_user_id)
     if user is not None:
-        await record_staff_action(session, actor, "revoke_invitation", user)
+        await record_staff_action(session, actor, AuditAction.PORTAL_USER_REVOKE_INVITATION, user)
     return invitation
 
 
@@ -194,9 +199,12 @@ async def set_password_by_staff(
     user.registration_status = RegistrationStatus.REGISTERED
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await record_staff_action(
-        session, actor, "set_password", user,
+        session,
+        actor,
+        AuditAction.PORTAL_USER_SET_PASSWORD,
+        user,
         changes={"generated": given is None, "customer_had_login": had_login},
-    )  # fmt: skip
+    )
     await enqueue_email(
         session,
         template="password_set_by_staff",

@@ -32,6 +32,7 @@ from portal.models.base import session_now
 from portal.normalization import clean_name, clean_text
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.history import add_history_entry
 from portal.services.events import EventType, record_event, reference
 
@@ -196,12 +197,19 @@ async def start_impersonation(
     session.add(row)
     await session.flush()
     await audit.record(
-        session, staff_actor(staff, ip_address), "impersonation.start",
-        subject_type="PortalUser", subject_id=user.id, contact_id=user.contact_id,
+        session,
+        staff_actor(staff, ip_address),
+        AuditAction.IMPERSONATION_START,
+        subject_type=AuditSubject.PORTAL_USER,
+        subject_id=user.id,
+        contact_id=user.contact_id,
         changes={
-            "impersonation_id": str(row.id), "reason": reason, "ticket": ticket, "mode": mode.value,
+            "impersonation_id": str(row.id),
+            "reason": reason,
+            "ticket": ticket,
+            "mode": mode.value,
         },
-    )  # fmt: skip
+    )
     return row, token, frontend_link(settings, SUPPORT_LOGIN_PATH, token=token)
 
 
@@ -261,12 +269,18 @@ async def redeem(
         description="Viewed by support", visible_to_customer=True,
     )  # fmt: skip
     await audit.record(
-        session, actor, "impersonation.session_started", subject_type="PortalUser",
-        subject_id=user.id, contact_id=user.contact_id,
+        session,
+        actor,
+        AuditAction.IMPERSONATION_SESSION_STARTED,
+        subject_type=AuditSubject.PORTAL_USER,
+        subject_id=user.id,
+        contact_id=user.contact_id,
         changes={
-            "impersonation_id": str(row.id), "reason": row.reason, "ticket": row.ticket_reference,
+            "impersonation_id": str(row.id),
+            "reason": row.reason,
+            "ticket": row.ticket_reference,
         },
-    )  # fmt: skip
+    )
     if settings.impersonation_notify_customer:
         contact = await session.get(Contact, user.contact_id)
         await enqueue_email(
@@ -301,10 +315,16 @@ async def end(session: AsyncSession, row: Impersonation, reason: str, actor: Act
         .execution_options(synchronize_session="fetch")
     )
     await audit.record(
-        session, actor, f"impersonation.{reason.lower()}", subject_type="PortalUser",
-        subject_id=row.portal_user_id, contact_id=row.contact_id,
+        session,
+        actor,
+        AuditAction.IMPERSONATION_REVOKED
+        if reason == "REVOKED"
+        else AuditAction.IMPERSONATION_ENDED,
+        subject_type=AuditSubject.PORTAL_USER,
+        subject_id=row.portal_user_id,
+        contact_id=row.contact_id,
         changes={"impersonation_id": str(row.id), "staff": row.staff_name},
-    )  # fmt: skip
+    )
     await record_event(
         session, EventType.IMPERSONATION_ENDED, actor, contact_id=row.contact_id,
         portal_user_id=row.portal_user_id,
@@ -335,7 +355,11 @@ async def revoke_impersonation(
 async def record_mutation(session: AsyncSession, row: Impersonation, mutation: str) -> None:
     """Audit a mutation performed inside an impersonated session, with both identities."""
     await audit.record(
-        session, support_actor(row), "impersonation.mutation", subject_type="PortalUser",
-        subject_id=row.portal_user_id, contact_id=row.contact_id,
+        session,
+        support_actor(row),
+        AuditAction.IMPERSONATION_MUTATION,
+        subject_type=AuditSubject.PORTAL_USER,
+        subject_id=row.portal_user_id,
+        contact_id=row.contact_id,
         changes={"impersonation_id": str(row.id), "mutation": mutation, "reason": row.reason},
-    )  # fmt: skip
+    )

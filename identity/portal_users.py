@@ -30,6 +30,7 @@ from portal.normalization import normalize_email
 from portal.pagination import Page
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts import create_contact
 from portal.services.contacts.history import add_history_entry
 from portal.services.events import EventType, reference
@@ -123,7 +124,7 @@ async def get_portal_user(session: AsyncSession, user_id: uuid.UUID | None) -> P
 async def record_staff_action(
     session: AsyncSession,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     user: PortalUser,
     *,
     contact_id: uuid.UUID | None = None,
@@ -134,8 +135,8 @@ async def record_staff_action(
     await audit.record(
         session,
         actor,
-        f"portal_user.{action}",
-        subject_type="PortalUser",
+        action,
+        subject_type=AuditSubject.PORTAL_USER,
         subject_id=user.id,
         contact_id=contact_id,
         changes=changes or {},
@@ -146,7 +147,8 @@ async def record_staff_action(
             contact_id,
             actor,
             source="staff console",
-            description=f"Portal account: {action.replace('_', ' ')}",
+            description="Portal account: "
+            + action.value.removeprefix("portal_user.").replace("_", " "),
         )
 
 
@@ -219,7 +221,7 @@ async def assign_portal_user(
     """Staff assign a contact to a user that has none (typed errors otherwise); the customer
     is emailed that the account is ready."""
     contact = await _link_to(session, env, user, contact_id, actor)
-    await record_staff_action(session, actor, "assign", user)
+    await record_staff_action(session, actor, AuditAction.PORTAL_USER_ASSIGN, user)
     return contact
 
 
@@ -251,7 +253,7 @@ async def assign_new_contact(
         session, given, actor=actor, phone_region=env.settings.default_phone_region
     )
     await _link_to(session, env, user, contact.id, actor)
-    await record_staff_action(session, actor, "assign_new_contact", user)
+    await record_staff_action(session, actor, AuditAction.PORTAL_USER_ASSIGN_NEW_CONTACT, user)
     return contact
 
 
@@ -269,7 +271,9 @@ async def unassign_portal_user(session: AsyncSession, user: PortalUser, actor: A
     user.assigned_at = None
     await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await session.flush()
-    await record_staff_action(session, actor, "unassign", user, contact_id=previous)
+    await record_staff_action(
+        session, actor, AuditAction.PORTAL_USER_UNASSIGN, user, contact_id=previous
+    )
     await record_user_event(
         session, EventType.PORTAL_USER_PENDING_REVIEW, user, actor=actor,
         details={"reason": PendingReason.UNASSIGNED.value,
@@ -288,7 +292,9 @@ async def suspend_portal_user(session: AsyncSession, user: PortalUser, actor: Ac
     ended = await revoke_all_sessions(session, CUSTOMER_SESSIONS, user.id)
     await revoke_pending(session, user.id, RevokedReason.SUSPENDED)
     await session.flush()
-    await record_staff_action(session, actor, "suspend", user, changes={"sessions_ended": ended})
+    await record_staff_action(
+        session, actor, AuditAction.PORTAL_USER_SUSPEND, user, changes={"sessions_ended": ended}
+    )
     await record_user_event(session, EventType.PORTAL_USER_SUSPENDED, user, actor=actor)
     return ended
 
@@ -301,7 +307,7 @@ async def reactivate_portal_user(session: AsyncSession, user: PortalUser, actor:
         )
     user.suspended_at = None
     await session.flush()
-    await record_staff_action(session, actor, "reactivate", user)
+    await record_staff_action(session, actor, AuditAction.PORTAL_USER_REACTIVATE, user)
     await record_user_event(session, EventType.PORTAL_USER_REACTIVATED, user, actor=actor)
 
 
@@ -318,7 +324,7 @@ async def resend_activation_email(
     """A new activation link for a user who has not activated yet."""
     require_not_activated(user)
     await send_activation_email(session, env, user)
-    await record_staff_action(session, actor, "resend_activation", user)
+    await record_staff_action(session, actor, AuditAction.PORTAL_USER_RESEND_ACTIVATION, user)
 
 
 async def send_password_reset_link(
@@ -339,7 +345,9 @@ async def send_password_reset_link(
             "The user has not activated the account yet; resend the activation email.",
         )  # fmt: skip
     await issue_password_reset(session, env, user, "password_reset")
-    await record_staff_action(session, actor, "password_reset_link_sent", user)
+    await record_staff_action(
+        session, actor, AuditAction.PORTAL_USER_PASSWORD_RESET_LINK_SENT, user
+    )
 
 
 async def activate_manually(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
@@ -365,13 +373,13 @@ async def activate_manually(session: AsyncSession, user: PortalUser, actor: Acto
             session, EventType.PORTAL_USER_PENDING_REVIEW, user, actor=actor,
             details={"reason": PendingReason.EMAIL_NOT_PROVEN.value},
         )  # fmt: skip
-    await record_staff_action(session, actor, "activate_manually", user)
+    await record_staff_action(session, actor, AuditAction.PORTAL_USER_ACTIVATE_MANUALLY, user)
 
 
 async def delete_portal_user(session: AsyncSession, user: PortalUser, actor: Actor) -> None:
     """Remove the login; sessions and flows go with it, the contact stays."""
     await remember_login_of(session, user)
-    await record_staff_action(session, actor, "delete", user)
+    await record_staff_action(session, actor, AuditAction.PORTAL_USER_DELETE, user)
     await record_user_event(
         session, EventType.PORTAL_USER_DELETED, user, actor=actor,
         details={"reason": "deleted_by_staff"},

@@ -28,6 +28,7 @@ from portal.models import StaffLoginChallenge, StaffRecoveryCode, StaffUser
 from portal.models.base import session_now
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 
 SCOPE = "staff-second-factor"
 RECOVERY_CODE_COUNT = 10
@@ -232,9 +233,12 @@ async def disable(
         raise invalid_code()
     await _clear(session, staff)
     await audit.record(
-        session, actor, "staff.second_factor_disable", subject_type="staff_user",
+        session,
+        actor,
+        AuditAction.STAFF_SECOND_FACTOR_DISABLE,
+        subject_type=AuditSubject.STAFF_USER,
         subject_id=staff.id,
-    )  # fmt: skip
+    )
 
 
 async def reset(session: AsyncSession, staff: StaffUser, by: StaffUser, actor: Actor) -> None:
@@ -251,6 +255,9 @@ async def reset(session: AsyncSession, staff: StaffUser, by: StaffUser, actor: A
     await revoke_all_sessions(session, STAFF_SESSIONS, staff.id)
     await email_staff(session, staff, "staff_second_factor_reset", {"reset_by": actor.name})
     await audit.record(
-        session, actor, "staff.second_factor_reset", subject_type="staff_user",
+        session,
+        actor,
+        AuditAction.STAFF_SECOND_FACTOR_RESET,
+        subject_type=AuditSubject.STAFF_USER,
         subject_id=staff.id,
-    )  # fmt: skip
+    )

@@ -19,6 +19,7 @@ from portal.models.base import session_now
 from portal.pagination import Page
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.timeline import newest_first
 
 
@@ -63,7 +64,11 @@ async def change_own_password(
     )
     await close_login_challenges(session, staff)
     await audit.record(
-        session, actor, "staff.password_change", subject_type="staff_user", subject_id=staff.id
+        session,
+        actor,
+        AuditAction.STAFF_PASSWORD_CHANGE,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
     )
     return ended
 

@@ -25,6 +25,7 @@ from portal.models.base import session_now
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 
 
 def _state_condition(state: StaffState) -> ColumnElement[bool]:
@@ -126,9 +127,13 @@ async def change_staff_role(
         },
     )
     await audit.record(
-        session, actor, "staff.role_change", subject_type="staff_user", subject_id=staff.id,
+        session,
+        actor,
+        AuditAction.STAFF_ROLE_CHANGE,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
         changes={"role": [old, role.value]},
-    )  # fmt: skip
+    )
 
 
 async def _end_impersonations(session: AsyncSession, staff: StaffUser, actor: Actor) -> None:
@@ -166,7 +171,11 @@ async def deactivate_staff(
         {"deactivated_by": actor.name},
     )
     await audit.record(
-        session, actor, "staff.deactivate", subject_type="staff_user", subject_id=staff.id
+        session,
+        actor,
+        AuditAction.STAFF_DEACTIVATE,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
     )
 
 
@@ -178,7 +187,11 @@ async def reactivate_staff(session: AsyncSession, staff: StaffUser, actor: Actor
     staff.deactivated_at = None
     await session.flush()
     await audit.record(
-        session, actor, "staff.reactivate", subject_type="staff_user", subject_id=staff.id
+        session,
+        actor,
+        AuditAction.STAFF_REACTIVATE,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
     )
 
 
@@ -194,8 +207,12 @@ async def delete_staff(
     await _ensure_not_last_admin(session, staff, "id")
     await _end_impersonations(session, staff, actor)
     await audit.record(
-        session, actor, "staff.delete", subject_type="staff_user", subject_id=staff.id,
+        session,
+        actor,
+        AuditAction.STAFF_DELETE,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
         changes={"email": staff.email, "role": staff.role, "display_name": staff.display_name},
-    )  # fmt: skip
+    )
     await session.delete(staff)
     await session.flush()

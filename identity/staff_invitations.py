@@ -31,6 +31,7 @@ from portal.normalization import MAX_EMAIL_LENGTH, is_valid_email, normalize_ema
 from portal.opaque_tokens import hash_token, new_opaque_token
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 
 INVITATION_LIFETIME = timedelta(days=7)
 SETUP_PATH = "/staff/setup"
@@ -165,9 +166,13 @@ async def invite_staff(
         raise taken from None
     await _send_invitation(session, env, staff, inviter)
     await audit.record(
-        session, actor, "staff.invite", subject_type="staff_user", subject_id=staff.id,
+        session,
+        actor,
+        AuditAction.STAFF_INVITE,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
         changes={"email": email, "role": staff.role},
-    )  # fmt: skip
+    )
     return staff
 
 
@@ -185,7 +190,11 @@ async def resend_staff_invitation(
         )
     await _send_invitation(session, env, staff, inviter)
     await audit.record(
-        session, actor, "staff.invite_resent", subject_type="staff_user", subject_id=staff.id
+        session,
+        actor,
+        AuditAction.STAFF_INVITE_RESENT,
+        subject_type=AuditSubject.STAFF_USER,
+        subject_id=staff.id,
     )
 
 

@@ -16,6 +16,7 @@ import click
 from identity.permissions import StaffRole
 from portal.config import ConfigurationError, Settings
 from portal.errors import InvalidInput
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.fields import ContactSource
 from portal.services.contacts.search import OptInState
 from portal.services.contacts.status import PortalStatus
@@ -463,12 +464,24 @@ def contacts_export(
         async with runtime.database.transaction() as session:
             total = await matching_rows(session, ExportKind.CONTACTS, contact_filter)
             await audit.record(
-                session, actor, "export.contacts", subject_type="ExportJob", subject_id=None,
-                changes={"filter": {"search": search, "status": status, "active": active,
-                                    "tags": list(tags), "group_ids": [str(g) for g in groups],
-                                    "source": source, "opt_in": opt_in},
-                         "delivery": "cli"},
-            )  # fmt: skip
+                session,
+                actor,
+                AuditAction.EXPORT_CONTACTS,
+                subject_type=AuditSubject.EXPORT_JOB,
+                subject_id=None,
+                changes={
+                    "filter": {
+                        "search": search,
+                        "status": status,
+                        "active": active,
+                        "tags": list(tags),
+                        "group_ids": [str(g) for g in groups],
+                        "source": source,
+                        "opt_in": opt_in,
+                    },
+                    "delivery": "cli",
+                },
+            )
         written = 0
         session = runtime.database.new_session()
         try:

@@ -15,6 +15,7 @@ from portal.models import AuditEntry
 from portal.models.base import full_row, session_now
 from portal.pagination import Page
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.timeline import newest_first
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -41,9 +42,9 @@ def jsonable(value: Any) -> Any:
 async def record(
     session: AsyncSession,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     *,
-    subject_type: str,
+    subject_type: AuditSubject,
     subject_id: uuid.UUID | None,
     contact_id: uuid.UUID | None = None,
     changes: Mapping[str, Any] | None = None,
@@ -77,8 +78,9 @@ def audit_row(
             "actor_type": actor.type.value,
             "actor_id": actor.id,
             "actor_name": actor.name,
-            "action": action,
-            "subject_type": subject_type,
+            # Checked again at run time: a plain string that is no action is refused here.
+            "action": AuditAction(action).value,
+            "subject_type": AuditSubject(subject_type).value,
             "subject_id": subject_id,
             "contact_id": contact_id,
             "changes": jsonable(dict(changes or {})),
@@ -91,7 +93,7 @@ async def list_audit_entries(
     session: AsyncSession,
     *,
     contact_id: uuid.UUID | None = None,
-    action: str | None = None,
+    action: AuditAction | None = None,
     first: int | None,
     after: str | None,
 ) -> Page[AuditEntry]:

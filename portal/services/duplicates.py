@@ -33,6 +33,7 @@ from portal.normalization import fold_for_search
 from portal.pagination import Page, check_page_size, decode_cursor
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 
 NAME_SIMILARITY = 88  # rapidfuzz token_sort_ratio, 0-100
 # An email or number shared by more contacts (an office switchboard, a family address) pairs
@@ -251,6 +252,10 @@ async def dismiss(session: AsyncSession, actor: Actor, a: Contact, b: Contact) -
         session.add(DuplicateDismissal(first_id=first, second_id=second, dismissed_by=actor.name))
         await session.flush()
     await audit.record(
-        session, actor, "duplicates.dismiss", subject_type="Contact", subject_id=first,
+        session,
+        actor,
+        AuditAction.DUPLICATES_DISMISS,
+        subject_type=AuditSubject.CONTACT,
+        subject_id=first,
         changes={"pair": [str(first), str(second)]},
-    )  # fmt: skip
+    )

@@ -20,6 +20,7 @@ from portal.models import Contact, ExportJob, PortalUser, StaffUser
 from portal.models.base import session_now
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.search import ContactFilter, OptInState, filter_conditions
 from portal.services.csv_columns import PORTAL_USER_COLUMNS
 from portal.services.csv_export import CsvDialect, export_contacts, export_portal_users
@@ -49,6 +50,10 @@ class ExportKind(StrEnum):
     PORTAL_USERS = "portal_users"
 
 
+EXPORT_ACTIONS = {
+    ExportKind.CONTACTS: AuditAction.EXPORT_CONTACTS,
+    ExportKind.PORTAL_USERS: AuditAction.EXPORT_PORTAL_USERS,
+}
 _KIND_NAMES = {
     "de": {ExportKind.CONTACTS: "Kontakte", ExportKind.PORTAL_USERS: "Portalbenutzer"},
     "en": {ExportKind.CONTACTS: "contacts", ExportKind.PORTAL_USERS: "portal users"},
@@ -121,9 +126,13 @@ async def request_export(
     session.add(job)
     await session.flush()
     await audit.record(
-        session, actor, f"export.{kind.value}", subject_type="ExportJob", subject_id=job.id,
+        session,
+        actor,
+        EXPORT_ACTIONS[kind],
+        subject_type=AuditSubject.EXPORT_JOB,
+        subject_id=job.id,
         changes={"filter": job.filter, "delivery": job.delivery},
-    )  # fmt: skip
+    )
     if delivery == ExportDelivery.EMAIL:
         assert staff is not None
         await enqueue_email(

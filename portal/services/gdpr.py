@@ -56,6 +56,7 @@ from portal.models import (
 from portal.normalization import fold_for_search
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.groups_tags import groups_by_contact, tags_by_contact
 from portal.services.contacts.writes import delete_contact
 from portal.services.events import EventType, forget_event_values, record_event
@@ -304,6 +305,10 @@ async def erase(session: AsyncSession, contact: Contact, actor: Actor) -> None:
     await forget_event_values(session, person.contact_ids, person.user_ids)
     await delete_contact(session, contact, actor, event_type=EventType.CONTACT_ERASED)
     await audit.record(
-        session, actor, "gdpr.erase", subject_type="Contact", subject_id=contact.id,
+        session,
+        actor,
+        AuditAction.GDPR_ERASE,
+        subject_type=AuditSubject.CONTACT,
+        subject_id=contact.id,
         contact_id=contact.id,
-    )  # fmt: skip
+    )

@@ -30,6 +30,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.history import add_history_entry
 from portal.services.contacts.reads import additional_emails, require_contact
 from portal.services.contacts.writes import refresh_search_text
@@ -37,7 +38,7 @@ from portal.services.duplicates import DuplicateErrorCode
 from portal.services.events import EventType, record_event, reference
 
 MAX_SOURCES = 10
-MERGE_ACTION = "contacts.merge"
+MERGE_ACTION = AuditAction.CONTACTS_MERGE
 
 
 _FILLABLE = (
@@ -190,10 +191,14 @@ async def merge(
         description="Merged with " + ", ".join(str(n) for n in numbers),
     )  # fmt: skip
     await audit.record(
-        session, actor, MERGE_ACTION, subject_type="Contact", subject_id=target.id,
+        session,
+        actor,
+        MERGE_ACTION,
+        subject_type=AuditSubject.CONTACT,
+        subject_id=target.id,
         contact_id=target.id,
         changes={"sources": [str(i) for i in source_ids], "filled": sorted(filled)},
-    )  # fmt: skip
+    )
     await record_event(
         session, EventType.CONTACT_MERGED, actor, contact_id=target.id,
         details={"mergedContacts": [reference("Contact", i) for i in source_ids]},
@@ -201,9 +206,14 @@ async def merge(
     )  # fmt: skip
     for source_id in source_ids:
         await audit.record(
-            session, actor, "contacts.merged_into", subject_type="Contact", subject_id=source_id,
-            contact_id=target.id, changes={"target": str(target.id)},
-        )  # fmt: skip
+            session,
+            actor,
+            AuditAction.CONTACTS_MERGED_INTO,
+            subject_type=AuditSubject.CONTACT,
+            subject_id=source_id,
+            contact_id=target.id,
+            changes={"target": str(target.id)},
+        )
     await session.flush()
     return filled
 

@@ -19,6 +19,7 @@ from portal.normalization import clean_text, fold_for_search
 from portal.pagination import Page, check_page_size, count_up_to_bound, decode_cursor
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.history import add_history_entry
 
 
@@ -75,9 +76,13 @@ async def save_resource(
     )
     await session.flush()
     await audit.record(
-        session, actor, "resource.save", subject_type="Resource", subject_id=resource.id,
+        session,
+        actor,
+        AuditAction.RESOURCE_SAVE,
+        subject_type=AuditSubject.RESOURCE,
+        subject_id=resource.id,
         changes=dict(values),
-    )  # fmt: skip
+    )
     return resource
 
 
@@ -180,10 +185,14 @@ async def assign_resource(
         description=f"Resource {resource.name}: {', '.join(granted) or 'no permissions'}",
     )  # fmt: skip
     await audit.record(
-        session, actor, "resource.assign" if old is None else "resource.update_permissions",
-        subject_type="Resource", subject_id=resource.id, contact_id=contact.id,
+        session,
+        actor,
+        AuditAction.RESOURCE_ASSIGN if old is None else AuditAction.RESOURCE_UPDATE_PERMISSIONS,
+        subject_type=AuditSubject.RESOURCE,
+        subject_id=resource.id,
+        contact_id=contact.id,
         changes={"permissions": [old, granted]},
-    )  # fmt: skip
+    )
     return assignment
 
 
@@ -201,9 +210,13 @@ async def unassign_resource(
         description=f"Resource {resource.name} removed",
     )  # fmt: skip
     await audit.record(
-        session, actor, "resource.unassign", subject_type="Resource", subject_id=resource.id,
+        session,
+        actor,
+        AuditAction.RESOURCE_UNASSIGN,
+        subject_type=AuditSubject.RESOURCE,
+        subject_id=resource.id,
         contact_id=contact.id,
-    )  # fmt: skip
+    )
     left = await session.scalar(
         select(func.count())
         .select_from(ResourceAssignment)
@@ -273,9 +286,13 @@ async def set_group_permissions(
     group.portal_permissions = wanted
     await session.flush()
     await audit.record(
-        session, actor, "group.set_permissions", subject_type="ContactGroup", subject_id=group.id,
+        session,
+        actor,
+        AuditAction.GROUP_SET_PERMISSIONS,
+        subject_type=AuditSubject.CONTACT_GROUP,
+        subject_id=group.id,
         changes={"portal_permissions": [old, wanted]},
-    )  # fmt: skip
+    )
 
 
 async def feature_permissions_of(session: AsyncSession, contact_id: uuid.UUID) -> frozenset[str]:
@@ -299,5 +316,9 @@ async def delete_resource(session: AsyncSession, actor: Actor, resource: Resourc
     await session.delete(resource)
     await session.flush()
     await audit.record(
-        session, actor, "resource.delete", subject_type="Resource", subject_id=resource.id
+        session,
+        actor,
+        AuditAction.RESOURCE_DELETE,
+        subject_type=AuditSubject.RESOURCE,
+        subject_id=resource.id,
     )

@@ -41,6 +41,7 @@ from portal.models import Event, StaffUser, WebhookAttempt, WebhookDelivery, Web
 from portal.models.base import full_row, session_now
 from portal.services import audit
 from portal.services.actors import SYSTEM
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.events import PayloadLevel, event_payload
 from portal.webhooks.endpoints import DisabledReason
 from portal.webhooks.log import DeliveryStatus
@@ -397,9 +398,13 @@ async def _disable_failing(session: AsyncSession, endpoint: WebhookEndpoint, err
     failures = endpoint.consecutive_failures
     logger.error("webhook endpoint %s disabled after %d failures: %s", endpoint.id, failures, error)
     await audit.record(
-        session, SYSTEM, "webhook_endpoint.disable", subject_type="WebhookEndpoint",
-        subject_id=endpoint.id, changes={"consecutive_failures": failures, "last_error": error},
-    )  # fmt: skip
+        session,
+        SYSTEM,
+        AuditAction.WEBHOOK_ENDPOINT_DISABLE,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+        subject_id=endpoint.id,
+        changes={"consecutive_failures": failures, "last_error": error},
+    )
     admins = await session.scalars(
         select(StaffUser).where(StaffUser.role == ADMIN_ROLE, StaffUser.is_active)
     )

@@ -19,6 +19,7 @@ from portal.normalization import clean_text
 from portal.pagination import Page
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.events import EventType, PayloadLevel
 from portal.services.timeline import newest_first
 from portal.webhooks.addresses import AddressRefused, host_and_port, resolve_checked, url_problem
@@ -136,11 +137,18 @@ async def create_endpoint(
     session.add(endpoint)
     await session.flush()
     await audit.record(
-        session, actor, "webhook_endpoint.create", subject_type="WebhookEndpoint",
+        session,
+        actor,
+        AuditAction.WEBHOOK_ENDPOINT_CREATE,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
         subject_id=endpoint.id,
-        changes={"url": url, "event_types": endpoint.event_types, "is_active": is_active,
-                 "payload_level": endpoint.payload_level},
-    )  # fmt: skip
+        changes={
+            "url": url,
+            "event_types": endpoint.event_types,
+            "is_active": is_active,
+            "payload_level": endpoint.payload_level,
+        },
+    )
     return EndpointWithSecret(endpoint, secret)
 
 
@@ -192,9 +200,13 @@ async def update_endpoint(
     if changes:
         await session.flush()
         await audit.record(
-            session, actor, "webhook_endpoint.update", subject_type="WebhookEndpoint",
-            subject_id=endpoint.id, changes=changes,
-        )  # fmt: skip
+            session,
+            actor,
+            AuditAction.WEBHOOK_ENDPOINT_UPDATE,
+            subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+            subject_id=endpoint.id,
+            changes=changes,
+        )
     return endpoint
 
 
@@ -223,9 +235,13 @@ async def rotate_secret(
     endpoint.secret_hint = secret_hint(secret)
     await session.flush()
     await audit.record(
-        session, actor, "webhook_endpoint.rotate_secret", subject_type="WebhookEndpoint",
-        subject_id=endpoint.id, changes={"overlap_hours": overlap},
-    )  # fmt: skip
+        session,
+        actor,
+        AuditAction.WEBHOOK_ENDPOINT_ROTATE_SECRET,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+        subject_id=endpoint.id,
+        changes={"overlap_hours": overlap},
+    )
     return EndpointWithSecret(endpoint, secret)
 
 
@@ -235,9 +251,13 @@ async def delete_endpoint(
     """Remove the endpoint with its deliveries and their log."""
     endpoint = await get_endpoint(session, endpoint_id)
     await audit.record(
-        session, actor, "webhook_endpoint.delete", subject_type="WebhookEndpoint",
-        subject_id=endpoint.id, changes={"url": endpoint.url},
-    )  # fmt: skip
+        session,
+        actor,
+        AuditAction.WEBHOOK_ENDPOINT_DELETE,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+        subject_id=endpoint.id,
+        changes={"url": endpoint.url},
+    )
     await session.delete(endpoint)
     await session.flush()
     return endpoint.id

@@ -17,6 +17,7 @@ from portal.models.base import session_now
 from portal.pagination import Page
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.timeline import newest_first
 from portal.webhooks.endpoints import WebhookErrorCode, get_endpoint
 
@@ -85,9 +86,13 @@ async def redeliver(
     delivery.next_attempt_at = session_now(session)
     await session.flush()
     await audit.record(
-        session, actor, "webhook_delivery.redeliver", subject_type="WebhookEndpoint",
-        subject_id=delivery.endpoint_id, changes={"event_id": delivery.event_id},
-    )  # fmt: skip
+        session,
+        actor,
+        AuditAction.WEBHOOK_DELIVERY_REDELIVER,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+        subject_id=delivery.endpoint_id,
+        changes={"event_id": delivery.event_id},
+    )
     return delivery
 
 
@@ -111,9 +116,13 @@ async def redeliver_failed_since(
     )
     count = int(getattr(result, "rowcount", 0) or 0)
     await audit.record(
-        session, actor, "webhook_delivery.redeliver_failed", subject_type="WebhookEndpoint",
-        subject_id=endpoint.id, changes={"since": since, "count": count},
-    )  # fmt: skip
+        session,
+        actor,
+        AuditAction.WEBHOOK_DELIVERY_REDELIVER_FAILED,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+        subject_id=endpoint.id,
+        changes={"since": since, "count": count},
+    )
     return count
 
 
@@ -147,7 +156,11 @@ async def send_test_event(
     session.add(delivery)
     await session.flush()
     await audit.record(
-        session, actor, "webhook_endpoint.send_test_event", subject_type="WebhookEndpoint",
-        subject_id=endpoint.id, changes={"event_id": event_id},
-    )  # fmt: skip
+        session,
+        actor,
+        AuditAction.WEBHOOK_ENDPOINT_SEND_TEST_EVENT,
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
+        subject_id=endpoint.id,
+        changes={"event_id": event_id},
+    )
     return delivery

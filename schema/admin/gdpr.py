@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from identity.permissions import StaffPermission
 from portal.services import audit
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts import require_contact
 from portal.services.gdpr import erase, personal_data
 from schema.common.contacts import ContactError
@@ -56,9 +57,13 @@ class GdprMutation:
         )
         document = await personal_data(ctx.session, contact)
         await audit.record(
-            ctx.session, await ctx.staff_actor(), "gdpr.export", subject_type="Contact",
-            subject_id=contact.id, contact_id=contact.id,
-        )  # fmt: skip
+            ctx.session,
+            await ctx.staff_actor(),
+            AuditAction.GDPR_EXPORT,
+            subject_type=AuditSubject.CONTACT,
+            subject_id=contact.id,
+            contact_id=contact.id,
+        )
         return PersonalDataPayload(data=cast(JSON, document))
 
     @strawberry.mutation(

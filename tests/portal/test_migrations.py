@@ -13,8 +13,9 @@ from portal.migrate import (
     schema_differences,
     upgrade_database_async,
 )
-from portal.models import Contact, PortalUser, Resource, ResourceAssignment
+from portal.models import AuditEntry, Contact, PortalUser, Resource, ResourceAssignment
 from portal.models.base import full_row, table_of
+from portal.services.audit_actions import AuditSubject
 
 
 async def test_migrated_database_matches_the_models(database_url: str) -> None:
@@ -92,4 +93,38 @@ async def test_portal_status_is_backfilled_on_a_populated_database(database_url:
         async with engine.begin() as connection:
             for model in (PortalUser, Resource, Contact):
                 await connection.execute(delete(model))
+        await engine.dispose()
+
+
+async def test_audit_subject_kinds_are_rewritten_on_a_populated_database(
+    database_url: str,
+) -> None:
+    # 0027 rewrites the subject kinds recorded before AuditSubject (staff_user) to its values,
+    # and leaves every other entry as it was.
+    await upgrade_database_async(database_url, "0026", downgrade=True)
+    engine = create_engine(database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    before = ["staff_user", "Contact", "PortalUser", "ContactGroup", "Tag", "Resource",
+              "ApiKey", "ExportJob", "WebhookEndpoint"]  # fmt: skip
+    rows = [
+        full_row(AuditEntry, now, {"occurred_at": now, "actor_type": "staff", "action": "staff.deactivate",
+                                   "subject_type": kind, "changes": {}})
+        for kind in before * 50
+    ]  # fmt: skip
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(table_of(AuditEntry)), rows)
+        await upgrade_database_async(database_url, "head")
+        async with engine.connect() as connection:
+            stored = dict(
+                (await connection.execute(select(AuditEntry.id, AuditEntry.subject_type))).all()
+            )
+        assert {
+            row["id"]: row["subject_type"] for row in rows if row["subject_type"] != "staff_user"
+        }.items() <= stored.items()
+        assert sorted(set(stored.values())) == sorted(s.value for s in AuditSubject)
+        assert list(stored.values()).count("StaffUser") == 50
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(delete(AuditEntry))
         await engine.dispose()

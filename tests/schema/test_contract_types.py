@@ -56,9 +56,6 @@ OPEN_SETS = {
     # languages the headers are translated into (de, en today, more with the catalogues);
     # others are refused with INVALID_DIALECT.
     "CsvOptionsInput.language": "ISO 639-1 code of a header catalogue (de, en), validated",
-    # The kind of object an audit entry is about, as the recording service names it (Contact,
-    # PortalUser, staff_user, ApiKey, ...): new services add kinds without a schema change.
-    "AuditEntry.subjectType": "an open set of object kinds the audit log grows with",
     # The webhook payload's `type` exactly as the receiver got it (dotted: the EventType
     # values such as contact.created, plus webhook.test), so the log matches the wire.
     "WebhookDeliveryNode.eventType": "the payload's wire `type` string",

@@ -17,6 +17,7 @@ from portal.models.base import session_now
 from portal.opaque_tokens import hash_token, new_opaque_token
 from portal.services import audit
 from portal.services.actors import Actor, ActorType
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.fields import ContactErrorCode
 from portal.services.contacts.history import add_history_entry
 from portal.services.contacts.search import OptInState
@@ -48,9 +49,17 @@ async def _event(session: AsyncSession, contact: Contact, kind: str, evidence: E
     await session.flush()
 
 
+_CONSENT_ACTIONS = {
+    OptInState.INVITED: AuditAction.CONTACT_NEWSLETTER_SENT,
+    OptInState.CONFIRMED: AuditAction.CONTACT_NEWSLETTER_CONFIRMED,
+    OptInState.REVOKED: AuditAction.CONTACT_NEWSLETTER_REVOKED,
+}
+
+
 async def _log(
     session: AsyncSession, contact: Contact, actor: Actor, what: str, state: OptInState
 ) -> None:
+    action = _CONSENT_ACTIONS[state]
     await add_history_entry(
         session, contact.id, actor, description=what, visible_to_customer=True,
         # Support changing consent for the customer shows as such.
@@ -59,8 +68,8 @@ async def _log(
     await audit.record(
         session,
         actor,
-        f"contact.newsletter.{what.split()[-1].lower()}",
-        subject_type="Contact",
+        action,
+        subject_type=AuditSubject.CONTACT,
         subject_id=contact.id,
         contact_id=contact.id,
     )
@@ -201,8 +210,8 @@ async def deactivate_without_opt_in(session: AsyncSession, actor: Actor, *, dry_
     await audit.record(
         session,
         actor,
-        "contacts.deactivate_without_opt_in",
-        subject_type="Contact",
+        AuditAction.CONTACTS_DEACTIVATE_WITHOUT_OPT_IN,
+        subject_type=AuditSubject.CONTACT,
         subject_id=None,
         changes={"count": len(ids)},
     )

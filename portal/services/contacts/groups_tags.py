@@ -15,6 +15,7 @@ from portal.models.base import PlainRow
 from portal.normalization import clean_name, clean_text
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.fields import ContactErrorCode
 from portal.services.contacts.history import add_history_entry
 
@@ -58,9 +59,13 @@ async def save_group(
             ContactErrorCode.NAME_TAKEN, "name", "A group has this name."
         ) from None
     await audit.record(
-        session, actor, "group.save", subject_type="ContactGroup", subject_id=group.id,
+        session,
+        actor,
+        AuditAction.GROUP_SAVE,
+        subject_type=AuditSubject.CONTACT_GROUP,
+        subject_id=group.id,
         changes={"name": text},
-    )  # fmt: skip
+    )
     return group
 
 
@@ -68,7 +73,11 @@ async def delete_group(session: AsyncSession, actor: Actor, group: ContactGroup)
     await session.delete(group)
     await session.flush()
     await audit.record(
-        session, actor, "group.delete", subject_type="ContactGroup", subject_id=group.id
+        session,
+        actor,
+        AuditAction.GROUP_DELETE,
+        subject_type=AuditSubject.CONTACT_GROUP,
+        subject_id=group.id,
     )
 
 
@@ -102,10 +111,14 @@ async def set_contact_groups(
         description="Groups: " + (", ".join(names) or "none"),
     )  # fmt: skip
     await audit.record(
-        session, actor, "contact.set_groups", subject_type="Contact", subject_id=contact.id,
+        session,
+        actor,
+        AuditAction.CONTACT_SET_GROUPS,
+        subject_type=AuditSubject.CONTACT,
+        subject_id=contact.id,
         contact_id=contact.id,
         changes={"groups": [sorted(map(str, before)), sorted(map(str, wanted))]},
-    )  # fmt: skip
+    )
     return groups
 
 
@@ -162,10 +175,14 @@ async def change_tags(
         description=("Tags added: " if add else "Tags removed: ") + label,
     )  # fmt: skip
     await audit.record(
-        session, actor, "contact.add_tags" if add else "contact.remove_tags",
-        subject_type="Contact", subject_id=contact.id, contact_id=contact.id,
+        session,
+        actor,
+        AuditAction.CONTACT_ADD_TAGS if add else AuditAction.CONTACT_REMOVE_TAGS,
+        subject_type=AuditSubject.CONTACT,
+        subject_id=contact.id,
+        contact_id=contact.id,
         changes={"tags": sorted(t.name for t in touched)},
-    )  # fmt: skip
+    )
 
 
 async def all_groups(session: AsyncSession) -> list[ContactGroup]:
@@ -227,9 +244,13 @@ async def save_tag(
         tag.name, tag.name_normalized, tag.is_central = text, text.lower(), is_central
     await session.flush()
     await audit.record(
-        session, actor, "tag.save", subject_type="Tag", subject_id=tag.id,
+        session,
+        actor,
+        AuditAction.TAG_SAVE,
+        subject_type=AuditSubject.TAG,
+        subject_id=tag.id,
         changes={"name": text, "is_central": is_central},
-    )  # fmt: skip
+    )
     return tag
 
 
@@ -240,7 +261,9 @@ async def delete_tag(
     _require_central_right(tag.is_central, may_manage_central)
     await session.delete(tag)
     await session.flush()
-    await audit.record(session, actor, "tag.delete", subject_type="Tag", subject_id=tag.id)
+    await audit.record(
+        session, actor, AuditAction.TAG_DELETE, subject_type=AuditSubject.TAG, subject_id=tag.id
+    )
 
 
 async def groups_by_contact(

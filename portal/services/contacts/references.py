@@ -10,6 +10,7 @@ from portal.models import Contact, ExternalReference
 from portal.normalization import clean_name, clean_text
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.fields import ContactErrorCode
 
 
@@ -53,8 +54,8 @@ async def set_reference(
     await audit.record(
         session,
         actor,
-        "contact.set_reference",
-        subject_type="Contact",
+        AuditAction.CONTACT_SET_REFERENCE,
+        subject_type=AuditSubject.CONTACT,
         subject_id=contact.id,
         contact_id=contact.id,
         changes={f"reference.{system}": [old, ident]},
@@ -78,8 +79,8 @@ async def remove_reference(
     await audit.record(
         session,
         actor,
-        "contact.remove_reference",
-        subject_type="Contact",
+        AuditAction.CONTACT_REMOVE_REFERENCE,
+        subject_type=AuditSubject.CONTACT,
         subject_id=contact.id,
         contact_id=contact.id,
         changes={f"reference.{system}": [reference.external_id, None]},

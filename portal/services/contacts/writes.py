@@ -26,6 +26,7 @@ from portal.models.base import full_row, session_now, table_of
 from portal.normalization import digits_only, fold_for_search
 from portal.services import audit
 from portal.services.actors import SYSTEM, Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
 from portal.services.contacts.history import add_history_entry, history_row
 from portal.services.contacts.reads import additional_emails
@@ -210,9 +211,9 @@ async def create_contacts(
             entries.append(
                 audit.audit_row(
                     actor,
-                    "contact.create",
+                    AuditAction.CONTACT_CREATE,
                     occurred_at=now,
-                    subject_type="Contact",
+                    subject_type=AuditSubject.CONTACT,
                     subject_id=contact_id,
                     contact_id=contact_id,
                     changes={k: [None, v] for k, v in _set_values(columns).items()},
@@ -221,8 +222,9 @@ async def create_contacts(
     if not audit_each and contacts:
         entries.append(
             audit.audit_row(
-                actor, "contact.import", occurred_at=now, subject_type="Contact",
-                subject_id=None, changes={"created": [str(row["id"]) for row in contacts]},
+                actor, AuditAction.CONTACT_IMPORT, occurred_at=now,
+                subject_type=AuditSubject.CONTACT, subject_id=None,
+                changes={"created": [str(row["id"]) for row in contacts]},
             )
         )  # fmt: skip
     # Contacts first, then what refers to them.
@@ -312,8 +314,8 @@ async def update_contact(
     await audit.record(
         session,
         actor,
-        "contact.update",
-        subject_type="Contact",
+        AuditAction.CONTACT_UPDATE,
+        subject_type=AuditSubject.CONTACT,
         subject_id=contact.id,
         contact_id=contact.id,
         changes=changes,
@@ -339,8 +341,8 @@ async def set_active(session: AsyncSession, contact: Contact, active: bool, acto
     await audit.record(
         session,
         actor,
-        "contact.reactivate" if active else "contact.deactivate",
-        subject_type="Contact",
+        AuditAction.CONTACT_REACTIVATE if active else AuditAction.CONTACT_DEACTIVATE,
+        subject_type=AuditSubject.CONTACT,
         subject_id=contact.id,
         contact_id=contact.id,
         changes={"is_active": [not active, active]},
@@ -379,8 +381,8 @@ async def delete_contact(
     await audit.record(
         session,
         actor,
-        "contact.delete",
-        subject_type="Contact",
+        AuditAction.CONTACT_DELETE,
+        subject_type=AuditSubject.CONTACT,
         subject_id=contact_id,
         contact_id=contact_id,
         changes={"customer_number": number},

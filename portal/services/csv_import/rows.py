@@ -19,6 +19,7 @@ from portal.models import Contact, ExternalReference
 from portal.normalization import normalize_email
 from portal.services import audit
 from portal.services.actors import Actor
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts.fields import ContactErrorCode, has_a_name, validate_fields
 from portal.services.contacts.groups_tags import (
     MAX_NAME as MAX_TAG_NAME,
@@ -320,9 +321,13 @@ async def record_held(session: AsyncSession, actor: Actor, held: list[RowProblem
     """Tell staff which rows a blind import held and why (line, column, code: no cell values,
     so the audit log holds no personal data of a row that was never applied)."""
     await audit.record(
-        session, actor, "import.rows_held", subject_type="ApiKey", subject_id=actor.id,
+        session,
+        actor,
+        AuditAction.IMPORT_ROWS_HELD,
+        subject_type=AuditSubject.API_KEY,
+        subject_id=actor.id,
         changes={"rows": [{"line": p.row, "column": p.column, "code": p.code} for p in held]},
-    )  # fmt: skip
+    )
 
 
 def check_row_alone(

@@ -15,11 +15,13 @@ from portal.models import AuditEntry
 from portal.services import contacts
 from portal.services.actors import ActorType
 from portal.services.audit import list_audit_entries
+from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.contacts import OptInState
 from portal.services.contacts.groups_tags import all_groups, all_tags
 from portal.services.contacts.history import list_history
 from portal.services.contacts.search import RECORD_KEYS
 from portal.services.contacts.status import PortalStatus
+from schema.admin.audit_vocabulary import AuditActionEnum, AuditSubjectEnum  # noqa: F401
 from schema.admin.contacts.types import (
     ContactNode,
     GroupNode,
@@ -115,13 +117,8 @@ class AuditEntryNode(Node):
     actor_name: str = strawberry.field(
         description="Display name of the actor at the time; empty for the system."
     )
-    action: str = strawberry.field(
-        description="What was done, as `<subject>.<verb>` (contact.update, contact.delete, "
-        "portal_user.suspend, ...)."
-    )
-    subject_type: str = strawberry.field(
-        description="Kind of record acted on (Contact, PortalUser, StaffUser, ...)."
-    )
+    action: AuditAction = strawberry.field(description="What was done.")
+    subject_type: AuditSubject = strawberry.field(description="Kind of record acted on.")
     subject_id: str | None = strawberry.field(
         description="UUID of the record acted on (not a global id); null for actions without "
         "one record."
@@ -141,8 +138,8 @@ class AuditEntryNode(Node):
             occurred_at=row.occurred_at,
             actor_type=ActorType(row.actor_type),
             actor_name=row.actor_name,
-            action=row.action,
-            subject_type=row.subject_type,
+            action=AuditAction(row.action),
+            subject_type=AuditSubject(row.subject_type),
             subject_id=str(row.subject_id) if row.subject_id else None,
             contact_id=to_global_id("Contact", row.contact_id) if row.contact_id else None,
             changes=cast(JSON, row.changes),
@@ -245,7 +242,7 @@ class ContactQuery:
         return [TagNode.from_row(t) for t in await all_tags(info.context.session)]
 
     @strawberry.field(
-        description="The audit log, newest first; filter by contact, actor or action.",
+        description="The audit log, newest first; filter by contact or action.",
         permission_classes=[HasPermission(StaffPermission.AUDIT_READ)],
     )
     async def audit_log(
@@ -256,11 +253,7 @@ class ContactQuery:
             strawberry.argument(description="Only entries about this contact (`Contact.id`)."),
         ] = None,
         action: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only entries of this action, exactly as `AuditEntry.action` "
-                "names it (contact.update)."
-            ),
+            AuditAction | None, strawberry.argument(description="Only entries of this action.")
         ] = None,
         first: PageSize = 20,
         after: After = None,

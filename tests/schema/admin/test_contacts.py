@@ -165,11 +165,17 @@ async def test_update_is_partial_versioned_and_audited(
     assert (await admin_api.data(CONTACT, {"id": contact["id"]}))["contact"]["city"] == "Köln"
 
     audit = await admin_api.data(
-        "query A($id: ID!) { auditLog(contactId: $id) { edges { node { action actorName changes occurredAt } } } }",
+        "query A($id: ID!) { auditLog(contactId: $id) { edges { node { action subjectType actorName changes occurredAt } } } }",
         {"id": contact["id"]},
     )
     actions = [e["node"] for e in audit["auditLog"]["edges"]]
-    assert [a["action"] for a in actions] == ["contact.update", "contact.create"]
+    assert [a["action"] for a in actions] == ["CONTACT_UPDATE", "CONTACT_CREATE"]
+    assert {a["subjectType"] for a in actions} == {"CONTACT"}
+    updates = await admin_api.data(
+        "query A($id: ID!) { auditLog(contactId: $id, action: CONTACT_UPDATE) { nodes { action } } }",
+        {"id": contact["id"]},
+    )
+    assert updates["auditLog"]["nodes"] == [{"action": "CONTACT_UPDATE"}]
     assert actions[0]["changes"] == {"last_name": ["Alt", "Neu"], "phone1": ["0221 123456", ""]}
     assert actions[0]["actorName"] == "admin"
 

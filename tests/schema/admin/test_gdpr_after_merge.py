@@ -13,6 +13,7 @@ from portal.clock import FrozenClock
 from portal.models import Contact, PortalUser
 from portal.services import audit
 from portal.services.actors import SYSTEM
+from portal.services.audit_actions import AuditAction, AuditSubject
 from tests.conftest import GraphQLClient
 from tests.factories import log_in_staff
 from tests.schema.admin.contact_documents import create
@@ -96,7 +97,8 @@ async def test_merges_from_before_re_pointing_are_found_by_the_merge_record(
         await session.flush()
         await session.delete(await session.get(Contact, source_id))
         await audit.record(
-            session, SYSTEM, "contacts.merge", subject_type="Contact", subject_id=target_id,
+            session, SYSTEM, AuditAction.CONTACTS_MERGE, subject_type=AuditSubject.CONTACT,
+            subject_id=target_id,
             contact_id=target_id, changes={"sources": [str(source_id)], "filled": []},
         )  # fmt: skip
 

@@ -23,7 +23,7 @@ from portal.models import (
     StaffSession,
     StaffUser,
 )
-from schema.common.ids import to_global_id
+from schema.common.ids import from_global_id, to_global_id
 from tests.conftest import GraphQLClient
 from tests.factories import (
     STAFF_LOG_IN,
@@ -301,6 +301,18 @@ async def test_deleting_a_member_keeps_their_name_in_the_audit_log(
             )
         ).all()
     assert names == ["ada"]
+    # Staff entries answer the same vocabulary as every other (issue 17, items 1 and 2).
+    logged = await admin_api.data(
+        "{ auditLog(action: STAFF_DELETE) { nodes { action subjectType subjectId actorName } } }"
+    )
+    assert logged["auditLog"]["nodes"] == [
+        {
+            "action": "STAFF_DELETE",
+            "subjectType": "STAFF_USER",
+            "subjectId": str(from_global_id("StaffUser", ada_id)),
+            "actorName": "admin",
+        }
+    ]
     again = await admin_api.data(DELETE, {"id": ada_id})
     assert again["deleteStaffUser"]["errors"] == [{"code": "NOT_FOUND", "field": "id"}]
 

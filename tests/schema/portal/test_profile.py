@@ -99,7 +99,7 @@ async def test_update_my_profile_changes_the_contact_with_history(
         "query A($id: ID!) { auditLog(contactId: $id) { edges { node { action actorType } } } }",
         {"id": to_global_id("Contact", contact.id)},
     )
-    assert {"action": "contact.update", "actorType": "CUSTOMER"} in [
+    assert {"action": "CONTACT_UPDATE", "actorType": "CUSTOMER"} in [
         e["node"] for e in audit["auditLog"]["edges"]
     ]
 
