@@ -24,7 +24,7 @@ from identity.sessions import STAFF_SESSIONS, revoke_all_sessions
 from identity.staff_invitations import email_staff
 from identity.throttling import Throttle
 from portal.errors import InvalidInput
-from portal.models import StaffLoginChallenge, StaffRecoveryCode, StaffUser
+from portal.models import StaffLoginChallenge, StaffRecoveryCode, StaffSession, StaffUser
 from portal.models.base import session_now
 from portal.services import audit
 from portal.services.actors import Actor
@@ -92,27 +92,26 @@ async def confirm_enrolment(
     env: IdentityEnvironment,
     throttle: Throttle,
     staff: StaffUser,
+    current_session: StaffSession,
     code: str,
 ) -> list[str]:
-    """Turn the pending secret on with a code from it; returns the ten recovery codes (shown
-    once). A wrong code raises INVALID_CODE and counts against the lockout."""
+    """Turn the pending secret on with a code from it; the member's other sessions end (they
+    logged in without it). Returns the ten recovery codes (shown once). A wrong code raises
+    INVALID_CODE and counts against the lockout."""
     await _lock(session, staff)
     if staff.totp_enabled_at is not None:
         raise InvalidInput.single(Code.ALREADY_ENABLED, None, "Two-factor login is already set up.")
     if staff.totp_pending_secret is None:
         raise InvalidInput.single(Code.NO_ENROLMENT, None, "Start the enrolment first.")
-    if await throttle.account_locked(SCOPE, staff.email):
-        raise invalid_code()  # not looked at, not counted
-    secret = totp.open_secret(staff.totp_pending_secret, _keys(env))
-    step = None
-    if secret is not None:
-        step = totp.accepted_step(secret, code[:MAX_CODE_LENGTH], session_now(session), None)
-    if not await _counted(throttle, staff, step is not None):
+    if not await _check_locked(session, env, throttle, staff, code, pending=True):
         raise invalid_code()
     staff.totp_secret, staff.totp_pending_secret = staff.totp_pending_secret, None
     staff.totp_enabled_at = session_now(session)
-    staff.totp_last_step = step
-    return await _replace_recovery_codes(session, staff)
+    codes = await _replace_recovery_codes(session, staff)
+    await revoke_all_sessions(
+        session, STAFF_SESSIONS, staff.id, except_session_id=current_session.id
+    )
+    return codes
 
 
 async def _replace_recovery_codes(session: AsyncSession, staff: StaffUser) -> list[str]:
@@ -159,14 +158,31 @@ async def check_code(
     unused recovery code, which is then spent. While the account's second-factor lockout holds,
     every code is refused without being looked at. Counts the attempt either way."""
     await _lock(session, staff)
-    if staff.totp_secret is None or await throttle.account_locked(SCOPE, staff.email):
+    return await _check_locked(session, env, throttle, staff, code, recovery=recovery)
+
+
+async def _check_locked(
+    session: AsyncSession,
+    env: IdentityEnvironment,
+    throttle: Throttle,
+    staff: StaffUser,
+    code: str,
+    *,
+    recovery: bool = False,
+    pending: bool = False,
+) -> bool:
+    """:func:`check_code` on the locked staff row; ``pending``: against the enrolment's secret
+    (no code of it used yet, no recovery codes) instead of the active one."""
+    sealed = staff.totp_pending_secret if pending else staff.totp_secret
+    if sealed is None or await throttle.account_locked(SCOPE, staff.email):
         return False  # while locked: not looked at, and neither counted nor extending the lock
     passed = False
     code = code[:MAX_CODE_LENGTH]
     if totp.looks_like_totp(code):
-        secret = totp.open_secret(staff.totp_secret, _keys(env))
+        secret = totp.open_secret(sealed, _keys(env))
+        last_step = None if pending else staff.totp_last_step
         step = (
-            totp.accepted_step(secret, code, session_now(session), staff.totp_last_step)
+            totp.accepted_step(secret, code, session_now(session), last_step)
             if secret is not None
             else None
         )

@@ -3,6 +3,7 @@ admin's reset of a colleague's second factor."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, ClassVar, TypeVar
 
 import strawberry
@@ -10,9 +11,9 @@ import strawberry
 from identity import second_factor
 from identity.errors import SecondFactorErrorCode
 from identity.permissions import StaffPermission
-from identity.staff_account import end_other_sessions
 from identity.staff_admin import get_staff
 from portal.errors import InvalidInput
+from portal.models import StaffUser
 from schema.admin.staff.types import StaffUserNode
 from schema.common.descriptions import (
     ERROR_CODE,
@@ -121,6 +122,17 @@ class StaffSecondFactorPayload:
     keep_writes: strawberry.Private[bool] = False
 
 
+async def _handed_out(
+    staff: StaffUser, recovery_codes: Awaitable[list[str]]
+) -> StaffRecoveryCodesPayload:
+    """The payload of a mutation that checks a code and hands out new recovery codes."""
+    try:
+        codes = await recovery_codes
+    except InvalidInput as failed:
+        return _refused(StaffRecoveryCodesPayload, failed)
+    return StaffRecoveryCodesPayload(recovery_codes=codes, staff_user=StaffUserNode.from_row(staff))
+
+
 @strawberry.type
 class SecondFactorMutation:
     @strawberry.mutation(
@@ -150,15 +162,11 @@ class SecondFactorMutation:
         ctx = info.context
         principal = await ctx.require_staff()
         assert principal.session is not None  # IsStaffSession: a login session
-        try:
-            codes = await second_factor.confirm_enrolment(
-                ctx.session, ctx.identity, ctx.throttle, principal.user, code
-            )
-        except InvalidInput as failed:
-            return _refused(StaffRecoveryCodesPayload, failed)
-        await end_other_sessions(ctx.session, principal.user, principal.session)
-        return StaffRecoveryCodesPayload(
-            recovery_codes=codes, staff_user=StaffUserNode.from_row(principal.user)
+        return await _handed_out(
+            principal.user,
+            second_factor.confirm_enrolment(
+                ctx.session, ctx.identity, ctx.throttle, principal.user, principal.session, code
+            ),
         )
 
     @strawberry.mutation(
@@ -172,14 +180,11 @@ class SecondFactorMutation:
     ) -> StaffRecoveryCodesPayload:
         ctx = info.context
         principal = await ctx.require_staff()
-        try:
-            codes = await second_factor.regenerate_recovery_codes(
+        return await _handed_out(
+            principal.user,
+            second_factor.regenerate_recovery_codes(
                 ctx.session, ctx.identity, ctx.throttle, principal.user, code
-            )
-        except InvalidInput as failed:
-            return _refused(StaffRecoveryCodesPayload, failed)
-        return StaffRecoveryCodesPayload(
-            recovery_codes=codes, staff_user=StaffUserNode.from_row(principal.user)
+            ),
         )
 
     @strawberry.mutation(
