@@ -79,6 +79,9 @@ class SearchTextContains(ColumnElement[bool]):
     __visit_name__ = "search_text_contains"
     inherit_cache = True
     type = Boolean()
+    # A comparison, not a boolean value: SQLite would otherwise be sent ``... IN (...) = 1``,
+    # which no index can answer, so the planner never drove a search from the FTS5 matches.
+    _is_implicitly_boolean = True
     _traverse_internals = [
         ("pattern", InternalTraversal.dp_clauseelement),
         ("escaped", InternalTraversal.dp_boolean),
