@@ -19,8 +19,8 @@ from identity.errors import PortalAuthErrorCode as Code
 from identity.impersonation import end as end_impersonation
 from identity.impersonation import live_impersonation
 from identity.link_tokens import read_token, redeem_user_link
-from identity.password_login import verify_login_password
-from identity.password_policy import check_new_password
+from identity.password_login import current_password_matches, verify_login_password
+from identity.password_policy import hash_new_password, require_new_password
 from identity.passwords import PasswordHasher, read_before_locking
 from identity.portal_history import record_login, record_portal_event
 from identity.registration import get_portal_user_by_email, issue_password_reset
@@ -198,12 +198,10 @@ async def _set_password(
     new_hash: str | None = None,
 ) -> None:
     """Set ``password`` (hashed already as ``new_hash``, or hashed here in the bounded queue)."""
-    errors = check_new_password(password, field, email=user.email)
-    if errors:
-        raise InvalidInput(errors)
     if new_hash is None:
-        async with env.password_hasher.admitted():
-            new_hash = await env.password_hasher.hash(password)
+        new_hash = await hash_new_password(env.password_hasher, password, field, email=user.email)
+    else:
+        require_new_password(password, field, email=user.email)
     user.password_hash = new_hash
     user.password_changed_at = session_now(session)
     user.password_set_by_staff_at = None  # the customer's own password now
@@ -231,9 +229,7 @@ async def reset_password(
 
     def refuse_a_weak_password(user: PortalUser) -> None:
         # Before the token is spent: the customer may try again with the same link.
-        password_errors = check_new_password(new_password, "new_password", email=user.email)
-        if password_errors:
-            raise InvalidInput(password_errors)
+        require_new_password(new_password, "new_password", email=user.email)
 
     # Checked and hashed before anything is locked (the request holds no connection while it
     # hashes); redeem_user_link checks the link again under the user's lock.
@@ -254,10 +250,9 @@ async def reset_password(
     )
     if email is None:
         raise InvalidInput.single(Code.INVALID_TOKEN, "token", "The link is not valid.")
-    if errors := check_new_password(new_password, "new_password", email=email):
-        raise InvalidInput(errors)
-    async with env.password_hasher.admitted():
-        new_hash = await env.password_hasher.hash(new_password)
+    new_hash = await hash_new_password(
+        env.password_hasher, new_password, "new_password", email=email
+    )
     user = await redeem_user_link(
         session,
         env.tokens,
@@ -278,26 +273,11 @@ async def reset_password(
 async def verify_current_password(
     hasher: PasswordHasher, user: PortalUser, password: str, throttle: Throttle
 ) -> bool:
-    """Whether ``password`` is the logged-in ``user``'s password, for actions that ask for it
-    again (change password, change email, delete the account).
-
-    Each check counts against the account exactly like a login (the same counter, lockout and
-    hourly cap), so a stolen session cannot guess without limit, and 15 aliases in one request
-    are 15 attempts. While the account is locked the password is not looked at: the answer is
-    False after a dummy verification, as for a wrong password."""
-    email = user.email_normalized
-    # A logged-in request holds its connection already (its session was looked up); the
-    # bounded queue bounds how many do while they hash.
-    async with hasher.admitted():
-        if await throttle.account_locked(CUSTOMER_SCOPE, email) or user.password_hash is None:
-            await hasher.verify_dummy(password)
-            return False
-        matches = await hasher.verify(user.password_hash, password)
-    if not matches:
-        await throttle.account_failed(CUSTOMER_SCOPE, email)
-        return False
-    await throttle.account_succeeded(CUSTOMER_SCOPE, email)
-    return True
+    """Whether ``password`` is the logged-in ``user``'s password, counted against the account
+    like a login (:func:`identity.password_login.current_password_matches`)."""
+    return await current_password_matches(
+        hasher, throttle, CUSTOMER_SCOPE, user.email_normalized, user.password_hash, password
+    )
 
 
 async def change_password(

@@ -1,4 +1,5 @@
-"""The timing-safe password check of a login, for staff and customers alike.
+"""The timing-safe password check of a login, and the check of a logged-in account's current
+password, for staff and customers alike.
 
 Unknown email, wrong password and an account that may not log in all cost one argon2
 verification and give the same None, so neither the answer nor its timing tells them apart. A
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
-from identity.passwords import MAX_PASSWORD_LENGTH, read_before_locking
+from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, read_before_locking
 from identity.throttling import Throttle, ThrottleAction
 from portal.models import PortalUser, StaffUser
 from portal.normalization import MAX_EMAIL_LENGTH, normalize_email
@@ -88,3 +89,33 @@ async def _refused_before_hashing(
         return not await counting.allow(
             ThrottleAction.LOGIN, client_ip
         ) or await counting.account_locked(scope, email)
+
+
+async def current_password_matches(
+    hasher: PasswordHasher,
+    throttle: Throttle,
+    throttle_scope: str,
+    email: str,
+    password_hash: str | None,
+    password: str,
+) -> bool:
+    """Whether ``password`` is the logged-in account's (``password_hash``), for actions that ask
+    for it again (change the password or the email, delete the account).
+
+    Each check counts against the account (``throttle_scope`` and ``email``) exactly like a
+    login (the same counter, lockout and hourly cap), so a stolen session cannot guess without
+    limit, and 15 aliases in one request are 15 attempts. While the account is locked the
+    password is not looked at: the answer is False after a dummy verification, as for a wrong
+    password. Raises :class:`identity.passwords.HashingBusy` when the hashing queue is full."""
+    # A logged-in request holds its connection already (its session was looked up); the
+    # bounded queue bounds how many do while they hash.
+    async with hasher.admitted():
+        if await throttle.account_locked(throttle_scope, email) or password_hash is None:
+            await hasher.verify_dummy(password)
+            return False
+        matches = await hasher.verify(password_hash, password)
+    if not matches:
+        await throttle.account_failed(throttle_scope, email)
+        return False
+    await throttle.account_succeeded(throttle_scope, email)
+    return True

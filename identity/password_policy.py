@@ -7,8 +7,8 @@ import unicodedata
 from functools import cache
 from importlib.resources import files
 
-from identity.passwords import MAX_PASSWORD_LENGTH
-from portal.errors import FieldError
+from identity.passwords import MAX_PASSWORD_LENGTH, PasswordHasher
+from portal.errors import FieldError, InvalidInput
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -59,3 +59,20 @@ def check_new_password(
             )
         ]
     return []
+
+
+def require_new_password(password: str, field: str, *, email: str) -> None:
+    """Raise :class:`InvalidInput` with the problems of ``password`` as the new password of
+    the account of ``email`` (on ``field``); nothing when it is acceptable."""
+    if errors := check_new_password(password, field, email=email):
+        raise InvalidInput(errors)
+
+
+async def hash_new_password(
+    hasher: PasswordHasher, password: str, field: str, *, email: str
+) -> str:
+    """The hash of ``password`` as the new password of the account of ``email``, once it passes
+    :func:`require_new_password`; hashed in the bounded queue (``hasher.admitted()``)."""
+    require_new_password(password, field, email=email)
+    async with hasher.admitted():
+        return await hasher.hash(password)

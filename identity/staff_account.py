@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from identity.environment import IdentityEnvironment
 from identity.errors import StaffAuthErrorCode as Code
-from identity.password_policy import check_new_password
+from identity.password_login import current_password_matches
+from identity.password_policy import hash_new_password
 from identity.second_factor import close_login_challenges
 from identity.sessions import STAFF_SESSIONS, revoke_all_sessions, revoke_session
 from identity.staff import STAFF_SCOPE
@@ -23,22 +24,6 @@ from portal.services.audit_actions import AuditAction, AuditSubject
 from portal.services.timeline import newest_first
 
 
-async def verify_current_staff_password(
-    env: IdentityEnvironment, staff: StaffUser, password: str, throttle: Throttle
-) -> bool:
-    """Whether ``password`` is the member's current password. Counts against the account's
-    login lockout like a login; while locked, False after a dummy verification."""
-    hasher = env.password_hasher
-    if await throttle.account_locked(STAFF_SCOPE, staff.email) or staff.password_hash is None:
-        await hasher.verify_dummy(password)
-        return False
-    if not await hasher.verify(staff.password_hash, password):
-        await throttle.account_failed(STAFF_SCOPE, staff.email)
-        return False
-    await throttle.account_succeeded(STAFF_SCOPE, staff.email)
-    return True
-
-
 async def change_own_password(
     session: AsyncSession,
     env: IdentityEnvironment,
@@ -51,14 +36,16 @@ async def change_own_password(
 ) -> int:
     """Set a new password (the current one is required); every other session and every
     half-finished login of the member ends. Returns how many sessions ended."""
-    if not await verify_current_staff_password(env, staff, current_password, throttle):
+    hasher = env.password_hasher
+    if not await current_password_matches(
+        hasher, throttle, STAFF_SCOPE, staff.email, staff.password_hash, current_password
+    ):
         raise InvalidInput.single(
             Code.WRONG_PASSWORD, "current_password", "The current password is wrong."
         )
-    errors = check_new_password(new_password, "new_password", email=staff.email)
-    if errors:
-        raise InvalidInput(errors)
-    staff.password_hash = await env.password_hasher.hash(new_password)
+    staff.password_hash = await hash_new_password(
+        hasher, new_password, "new_password", email=staff.email
+    )
     ended = await revoke_all_sessions(
         session, STAFF_SESSIONS, staff.id, except_session_id=current_session.id
     )

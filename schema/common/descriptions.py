@@ -15,6 +15,9 @@ from typing import Annotated
 
 import strawberry
 
+from identity.password_policy import MIN_PASSWORD_LENGTH
+from identity.passwords import MAX_PASSWORD_LENGTH
+
 ERROR_CODE = "Why the input was refused; stable, so frontends translate by this code."
 ERROR_FIELD = (
     "Path of the refused argument or input field in GraphQL names (camelCase), dotted for "
@@ -135,6 +138,15 @@ PAGE_AFTER = (
     "for the first page. An unreadable cursor is a BAD_USER_INPUT error."
 )
 PageSize = Annotated[int | None, strawberry.argument(description=PAGE_FIRST)]
+# The password arguments of the staff's and the customer's password changes and resets.
+CurrentPassword = Annotated[str, strawberry.argument(description="The password in use now.")]
+NewPassword = Annotated[
+    str,
+    strawberry.argument(
+        description=f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters, not a common "
+        "password nor the email."
+    ),
+]
 After = Annotated[str | None, strawberry.argument(description=PAGE_AFTER)]
 ContactId = Annotated[
     strawberry.ID,

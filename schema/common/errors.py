@@ -22,6 +22,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
+from identity.errors import PortalAuthErrorCode, StaffAuthErrorCode
 from portal.errors import FieldError, InvalidInput
 
 
@@ -142,3 +143,10 @@ def bad_user_input(exc: InvalidInput) -> GraphQLError:
             "field": input_path(first.field),
         },
     )
+
+
+def counted_failure(failed: InvalidInput) -> bool:
+    """Whether a refused current-password check counted against the account's lockout (staff
+    or customer): that count must be kept although the mutation's other writes roll back."""
+    wrong = (StaffAuthErrorCode.WRONG_PASSWORD, PortalAuthErrorCode.WRONG_PASSWORD)
+    return any(e.code in wrong for e in failed.errors)

@@ -12,10 +12,9 @@ from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE
 from schema.common.cookies import clear_session_cookie
 from schema.common.descriptions import PAYLOAD_ERRORS
-from schema.common.errors import Atomic
+from schema.common.errors import Atomic, counted_failure
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating
-from schema.portal.auth import counted_failure
 from schema.portal.types import PortalAuthError, Viewer
 
 

@@ -15,8 +15,8 @@ from portal.errors import InvalidInput
 from portal.services.portal_settings import load_portal_settings
 from schema.common.context import CUSTOMER_COOKIE, RequestContext
 from schema.common.cookies import clear_session_cookie, set_session_cookie
-from schema.common.descriptions import PAYLOAD_ERRORS
-from schema.common.errors import Atomic
+from schema.common.descriptions import PAYLOAD_ERRORS, CurrentPassword, NewPassword
+from schema.common.errors import Atomic, counted_failure
 from schema.common.info import Info
 from schema.common.permissions import IsCustomer, NotImpersonating, WritesAllowed
 from schema.portal.types import AcceptedPayload, PortalAuthError, Viewer
@@ -62,12 +62,6 @@ class PasswordPayload:
         default_factory=list, description=PAYLOAD_ERRORS
     )
     keep_writes: strawberry.Private[bool] = False
-
-
-def counted_failure(failed: InvalidInput) -> bool:
-    """Whether a refused current-password check counted against the account's lockout: that
-    count must be kept although the mutation's other writes roll back."""
-    return any(e.code == PortalAuthErrorCode.WRONG_PASSWORD for e in failed.errors)
 
 
 def _start_cookie(ctx: RequestContext, token: str) -> None:
@@ -183,12 +177,7 @@ class AuthMutation:
         token: Annotated[
             str, strawberry.argument(description="The token from the password-reset link.")
         ],
-        new_password: Annotated[
-            str,
-            strawberry.argument(
-                description="10 to 1024 characters, not a common password nor the email."
-            ),
-        ],
+        new_password: NewPassword,
     ) -> PasswordPayload:
         ctx = info.context
         # Read without keeping a connection: the request hashes the new password next.
@@ -209,15 +198,8 @@ class AuthMutation:
     async def change_password(
         self,
         info: Info,
-        current_password: Annotated[
-            str, strawberry.argument(description="The password in use now.")
-        ],
-        new_password: Annotated[
-            str,
-            strawberry.argument(
-                description="10 to 1024 characters, not a common password nor the email."
-            ),
-        ],
+        current_password: CurrentPassword,
+        new_password: NewPassword,
     ) -> PasswordPayload:
         ctx = info.context
         principal = await ctx.require_customer()

@@ -11,8 +11,14 @@ from identity import staff_account
 from portal.errors import InvalidInput
 from portal.models import StaffSession
 from schema.admin.staff.types import StaffAuthError
-from schema.common.descriptions import PAYLOAD_ERRORS, After, PageSize
-from schema.common.errors import Atomic, bad_user_input
+from schema.common.descriptions import (
+    PAYLOAD_ERRORS,
+    After,
+    CurrentPassword,
+    NewPassword,
+    PageSize,
+)
+from schema.common.errors import Atomic, bad_user_input, counted_failure
 from schema.common.ids import from_global_id, to_global_id
 from schema.common.info import Info
 from schema.common.pagination import Connection
@@ -96,15 +102,8 @@ class StaffAccountMutation:
     async def change_my_staff_password(
         self,
         info: Info,
-        current_password: Annotated[
-            str, strawberry.argument(description="The password in use now.")
-        ],
-        new_password: Annotated[
-            str,
-            strawberry.argument(
-                description="10 to 1024 characters, not a common password nor the email."
-            ),
-        ],
+        current_password: CurrentPassword,
+        new_password: NewPassword,
     ) -> ChangeMyStaffPasswordPayload:
         ctx = info.context
         principal = await ctx.require_staff()
@@ -117,7 +116,7 @@ class StaffAccountMutation:
         except InvalidInput as failed:
             return ChangeMyStaffPasswordPayload(
                 errors=[StaffAuthError.from_field_error(e) for e in failed.errors],
-                keep_writes=any(e.code == "WRONG_PASSWORD" for e in failed.errors),
+                keep_writes=counted_failure(failed),
             )
         return ChangeMyStaffPasswordPayload(ok=True, other_sessions_ended=ended)
 

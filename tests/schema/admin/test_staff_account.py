@@ -116,3 +116,17 @@ async def test_own_sessions_are_listed_and_ended_and_nobody_elses(
     assert (await admin_api.data(END_OTHERS))["endMyOtherStaffSessions"]["ended"] == 1
     assert (await tablet(ME))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert (await admin_api.data(SESSIONS))["myStaffSessions"]["totalCount"] == 1
+
+
+async def test_a_password_change_waits_in_the_bounded_hashing_queue_like_every_other_hash(
+    admin_api: GraphQLClient, runtime: Runtime
+) -> None:
+    await log_in_staff(admin_api, runtime)
+    runtime.identity.password_hasher.max_queued = 0  # PORTAL_PASSWORD_HASH_QUEUE: full
+
+    refused = await admin_api.post(CHANGE, {"c": STAFF_PASSWORD, "n": NEW_PASSWORD})
+
+    assert refused.status_code == 429
+    (error,) = refused.json()["errors"]
+    assert error["extensions"]["code"] == "TOO_MANY_REQUESTS"
+    assert error["path"] == ["changeMyStaffPassword"]
