@@ -163,8 +163,12 @@ class ContactGroupMember(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     group_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True
     )
+
+    # A group's members in contact order: the group filter and its bounded count read the
+    # index alone (no visit to the link table's rows).
+    __table_args__ = (Index("ix_contact_group_members_group_contact", "group_id", "contact_id"),)
 
 
 class Tag(UUIDPrimaryKey, Timestamps, Base):
@@ -185,8 +189,12 @@ class ContactTag(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     tag_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True
     )
+
+    # A tag's contacts in contact order: the tag filter and its bounded count read the index
+    # alone (no visit to the link table's rows).
+    __table_args__ = (Index("ix_contact_tags_tag_contact", "tag_id", "contact_id"),)
 
 
 class ContactHistoryEntry(UUIDPrimaryKey, Timestamps, Base):

@@ -25,13 +25,16 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.models.contact import Contact
+from portal.models.list_indexes import POSTGRES_INDEX_NAMES
 
 SQLITE_TABLE = "contacts_search"
 POSTGRES_INDEX = "ix_contacts_search_trgm"
-# The FTS5 table, its shadow tables and the trigram index: present on one database only.
+# The FTS5 table, its shadow tables, the trigram index and the lists' partial indexes: present
+# on one database only.
 UNMODELLED = frozenset(
     {
         POSTGRES_INDEX,
+        *POSTGRES_INDEX_NAMES,
         SQLITE_TABLE,
         *(f"{SQLITE_TABLE}_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")),
     }

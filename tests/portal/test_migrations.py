@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, Table, delete, insert, select
+from sqlalchemy import MetaData, Table, delete, insert, select, text
 
 from portal.db import create_engine
 from portal.migrate import (
@@ -13,8 +13,17 @@ from portal.migrate import (
     schema_differences,
     upgrade_database_async,
 )
-from portal.models import AuditEntry, Contact, PortalUser, Resource, ResourceAssignment
+from portal.models import (
+    AuditEntry,
+    Contact,
+    ContactTag,
+    PortalUser,
+    Resource,
+    ResourceAssignment,
+    Tag,
+)
 from portal.models.base import full_row, table_of
+from portal.models.list_indexes import POSTGRES_INDEX_NAMES
 from portal.services.audit_actions import AuditSubject
 
 
@@ -127,4 +136,54 @@ async def test_audit_subject_kinds_are_rewritten_on_a_populated_database(
     finally:
         async with engine.begin() as connection:
             await connection.execute(delete(AuditEntry))
+        await engine.dispose()
+
+
+async def test_count_indexes_are_built_on_a_populated_database(database_url: str) -> None:
+    # 0028 replaces the link tables' single-column indexes by (tag_id, contact_id) and
+    # (group_id, contact_id), and on PostgreSQL adds the partial indexes of active contacts'
+    # ids, on a database that holds contacts and links already; the links stay as they were.
+    await upgrade_database_async(database_url, "0027", downgrade=True)
+    engine = create_engine(database_url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    contacts = [
+        full_row(Contact, now, {"customer_number": 50_000 + n, "first_name": "Ada",
+                                "last_name": f"Müller {n}", "is_active": n % 3 != 0})
+        for n in range(30)
+    ]  # fmt: skip
+    tag = full_row(Tag, now, {"name": "Segment A", "name_normalized": "segment a"})
+    links = [{"contact_id": c["id"], "tag_id": tag["id"]} for c in contacts[::2]]
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(table_of(Contact)), contacts)
+            await connection.execute(insert(table_of(Tag)), [tag])
+            await connection.execute(insert(table_of(ContactTag)), links)
+        await upgrade_database_async(database_url, "head")
+        postgres = database_url.startswith("postgresql")
+        catalogue = (
+            "SELECT indexname FROM pg_indexes WHERE tablename = :t"
+            if postgres
+            else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+        )
+        async with engine.connect() as connection:
+
+            async def index_names(table: str) -> set[str]:
+                return set((await connection.execute(text(catalogue), {"t": table})).scalars())
+
+            tag_indexes = await index_names("contact_tags")
+            group_indexes = await index_names("contact_group_members")
+            contact_indexes = await index_names("contacts")
+            stored = (await connection.execute(select(ContactTag.contact_id))).scalars().all()
+        assert "ix_contact_tags_tag_contact" in tag_indexes
+        assert "ix_contact_tags_tag_id" not in tag_indexes
+        assert "ix_contact_group_members_group_contact" in group_indexes
+        assert "ix_contact_group_members_group_id" not in group_indexes
+        assert (contact_indexes >= POSTGRES_INDEX_NAMES) is postgres
+        assert sorted(stored) == sorted(link["contact_id"] for link in links)
+        assert await schema_differences(database_url) == []
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(delete(ContactTag))
+            await connection.execute(delete(Tag))
+            await connection.execute(delete(Contact))
         await engine.dispose()
