@@ -15,14 +15,13 @@ from portal.errors import InvalidInput
 from portal.models import Contact
 from portal.services.contacts.history import history_for_customer
 from portal.services.gdpr import own_copy, personal_data
+from schema.common.contact_inputs import ContactFieldsInputBase, contact_fields_input
 from schema.common.contacts import (
     CONTACT_FIELDS,
     ContactError,
     Money,
     QuickInfo,
     ReachabilityWindow,
-    ReachabilityWindowInput,
-    given_fields,
 )
 from schema.common.descriptions import PAYLOAD_ERRORS
 from schema.common.enums import FormOfAddressEnum, ImpersonationModeEnum  # noqa: F401
@@ -226,57 +225,16 @@ class ViewerWithContact(Viewer):
         return sorted(await info.context.customer_features())
 
 
-@strawberry.input(description="Profile changes; omitted fields stay as they are.")
-class UpdateMyProfileInput:
-    salutation: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["salutation"]
-    )
-    title: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["title"]
-    )
-    first_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["first_name"]
-    )
-    last_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["last_name"]
-    )
-    company_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["company_name"]
-    )
-    street: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["street"]
-    )
-    postal_code: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["postal_code"]
-    )
-    city: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["city"]
-    )
-    country: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["country"]
-    )
-    phone1: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["phone1"]
-    )
-    phone2: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["phone2"]
-    )
-    mobile: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["mobile"]
-    )
-    language: str | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["language"]
-    )
-    formality: Formality | None = strawberry.field(
-        default=strawberry.UNSET, description=CONTACT_FIELDS["formality"]
-    )
-    reachability: list[ReachabilityWindowInput] | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="Replaces all call windows; an empty list or null clears them.",
-    )
-
-    def given(self) -> dict[str, Any]:
-        return given_fields(self)
+# What customers may change of their own contact; the login email changes through
+# requestEmailChange, the rest is for staff.
+@contact_fields_input(
+    "salutation", "title", "first_name", "last_name", "company_name",
+    "street", "postal_code", "city", "country",
+    "phone1", "phone2", "mobile", "language", "formality", "reachability",
+    description="Profile changes; omitted fields stay as they are.",
+)  # fmt: skip
+class UpdateMyProfileInput(ContactFieldsInputBase):
+    """The profile fields a customer may change."""
 
 
 @strawberry.type(description="Result of updateMyProfile.")
