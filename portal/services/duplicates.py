@@ -54,12 +54,26 @@ class DuplicateErrorCode(StrEnum):
     BOTH_HAVE_PORTAL_USERS = "BOTH_HAVE_PORTAL_USERS"
 
 
+class DuplicateReason(StrEnum):
+    """What two contacts have in common (sorted by name in a pair's ``reasons``)."""
+
+    SAME_EMAIL = "SAME_EMAIL"
+    SAME_PHONE = "SAME_PHONE"
+    SAME_POSTAL_CODE = "SAME_POSTAL_CODE"
+    SIMILAR_NAME = "SIMILAR_NAME"
+
+
+# What a shared fact adds to a pair's score; the name adds a quarter of its similarity.
+_POINTS = {DuplicateReason.SAME_EMAIL: 40, DuplicateReason.SAME_PHONE: 35,
+           DuplicateReason.SAME_POSTAL_CODE: 15}  # fmt: skip
+
+
 @dataclass
 class DuplicatePair:
     first: Contact
     second: Contact
     score: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[DuplicateReason] = field(default_factory=list)
 
 
 def _name(first_name: str, last_name: str, company_name: str) -> str:
@@ -191,21 +205,20 @@ async def find_duplicates(session: AsyncSession) -> list[DuplicatePair]:
         # Shown older contact first (the likely merge target).
         first, second = sorted((contacts[a], contacts[b]), key=lambda c: c.customer_number)
         similarity = _similarity(first, second)
-        found = set()
+        found: set[DuplicateReason] = set()
         if emails[a] & emails[b]:
-            found.add("SAME_EMAIL")
+            found.add(DuplicateReason.SAME_EMAIL)
         if _phones(first) & _phones(second):
-            found.add("SAME_PHONE")
+            found.add(DuplicateReason.SAME_PHONE)
         if _postal_code(first.postal_code) and _postal_code(first.postal_code) == _postal_code(
             second.postal_code
         ):
-            found.add("SAME_POSTAL_CODE")
+            found.add(DuplicateReason.SAME_POSTAL_CODE)
         if similarity >= NAME_SIMILARITY:
-            found.add("SIMILAR_NAME")
-        if not found - {"SAME_POSTAL_CODE"}:
+            found.add(DuplicateReason.SIMILAR_NAME)
+        if not found - {DuplicateReason.SAME_POSTAL_CODE}:
             continue  # neighbours with different names are not duplicates
-        score = min(100, 40 * ("SAME_EMAIL" in found) + 35 * ("SAME_PHONE" in found)
-                    + 15 * ("SAME_POSTAL_CODE" in found) + similarity // 4)  # fmt: skip
+        score = min(100, sum(_POINTS.get(reason, 0) for reason in found) + similarity // 4)
         pairs.append(DuplicatePair(first, second, score, sorted(found)))
     pairs.sort(key=lambda p: (-p.score, p.first.customer_number, p.second.customer_number))
     return pairs

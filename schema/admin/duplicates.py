@@ -12,6 +12,7 @@ from portal.services.contacts import require_contact
 from portal.services.duplicates import (
     DuplicateErrorCode,
     DuplicatePair,
+    DuplicateReason,
     dismiss,
     duplicate_candidates,
 )
@@ -32,6 +33,18 @@ from schema.common.info import Info
 from schema.common.pagination import Connection
 from schema.common.permissions import HasPermission
 
+DuplicateReasonEnum = strawberry.enum(
+    DuplicateReason, name="DuplicateReason", description="What two contacts have in common."
+)
+describe_values(
+    DuplicateReason,
+    {
+        "SAME_EMAIL": "An email address (primary or further) of one is one of the other's.",
+        "SAME_PHONE": "They share a phone number (phone 1, phone 2 or mobile).",
+        "SAME_POSTAL_CODE": "The same postal code (counts only beside another reason).",
+        "SIMILAR_NAME": "Their names are alike (word order and accents ignored).",
+    },
+)
 DuplicateErrorCodeEnum = strawberry.enum(
     DuplicateErrorCode,
     name="DuplicateErrorCode",
@@ -65,8 +78,8 @@ class DuplicateCandidate:
     first: ContactNode = strawberry.field(description="One contact of the pair.")
     second: ContactNode = strawberry.field(description="The other contact of the pair.")
     score: int = strawberry.field(description="0-100, higher is more likely.")
-    reasons: list[str] = strawberry.field(
-        description="SAME_EMAIL, SAME_PHONE, SAME_POSTAL_CODE, SIMILAR_NAME."
+    reasons: list[DuplicateReason] = strawberry.field(
+        description="What the two have in common, in alphabetical order."
     )
 
     @classmethod
