@@ -7,6 +7,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EmailTemplate(StrEnum):
+    """Every message portal ships (a folder under ``templates/``), by name."""
+
+    ACCOUNT_ACTIVATION = "account_activation"
+    ALREADY_REGISTERED = "already_registered"
+    REGISTRATION_DENIED = "registration_denied"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
+    EMAIL_CHANGE_NOTICE = "email_change_notice"
+    INVITATION = "invitation"
+    NEWSLETTER_OPT_IN = "newsletter_opt_in"
+    IMPERSONATION_NOTICE = "impersonation_notice"
+    ACCOUNT_READY = "account_ready"
+    PASSWORD_SET_BY_STAFF = "password_set_by_staff"
+    STAFF_PENDING_REVIEW = "staff_pending_review"
+    EXPORT_READY = "export_ready"
+    STAFF_INVITATION = "staff_invitation"
+    STAFF_ROLE_CHANGED = "staff_role_changed"
+    STAFF_DEACTIVATED = "staff_deactivated"
+    STAFF_SECOND_FACTOR_RESET = "staff_second_factor_reset"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
 
 
 @dataclass(frozen=True)
@@ -21,34 +46,39 @@ class MessageSpec:
         return [key for key in self.required if key not in context]
 
 
+# Keyed by EmailTemplate (a str, so looked up by the stored name too), one entry for each.
 MESSAGES: dict[str, MessageSpec] = {
-    "account_activation": MessageSpec(("activation_url", "activation_hours"), "activation_url"),
-    "already_registered": MessageSpec(("password_reset_url",), "password_reset_url"),
-    "registration_denied": MessageSpec(),
-    "password_reset": MessageSpec(("reset_url",), "reset_url"),
-    "password_changed": MessageSpec(),
-    "email_change_confirmation": MessageSpec(("confirm_url",), "confirm_url"),
-    "email_change_notice": MessageSpec(("new_email",)),
-    "invitation": MessageSpec(("setup_url", "username", "expires_at"), "setup_url"),
-    "newsletter_opt_in": MessageSpec(("confirm_url",), "confirm_url"),
-    "impersonation_notice": MessageSpec(("staff_name", "started_at")),
-    "account_ready": MessageSpec(("login_url",), "login_url"),
-    "password_set_by_staff": MessageSpec(("set_at", "login_url"), "login_url"),
-    "staff_pending_review": MessageSpec(("portal_user_email", "reason")),
-    "export_ready": MessageSpec(("export_job_id", "export_kind"), attachment="export"),
+    EmailTemplate.ACCOUNT_ACTIVATION: MessageSpec(
+        ("activation_url", "activation_hours"), "activation_url"
+    ),
+    EmailTemplate.ALREADY_REGISTERED: MessageSpec(("password_reset_url",), "password_reset_url"),
+    EmailTemplate.REGISTRATION_DENIED: MessageSpec(),
+    EmailTemplate.PASSWORD_RESET: MessageSpec(("reset_url",), "reset_url"),
+    EmailTemplate.PASSWORD_CHANGED: MessageSpec(),
+    EmailTemplate.EMAIL_CHANGE_CONFIRMATION: MessageSpec(("confirm_url",), "confirm_url"),
+    EmailTemplate.EMAIL_CHANGE_NOTICE: MessageSpec(("new_email",)),
+    EmailTemplate.INVITATION: MessageSpec(("setup_url", "username", "expires_at"), "setup_url"),
+    EmailTemplate.NEWSLETTER_OPT_IN: MessageSpec(("confirm_url",), "confirm_url"),
+    EmailTemplate.IMPERSONATION_NOTICE: MessageSpec(("staff_name", "started_at")),
+    EmailTemplate.ACCOUNT_READY: MessageSpec(("login_url",), "login_url"),
+    EmailTemplate.PASSWORD_SET_BY_STAFF: MessageSpec(("set_at", "login_url"), "login_url"),
+    EmailTemplate.STAFF_PENDING_REVIEW: MessageSpec(("portal_user_email", "reason")),
+    EmailTemplate.EXPORT_READY: MessageSpec(("export_job_id", "export_kind"), attachment="export"),
     # To staff members (identity.staff_admin, identity.second_factor).
-    "staff_invitation": MessageSpec(
+    EmailTemplate.STAFF_INVITATION: MessageSpec(
         ("setup_url", "username", "role", "inviter_name", "expires_at"), "setup_url"
     ),
-    "staff_role_changed": MessageSpec(("old_role", "new_role", "changed_by")),
-    "staff_deactivated": MessageSpec(("deactivated_by",)),
-    "staff_second_factor_reset": MessageSpec(("reset_by",)),
+    EmailTemplate.STAFF_ROLE_CHANGED: MessageSpec(("old_role", "new_role", "changed_by")),
+    EmailTemplate.STAFF_DEACTIVATED: MessageSpec(("deactivated_by",)),
+    EmailTemplate.STAFF_SECOND_FACTOR_RESET: MessageSpec(("reset_by",)),
     # To administrators (portal.webhooks.delivery).
-    "webhook_endpoint_disabled": MessageSpec(("endpoint_url", "failures", "last_error")),
+    EmailTemplate.WEBHOOK_ENDPOINT_DISABLED: MessageSpec(
+        ("endpoint_url", "failures", "last_error")
+    ),
 }
 
 # Templates staff may override per language (subject and body) in the staff API.
-OVERRIDABLE = ("invitation",)
+OVERRIDABLE = (EmailTemplate.INVITATION,)
 LANGUAGES = ("de", "en")
 
 

@@ -9,6 +9,7 @@ import strawberry
 
 from identity.invitations import render_invitation_preview
 from identity.permissions import StaffPermission
+from portal.email.catalog import EmailTemplate
 from portal.email.outbox import Formality, OutboxStatus, list_outbox, requeue
 from portal.email.overrides import EmailErrorCode, delete_override, load_override, save_override
 from portal.errors import InvalidInput
@@ -65,9 +66,40 @@ describe_values(
 TemplateLanguage = Annotated[
     str, strawberry.argument(description="Language of the template: de or en.")
 ]
+EmailTemplateEnum = strawberry.enum(
+    EmailTemplate, name="EmailTemplate", description="The email templates portal ships."
+)
+describe_values(
+    EmailTemplate,
+    {
+        "ACCOUNT_ACTIVATION": "To a registering customer: the link that proves the email.",
+        "ALREADY_REGISTERED": "To someone registering an email that has an account: a "
+        "password reset link instead.",
+        "REGISTRATION_DENIED": "To a registering customer the portal settings do not admit.",
+        "PASSWORD_RESET": "The password reset link.",
+        "PASSWORD_CHANGED": "Notice that the password was changed.",
+        "EMAIL_CHANGE_CONFIRMATION": "To the new address: the link that confirms an email change.",
+        "EMAIL_CHANGE_NOTICE": "To the old address: notice of an email change.",
+        "INVITATION": "Staff's invitation of a contact to the portal (the only template with "
+        "overrides).",
+        "NEWSLETTER_OPT_IN": "The newsletter double opt-in link.",
+        "IMPERSONATION_NOTICE": "Notice that support looked at the portal as the customer.",
+        "ACCOUNT_READY": "The account is linked to its contact and ready.",
+        "PASSWORD_SET_BY_STAFF": "Notice that staff set the customer's password.",
+        "STAFF_PENDING_REVIEW": "To staff: a portal user waits for review.",
+        "EXPORT_READY": "To staff: an emailed export, attached.",
+        "STAFF_INVITATION": "To a new staff member: the setup link.",
+        "STAFF_ROLE_CHANGED": "To a staff member: their role changed.",
+        "STAFF_DEACTIVATED": "To a staff member: their account was deactivated.",
+        "STAFF_SECOND_FACTOR_RESET": "To a staff member: an administrator reset their second "
+        "factor.",
+        "WEBHOOK_ENDPOINT_DISABLED": "To administrators: a webhook endpoint was switched off "
+        "after repeated failures.",
+    },
+)
 TemplateName = Annotated[
-    str,
-    strawberry.argument(description="Name of the email template; only `invitation` has overrides."),
+    EmailTemplate,
+    strawberry.argument(description="The email template; only INVITATION has overrides."),
 ]
 
 
@@ -81,9 +113,7 @@ class EmailError(ErrorFields):
 
 @strawberry.type(name="OutboxMessage", description="An email in the outbox.")
 class OutboxMessageNode(Node):
-    template: str = strawberry.field(
-        description="Name of the email template (invitation, activation, password_reset, ...)."
-    )
+    template: EmailTemplate = strawberry.field(description="The email template.")
     to_address: str = strawberry.field(description="Recipient email address.")
     language: str = strawberry.field(description="Language it is written in (de, en).")
     formality: Formality = strawberry.field(
@@ -102,7 +132,7 @@ class OutboxMessageNode(Node):
     def from_row(cls, row: OutboxMessage) -> OutboxMessageNode:
         return cls(
             id=to_global_id("OutboxMessage", row.id),
-            template=row.template,
+            template=EmailTemplate(row.template),
             to_address=row.to_address,
             language=row.language,
             formality=Formality(row.formality),
@@ -127,7 +157,7 @@ class EmailPreview:
 
 @strawberry.type(description="Staff's own subject and body for one template and language.")
 class EmailTemplateOverrideNode:
-    template: str = strawberry.field(description="Name of the overridden template.")
+    template: EmailTemplate = strawberry.field(description="The overridden template.")
     language: str = strawberry.field(description="Language of the override: de or en.")
     subject: str = strawberry.field(description="The subject line staff wrote.")
     body: str = strawberry.field(
@@ -138,8 +168,9 @@ class EmailTemplateOverrideNode:
 
 @strawberry.input(description="An override of a template's subject and body for one language.")
 class EmailTemplateOverrideInput:
-    template: str = strawberry.field(
-        default="invitation", description="Name of the template; only `invitation` has overrides."
+    template: EmailTemplate = strawberry.field(
+        default=EmailTemplate.INVITATION,
+        description="The template; only INVITATION has overrides (others: NOT_OVERRIDABLE).",
     )
     language: str = strawberry.field(description="Language of the override: de or en.")
     subject: str = strawberry.field(description="Subject line; 1 to 300 characters.")
@@ -191,7 +222,10 @@ class EmailQuery:
         permission_classes=[HasPermission(StaffPermission.OUTBOX_READ)],
     )
     async def email_template_override(
-        self, info: Info, language: TemplateLanguage, template: TemplateName = "invitation"
+        self,
+        info: Info,
+        language: TemplateLanguage,
+        template: TemplateName = EmailTemplate.INVITATION,
     ) -> EmailTemplateOverrideNode | None:
         found = await load_override(info.context.session, template, language)
         if found is None:
@@ -277,7 +311,10 @@ class EmailMutation:
         )
         return EmailTemplateOverridePayload(
             override=EmailTemplateOverrideNode(
-                template=row.template, language=row.language, subject=row.subject, body=row.body
+                template=EmailTemplate(row.template),
+                language=row.language,
+                subject=row.subject,
+                body=row.body,
             )
         )
 
@@ -287,7 +324,10 @@ class EmailMutation:
         extensions=[Atomic()],
     )
     async def reset_email_template_override(
-        self, info: Info, language: TemplateLanguage, template: TemplateName = "invitation"
+        self,
+        info: Info,
+        language: TemplateLanguage,
+        template: TemplateName = EmailTemplate.INVITATION,
     ) -> EmailTemplateOverridePayload:
         if not await delete_override(info.context.session, template, language):
             raise InvalidInput.single(EmailErrorCode.NOT_FOUND, "language", "No override.")

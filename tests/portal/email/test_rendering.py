@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from portal.config import Settings
-from portal.email.catalog import MESSAGES
+from portal.email import catalog
+from portal.email.catalog import MESSAGES, EmailTemplate
 from portal.email.greeting import greeting
 from portal.email.rendering import EmailRenderer, TemplateError, TemplateOverride
 
@@ -205,3 +207,13 @@ def test_staff_roles_are_named_in_the_message_language(
     invitation = {key: SAMPLE_VALUES[key] for key in MESSAGES["staff_invitation"].required}
     text = renderer.render("staff_invitation", language, formality, invitation).text
     assert ("Prüfer" if language == "de" else "auditor") in text.replace("\n", " ")
+
+
+def test_every_shipped_template_is_in_the_enum_and_the_catalogue() -> None:
+    # The staff API's EmailTemplate enum is the Python enum (issue 17, item 7): each value has
+    # its catalogue entry and its folder of templates, and no folder is left out.
+    folders = {
+        p.name for p in (Path(catalog.__file__).parent / "templates").iterdir() if p.is_dir()
+    }
+    assert set(MESSAGES) == set(EmailTemplate) == {t.value for t in EmailTemplate}
+    assert folders == {t.value for t in EmailTemplate}

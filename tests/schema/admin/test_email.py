@@ -50,7 +50,7 @@ async def test_outbox_listing_and_resend(admin_api: GraphQLClient, runtime: Runt
     failed = (await admin_api.data(OUTBOX, {"status": "FAILED"}))["outboxMessages"]
     assert failed["totalCount"] == 1
     (node,) = [e["node"] for e in failed["edges"]]
-    assert (node["template"], node["lastError"]) == ("password_reset", "550 mailbox unavailable")
+    assert (node["template"], node["lastError"]) == ("PASSWORD_RESET", "550 mailbox unavailable")
     resent = await admin_api.data(RESEND, {"id": node["id"]})
     assert resent["resendOutboxMessage"] == {
         "outboxMessage": {"status": "PENDING", "attempts": 0},
@@ -107,6 +107,6 @@ async def test_invitation_override_and_preview(admin_api: GraphQLClient, runtime
     assert english["previewInvitationEmail"]["subject"] == "Your invitation to Customer Portal"
     fixed_template = await admin_api.data(
         SAVE,
-        {"input": {"template": "password_reset", "language": "de", "subject": "x", "body": "y"}},
+        {"input": {"template": "PASSWORD_RESET", "language": "de", "subject": "x", "body": "y"}},
     )
     assert fixed_template["updateEmailTemplateOverride"]["errors"][0]["code"] == "NOT_OVERRIDABLE"

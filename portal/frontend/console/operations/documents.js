@@ -109,13 +109,13 @@ export const PORTAL_SETTINGS = `query PortalSettings { portalSettings { ${SETTIN
 export const UPDATE_PORTAL_SETTINGS = `mutation UpdatePortalSettings($input: UpdatePortalSettingsInput!) {
   updatePortalSettings(input: $input) { portalSettings { ${SETTINGS_FIELDS} } ${ERRORS} } }`;
 
-export const TEMPLATE_OVERRIDE = `query EmailTemplateOverride($language: String!, $template: String!) {
+export const TEMPLATE_OVERRIDE = `query EmailTemplateOverride($language: String!, $template: EmailTemplate!) {
   emailTemplateOverride(language: $language, template: $template) { template language subject body } }`;
 
 export const UPDATE_TEMPLATE_OVERRIDE = `mutation UpdateEmailTemplateOverride($input: EmailTemplateOverrideInput!) {
   updateEmailTemplateOverride(input: $input) { override { template language subject body } ${ERRORS} } }`;
 
-export const RESET_TEMPLATE_OVERRIDE = `mutation ResetEmailTemplateOverride($language: String!, $template: String!) {
+export const RESET_TEMPLATE_OVERRIDE = `mutation ResetEmailTemplateOverride($language: String!, $template: EmailTemplate!) {
   resetEmailTemplateOverride(language: $language, template: $template) { override { template language subject body } ${ERRORS} } }`;
 
 export const PREVIEW_INVITATION = `query PreviewInvitationEmail($contactId: ID!, $language: String) {

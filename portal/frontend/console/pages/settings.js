@@ -14,7 +14,7 @@ import {
 const POLICIES = ["ALLOW_WITH_CONTACT_CREATION", "ALLOW_PENDING", "DENY_NEW"];
 const IDENTIFIERS = ["CUSTOMER_NUMBER", "PHONE", "POSTAL_CODE", "DATE_OF_BIRTH"];
 const NUMBERS = ["activationTokenHours", "passwordResetMinutes", "emailChangeHours", "matchingFlowMinutes", "maxSecondIdentifierAttempts", "invitationDays"];
-const TEMPLATE = "invitation";
+const TEMPLATE = "INVITATION";
 
 function section(id, title, ...content) {
   return h("section", { class: "card", id }, h("h2", {}, title), content);
