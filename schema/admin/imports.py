@@ -24,12 +24,14 @@ from portal.services.csv_import import (
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,
+    ImportProblemCode,
     ImportReport,
     RowOutcome,
     import_contacts,
 )
 from portal.services.portal_settings import load_portal_settings
 from schema.common.descriptions import (
+    CONTACT_ERROR_CODES,
     ERROR_CODE,
     ERROR_FIELD,
     ERROR_MESSAGE,
@@ -204,6 +206,41 @@ class ImportColumnMapping:
     explicit: bool = strawberry.field(description="Mapped by the request's columns option.")
 
 
+ImportProblemCodeEnum = strawberry.enum(
+    ImportProblemCode, name="ImportProblemCode", description="Why an import reports a problem."
+)
+describe_values(
+    ImportProblemCode,
+    {
+        "FILE_TOO_LARGE": "The file is larger than 50 MB.",
+        "INVALID_ENCODING": "The file is neither UTF-8 nor Windows-1252.",
+        "MALFORMED_CSV": "The file is no readable CSV (an unclosed quote, for instance).",
+        "EMPTY_FILE": "The file has no header.",
+        "INVALID_CHARACTER": "A cell or the header holds the NUL character (U+0000).",
+        "UNKNOWN_COLUMNS": "No column of the file is a known contact column.",
+        "UNKNOWN_MAPPED_HEADER": "The columns option names a header the file does not have.",
+        "UNKNOWN_MAPPED_FIELD": "The columns option names no contact column.",
+        "DUPLICATE_COLUMN": "Two columns of the file map to the same contact column.",
+        "INVALID_UUID": "The UUID cell is no UUID.",
+        "NOT_FOUND": "No contact has the row's UUID or customer number.",
+        "AMBIGUOUS": "Several contacts have the row's email; add their UUID or customer number.",
+        "INVALID_CUSTOMER_NUMBER": "A customer number has at most 10 digits.",
+        "CUSTOMER_NUMBER_IMMUTABLE": "The row would change a contact's customer number.",
+        "UNKNOWN_STATUS": "The status cell is no portal status.",
+        "INVALID_ACTIVE": "The active cell is neither 1 nor 0.",
+        "INVALID_DIRECTORY_VISIBLE": "The directory cell is neither 1 nor 0.",
+        "INVALID_REFERENCE": "External references are written SYSTEM:ID, separated by commas.",
+        "IDENTITY_CHANGE_NOT_ALLOWED": "This import may not change an existing contact's "
+        "emails (an import token).",
+        "GROUPS_READ_ONLY": "The row would change a contact's groups; change them in the console.",
+        "UNSTORABLE_VALUE": "The database refused a value of the row.",
+        "IMPORT_INTERRUPTED": "The import stopped after an unexpected error; the rows before "
+        "it were applied.",
+    },
+    CONTACT_ERROR_CODES,
+)
+
+
 @strawberry.type(description="One problem in the file.")
 class ImportProblem:
     row: int = strawberry.field(description="Line of the file (the header is line 1).")
@@ -211,9 +248,8 @@ class ImportProblem:
         description="Header of the column concerned, in the export's English naming; null "
         "when the problem concerns the row or the file."
     )
-    code: str = strawberry.field(
-        description="Machine-readable reason (INVALID_EMAIL, INVALID_DATE, GROUPS_READ_ONLY, "
-        "NOT_FOUND, ...); stable, translate by it."
+    code: ImportProblemCode = strawberry.field(
+        description="Machine-readable reason; stable, translate by it."
     )
     message: str = strawberry.field(description=ERROR_MESSAGE)
 
@@ -302,7 +338,9 @@ class ImportContactsPayload:
             unchanged=None if blind else report.unchanged,
             failed=report.failed, applied=report.applied,
             problems=[
-                ImportProblem(row=p.row, column=p.column, code=p.code, message=p.message)
+                ImportProblem(
+                    row=p.row, column=p.column, code=ImportProblemCode(p.code), message=p.message
+                )
                 for p in report.problems
             ],
             results=[

@@ -6,11 +6,14 @@ import csv
 import io
 import json
 import random
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
 
+import portal.services
 from portal.app.runtime import Runtime
 from portal.models import AuditEntry, Contact, ContactHistoryEntry, Tag
 from portal.services.actors import Actor, ActorType
@@ -29,6 +32,7 @@ from portal.services.csv_import import (
     ImportErrorPolicy,
     ImportMatch,
     ImportOptions,
+    ImportProblemCode,
     RowOutcome,
     import_contacts,
 )
@@ -619,3 +623,23 @@ async def test_new_contacts_with_emails_are_batched_and_known_emails_matched(
     # A second import of a file with a known and a repeated new address: matched, not doubled.
     again = await run_import(runtime, emails_csv(["M10x3", "Neu", "Neu"]))
     assert (again.unchanged, again.created, again.updated) == (2, 1, 0), again
+
+
+def test_every_problem_code_the_import_writes_is_in_its_enum() -> None:
+    # ImportProblem.code is the ImportProblemCode enum (issue 17, item 5): a code written in
+    # the import's sources, or a contact field check's code its rows go through, must be there.
+    services = Path(portal.services.__file__).parent
+    sources = [
+        *(services / "csv_import").glob("*.py"),
+        services / "csv_columns.py",
+        services / "contacts" / "fields.py",
+        services / "contacts" / "references.py",
+    ]
+    written: set[str] = set()
+    for source in sources:
+        text = source.read_text()
+        for call in re.finditer(r"(?:RowProblem|CsvFileProblem)\((.*?)\)", text, re.S):
+            written.update(re.findall(r'"([A-Z][A-Z_]{4,})"', call.group(1)))
+        written.update(re.findall(r"ContactErrorCode\.([A-Z_]+)", text))
+    assert len(written) > 20  # the walk sees the sources
+    assert written - {code.value for code in ImportProblemCode} == set()

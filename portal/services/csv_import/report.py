@@ -67,6 +67,53 @@ class ColumnMapping:
     explicit: bool = False  # chosen by the caller's mapping
 
 
+class ImportProblemCode(StrEnum):
+    """Every code a CSV import reports a problem with (``RowProblem.code``): the file's, the
+    column mapping's, a row's own checks, and the contact field checks rows go through
+    (:class:`portal.services.contacts.fields.ContactErrorCode` values of the same name).
+    ``tests/portal/test_csv_import.py`` reads the import's sources for codes missing here."""
+
+    # The file
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    INVALID_ENCODING = "INVALID_ENCODING"
+    MALFORMED_CSV = "MALFORMED_CSV"
+    EMPTY_FILE = "EMPTY_FILE"
+    INVALID_CHARACTER = "INVALID_CHARACTER"
+    # The columns
+    UNKNOWN_COLUMNS = "UNKNOWN_COLUMNS"
+    UNKNOWN_MAPPED_HEADER = "UNKNOWN_MAPPED_HEADER"
+    UNKNOWN_MAPPED_FIELD = "UNKNOWN_MAPPED_FIELD"
+    DUPLICATE_COLUMN = "DUPLICATE_COLUMN"
+    # A row
+    INVALID_UUID = "INVALID_UUID"
+    NOT_FOUND = "NOT_FOUND"
+    AMBIGUOUS = "AMBIGUOUS"
+    INVALID_CUSTOMER_NUMBER = "INVALID_CUSTOMER_NUMBER"
+    CUSTOMER_NUMBER_IMMUTABLE = "CUSTOMER_NUMBER_IMMUTABLE"
+    UNKNOWN_STATUS = "UNKNOWN_STATUS"
+    INVALID_ACTIVE = "INVALID_ACTIVE"
+    INVALID_DIRECTORY_VISIBLE = "INVALID_DIRECTORY_VISIBLE"
+    INVALID_REFERENCE = "INVALID_REFERENCE"
+    IDENTITY_CHANGE_NOT_ALLOWED = "IDENTITY_CHANGE_NOT_ALLOWED"
+    GROUPS_READ_ONLY = "GROUPS_READ_ONLY"
+    UNSTORABLE_VALUE = "UNSTORABLE_VALUE"
+    IMPORT_INTERRUPTED = "IMPORT_INTERRUPTED"
+    # The contact field checks
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_POSTAL_CODE = "INVALID_POSTAL_CODE"
+    INVALID_COUNTRY = "INVALID_COUNTRY"
+    INVALID_LANGUAGE = "INVALID_LANGUAGE"
+    INVALID_FORMALITY = "INVALID_FORMALITY"
+    INVALID_DATE = "INVALID_DATE"
+    INVALID_URL = "INVALID_URL"
+    INVALID_REACHABILITY = "INVALID_REACHABILITY"
+    INVALID_SOURCE = "INVALID_SOURCE"
+    DUPLICATE_REFERENCE = "DUPLICATE_REFERENCE"
+
+
 @dataclass(frozen=True)
 class RowProblem:
     row: int  # line of the file (the header is line 1)
