@@ -27,7 +27,7 @@ from schema.common.descriptions import (
     PageSize,
     describe_values,
 )
-from schema.common.errors import Atomic, ErrorFields, bad_user_input
+from schema.common.errors import Atomic, ErrorFields, bad_user_input, graphql_name
 from schema.common.ids import from_global_id
 from schema.common.info import Info
 from schema.common.pagination import Connection
@@ -109,8 +109,9 @@ class MergeContactsPayload:
     )
     filled_fields: list[str] = strawberry.field(
         default_factory=list,
-        description="The target's fields that were empty and took a source's value, sorted, as "
-        "stored column names (snake_case, e.g. first_name, phone1_e164).",
+        description="The target's fields that were empty and took a source's value, sorted, by "
+        "their `Contact` field names (firstName, phone1E164, ...), as "
+        "`ImportRowResult.changedFields` names them.",
     )
     errors: list[DuplicateError] = strawberry.field(
         default_factory=list, description=PAYLOAD_ERRORS
@@ -189,6 +190,6 @@ class DuplicateMutation:
             [from_global_id("Contact", s) for s in source_ids],
             merge_logins=merge_logins,
         )
-        return MergeContactsPayload(
-            contact=ContactNode.from_row(target), filled_fields=sorted(filled)
-        )
+        # email_normalized is filled with email, which is named.
+        named = sorted(graphql_name(n) for n in filled if n != "email_normalized")
+        return MergeContactsPayload(contact=ContactNode.from_row(target), filled_fields=named)

@@ -97,7 +97,8 @@ async def test_merge_moves_everything_and_loses_nothing(
     assert (merged["lastName"], merged["city"], merged["notes"]) == ("Groß", "Köln", "Stammkunde")
     assert sorted(t["name"] for t in merged["tags"]) == ["POS", "VIP"]
     assert merged["additionalEmails"] == ["alt@example.de"]
-    assert set(result["filledFields"]) >= {"city", "notes"}
+    # GraphQL field names, as ImportRowResult.changedFields answers them (issue 17, item 9).
+    assert result["filledFields"] == ["city", "newsletterInvitedAt", "notes"]
     async with runtime.database.transaction() as session:
         assert await session.get(Contact, uuid.UUID(source["uuid"])) is None
         history_after = await session.scalar(select(func.count()).select_from(ContactHistoryEntry))
@@ -305,3 +306,17 @@ async def test_naming_a_contact_twice_is_a_typed_error(
     async with runtime.database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Contact)) == 2
         assert await session.scalar(select(func.count()).select_from(DuplicateDismissal)) == 0
+
+
+def test_merge_and_import_name_the_fields_they_fill_as_the_contact_type_does() -> None:
+    # MergeContactsPayload.filledFields and ImportRowResult.changedFields answer `Contact`
+    # field names (issue 17, item 9); email_normalized is filled with email and not named.
+    from portal.services.csv_columns import CONTACT_COLUMNS
+    from portal.services.merge import _FILLABLE
+    from schema.admin.schema import admin_schema
+    from schema.common.errors import graphql_name
+
+    contact_fields = set(admin_schema._schema.type_map["Contact"].fields)  # type: ignore[attr-defined]
+    named = {graphql_name(n) for n in _FILLABLE if n != "email_normalized"}
+    named |= {graphql_name(c.field) for c in CONTACT_COLUMNS if c.field}
+    assert named - contact_fields == set()
