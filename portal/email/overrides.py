@@ -20,7 +20,6 @@ class EmailErrorCode(StrEnum):
     TOO_LONG = "TOO_LONG"
     REQUIRED = "REQUIRED"
     NOT_RESENDABLE = "NOT_RESENDABLE"
-    CONTACT_HAS_NO_EMAIL = "CONTACT_HAS_NO_EMAIL"
 
 
 async def load_override(

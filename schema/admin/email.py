@@ -47,8 +47,6 @@ describe_values(
         "REQUIRED": "Subject or body is blank.",
         "NOT_RESENDABLE": "Only sent or failed messages can be sent again, and not a sent one "
         "whose links were removed after use.",
-        "CONTACT_HAS_NO_EMAIL": "Reserved: the contact has no email address; no current "
-        "mutation returns it.",
     },
 )
 OutboxStatusEnum = strawberry.enum(

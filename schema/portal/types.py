@@ -31,6 +31,8 @@ from schema.common.errors import ErrorFields, error_codes
 PortalAuthErrorCodeEnum = error_codes(
     "PortalAuthErrorCode",
     PortalAuthErrorCode,
+    *(ContactErrorCode.INVALID_PHONE, ContactErrorCode.INVALID_POSTAL_CODE),
+    ContactErrorCode.INVALID_DATE,
     *(ContactErrorCode.INVALID_COUNTRY, ContactErrorCode.INVALID_FORMALITY),
     *(ContactErrorCode.INVALID_REACHABILITY, ContactErrorCode.INVALID_SOURCE),
     ContactErrorCode.INVALID_URL,
@@ -57,11 +59,6 @@ describe_values(
         "many wrong attempts.",
         "TERMS_NOT_ACCEPTED": "Registration needs `acceptTerms: true`.",
         "INVALID_LANGUAGE": "Not a lower-case ISO 639-1 language code (de, en, ...).",
-        "INVALID_PHONE": "Reserved for a malformed phone number; the current mutations do not "
-        "return it.",
-        "INVALID_POSTAL_CODE": "Reserved for a malformed postal code; the current mutations do "
-        "not return it.",
-        "INVALID_DATE": "Reserved for a malformed date; the current mutations do not return it.",
         "TOO_LONG": "Text longer than allowed (names 100, second identifiers 64 characters).",
         "REQUIRED": "A required value is blank (names at registration; at least one second "
         "identifier).",

@@ -213,3 +213,19 @@ def test_a_code_outside_the_enum_names_the_payload_and_the_code() -> None:
 
     with pytest.raises(TypeError, match="PortalUserError cannot carry NOT_A_CODE"):
         PortalUserError.from_field_error(FieldError("NOT_A_CODE", None, "x"))
+
+
+@pytest.mark.parametrize("schema", [portal_schema, admin_schema], ids=["portal", "admin"])
+def test_no_error_code_is_reserved_for_later(schema: Schema) -> None:
+    # Every value of an error enum can occur (issue 17, item 11): a code no mutation returns
+    # leaves the enum instead of being documented as reserved.
+    from graphql import GraphQLEnumType
+
+    reserved = [
+        f"{enum.name}.{name}"
+        for enum in schema._schema.type_map.values()
+        if isinstance(enum, GraphQLEnumType) and enum.name.endswith("ErrorCode")
+        for name, value in enum.values.items()
+        if (value.description or "").lower().startswith("reserved")
+    ]
+    assert reserved == []

@@ -97,7 +97,6 @@ describe_values(
         "or deleted.",
         "NOT_ALLOWED_ON_SELF": "Staff cannot deactivate or delete their own account.",
         "NOT_INVITED": "The staff member has already set up the account; nothing to resend.",
-        "DEACTIVATED": "Reserved for a deactivated staff member; no current mutation returns it.",
         "INVALID_TOKEN": "The invitation link is not valid (altered or superseded).",
         "TOKEN_EXPIRED": "The invitation link has expired; ask an administrator to resend it.",
         "TOKEN_USED": "The invitation link was used already.",

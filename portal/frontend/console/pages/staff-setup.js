@@ -8,7 +8,7 @@ import { go, startConsolePage } from "../app.js";
 
 const ACCEPT = `mutation AcceptStaffInvitation($token: String!, $password: String!) {
   acceptStaffInvitation(token: $token, password: $password) { staffUser { email } ${ERRORS} } }`;
-const LINK_PROBLEMS = ["INVALID_TOKEN", "TOKEN_EXPIRED", "TOKEN_USED", "NOT_INVITED", "DEACTIVATED", "NOT_FOUND"];
+const LINK_PROBLEMS = ["INVALID_TOKEN", "TOKEN_EXPIRED", "TOKEN_USED", "NOT_INVITED", "NOT_FOUND"];
 
 startConsolePage({
   anonymous: true,
