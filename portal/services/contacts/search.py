@@ -305,18 +305,35 @@ async def list_contacts(
     keys = _sort_keys(order.field)
     labels = SORT_KEY_LABELS[: len(keys)]
     query = _page_query(tuple(columns), order.field, order.descending).where(*conditions)
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
     if after is not None:
-        row, bound = tuple_(*keys), tuple_(*_decode(after, keys))
+        values = _decode(after, keys)
+        row, bound = tuple_(*keys), tuple_(*values)
         query = query.where(row < bound if order.descending else row > bound)
+        if on_sqlite and len(keys) > 1:
+            # The same bound on the first key alone, which SQLite seeks an index by where it
+            # does not seek by a row value over indexed expressions (lower(last_name)): a
+            # NAME page after 10,000 rows under a source filter read every row before the
+            # cursor (115-160 ms at 100,000 contacts, 7 ms with the seek).
+            first_key, first_value = keys[0], values[0]
+            query = query.where(
+                first_key <= first_value if order.descending else first_key >= first_value
+            )
     rows = (await read_rows(session, query.limit(limit + 1))).mappings().all()
 
     async def count_total() -> int:
         # On SQLite a count is driven by the smallest set it can name: the search's matches,
         # the contacts of a tag or group (links_as_sets), not the is_active / status indexes.
-        on_sqlite = session.get_bind().dialect.name == "sqlite"
         linked = on_sqlite and bool(f.tags or f.group_ids)
+        # A filter no index answers (source, opt-in) without a status: one pass over the
+        # table reads each row once, where the is_active index's walk fetched every row it
+        # passed (source CSV_IMPORT's count 115-255 -> 13 ms at 100,000 contacts).
+        unindexed = on_sqlite and bool(f.source or f.opt_in) and not f.status
         counted = _conditions_of(
-            f, tag_ids, hide_equality_indexes=searched or linked, links_as_sets=on_sqlite
+            f,
+            tag_ids,
+            hide_equality_indexes=searched or linked or unindexed,
+            links_as_sets=on_sqlite,
         )
         return await count_up_to_bound(session, Contact, counted)
 

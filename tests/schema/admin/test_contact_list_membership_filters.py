@@ -215,3 +215,30 @@ async def test_totals_under_tag_and_group_filters_count_the_links_on_sqlite(
     # per active contact (seconds for a rare tag at 100,000 contacts).
     assert "SEARCH contact_tags USING" in plan and "(tag_id=?)" in plan, plan
     assert "is_active=?" not in plan, plan
+
+
+async def test_unindexed_filters_page_by_name_seeking_the_cursor_and_count_in_one_pass(
+    admin_api: GraphQLClient, runtime: Runtime, groups: dict[str, str], is_postgres: bool
+) -> None:
+    everyone = ["Adler", "Becker", "Cäsar", "Dorn"]
+    for filter in ({"source": "MANUAL"}, {"optIn": "NONE"}, {"source": "MANUAL", "tags": ["gold"]}):
+        expected = ["Adler", "Becker"] if "tags" in filter else everyone
+        for direction, order in (("ASC", expected), ("DESC", expected[::-1])):
+            order_by = {"field": "NAME", "direction": direction}
+            assert await _pages_of_one(admin_api, filter=filter, orderBy=order_by) == order
+        assert await listed(admin_api, **filter) == (expected, len(expected))
+    assert await listed(admin_api, source="CSV_IMPORT") == ([], 0)
+    if is_postgres:
+        return
+    first = (await admin_api.data(LIST, {"first": 1, "filter": {"source": "MANUAL"}}))["contacts"]
+    with statements_of(runtime) as seen:
+        await names(admin_api, filter={"source": "MANUAL"}, after=first["pageInfo"]["endCursor"])
+    page = next(s for s in seen if "FROM contacts" in s[0] and "ORDER BY" in s[0])
+    plan = await plan_of(runtime, *page, is_postgres)
+    # A page after a cursor seeks the name index to it (is_active, then the first name key).
+    assert "ix_contacts_name_order (is_active=? AND <expr>>?)" in plan, plan
+    with statements_of(runtime) as seen:
+        await listed(admin_api, source="MANUAL")
+    count = next(s for s in seen if "count(" in s[0])
+    plan = await plan_of(runtime, *count, is_postgres)
+    assert "SCAN contacts" in plan and "INDEX" not in plan, plan
