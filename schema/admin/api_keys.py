@@ -16,6 +16,7 @@ from identity.api_keys import (
 )
 from identity.permissions import StaffPermission
 from portal.models import ApiKey
+from schema.admin.staff.types import StaffPermissionEnum  # noqa: F401  (registers the enum)
 from schema.common.descriptions import (
     ERROR_CODE,
     ERROR_FIELD,
@@ -58,9 +59,9 @@ class ImportToken:
     )
     name: str = strawberry.field(description="Where it is used, as staff named it.")
     prefix: str = strawberry.field(description="The first characters, to recognise the token.")
-    permissions: list[str] = strawberry.field(
-        description="Staff permissions the token carries: contacts:import, and "
-        "contacts:import_identity when it may change contacts' emails."
+    permissions: list[StaffPermission] = strawberry.field(
+        description="Staff permissions the token carries: CONTACTS_IMPORT, and "
+        "CONTACTS_IMPORT_IDENTITY when it may change contacts' emails."
     )
     created_at: datetime = strawberry.field(description="When it was created.")
     expires_at: datetime | None = strawberry.field(
@@ -77,7 +78,7 @@ class ImportToken:
     def from_row(cls, key: ApiKey) -> ImportToken:
         return cls(
             id=to_global_id("ImportToken", key.id), name=key.name, prefix=key.token_prefix,
-            permissions=list(key.permissions), created_at=key.created_at,
+            permissions=[StaffPermission(p) for p in key.permissions], created_at=key.created_at,
             expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
         )  # fmt: skip
 

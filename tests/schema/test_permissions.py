@@ -64,7 +64,7 @@ async def test_an_auditor_reads_and_changes_nothing(
     me = (await admin_api.data("{ me { role permissions } }"))["me"]
     assert me == {
         "role": "AUDITOR",
-        "permissions": ["audit:read", "contacts:read", "outbox:read", "portal_users:read"],
+        "permissions": ["AUDIT_READ", "CONTACTS_READ", "OUTBOX_READ", "PORTAL_USERS_READ"],
     }
     assert (await admin_api.data(CONTACTS_PAGE))["contacts"]["totalCount"] == 0
 

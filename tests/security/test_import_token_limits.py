@@ -185,8 +185,8 @@ async def test_a_token_never_changes_an_existing_contacts_email_without_the_righ
     # Only a token created with the right may, and it says so in its permissions.
     created = await admin_api.data(CREATE, {"input": {"name": "ERP", "allowIdentityChanges": True}})
     assert created["createImportToken"]["importToken"]["permissions"] == [
-        "contacts:import",
-        "contacts:import_identity",
+        "CONTACTS_IMPORT",
+        "CONTACTS_IMPORT_IDENTITY",
     ]
     trusted = str(created["createImportToken"]["token"])
     await push(

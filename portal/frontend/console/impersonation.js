@@ -23,7 +23,7 @@ export async function openImpersonationDialog(page, { portalUserId = null, conta
     const own = await loadTexts([OWN_CATALOGUE], texts.language, texts.formality);
     for (const [key, text] of Object.entries(own.messages)) if (!texts.has(key)) texts.messages[key] = text;
   }
-  const full = page.can("support:impersonate_full");
+  const full = page.can("SUPPORT_IMPERSONATE_FULL");
   const result = h("div", {});
   const form = new Form({
     texts,

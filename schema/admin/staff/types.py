@@ -9,7 +9,7 @@ import strawberry
 
 from identity.errors import StaffAdminErrorCode, StaffAuthErrorCode
 from identity.impersonation import ImpersonationErrorCode
-from identity.permissions import StaffRole, permissions_for_role
+from identity.permissions import StaffPermission, StaffRole, permissions_for_role
 from identity.states import StaffState, staff_state_of
 from portal.email.outbox import Formality
 from portal.models import StaffUser as StaffUserRow
@@ -26,6 +26,35 @@ from schema.common.ids import to_global_id
 from schema.common.info import Info
 from schema.common.node import Node
 
+StaffPermissionEnum = strawberry.enum(
+    StaffPermission,
+    name="StaffPermission",
+    description="What a staff role (or an import token) may do; field descriptions name them "
+    "in their stored form (contacts:write is CONTACTS_WRITE).",
+)
+describe_values(
+    StaffPermission,
+    {
+        "CONTACTS_READ": "Read contacts and what belongs to them.",
+        "CONTACTS_WRITE": "Create and change contacts and what belongs to them.",
+        "CONTACTS_DELETE": "Delete and erase contacts.",
+        "CONTACTS_IMPORT": "Import contacts from CSV.",
+        "CONTACTS_IMPORT_IDENTITY": "Imports that may change an existing contact's emails (the "
+        "keys portal logins match by).",
+        "PORTAL_USERS_READ": "Read portal users and the pending review queue.",
+        "PORTAL_USERS_WRITE": "Change portal users (assign, invite, suspend, ...).",
+        "PORTAL_USERS_SET_CREDENTIALS": "Set a password for a contact who has or had a login "
+        "of its own.",
+        "OUTBOX_READ": "Read the email outbox.",
+        "OUTBOX_WRITE": "Send outbox messages again.",
+        "SETTINGS_WRITE": "Change the portal settings and email template overrides.",
+        "STAFF_MANAGE": "Invite and manage staff members.",
+        "AUDIT_READ": "Read the audit log.",
+        "WEBHOOKS_MANAGE": "Manage webhook endpoints.",
+        "SUPPORT_IMPERSONATE": "See the portal as a customer, read-only.",
+        "SUPPORT_IMPERSONATE_FULL": "See the portal as a customer and act for them.",
+    },
+)
 StaffRoleEnum = strawberry.enum(
     StaffRole,
     name="StaffRole",
@@ -141,7 +170,9 @@ class StaffUserNode(Node):
     display_name: str = strawberry.field(description="Name shown in the console and audit log.")
     role: StaffRole = strawberry.field(description="The staff member's role.")
     state: StaffState = strawberry.field(description="Invited, active or deactivated.")
-    permissions: list[str] = strawberry.field(description="Permissions the role grants.")
+    permissions: list[StaffPermission] = strawberry.field(
+        description="Permissions the role grants, sorted."
+    )
     language: str = strawberry.field(description="Language of the emails they get (de, en).")
     form_of_address: Formality = strawberry.field(description="Form of address in German emails.")
     last_login_at: datetime | None = strawberry.field(description="Previous successful login.")

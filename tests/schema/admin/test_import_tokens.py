@@ -59,7 +59,7 @@ async def test_a_pos_system_pushes_contacts_with_its_token(
     token = str(created["token"])
     assert token.startswith("pik_")
     assert created["importToken"]["prefix"] == token[:10]  # type: ignore[index]
-    assert created["importToken"]["permissions"] == ["contacts:import"]  # type: ignore[index]
+    assert created["importToken"]["permissions"] == ["CONTACTS_IMPORT"]  # type: ignore[index]
 
     response = await push(
         admin_api.http, token, b"Nachname;E-Mail;Quelle\r\nKasse;kasse@example.de;POS\r\n"

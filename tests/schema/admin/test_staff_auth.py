@@ -46,7 +46,7 @@ async def test_me_with_bearer_token_and_with_cookie(
     await log_in_staff(admin_api, runtime)
     me = (await admin_api.data(ME))["me"]
     assert me["email"] == "admin@example.com"
-    assert "contacts:write" in me["permissions"]
+    assert "CONTACTS_WRITE" in me["permissions"]
     assert me["lastLoginAt"] is not None
 
     # A browser sends only the cookie the login response set.

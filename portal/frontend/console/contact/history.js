@@ -34,7 +34,7 @@ export function historySection(page, contact) {
     },
   });
   table.reload();
-  if (!page.can("contacts:write")) return table.element;
+  if (!page.can("CONTACTS_WRITE")) return table.element;
   const note = new Form({
     texts,
     operation: "addContactNote",

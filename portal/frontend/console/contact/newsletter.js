@@ -23,7 +23,7 @@ export function newsletterSection(page, contact) {
       showOutcome(texts, outcome, errors, name, errors.length ? null : texts.t(`${key}.done`));
       if (!errors.length && payload.contact) draw(payload.contact);
     });
-    const canWrite = page.can("contacts:write");
+    const canWrite = page.can("CONTACTS_WRITE");
     replace(area,
       h("dl", { class: "facts" },
         h("dt", {}, texts.t("newsletter.state")), h("dd", {}, texts.t(`optIn.${state.optInState}`)),

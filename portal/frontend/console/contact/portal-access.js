@@ -202,23 +202,23 @@ export function portalAccessSection(page, contact) {
     const suspended = portalUser && portalUser.suspendedAt;
     const registered = portalUser && portalUser.registrationStatus === "REGISTERED";
     const actions = h("div", { class: "actions" },
-      page.can("portal_users:write") && !registered && !suspended
+      page.can("PORTAL_USERS_WRITE") && !registered && !suspended
         ? h("button", { type: "button", class: "button primary", onclick: () => inviteDialog(page, contact, load) }, texts.t("access.invite.title"))
         : null,
-      page.can("portal_users:write") && portalUser && !suspended
+      page.can("PORTAL_USERS_WRITE") && portalUser && !suspended
         ? act(texts.t("access.suspend"), { query: SUSPEND, variables: { contactId: contact.id } }, "suspendContactAccess", "access.suspended",
             { confirm: { title: texts.t("access.suspend"), message: texts.t("access.suspend.confirm"), confirmLabel: texts.t("access.suspend") } })
         : null,
-      page.can("portal_users:write") && suspended
+      page.can("PORTAL_USERS_WRITE") && suspended
         ? act(texts.t("access.reactivate"), { query: REACTIVATE, variables: { contactId: contact.id } }, "reactivateContactAccess", "access.reactivated")
         : null,
-      page.can("portal_users:write") && !suspended
+      page.can("PORTAL_USERS_WRITE") && !suspended
         ? h("button", { type: "button", class: "button", onclick: () => setPasswordDialog(page, contact, load) }, texts.t("access.password.title"))
         : null,
-      page.can("support:impersonate") && registered && !suspended
+      page.can("SUPPORT_IMPERSONATE") && registered && !suspended
         ? actionButton(texts.t("access.impersonate"), () => openImpersonation(page, contact, portalUser, outcome))
         : null,
-      page.can("portal_users:write") && portalUser
+      page.can("PORTAL_USERS_WRITE") && portalUser
         ? act(texts.t("access.delete"), { query: DELETE_LOGIN, variables: { portalUserId: portalUser.id } }, "deletePortalUser", "access.deleted",
             { danger: true, confirm: { title: texts.t("access.delete"), message: [texts.t("access.delete.confirm"), texts.t("access.irreversible")], confirmLabel: texts.t("access.delete.submit") } })
         : null);

@@ -50,9 +50,9 @@ export function privacySection(page, contact) {
         showOutcome(texts, outcome, errors, "exportPersonalData", errors.length ? null : texts.t("privacy.exported"));
         if (!errors.length) download(`contact-${contact.customerNumber}.json`, payload.data);
       }),
-      page.can("contacts:write") ? (contact.isActive ? lifecycle("privacy.deactivate", DEACTIVATE, "deactivateContact") : lifecycle("privacy.reactivate", REACTIVATE, "reactivateContact")) : null,
-      page.can("contacts:delete") ? irreversible("privacy.delete", DELETE, "deleteContact") : null,
-      page.can("contacts:delete") ? irreversible("privacy.erase", ERASE, "eraseContact") : null),
+      page.can("CONTACTS_WRITE") ? (contact.isActive ? lifecycle("privacy.deactivate", DEACTIVATE, "deactivateContact") : lifecycle("privacy.reactivate", REACTIVATE, "reactivateContact")) : null,
+      page.can("CONTACTS_DELETE") ? irreversible("privacy.delete", DELETE, "deleteContact") : null,
+      page.can("CONTACTS_DELETE") ? irreversible("privacy.erase", ERASE, "eraseContact") : null),
     outcome,
   ];
 }

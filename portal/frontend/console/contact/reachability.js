@@ -42,7 +42,7 @@ export function reachabilitySection(page, contact) {
   const weekday = (day) => texts.t(`weekday.${day}`);
   const grid = DAYS.map((day) => HOURS.map((hour) => h("input", {
     type: "checkbox", id: uniqueId(`reach-${day}-${hour}`), checked: covered(contact.reachability, day, hour),
-    disabled: !page.can("contacts:write"),
+    disabled: !page.can("CONTACTS_WRITE"),
     "aria-label": `${weekday(day)} ${pad(hour)}–${pad(hour + 1)}`,
   })));
   const stored = contact.reachability.length
@@ -79,7 +79,7 @@ export function reachabilitySection(page, contact) {
       if (grid[day][hour] === event.target && (day !== focusDay || hour !== focusHour)) moveTo(day, hour);
     }));
   });
-  const save = page.can("contacts:write") ? actionButton(texts.t("reachability.save"), async () => {
+  const save = page.can("CONTACTS_WRITE") ? actionButton(texts.t("reachability.save"), async () => {
     const current = await api.request(VERSION, { id: contact.id });
     if (!current.data || !current.data.contact) return showOutcome(texts, outcome, current.errors, "updateContact");
     const { errors } = await api.mutate(SAVE, { input: { id: contact.id, version: current.data.contact.version, reachability: windowsOf(grid) } }, "updateContact");

@@ -39,7 +39,7 @@ export function resourcesSection(page, contact) {
   const { texts } = page;
   const area = h("div", { "aria-live": "polite" }, h("p", {}, texts.t("table.loading")));
   const outcome = h("div", {});
-  const canWrite = page.can("contacts:write");
+  const canWrite = page.can("CONTACTS_WRITE");
 
   async function load() {
     const { data, errors } = await api.request(GRANTS, { contactId: contact.id });

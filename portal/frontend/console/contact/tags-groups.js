@@ -17,7 +17,7 @@ export function tagsGroupsSection(page, contact) {
   const { texts } = page;
   const area = h("div", {}, h("p", {}, texts.t("table.loading")));
   const outcome = h("div", {});
-  const canWrite = page.can("contacts:write");
+  const canWrite = page.can("CONTACTS_WRITE");
 
   async function load() {
     const { data, errors } = await api.request(CHOICES, { id: contact.id });

@@ -33,7 +33,7 @@ function tiles(texts, contact) {
 
 startConsolePage({
   nav: "contacts",
-  permission: "contacts:read",
+  permission: "CONTACTS_READ",
   catalogues: ["contacts"],
   async render(page) {
     const { texts, main, setTitle } = page;
@@ -48,7 +48,7 @@ startConsolePage({
     }
     setTitle(`${contactName(contact)} (${contact.customerNumber})`);
     const sections = [
-      ["master-data", texts.t("contact.masterData"), () => page.can("contacts:write")
+      ["master-data", texts.t("contact.masterData"), () => page.can("CONTACTS_WRITE")
         ? masterDataForm(page, contact).element
         : h("p", {}, texts.t("error.FORBIDDEN"))],
       ["portal-access", texts.t("access.title"), () => portalAccessSection(page, contact)],

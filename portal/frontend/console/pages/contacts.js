@@ -91,7 +91,7 @@ function createContactDialog(page) {
 
 startConsolePage({
   nav: "contacts",
-  permission: "contacts:read",
+  permission: "CONTACTS_READ",
   catalogues: ["contacts"],
   async render(page) {
     const { texts, me, main, setTitle } = page;
@@ -195,7 +195,7 @@ startConsolePage({
     filters.addEventListener("change", () => table.reload());
     filters.addEventListener("submit", (event) => event.preventDefault());
 
-    const create = page.can("contacts:write")
+    const create = page.can("CONTACTS_WRITE")
       ? h("button", { type: "button", class: "button primary", onclick: () => createContactDialog(page) }, texts.t("contacts.create.title"))
       : null;
     main.append(doneNotice(texts) || "", h("div", { class: "actions" }, create), filters, columnChooser, table.element);

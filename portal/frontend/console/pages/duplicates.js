@@ -98,7 +98,7 @@ function mergeDialog(page, pair, done) {
 
 startConsolePage({
   nav: "duplicates",
-  permission: "contacts:read",
+  permission: "CONTACTS_READ",
   catalogues: ["operations"],
   async render(page) {
     const { texts, main, setTitle } = page;
@@ -123,10 +123,10 @@ startConsolePage({
       { key: "why", label: texts.t("duplicates.reasons"), render: (p) => [`${p.score} %`, h("br"),
         p.reasons.map((reason) => (texts.has(`duplicates.reason.${reason}`) ? texts.t(`duplicates.reason.${reason}`) : reason)).join(", ")] },
       { key: "actions", label: texts.t("table.actions"), render: (pair) => h("div", { class: "actions" },
-        page.can("contacts:delete")
+        page.can("CONTACTS_DELETE")
           ? h("button", { type: "button", class: "button primary", onclick: () => mergeDialog(page, pair, done) }, texts.t("duplicates.merge"))
           : null,
-        page.can("contacts:write")
+        page.can("CONTACTS_WRITE")
           ? actionButton(texts.t("duplicates.dismiss"), async () => {
               const { errors } = await api.mutate(DISMISS_DUPLICATE, { firstId: pair.first.id, secondId: pair.second.id }, "dismissDuplicate");
               if (errors.length) say("error", texts.error(errors[0], "dismissDuplicate"));

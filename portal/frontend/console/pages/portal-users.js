@@ -28,7 +28,7 @@ function select(id, label, options) {
 
 startConsolePage({
   nav: "portal-users",
-  permission: "portal_users:read",
+  permission: "PORTAL_USERS_READ",
   catalogues: ["operations"],
   async render(page) {
     const { texts, me, main, setTitle } = page;

@@ -135,7 +135,7 @@ function templateSection(texts) {
 
 startConsolePage({
   nav: "settings",
-  permission: "settings:write",
+  permission: "SETTINGS_WRITE",
   catalogues: ["operations"],
   async render(page) {
     const { texts, main, setTitle } = page;

@@ -17,7 +17,7 @@ const ROLES = ["ADMIN", "SUPPORT", "AUDITOR"];
 
 startConsolePage({
   nav: "staff",
-  permission: "staff:manage",
+  permission: "STAFF_MANAGE",
   catalogues: ["operations"],
   async render(page) {
     const { texts, me, main, setTitle } = page;

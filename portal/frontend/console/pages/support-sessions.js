@@ -14,7 +14,7 @@ const RUNNING = ["PENDING", "ACTIVE"];
 
 startConsolePage({
   nav: "support-sessions",
-  permission: "support:impersonate",
+  permission: "SUPPORT_IMPERSONATE",
   catalogues: ["operations"],
   async render(page) {
     const { texts, main, setTitle } = page;
@@ -48,7 +48,7 @@ startConsolePage({
       { key: "mode", label: texts.t("supportSessions.column.mode"), render: (s) => texts.t(`supportLogin.mode.${s.mode}`) },
       { key: "state", label: texts.t("supportSessions.column.state"), render: (s) => h("span", { class: "badge" }, texts.t(`supportSessions.state.${s.state}`)) },
       { key: "until", label: texts.t("supportSessions.column.until"), render: (s) => texts.dateTime(s.endedAt || s.expiresAt) },
-      { key: "actions", label: texts.t("table.actions"), render: (s) => RUNNING.includes(s.state) && page.can("staff:manage")
+      { key: "actions", label: texts.t("table.actions"), render: (s) => RUNNING.includes(s.state) && page.can("STAFF_MANAGE")
         ? actionButton(texts.t("supportSessions.end"), () => end(s), { className: "button danger" })
         : "" },
     ];

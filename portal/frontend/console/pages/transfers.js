@@ -143,16 +143,16 @@ function optInSection(texts) {
 
 startConsolePage({
   nav: "transfers",
-  permission: "contacts:read",
+  permission: "CONTACTS_READ",
   catalogues: ["operations"],
   render(page) {
     const { texts, main, setTitle } = page;
     setTitle(texts.t("transfers.title"));
     main.append(
-      page.can("contacts:import") ? importSection(texts) : null,
-      page.can("contacts:import") && page.can("portal_users:write") ? invitationSection(texts) : null,
+      page.can("CONTACTS_IMPORT") ? importSection(texts) : null,
+      page.can("CONTACTS_IMPORT") && page.can("PORTAL_USERS_WRITE") ? invitationSection(texts) : null,
       exportSection(texts),
-      page.can("contacts:write") ? optInSection(texts) : null,
+      page.can("CONTACTS_WRITE") ? optInSection(texts) : null,
     );
   },
 });

@@ -91,7 +91,7 @@ export async function managePortalUser(page, id, onChange) {
   const { texts } = page;
   const area = h("div", { "aria-live": "polite" }, h("p", { role: "status" }, texts.t("table.loading")));
   const dialog = openDialog({ texts, title: texts.t("portalUsers.manage.title"), body: area, wide: true });
-  const writable = page.can("portal_users:write");
+  const writable = page.can("PORTAL_USERS_WRITE");
 
   async function run(document, name, successKey) {
     const { payload, errors } = await api.mutate(document, { portalUserId: id }, name);
@@ -116,7 +116,7 @@ export async function managePortalUser(page, id, onChange) {
         ? actionButton(texts.t("portalUsers.activate"), () => run(ACTIVATE_PORTAL_USER, "activatePortalUserManually", "portalUsers.activate.done"))
         : null,
     ] : [];
-    const supportLogin = user.contact && user.registrationStatus === "REGISTERED" && page.can("support:impersonate")
+    const supportLogin = user.contact && user.registrationStatus === "REGISTERED" && page.can("SUPPORT_IMPERSONATE")
       ? h("button", { type: "button", class: "button", onclick: () => {
           dialog.close();
           openImpersonationDialog(page, { portalUserId: user.id, name: user.email });
