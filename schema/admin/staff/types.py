@@ -119,7 +119,6 @@ describe_values(
         "NOT_FOUND": "No staff member with this id.",
         "INVALID_EMAIL": "Not a valid email address (at most 254 characters).",
         "EMAIL_TAKEN": "A staff account with this email exists.",
-        "INVALID_ROLE": "Not one of the roles ADMIN, SUPPORT, AUDITOR.",
         "INVALID_LANGUAGE": "Not a supported language (de, en).",
         "TOO_LONG": "The display name has more than 200 characters.",
         "LAST_ADMIN": "The last active administrator cannot lose the role or be deactivated "
