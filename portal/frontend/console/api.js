@@ -24,7 +24,7 @@ export const api = createClient("/admin/graphql", {
   },
 });
 
-export const ME_FIELDS = `id email displayName role state permissions language formOfAddress lastLoginAt
+export const ME_FIELDS = `id email displayName role state permissions language formality lastLoginAt
   secondFactor { enabled enabledAt recoveryCodesLeft required }`;
 
 export const ME = `query Me { me { ${ME_FIELDS} } }`;

@@ -104,5 +104,5 @@ export async function startConsolePage({ anonymous = false, nav = null, permissi
   }
 
   const language = me ? me.language : storedLanguage() || browserLanguage(document.documentElement.lang || "de");
-  await draw(language === "en" ? "en" : "de", me && me.formOfAddress === "INFORMAL" ? "informal" : "formal");
+  await draw(language === "en" ? "en" : "de", me && me.formality === "INFORMAL" ? "informal" : "formal");
 }

@@ -164,14 +164,15 @@ class ContactQuery:
     async def contact_by_customer_number(
         self,
         info: Info,
-        number: Annotated[
+        customer_number: Annotated[
             str,
             strawberry.argument(
-                description="The customer number; text that is no customer number finds none."
+                description="The customer number (`Contact.customerNumber`); text that is no "
+                "customer number finds none."
             ),
         ],
     ) -> ContactNode | None:
-        row = await contacts.get_contact_by_customer_number(info.context.session, number)
+        row = await contacts.get_contact_by_customer_number(info.context.session, customer_number)
         return ContactNode.from_row(row) if row else None
 
     @strawberry.field(

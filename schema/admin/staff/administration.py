@@ -44,7 +44,7 @@ class InviteStaffUserInput:
     language: str = strawberry.field(
         default="de", description=("Language of their emails: de or en.")
     )
-    form_of_address: Formality = strawberry.field(
+    formality: Formality = strawberry.field(
         default=Formality.FORMAL, description="Form of address in German emails."
     )
 
@@ -143,7 +143,7 @@ class StaffAdministrationMutation:
             role=input.role,
             display_name=input.display_name,
             language=input.language,
-            formality=input.form_of_address,
+            formality=input.formality,
         )
         staff = await invitations.invite_staff(
             ctx.session, ctx.identity, principal.user, request, await ctx.staff_actor()

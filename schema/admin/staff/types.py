@@ -173,7 +173,7 @@ class StaffUserNode(Node):
         description="Permissions the role grants, sorted."
     )
     language: str = strawberry.field(description="Language of the emails they get (de, en).")
-    form_of_address: Formality = strawberry.field(description="Form of address in German emails.")
+    formality: Formality = strawberry.field(description="Form of address in German emails.")
     last_login_at: datetime | None = strawberry.field(description="Previous successful login.")
     deactivated_at: datetime | None = strawberry.field(description="When they were deactivated.")
     created_at: datetime = strawberry.field(description="When the account was created.")
@@ -199,7 +199,7 @@ class StaffUserNode(Node):
             state=staff_state_of(row),
             permissions=sorted(permissions_for_role(row.role)),
             language=row.language,
-            form_of_address=Formality(row.formality),
+            formality=Formality(row.formality),
             last_login_at=row.last_login_at,
             deactivated_at=row.deactivated_at,
             created_at=row.created_at,

@@ -69,14 +69,14 @@ async def test_every_field_round_trips(admin_api: GraphQLClient, runtime: Runtim
     fetched = (await admin_api.data(CONTACT, {"id": contact["id"]}))["contact"]
     assert fetched == contact
     by_number = await admin_api.data(
-        "query N($n: String!) { contactByCustomerNumber(number: $n) { lastName } }",
+        "query N($n: String!) { contactByCustomerNumber(customerNumber: $n) { lastName } }",
         {"n": f" {contact['customerNumber']} "},
     )
     assert by_number["contactByCustomerNumber"] == {"lastName": "Groß"}
     # Text that is no customer number finds nothing (no 500 from int() or the 32-bit column).
     for not_a_number in ("²", "1" * 25, "2147483648", "-5", "12a"):
         none = await admin_api.data(
-            "query N($n: String!) { contactByCustomerNumber(number: $n) { lastName } }",
+            "query N($n: String!) { contactByCustomerNumber(customerNumber: $n) { lastName } }",
             {"n": not_a_number},
         )
         assert none["contactByCustomerNumber"] is None, not_a_number

@@ -36,7 +36,7 @@ from tests.factories import (
 from tests.schema.test_impersonation import enter, start
 
 NEW_PASSWORD = "Mein eigenes Passwort 2026"
-STAFF_FIELDS = "id email displayName role state language formOfAddress deactivatedAt"
+STAFF_FIELDS = "id email displayName role state language formality deactivatedAt"
 INVITE = f"""mutation I($input: InviteStaffUserInput!) {{
   inviteStaffUser(input: $input) {{ staffUser {{ {STAFF_FIELDS} }} errors {{ code field message }} }}
 }}"""
@@ -113,14 +113,14 @@ async def test_an_invited_member_sets_their_own_password_once_and_logs_in(
                 "role": "SUPPORT",
                 "displayName": "Sam Support",
                 "language": "en",
-                "formOfAddress": "INFORMAL",
+                "formality": "INFORMAL",
             }
         },
     )
     created = data["inviteStaffUser"]["staffUser"]
     assert created["email"] == "Sam@Example.com"
     assert created["state"] == "INVITED"
-    assert (created["role"], created["language"], created["formOfAddress"]) == (
+    assert (created["role"], created["language"], created["formality"]) == (
         "SUPPORT", "en", "INFORMAL",
     )  # fmt: skip
     message = await last_mail(runtime, "staff_invitation")

@@ -85,7 +85,7 @@ export const MERGE_CONTACTS = `mutation MergeContacts($targetId: ID!, $sourceIds
 export const DISMISS_DUPLICATE = `mutation DismissDuplicate($firstId: ID!, $secondId: ID!) {
   dismissDuplicate(firstId: $firstId, secondId: $secondId) { ok ${ERRORS} } }`;
 
-const STAFF_FIELDS = "id email displayName role state language formOfAddress lastLoginAt deactivatedAt createdAt secondFactor { enabled }";
+const STAFF_FIELDS = "id email displayName role state language formality lastLoginAt deactivatedAt createdAt secondFactor { enabled }";
 
 export const STAFF_USERS = `query StaffUsers($role: StaffRole, $state: StaffState, $after: String) {
   staffUsers(role: $role, state: $state, first: 25, after: $after) {
@@ -121,4 +121,4 @@ export const RESET_TEMPLATE_OVERRIDE = `mutation ResetEmailTemplateOverride($lan
 export const PREVIEW_INVITATION = `query PreviewInvitationEmail($contactId: ID!, $language: String) {
   previewInvitationEmail(contactId: $contactId, language: $language) { subject text toAddress } }`;
 
-export const FIND_CONTACT = `query FindContact($number: String!) { contactByCustomerNumber(number: $number) { id } }`;
+export const FIND_CONTACT = `query FindContact($number: String!) { contactByCustomerNumber(customerNumber: $number) { id } }`;

@@ -106,7 +106,7 @@ startConsolePage({
           options: ROLES.map((role) => ({ value: role, label: texts.t(`role.${role}`) })) },
         { name: "language", type: "select", label: texts.t("staff.language"), value: texts.language,
           options: [{ value: "de", label: texts.t("language.de") }, { value: "en", label: texts.t("language.en") }] },
-        { name: "formOfAddress", type: "select", label: texts.t("staff.formOfAddress"), value: "FORMAL",
+        { name: "formality", type: "select", label: texts.t("staff.formOfAddress"), value: "FORMAL",
           options: [{ value: "FORMAL", label: texts.t("staff.formOfAddress.FORMAL") }, { value: "INFORMAL", label: texts.t("staff.formOfAddress.INFORMAL") }] },
       ],
       async onSubmit(values, form) {
