@@ -97,6 +97,10 @@ class SearchTextContains(ColumnElement[bool]):
         self.indexed = len(term) >= MIN_INDEXED_LENGTH and not self.escaped
         self.pattern = literal(f"%{escaped}%")
 
+    def on(self, target: Any) -> ColumnElement[bool]:
+        """The same ``LIKE`` on ``target``, a column holding ``search_text`` (of a subquery)."""
+        return _like(target, self)
+
 
 def _like(target: Any, element: SearchTextContains) -> ColumnElement[bool]:
     if element.escaped:
