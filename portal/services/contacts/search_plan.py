@@ -17,8 +17,10 @@ Instead, three statements in turn, each answering only when its answer is exact:
 3. **The plain statement**, left to the planner: a term matching more than the bound, whose
    first page lies beyond the capped walk.
 
-SQLite is not planned here: its FTS5 matches drive its own statement
-(:mod:`portal.services.contacts.list_plans`).
+Only for lists the order's index reads without checking other filters per contact (no tag,
+group, status, source or opt-in filter; see ``_walks_the_order`` in
+:mod:`portal.services.contacts.search`): these keep the plain statement. SQLite is not planned
+here: its FTS5 matches drive its own statement (:mod:`portal.services.contacts.list_plans`).
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ async def search_page(
     session: AsyncSession,
     page_query: Select[Any],
     *,
-    walk: bool,
     keys: Sequence[Any],
     labels: Sequence[str],
     descending: bool,
@@ -60,14 +61,11 @@ async def search_page(
 ) -> Sequence[RowMapping] | None:
     """Up to ``limit`` + 1 rows of ``page_query`` (record columns and the labelled sort
     ``keys``, ordered) meeting ``conditions`` and ``keyset``, through statements 1 and 2 of
-    the module; None when neither is exact (the caller runs the plain statement). ``walk``:
-    whether to try statement 1 (the list without the search is read from the order's index)."""
-    if walk:
-        rows = await _capped_walk(
-            session, page_query, labels, descending, conditions, keyset, limit
-        )
-        if len(rows) > limit:
-            return rows
+    the module; None when neither is exact (the caller runs the plain statement). For lists
+    whose filters other than the search the order's index reads alone (is_active)."""
+    rows = await _capped_walk(session, page_query, labels, descending, conditions, keyset, limit)
+    if len(rows) > limit:
+        return rows
     rows = await _bounded_matches(
         session, page_query, keys, labels, descending, [*conditions, *keyset], limit
     )
