@@ -63,6 +63,7 @@ async def contacts(admin_api: GraphQLClient, runtime: Runtime) -> None:
 @pytest.fixture
 def small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_plan, "WALK_ROWS", 4)
+    monkeypatch.setattr(search_plan, "WALK_FURTHER_ROWS", 12)
     monkeypatch.setattr(search_plan, "MATCH_ROWS", 6)
 
 
@@ -128,6 +129,7 @@ async def test_each_statement_answers_where_the_ones_before_cannot(
 ) -> None:
     runs = {
         "walked": await statements_run(admin_api, runtime, "alphaterm"),
+        "walked further": await statements_run(admin_api, runtime, "alphaterm", first=3),
         "bounded": await statements_run(admin_api, runtime, "omegaterm"),
         "planned": await statements_run(admin_api, runtime, "betaterm"),
         "by number": await statements_run(
@@ -158,6 +160,9 @@ async def test_each_statement_answers_where_the_ones_before_cannot(
     assert runs == {
         # N00 and N04 among the first four active names
         "walked": ["walk"],
+        # a page of three: two matches among the first four, so a second walk reads
+        # 4 * 4 / 2 * 1.5 = 12 names, and finds N00, N04, N06, N08
+        "walked further": ["walk", "walk"],
         # the last four names (one inactive): fewer than six matches
         "bounded": ["walk", "matches"],
         # the last ten names: more than six matches
