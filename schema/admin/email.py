@@ -40,7 +40,7 @@ describe_values(
     EmailErrorCode,
     {
         "NOT_FOUND": "No such outbox message, or no override to reset.",
-        "NOT_OVERRIDABLE": "This template cannot be overridden (only `invitation` can).",
+        "NOT_OVERRIDABLE": "This template cannot be overridden (only `INVITATION` can).",
         "INVALID_LANGUAGE": "The language is not de or en.",
         "INVALID_TEMPLATE": "The body is not a valid template (the message says where).",
         "TOO_LONG": "Subject over 300 or body over 20,000 characters.",
