@@ -60,6 +60,9 @@ CONSOLE_PAGES: dict[str, str] = {
 CUSTOMER_ASSETS = ("shared", "customer")
 CONSOLE_ASSETS = ("shared", "console")
 GRAPHIQL_ASSETS = ("graphiql", "vendor")
+# Vendored packages the console itself loads (the QR code of the two-factor enrolment); the rest
+# of vendor/ (GraphiQL, React) is served only where GraphiQL is.
+CONSOLE_VENDOR = ("qrcode-generator@2.0.4",)
 
 PAGE_SHELL = """<!doctype html>
 <html lang="{lang}">
@@ -122,7 +125,9 @@ def _asset_mounts(folders: tuple[str, ...]) -> list[BaseRoute]:
             f"{ASSETS_PATH}/{folder}",
             app=AssetFiles(
                 FRONTEND_DIR / folder,
-                "public, max-age=31536000, immutable" if folder == "vendor" else "no-cache",
+                "public, max-age=31536000, immutable"
+                if folder.split("/")[0] == "vendor"
+                else "no-cache",
             ),
         )
         for folder in folders
@@ -145,4 +150,6 @@ def frontend_routes(settings: Settings) -> list[BaseRoute]:
         folders += [folder for folder in CONSOLE_ASSETS if folder not in folders]
     if settings.graphiql_enabled:
         folders += GRAPHIQL_ASSETS
+    elif settings.staff_console:
+        folders += [f"vendor/{package}" for package in CONSOLE_VENDOR]
     return routes + _asset_mounts(tuple(folders))

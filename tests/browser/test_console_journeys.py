@@ -25,6 +25,26 @@ INVITE_STAFF = """mutation Invite($input: InviteStaffUserInput!) {
   inviteStaffUser(input: $input) { staffUser { id } errors { code field message } } }"""
 
 
+# [dark modules the page's QR image draws, dark modules the vendored encoder computes for the
+# link]: both as sorted "row,col" lists. A missing image, or one of another text, differs.
+QR_MODULES = """async (uri) => {
+  const svg = document.querySelector("main svg[role=img]");
+  if (!svg) return [[], ["no image"]];
+  const quiet = 4;
+  const d = svg.querySelector("path").getAttribute("d");
+  const drawn = [...d.matchAll(/M(\\d+) (\\d+)h1v1h-1z/g)]
+    .map(([, x, y]) => `${Number(y) - quiet},${Number(x) - quiet}`);
+  const { default: qrcode } = await import("/assets/vendor/qrcode-generator@2.0.4/dist/qrcode.mjs");
+  const code = qrcode(0, "M");
+  code.addData(uri);
+  code.make();
+  const expected = [];
+  for (let r = 0; r < code.getModuleCount(); r += 1)
+    for (let c = 0; c < code.getModuleCount(); c += 1) if (code.isDark(r, c)) expected.push(`${r},${c}`);
+  return [drawn.sort(), expected.sort()];
+}"""
+
+
 def label(text: str) -> re.Pattern[str]:
     """A label that starts with ``text`` (labels of required fields end in "(required)")."""
     return re.compile(rf"^{re.escape(text)}")
@@ -92,8 +112,14 @@ async def test_journey_staff_invitation_setup_enrol_second_factor_log_out_log_in
     await main.get_by_role("button", name="Zwei-Faktor-Anmeldung einrichten").click()
     secret = (await page.locator("#totp-secret").text_content() or "").strip()
     assert re.fullmatch(r"[A-Z2-7]{16,}", secret)
-    assert (await page.locator("#totp-uri").text_content() or "").startswith("otpauth://totp/")
-    await journey.step("enrolment shows the secret")
+    uri = (await page.locator("#totp-uri").text_content() or "").strip()
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    # The QR code: an image with its name, encoding the link the page shows as text.
+    qr = main.get_by_role("img", name="QR-Code für die Authenticator-App")
+    await expect(qr).to_be_visible()
+    drawn, expected = await page.evaluate(QR_MODULES, uri)
+    assert len(expected) > 200 and drawn == expected
+    await journey.step("enrolment shows a QR code and the secret")
     await main.get_by_label(label("Code")).fill("000000")
     await main.get_by_role("button", name="Bestätigen und einschalten").click()
     await expect(main.locator(".field-error:not([hidden])")).to_contain_text(

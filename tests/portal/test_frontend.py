@@ -114,8 +114,14 @@ async def test_only_the_asset_folders_are_served(client: httpx.AsyncClient) -> N
         "/assets/shared/../__init__.py",
         "/assets/shared/%2e%2e/__init__.py",
         "/assets/vendor/VERSIONS",  # GraphiQL's files are not served outside development
+        "/assets/vendor/react@18.2.0/umd/react.production.min.js",
     ):
         assert (await client.get(path)).status_code == 404, path
+    # The console's one vendored module (the enrolment's QR code) is, cached for good.
+    encoder = await client.get("/assets/vendor/qrcode-generator@2.0.4/dist/qrcode.mjs")
+    assert encoder.status_code == 200
+    assert encoder.headers["content-type"].startswith("text/javascript")
+    assert encoder.headers["cache-control"].endswith("immutable")
     styles = await client.get("/assets/shared/styles.css")
     assert styles.status_code == 200
     assert styles.headers["content-type"].startswith("text/css")
@@ -170,7 +176,7 @@ def _versions() -> dict[str, str]:
 def test_vendored_files_are_exactly_the_published_ones_with_their_licences() -> None:
     vendor = FRONTEND_DIR / "vendor"
     listed = _versions()
-    assert len(listed) == 6
+    assert len(listed) == 7
     for path, digest in listed.items():
         assert hashlib.sha256((vendor / path).read_bytes()).hexdigest() == digest, path
     present = {

@@ -8,6 +8,7 @@ import { focusOn, notice } from "../../shared/shell.js";
 import { pagedTable } from "../../shared/table.js";
 import { api, ERRORS } from "../api.js";
 import { go, startConsolePage } from "../app.js";
+import { qrCodeSvg } from "../qr.js";
 
 const CHANGE_PASSWORD = `mutation ChangeMyStaffPassword($currentPassword: String!, $newPassword: String!) {
   changeMyStaffPassword(currentPassword: $currentPassword, newPassword: $newPassword) { ok otherSessionsEnded ${ERRORS} } }`;
@@ -92,6 +93,8 @@ function secondFactorSection(page) {
       submitLabel: texts.t("twoFactor.confirm"),
       intro: [
         h("p", {}, texts.t("twoFactor.scan")),
+        h("figure", { class: "qr" }, qrCodeSvg(otpauthUri, texts.t("twoFactor.qr"))),
+        h("p", {}, texts.t("twoFactor.noScan")),
         h("dl", { class: "facts secret" },
           h("dt", {}, texts.t("twoFactor.secret")), h("dd", {}, h("code", { id: "totp-secret" }, secret)),
           h("dt", {}, texts.t("twoFactor.uri")), h("dd", {}, h("code", { id: "totp-uri", class: "wrap" }, otpauthUri))),
