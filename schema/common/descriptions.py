@@ -147,6 +147,9 @@ NewPassword = Annotated[
         "password nor the email."
     ),
 ]
+SetupToken = Annotated[
+    str, strawberry.argument(description="The token from the emailed setup link.")
+]
 After = Annotated[str | None, strawberry.argument(description=PAGE_AFTER)]
 ContactId = Annotated[
     strawberry.ID,

@@ -16,6 +16,8 @@ from schema.common.descriptions import (
     ERROR_MESSAGE,
     INVITATION_ERROR_CODES,
     PAYLOAD_ERRORS,
+    NewPassword,
+    SetupToken,
     describe_values,
 )
 from schema.common.errors import Atomic, ErrorFields
@@ -65,16 +67,8 @@ class InvitationMutation:
     async def accept_invitation(
         self,
         info: Info,
-        token: Annotated[
-            str, strawberry.argument(description="The token from the emailed setup link.")
-        ],
-        password: Annotated[
-            str,
-            strawberry.argument(
-                description="The new password: 10 to 1024 characters, not a common password "
-                "nor the email."
-            ),
-        ],
+        token: SetupToken,
+        password: NewPassword,
     ) -> AcceptInvitationPayload:
         ctx = info.context
         no_store(ctx)

@@ -17,7 +17,7 @@ from portal.errors import InvalidInput
 from portal.models import StaffUser
 from schema.admin.staff.types import StaffAdminError, StaffUserNode
 from schema.common.cookies import no_store
-from schema.common.descriptions import PAYLOAD_ERRORS, After, PageSize
+from schema.common.descriptions import PAYLOAD_ERRORS, After, NewPassword, PageSize, SetupToken
 from schema.common.errors import Atomic, bad_user_input
 from schema.common.ids import from_global_id
 from schema.common.info import Info
@@ -231,16 +231,8 @@ class StaffAdministrationMutation:
     async def accept_staff_invitation(
         self,
         info: Info,
-        token: Annotated[
-            str, strawberry.argument(description="The token from the emailed setup link.")
-        ],
-        password: Annotated[
-            str,
-            strawberry.argument(
-                description="The new password: 10 to 1024 characters, not a common one nor "
-                "the email."
-            ),
-        ],
+        token: SetupToken,
+        password: NewPassword,
     ) -> AcceptStaffInvitationPayload:
         ctx = info.context
         no_store(ctx)
