@@ -29,7 +29,7 @@ here: its FTS5 matches drive its own statement (:mod:`portal.services.contacts.l
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -71,19 +71,21 @@ async def search_page(
     ``keys``, ordered) meeting ``conditions`` and ``keyset``, through statements 1 and 2 of
     the module; None when neither is exact (the caller runs the plain statement). For lists
     whose filters other than the search the order's index reads alone (is_active)."""
-    walked = WALK_ROWS
-    rows = await _capped_walk(
-        session, page_query, labels, descending, conditions, keyset, limit, walked
-    )
+
+    def walk(rows: int) -> Awaitable[Sequence[RowMapping]]:
+        return _capped_walk(
+            session, page_query, labels, descending, conditions, keyset, limit, rows
+        )
+
+    rows = await walk(WALK_ROWS)
     if len(rows) > limit:
         return rows
-    further = math.ceil(walked * (limit + 1) / len(rows) * 1.5) if rows else None
-    if further is not None and further <= WALK_FURTHER_ROWS:
-        rows = await _capped_walk(
-            session, page_query, labels, descending, conditions, keyset, limit, further
-        )
-        if len(rows) > limit:
-            return rows
+    if rows:
+        further = math.ceil(WALK_ROWS * (limit + 1) / len(rows) * 1.5)
+        if further <= WALK_FURTHER_ROWS:
+            rows = await walk(further)
+            if len(rows) > limit:
+                return rows
     rows = await _bounded_matches(
         session, page_query, keys, labels, descending, [*conditions, *keyset], limit
     )
