@@ -61,10 +61,10 @@ async def record(
 
 def audit_row(
     actor: Actor,
-    action: str,
+    action: AuditAction,
     *,
     occurred_at: datetime,
-    subject_type: str,
+    subject_type: AuditSubject,
     subject_id: uuid.UUID | None,
     contact_id: uuid.UUID | None = None,
     changes: Mapping[str, Any] | None = None,
