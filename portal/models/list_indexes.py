@@ -15,15 +15,6 @@ schema comparison.
 
 from __future__ import annotations
 
-# (name, statement) pairs, literal SQL; CONCURRENTLY is added by the migration.
-POSTGRES_INDEXES = (
-    (
-        "ix_contacts_active_ids",
-        "ON contacts (id) WHERE is_active IS true",
-    ),
-    (
-        "ix_contacts_active_status_ids",
-        "ON contacts (portal_status, id) WHERE is_active IS true",
-    ),
-)
-POSTGRES_INDEX_NAMES = frozenset(name for name, _statement in POSTGRES_INDEXES)
+# Defined by migration 0028 (``ON contacts (id) WHERE is_active IS true`` and
+# ``ON contacts (portal_status, id) WHERE is_active IS true``); named here for the comparison.
+POSTGRES_INDEX_NAMES = frozenset({"ix_contacts_active_ids", "ix_contacts_active_status_ids"})
