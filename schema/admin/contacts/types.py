@@ -35,6 +35,17 @@ from schema.common.node import Node
 from schema.common.records import column, global_id, needs, record_of
 
 
+def _e164(field: str) -> Any:
+    """The E.164 column of a phone field (``phone1`` -> ``phone1E164``)."""
+    return column(
+        f"{field}_e164",
+        str | None,
+        name=f"{field}E164",
+        description=f"`{field}` in E.164 form (+4930123456), the form searches and matching "
+        "compare; null when empty or not a valid number.",
+    )
+
+
 @strawberry.type(name="ContactGroup", description="A named group of contacts.")
 class GroupNode(Node):
     record: strawberry.Private[Mapping[Any, Any]]
@@ -152,37 +163,13 @@ class ContactNode(Node):
         description=CONTACT_FIELDS["email"] + " Null when the contact has none.",
     )
     phone1 = column("phone1", str, description="As entered; phone1E164 holds the E.164 form.")
-    phone1_e164 = column(
-        "phone1_e164",
-        str | None,
-        name="phone1E164",
-        description="`phone1` in E.164 form (+4930123456), the form searches and matching "
-        "compare; null when empty or not a valid number.",
-    )
+    phone1_e164 = _e164("phone1")
     phone2 = column("phone2", str, description=CONTACT_FIELDS["phone2"])
-    phone2_e164 = column(
-        "phone2_e164",
-        str | None,
-        name="phone2E164",
-        description="`phone2` in E.164 form (+4930123456), the form searches and matching "
-        "compare; null when empty or not a valid number.",
-    )
+    phone2_e164 = _e164("phone2")
     mobile = column("mobile", str, description=CONTACT_FIELDS["mobile"])
-    mobile_e164 = column(
-        "mobile_e164",
-        str | None,
-        name="mobileE164",
-        description="`mobile` in E.164 form (+4930123456), the form searches and matching "
-        "compare; null when empty or not a valid number.",
-    )
+    mobile_e164 = _e164("mobile")
     fax = column("fax", str, description=CONTACT_FIELDS["fax"])
-    fax_e164 = column(
-        "fax_e164",
-        str | None,
-        name="faxE164",
-        description="`fax` in E.164 form (+4930123456), the form searches and matching "
-        "compare; null when empty or not a valid number.",
-    )
+    fax_e164 = _e164("fax")
     website = column("website", str, description=CONTACT_FIELDS["website"])
     date_of_birth = column(
         "date_of_birth",
